@@ -1,0 +1,71 @@
+"""Who owns which accounts: teams, collectors, portfolios and the history of assignments."""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+
+class Role:
+    """The four roles are Django groups; a superuser counts as admin."""
+
+    COLLECTOR = "collector"
+    MANAGER = "manager"
+    FINANCE = "finance"
+    ADMIN = "admin"
+    ALL = (COLLECTOR, MANAGER, FINANCE, ADMIN)
+
+
+class Team(models.Model):
+    name = models.CharField(max_length=80, unique=True)
+    manager = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="managed_teams")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class CollectorProfile(models.Model):
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="collector_profile")
+    team = models.ForeignKey(Team, null=True, blank=True, on_delete=models.PROTECT, related_name="collectors")
+    title = models.CharField(max_length=80, default="Collections specialist")
+    phone = models.CharField(max_length=40, blank=True)
+    signature = models.TextField(blank=True, help_text="Closing lines used in emails sent in this collector's name.")
+
+    def __str__(self) -> str:
+        return self.user.get_full_name() or self.user.get_username()
+
+
+class Portfolio(models.Model):
+    name = models.CharField(max_length=80, unique=True)
+    collector = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="portfolios"
+    )
+    team = models.ForeignKey(Team, null=True, blank=True, on_delete=models.PROTECT, related_name="portfolios")
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Assignment(models.Model):
+    """A customer belonged to a portfolio from `starts_on` until `ends_on` (open-ended while current)."""
+
+    customer = models.ForeignKey("collections_app.Customer", on_delete=models.PROTECT, related_name="assignments")
+    portfolio = models.ForeignKey(Portfolio, on_delete=models.PROTECT, related_name="assignments")
+    starts_on = models.DateField()
+    ends_on = models.DateField(null=True, blank=True)
+    reason = models.CharField(max_length=200, blank=True)
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-starts_on", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["customer"], condition=Q(ends_on__isnull=True), name="one_current_assignment_per_customer"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.customer_id} → {self.portfolio} from {self.starts_on}"

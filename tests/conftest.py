@@ -1,0 +1,28 @@
+import pytest
+from django.core.management import call_command
+
+from collections_app.celery import app as celery_app
+
+
+@pytest.fixture(autouse=True)
+def _eager_celery(settings):
+    """Tasks run in-process unless a test starts a real worker (see tests marked celery_worker)."""
+    celery_app.conf.task_always_eager = True
+    celery_app.conf.task_eager_propagates = True
+    yield
+    celery_app.conf.task_always_eager = False
+
+
+@pytest.fixture(autouse=True)
+def _mail_in_memory(settings):
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+
+
+@pytest.fixture
+def ledger_balances(db):
+    """Call after a scenario that moved money: check_ledger must find no difference."""
+
+    def check():
+        call_command("check_ledger")
+
+    return check
