@@ -10,9 +10,11 @@ from .models import (
     Escalation,
     EscalationLevel,
     FxRate,
+    ImportJob,
     Invoice,
     Payment,
     PromiseToPay,
+    QueueTask,
     WriteOff,
 )
 
@@ -134,3 +136,17 @@ class EscalationAdmin(admin.ModelAdmin):
     list_display = ["customer", "level", "to_contact", "by", "created_at"]
     raw_id_fields = ["customer", "to_contact", "invoices"]
     list_select_related = ["customer", "level", "to_contact", "by"]
+
+
+@admin.register(QueueTask)
+class QueueTaskAdmin(admin.ModelAdmin):
+    list_display = ["customer", "kind", "title", "due_on", "status"]
+    list_filter = ["kind", "status"]
+    raw_id_fields = ["customer"]
+    list_select_related = ["customer"]
+
+
+@admin.register(ImportJob)
+class ImportJobAdmin(admin.ModelAdmin):
+    list_display = ["pk", "status", "total_rows", "processed_rows", "created_by", "created_at", "finished_at"]
+    list_filter = ["status"]

@@ -1,3 +1,4 @@
+from .imports import ImportJob
 from .ledger import (
     Application,
     Contact,
@@ -8,7 +9,7 @@ from .ledger import (
     Payment,
     WriteOff,
 )
-from .work import Activity, Dispute, Escalation, EscalationLevel, PromiseToPay
+from .work import Activity, Dispute, Escalation, EscalationLevel, PromiseToPay, QueueTask
 
 __all__ = [
     "Activity",
@@ -20,8 +21,10 @@ __all__ = [
     "Escalation",
     "EscalationLevel",
     "FxRate",
+    "ImportJob",
     "Invoice",
     "Payment",
     "PromiseToPay",
+    "QueueTask",
     "WriteOff",
 ]

@@ -111,6 +111,10 @@ class Invoice(models.Model):
     closed_on = models.DateField(null=True, blank=True)
     # Set when the customer says the invoice is waiting for internal approval on their side.
     approval_requested_on = models.DateField(null=True, blank=True)
+    # Delivery tracking, kept by the reminders app: when the invoice (or a message listing it) was
+    # last sent, and when the customer first opened it.
+    sent_at = models.DateTimeField(null=True, blank=True)
+    opened_at = models.DateTimeField(null=True, blank=True)
     voided_at = models.DateTimeField(null=True, blank=True)
     voided_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"

@@ -177,3 +177,42 @@ class Escalation(models.Model):
 
     def __str__(self) -> str:
         return f"Escalation to {self.level.name} ({self.customer_id})"
+
+
+class QueueTask(models.Model):
+    """Something a person must look at on an account, raised by the system (a dunning step that
+    hands over to the collector, a bounced email, a portal request) or by a manager. Open tasks
+    feed the daily queue; `key` makes raising the same task twice a no-op."""
+
+    class Kind(models.TextChoices):
+        DUNNING_STEP = "dunning_step", "Dunning step: call the customer"
+        BOUNCE = "bounce", "Email bounced"
+        NOT_OPENED = "not_opened", "Invoice not opened"
+        STATEMENT_UNDELIVERED = "statement", "Statement not delivered"
+        PORTAL_DISPUTE = "portal_dispute", "Dispute from the portal"
+        PORTAL_PROMISE = "portal_promise", "Promise from the portal"
+        PORTAL_REQUEST = "portal_request", "Request from the portal"
+        MANUAL = "manual", "Manual"
+
+    class Status(models.TextChoices):
+        OPEN = "open", "Open"
+        DONE = "done", "Done"
+        CANCELLED = "cancelled", "Cancelled"
+
+    customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="queue_tasks")
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    title = models.CharField(max_length=200)
+    detail = models.TextField(blank=True)
+    due_on = models.DateField(default=timezone.localdate)
+    status = models.CharField(max_length=9, choices=Status.choices, default=Status.OPEN)
+    key = models.CharField(max_length=200, unique=True, null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    done_at = models.DateTimeField(null=True, blank=True)
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        ordering = ["due_on", "pk"]
+        indexes = [models.Index(fields=["status", "due_on"]), models.Index(fields=["customer", "status"])]
+
+    def __str__(self) -> str:
+        return f"{self.title} ({self.customer_id})"

@@ -1,0 +1,68 @@
+"""One timeline per account: activities (including every message the system sent, logged as
+activities by the reminders app), promises, disputes, escalations and payments, newest first."""
+
+from dataclasses import dataclass
+from datetime import datetime, time
+from decimal import Decimal
+
+from django.utils import timezone
+
+from .models import Activity, Customer, Dispute, Escalation, Payment, PromiseToPay
+
+KINDS = {
+    "activity": "Activities",
+    "promise": "Promises",
+    "dispute": "Disputes",
+    "escalation": "Escalations",
+    "payment": "Payments",
+}
+
+
+@dataclass(frozen=True)
+class Entry:
+    kind: str
+    at: datetime
+    title: str
+    detail: str = ""
+    amount: Decimal | None = None
+    by: str = ""
+    status: str = ""
+
+
+def _at(day) -> datetime:
+    return timezone.make_aware(datetime.combine(day, time(12, 0)))
+
+
+def _who(user) -> str:
+    return (user.get_full_name() or user.get_username()) if user else "System"
+
+
+def timeline_for(customer: Customer, *, kinds=None, limit: int = 100) -> list[Entry]:
+    """A bounded number of queries (one per kind), whatever the account's history."""
+    kinds = set(kinds or KINDS)
+    entries: list[Entry] = []
+    if "activity" in kinds:
+        for a in Activity.objects.filter(customer=customer).select_related("by", "contact")[:limit]:
+            outcome = f" — {a.get_outcome_display()}" if a.outcome else ""
+            contact = f" with {a.contact.name}" if a.contact else ""
+            entries.append(Entry("activity", a.occurred_at, f"{a.get_kind_display()}{contact}{outcome}",
+                                 a.subject or a.notes, by=_who(a.by)))
+    if "promise" in kinds:
+        for p in PromiseToPay.objects.filter(customer=customer).select_related("by")[:limit]:
+            entries.append(Entry("promise", p.created_at, f"Promise to pay by {p.pay_by:%b %d, %Y}", p.note,
+                                 amount=p.amount, by=_who(p.by), status=p.get_status_display()))
+    if "dispute" in kinds:
+        for d in Dispute.objects.filter(customer=customer).select_related("by")[:limit]:
+            entries.append(Entry("dispute", _at(d.opened_on), f"Dispute: {d.get_root_cause_display()}",
+                                 d.description, amount=d.amount, by=_who(d.by), status=d.get_status_display()))
+    if "escalation" in kinds:
+        for e in Escalation.objects.filter(customer=customer).select_related("by", "level", "to_contact")[:limit]:
+            to = f" ({e.to_contact.name})" if e.to_contact else ""
+            entries.append(Entry("escalation", e.created_at, f"Escalated to {e.level.name}{to}", e.reason,
+                                 by=_who(e.by)))
+    if "payment" in kinds:
+        for p in Payment.objects.filter(customer=customer)[:limit]:
+            entries.append(Entry("payment", _at(p.received_date), f"Payment {p.external_id} received", p.reference,
+                                 amount=p.amount, status=p.get_status_display()))
+    entries.sort(key=lambda e: e.at, reverse=True)
+    return entries[:limit]
