@@ -1,0 +1,208 @@
+"""Month-end collection forecast (METRICS.md) and cash collected.
+
+Each invoice open at D gets a predicted pay date: the promised date under an open promise; else, when
+disputed, due date + the dispute cycle time for its root cause + the customer's weighted average days
+late; else due date + the customer's weighted average days late. The offset is rounded once, to the
+nearest whole day, halves away from zero. Forecast(D, E) sums invoices predicted in D < date ≤ E;
+those predicted on or before D are at risk, shown beside the forecast.
+"""
+
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from decimal import ROUND_HALF_UP, Decimal
+
+import pandas as pd
+from dateutil.relativedelta import relativedelta
+from django.db.models import Q
+
+from collections_app.models import Dispute, PromiseToPay
+
+from .aging import month_ends
+from .behaviour import PaymentBehaviour, payment_behaviour
+from .frames import ZERO, Scope, open_invoices, payments_received
+
+DEFAULT_DISPUTE_DAYS = Decimal(30)
+
+
+def month_end(day: date) -> date:
+    return day + relativedelta(day=31)
+
+
+def round_days(offset: Decimal) -> int:
+    """Nearest whole day, halves away from zero (ROUND_HALF_UP rounds .5 away from zero)."""
+    return int(Decimal(offset).quantize(Decimal(1), rounding=ROUND_HALF_UP))
+
+
+@dataclass
+class DisputeCycle:
+    """Mean days from opened to resolved over disputes resolved in the 12 months before D."""
+
+    by_root_cause: dict[str, Decimal]
+    overall: Decimal | None
+
+    def days(self, root_cause: str) -> Decimal:
+        if root_cause in self.by_root_cause:
+            return self.by_root_cause[root_cause]
+        return self.overall if self.overall is not None else DEFAULT_DISPUTE_DAYS
+
+
+def dispute_cycle(as_of: date) -> DisputeCycle:
+    start = as_of - relativedelta(months=12) + timedelta(days=1)
+    rows = Dispute.objects.filter(resolved_on__range=(start, as_of)).values_list("root_cause", "opened_on",
+                                                                                 "resolved_on")
+    frame = pd.DataFrame.from_records(list(rows), columns=["root_cause", "opened_on", "resolved_on"])
+    if frame.empty:
+        return DisputeCycle(by_root_cause={}, overall=None)
+    frame["days"] = [Decimal((r - o).days) for o, r in zip(frame["opened_on"], frame["resolved_on"], strict=True)]
+    by_cause = frame.groupby("root_cause")["days"].agg(lambda s: sum(s, Decimal(0)) / len(s)).to_dict()
+    return DisputeCycle(by_root_cause=by_cause, overall=sum(frame["days"], Decimal(0)) / len(frame))
+
+
+def _promised_dates(as_of: date, scope: Scope) -> dict[int, date]:
+    """Invoice → promised date of the latest promise still open at the end of D."""
+    links = PromiseToPay.invoices.through.objects.filter(
+        Q(promisetopay__status=PromiseToPay.Status.OPEN)
+        | Q(promisetopay__status__in=[PromiseToPay.Status.KEPT, PromiseToPay.Status.PARTIALLY_KEPT,
+                                       PromiseToPay.Status.BROKEN], promisetopay__settled_on__gt=as_of),
+        promisetopay__created_at__date__lte=as_of,
+    )
+    rows = (scope.filter(links, customer="invoice__customer", currency_field="invoice__currency")
+            .order_by("promisetopay__created_at", "promisetopay_id")
+            .values_list("invoice_id", "promisetopay__pay_by"))
+    return dict(rows)
+
+
+def _disputed(as_of: date, scope: Scope) -> dict[int, str]:
+    """Invoice → root cause of the latest dispute open at the end of D."""
+    links = Dispute.invoices.through.objects.filter(dispute__opened_on__lte=as_of).filter(
+        Q(dispute__resolved_on__gt=as_of) | Q(dispute__resolved_on__isnull=True, dispute__status__in=[
+            Dispute.Status.OPEN, Dispute.Status.IN_REVIEW])
+    )
+    rows = (scope.filter(links, customer="invoice__customer", currency_field="invoice__currency")
+            .order_by("dispute__opened_on", "dispute_id")
+            .values_list("invoice_id", "dispute__root_cause"))
+    return dict(rows)
+
+
+@dataclass
+class ForecastReport:
+    as_of: date
+    horizon_end: date
+    forecast: Decimal
+    at_risk: Decimal
+    beyond: Decimal
+    weeks: list[dict] = field(default_factory=list)
+    by_collector: list[dict] = field(default_factory=list)
+    at_risk_invoices: list[dict] = field(default_factory=list)
+    invoices: pd.DataFrame | None = None
+
+    def as_dict(self) -> dict:
+        return {
+            "as_of": self.as_of, "horizon_end": self.horizon_end, "forecast": self.forecast, "at_risk": self.at_risk,
+            "beyond": self.beyond, "weeks": self.weeks, "by_collector": self.by_collector,
+            "at_risk_invoices": self.at_risk_invoices,
+        }
+
+
+def predict(frame: pd.DataFrame, as_of: date, scope: Scope, behaviour: PaymentBehaviour | None = None) -> pd.DataFrame:
+    """Add `predicted` (pay date) and `basis` (promise / dispute / history) to an open-invoice frame."""
+    behaviour = behaviour or payment_behaviour(as_of)
+    cycle = dispute_cycle(as_of)
+    promised, disputed = _promised_dates(as_of, scope), _disputed(as_of, scope)
+    predicted, basis = [], []
+    for invoice_id, customer_id, due in zip(frame["invoice_id"], frame["customer_id"], frame["due_date"],
+                                            strict=True):
+        if invoice_id in promised:
+            predicted.append(promised[invoice_id])
+            basis.append("promise")
+        elif invoice_id in disputed:
+            offset = cycle.days(disputed[invoice_id]) + behaviour.days_late(customer_id)
+            predicted.append(due + timedelta(days=round_days(offset)))
+            basis.append(f"dispute: {disputed[invoice_id]}")
+        else:
+            predicted.append(due + timedelta(days=round_days(behaviour.days_late(customer_id))))
+            basis.append("payment history")
+    frame = frame.copy()
+    frame["predicted"] = pd.Series(predicted, index=frame.index, dtype=object)
+    frame["basis"] = pd.Series(basis, index=frame.index, dtype=object)
+    return frame
+
+
+def _weeks(as_of: date, horizon_end: date, inside: pd.DataFrame) -> list[dict]:
+    weeks, start = [], as_of + timedelta(days=1)
+    while start <= horizon_end:
+        end = min(start + timedelta(days=6 - start.weekday()), horizon_end)
+        rows = inside[(inside["predicted"] >= start) & (inside["predicted"] <= end)]
+        weeks.append({"start": start, "end": end, "amount": sum(rows["open_base"], ZERO), "invoices": len(rows)})
+        start = end + timedelta(days=1)
+    return weeks
+
+
+def _by_collector(inside: pd.DataFrame, risky: pd.DataFrame) -> list[dict]:
+    names = sorted(set(inside["collector"]) | set(risky["collector"]))
+    return [
+        {
+            "collector": name,
+            "forecast": sum(inside.loc[inside["collector"] == name, "open_base"], ZERO),
+            "invoices": int((inside["collector"] == name).sum()),
+            "at_risk": sum(risky.loc[risky["collector"] == name, "open_base"], ZERO),
+        }
+        for name in names
+    ]
+
+
+def forecast(*, as_of: date, horizon_end: date | None = None, collector=None, segment: str | None = None,
+             currency: str | None = None) -> ForecastReport:
+    """Expected collections from the day after D to the horizon (default: the end of D's month), by
+    week and by collector, with the at-risk invoices beside it."""
+    horizon_end = horizon_end or month_end(as_of)
+    if horizon_end < as_of:
+        raise ValueError("The horizon must not end before the as-of date.")
+    scope = Scope(collector=collector, segment=segment, currency=currency)
+    frame = predict(open_invoices(as_of, scope), as_of, scope)
+    if frame.empty:
+        frame["predicted"] = pd.Series([], dtype=object)
+    inside = frame[(frame["predicted"] > as_of) & (frame["predicted"] <= horizon_end)]
+    risky = frame[frame["predicted"] <= as_of]
+    beyond = frame[frame["predicted"] > horizon_end]
+    at_risk_rows = risky.sort_values(["open_base", "invoice"], ascending=[False, True])
+    return ForecastReport(
+        as_of=as_of, horizon_end=horizon_end, forecast=sum(inside["open_base"], ZERO),
+        at_risk=sum(risky["open_base"], ZERO), beyond=sum(beyond["open_base"], ZERO),
+        weeks=_weeks(as_of, horizon_end, inside), by_collector=_by_collector(inside, risky),
+        at_risk_invoices=at_risk_rows[
+            ["invoice_id", "invoice", "customer_id", "customer", "collector", "currency", "open", "open_base",
+             "due_date", "days_past_due", "predicted", "basis"]
+        ].to_dict("records"),
+        invoices=frame,
+    )
+
+
+def collected(start: date, end: date, collector=None, segment: str | None = None, currency: str | None = None
+              ) -> Decimal:
+    """Cash received in start..end (applied or not), in base; bounced (reversed) payments left out."""
+    return sum(payments_received(start, end, Scope(collector, segment, currency))["base"], ZERO)
+
+
+def collected_by_collector(start: date, end: date, collector=None, segment=None, currency=None) -> dict[str, Decimal]:
+    frame = payments_received(start, end, Scope(collector, segment, currency))
+    if frame.empty:
+        return {}
+    return frame.groupby("collector")["base"].agg(lambda s: sum(s, ZERO)).to_dict()
+
+
+def forecast_vs_actual(*, as_of: date, months: int = 6, collector=None, segment=None, currency=None) -> list[dict]:
+    """For each of the last `months` full months: the forecast made at the close of the month before
+    (as of its last day, to the month's end) against the cash actually collected in the month."""
+    ends = month_ends(as_of.replace(day=1) - timedelta(days=1), months)
+    rows = []
+    received = payments_received(ends[0].replace(day=1), ends[-1], Scope(collector, segment, currency))
+    for end in ends:
+        start = end.replace(day=1)
+        made = forecast(as_of=start - timedelta(days=1), horizon_end=end, collector=collector, segment=segment,
+                        currency=currency)
+        actual = sum(received.loc[(received["on"] >= start) & (received["on"] <= end), "base"], ZERO) \
+            if not received.empty else ZERO
+        rows.append({"month": start.strftime("%Y-%m"), "start": start, "end": end, "forecast": made.forecast,
+                     "at_risk": made.at_risk, "actual": actual, "difference": actual - made.forecast})
+    return rows

@@ -1,0 +1,230 @@
+"""The ledger as pandas frames: each function is ONE query that fetches only the columns a report needs.
+
+Amounts stay `Decimal` (object columns); `base` columns are converted to the base currency at the
+rate of the document's own date (the latest rate on or before it, else the first one after it).
+The open amount of an invoice at `D` is computed in the database:
+amount − applications dated ≤ D − write-offs dated ≤ D, for invoices issued ≤ D.
+"""
+
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+import pandas as pd
+from django.conf import settings
+from django.db.models import (
+    Case,
+    DecimalField,
+    Exists,
+    F,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+    When,
+)
+from django.db.models.functions import Coalesce
+
+from collections_app.models import Application, CreditNote, FxRate, Invoice, Payment, WriteOff
+
+MONEY_FIELD = DecimalField(max_digits=14, decimal_places=2)
+RATE_FIELD = DecimalField(max_digits=18, decimal_places=8)
+ZERO = Decimal("0.00")
+BUCKETS = ("current", "1-30", "31-60", "61-90", "91+")
+
+
+class MissingFxRate(LookupError):
+    """A document is in a currency that has no rate at all in the FX table."""
+
+
+@dataclass(frozen=True)
+class Scope:
+    """Which part of the book a report covers. `collector` is a user, a user id or a username."""
+
+    collector: object = None
+    segment: str | None = None
+    currency: str | None = None
+
+    def filter(self, qs: QuerySet, customer: str = "customer", currency_field: str | None = "currency") -> QuerySet:
+        if self.collector not in (None, ""):
+            collector = self.collector
+            if isinstance(collector, str) and not collector.isdigit():
+                qs = qs.filter(**{f"{customer}__portfolio__collector__username": collector})
+            else:
+                qs = qs.filter(**{f"{customer}__portfolio__collector": getattr(collector, "pk", collector)})
+        if self.segment:
+            qs = qs.filter(**{f"{customer}__segment": self.segment})
+        if self.currency and currency_field:
+            qs = qs.filter(**{currency_field: self.currency})
+        return qs
+
+
+BOOK = Scope()
+
+
+def _rate(currency: str = "currency", on: str = "issue_date"):
+    """Base units per one unit of the document's currency, at the document's date."""
+    before = FxRate.objects.filter(currency=OuterRef(currency), rate_date__lte=OuterRef(on)).order_by("-rate_date")
+    after = FxRate.objects.filter(currency=OuterRef(currency), rate_date__gt=OuterRef(on)).order_by("rate_date")
+    return Case(
+        When(**{currency: settings.BASE_CURRENCY}, then=Value(Decimal("1"), output_field=RATE_FIELD)),
+        default=Coalesce(
+            Subquery(before.values("rate")[:1], output_field=RATE_FIELD),
+            Subquery(after.values("rate")[:1], output_field=RATE_FIELD),
+        ),
+        output_field=RATE_FIELD,
+    )
+
+
+def _sum_until(model, fk: str, date_field: str, as_of: date):
+    rows = (
+        model.objects.filter(**{fk: OuterRef("pk"), f"{date_field}__lte": as_of})
+        .order_by()
+        .values(fk)
+        .annotate(total=Sum("amount"))
+        .values("total")
+    )
+    return Coalesce(Subquery(rows, output_field=MONEY_FIELD), Value(ZERO, output_field=MONEY_FIELD))
+
+
+def _to_base(frame: pd.DataFrame, amount: str = "amount") -> pd.Series:
+    if frame.empty:
+        return pd.Series([], dtype=object)
+    if frame["rate"].isna().any():
+        missing = sorted(set(frame.loc[frame["rate"].isna(), "currency"]))
+        raise MissingFxRate(f"No FX rate for {', '.join(missing)}; add one to convert to {settings.BASE_CURRENCY}.")
+    converted = [a * r for a, r in zip(frame[amount], frame["rate"], strict=True)]
+    return pd.Series(converted, index=frame.index, dtype=object)
+
+
+def _frame(rows, columns: list[str]) -> pd.DataFrame:
+    return pd.DataFrame.from_records(list(rows), columns=columns)
+
+
+OPEN_COLUMNS = [
+    "invoice_id", "invoice", "customer_id", "customer", "family_id", "family", "collector_id", "collector",
+    "segment", "currency", "issue_date", "due_date", "amount", "applied", "written_off", "rate",
+]
+
+
+def open_invoices(as_of: date, scope: Scope = BOOK) -> pd.DataFrame:
+    """Every invoice open at the end of `as_of`, with its open amount then, in its currency and in base,
+    its days past due and its aging bucket. One query."""
+    late_movement = Q(
+        Exists(Application.objects.filter(invoice=OuterRef("pk"), applied_on__gt=as_of))
+    ) | Q(Exists(WriteOff.objects.filter(invoice=OuterRef("pk"), written_off_on__gt=as_of)))
+    qs = (
+        scope.filter(Invoice.objects.filter(issue_date__lte=as_of).exclude(status=Invoice.Status.VOID))
+        .filter(Q(status=Invoice.Status.OPEN) | Q(closed_on__isnull=True) | Q(closed_on__gt=as_of) | late_movement)
+        .annotate(
+            applied=_sum_until(Application, "invoice", "applied_on", as_of),
+            written_off=_sum_until(WriteOff, "invoice", "written_off_on", as_of),
+            rate=_rate(),
+            family_id=Coalesce("customer__parent_id", "customer_id"),
+            family=Coalesce("customer__parent__name", "customer__name"),
+        )
+        .order_by()
+        .values_list(
+            "pk", "external_id", "customer_id", "customer__name", "family_id", "family",
+            "customer__portfolio__collector_id", "customer__portfolio__collector__username", "customer__segment",
+            "currency", "issue_date", "due_date", "amount", "applied", "written_off", "rate",
+        )
+    )
+    frame = _frame(qs, OPEN_COLUMNS)
+    frame["open"] = pd.Series(
+        [a - p - w for a, p, w in zip(frame["amount"], frame["applied"], frame["written_off"], strict=True)],
+        index=frame.index, dtype=object,
+    )
+    frame = frame[frame["open"] != ZERO].copy()
+    frame["open_base"] = _to_base(frame, "open")
+    frame["days_past_due"] = pd.Series(
+        [(as_of - d).days for d in frame["due_date"]], index=frame.index, dtype="int64"
+    )
+    frame["bucket"] = bucket_of(frame["days_past_due"])
+    frame["collector"] = frame["collector"].fillna("(unassigned)")
+    return frame.reset_index(drop=True)
+
+
+def bucket_of(days_past_due: pd.Series) -> pd.Series:
+    """Current ≤ 0 days past due, then 1–30, 31–60, 61–90, 91+."""
+    cut = pd.cut(days_past_due, bins=[-10**9, 0, 30, 60, 90, 10**9], labels=list(BUCKETS))
+    return cut.astype(object)
+
+
+def credit_sales_daily(start: date, end: date, scope: Scope = BOOK) -> pd.DataFrame:
+    """Invoices issued in start..end (positive) and credit notes issued then (negative), in base, by date.
+    One query (a UNION of the two documents)."""
+    invoices = (
+        scope.filter(Invoice.objects.filter(issue_date__range=(start, end)).exclude(status=Invoice.Status.VOID))
+        .annotate(rate=_rate(), on=F("issue_date"), sign=Value(1))
+        .order_by()
+        .values_list("on", "currency", "amount", "rate", "sign")
+    )
+    credits = (
+        scope.filter(CreditNote.objects.filter(issue_date__range=(start, end)))
+        .annotate(rate=_rate(), on=F("issue_date"), sign=Value(-1))
+        .order_by()
+        .values_list("on", "currency", "amount", "rate", "sign")
+    )
+    frame = _frame(invoices.union(credits, all=True), ["on", "currency", "amount", "rate", "sign"])
+    frame["base"] = _to_base(frame)
+    if not frame.empty:
+        frame["base"] = pd.Series([b * s for b, s in zip(frame["base"], frame["sign"], strict=True)],
+                                  index=frame.index, dtype=object)
+    return frame[["on", "base"]]
+
+
+def payments_received(start: date, end: date, scope: Scope = BOOK) -> pd.DataFrame:
+    """Cash received in start..end, applied or not, in base; reversed (bounced) payments left out. One query."""
+    qs = (
+        scope.filter(Payment.objects.filter(received_date__range=(start, end), status=Payment.Status.POSTED))
+        .annotate(rate=_rate(on="received_date"))
+        .order_by()
+        .values_list("received_date", "customer__portfolio__collector__username", "currency", "amount", "rate")
+    )
+    frame = _frame(qs, ["on", "collector", "currency", "amount", "rate"])
+    frame["base"] = _to_base(frame)
+    frame["collector"] = frame["collector"].fillna("(unassigned)")
+    return frame
+
+
+def unapplied_at(as_of: date, scope: Scope = BOOK) -> dict:
+    """Unapplied cash and unapplied credits at the end of `as_of`, in base: shown beside AR, never netted.
+    Two queries (payments, credit notes)."""
+    applied_cash = _sum_until(Application, "payment", "applied_on", as_of)
+    cash = (
+        scope.filter(Payment.objects.filter(received_date__lte=as_of))
+        .filter(Q(status=Payment.Status.POSTED) | Q(reversed_at__date__gt=as_of))
+        .annotate(applied=applied_cash, rate=_rate(on="received_date"))
+        .order_by()
+        .values_list("currency", "amount", "applied", "rate")
+    )
+    credits = (
+        scope.filter(CreditNote.objects.filter(issue_date__lte=as_of))
+        .annotate(applied=_sum_until(Application, "credit_note", "applied_on", as_of), rate=_rate())
+        .order_by()
+        .values_list("currency", "amount", "applied", "rate")
+    )
+    out = {}
+    for key, qs in (("unapplied_cash", cash), ("unapplied_credits", credits)):
+        frame = _frame(qs, ["currency", "amount", "applied", "rate"])
+        frame["left"] = pd.Series([a - p for a, p in zip(frame["amount"], frame["applied"], strict=True)],
+                                  index=frame.index, dtype=object)
+        frame = frame[frame["left"] != ZERO]
+        out[key] = sum(_to_base(frame, "left"), ZERO)
+    return out
+
+
+def closed_invoices(start: date, end: date) -> pd.DataFrame:
+    """Invoices of the whole book closed (brought to zero) in start..end, with amounts in base. One query."""
+    qs = (
+        Invoice.objects.filter(closed_on__range=(start, end), status=Invoice.Status.PAID)
+        .annotate(rate=_rate())
+        .order_by()
+        .values_list("customer_id", "currency", "amount", "rate", "issue_date", "due_date", "closed_on")
+    )
+    frame = _frame(qs, ["customer_id", "currency", "amount", "rate", "issue_date", "due_date", "closed_on"])
+    frame["base"] = _to_base(frame)
+    return frame

@@ -1,0 +1,49 @@
+"""Stored daily AR snapshots: what each customer owed, by aging bucket, at the end of a day.
+
+They make the 12-month trends fast; every figure can still be recomputed from the ledger for any
+date, and a test checks a snapshot against that recomputation.
+"""
+
+from django.db import models
+
+from collections_app.models.ledger import MONEY, ZERO
+
+
+class ArSnapshotDay(models.Model):
+    """A day for which the snapshot is complete (customers owing nothing have no row)."""
+
+    date = models.DateField(unique=True)
+    customers = models.PositiveIntegerField(default=0)
+    total = models.DecimalField(**MONEY, default=ZERO)
+    taken_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-date"]
+
+    def __str__(self) -> str:
+        return f"AR snapshot {self.date}"
+
+
+class ArSnapshot(models.Model):
+    """One customer's open AR at the end of `date`, in base currency, by aging bucket (due date)."""
+
+    date = models.DateField()
+    customer = models.ForeignKey("collections_app.Customer", on_delete=models.CASCADE, related_name="+")
+    current = models.DecimalField(**MONEY, default=ZERO)
+    days_1_30 = models.DecimalField(**MONEY, default=ZERO)
+    days_31_60 = models.DecimalField(**MONEY, default=ZERO)
+    days_61_90 = models.DecimalField(**MONEY, default=ZERO)
+    days_91_plus = models.DecimalField(**MONEY, default=ZERO)
+    total = models.DecimalField(**MONEY, default=ZERO)
+
+    BUCKET_FIELDS = {
+        "current": "current", "1-30": "days_1_30", "31-60": "days_31_60", "61-90": "days_61_90", "91+": "days_91_plus",
+    }
+
+    class Meta:
+        ordering = ["-date", "customer_id"]
+        constraints = [models.UniqueConstraint(fields=["date", "customer"], name="one_ar_snapshot_per_customer_day")]
+        indexes = [models.Index(fields=["date"])]
+
+    def __str__(self) -> str:
+        return f"{self.customer_id} {self.date}: {self.total}"

@@ -1,0 +1,54 @@
+"""AR by bucket at several dates (month-ends) for trends: read from the nightly snapshots where a
+complete snapshot of that day exists, recomputed from the ledger otherwise."""
+
+from datetime import date
+
+from django.db.models import Sum
+
+from .aging import bucket_totals, month_ends, percent
+from .frames import BOOK, BUCKETS, ZERO, Scope, open_invoices
+from .models import ArSnapshot, ArSnapshotDay
+
+
+def _from_snapshots(dates: list[date], scope: Scope) -> dict[date, dict]:
+    if scope.currency or not dates:
+        return {}
+    complete = set(ArSnapshotDay.objects.filter(date__in=dates).values_list("date", flat=True))
+    if not complete:
+        return {}
+    fields = ArSnapshot.BUCKET_FIELDS
+    rows = (
+        scope.filter(ArSnapshot.objects.filter(date__in=complete), currency_field=None)
+        .order_by()
+        .values("date")
+        .annotate(**{f: Sum(f) for f in fields.values()})
+    )
+    found = {day: {"total": ZERO, "buckets": dict.fromkeys(BUCKETS, ZERO), "source": "snapshot"} for day in complete}
+    for row in rows:
+        buckets = {name: row[f] or ZERO for name, f in fields.items()}
+        found[row["date"]] = {"total": sum(buckets.values(), ZERO), "buckets": buckets, "source": "snapshot"}
+    return found
+
+
+def ar_series(dates: list[date], scope: Scope = BOOK) -> dict[date, dict]:
+    """{date: {"total", "buckets", "source"}} for each date: one snapshot query, plus one ledger
+    query per date that has no complete snapshot."""
+    series = _from_snapshots(sorted(set(dates)), scope)
+    for day in sorted(set(dates) - set(series)):
+        buckets = bucket_totals(open_invoices(day, scope))
+        series[day] = {"total": sum(buckets.values(), ZERO), "buckets": buckets, "source": "ledger"}
+    return series
+
+
+def aging_trend(*, as_of: date, months: int = 12, collector=None, segment=None, currency=None) -> list[dict]:
+    """AR by bucket at each of the last `months` month-ends, oldest first."""
+    dates = month_ends(as_of, months)
+    series = ar_series(dates, Scope(collector=collector, segment=segment, currency=currency))
+    out = []
+    for day in dates:
+        point = series[day]
+        out.append({
+            "date": day, "total": point["total"], "buckets": point["buckets"], "source": point["source"],
+            "pct_current": percent(point["buckets"]["current"], point["total"]),
+        })
+    return out
