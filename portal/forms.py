@@ -1,0 +1,152 @@
+"""Portal forms. Everything a customer types is checked here against the link's own accounts:
+another customer's invoice is not a valid choice, amounts are positive and no more than is open,
+dates are not in the past."""
+
+from datetime import date, timedelta
+from decimal import Decimal
+
+from django import forms
+
+from collections_app.models import CreditNote, Dispute, Invoice
+
+from .links import PortalLink
+from .selectors import open_invoices
+
+MAX_PROMISE_DAYS = 120
+MONEY = {"max_digits": 14, "decimal_places": 2, "min_value": Decimal("0.01")}
+
+
+class InvoiceChoices(forms.ModelMultipleChoiceField):
+    widget = forms.CheckboxSelectMultiple
+
+    def label_from_instance(self, invoice: Invoice) -> str:
+        due, open_amount = f"{invoice.due_date:%Y-%m-%d}", f"{invoice.currency} {invoice.open_amount:,}"
+        return f"{invoice.external_id} · due {due} · {open_amount} open"
+
+
+class AccountChoice(forms.ModelChoiceField):
+    def label_from_instance(self, customer) -> str:
+        return f"{customer.name} ({customer.external_id})"
+
+
+def _open_total(invoices) -> Decimal:
+    return sum((inv.open_amount for inv in invoices), Decimal("0.00"))
+
+
+class DisputeForm(forms.Form):
+    root_cause = forms.ChoiceField(label="Reason", choices=Dispute.RootCause.choices)
+    message = forms.CharField(label="What is wrong?", max_length=2000, widget=forms.Textarea(attrs={"rows": 4}))
+    amount = forms.DecimalField(label="Amount in dispute (leave empty for the whole open amount)", required=False,
+                                **MONEY)
+
+    def __init__(self, *args, invoice: Invoice, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.invoice = invoice
+
+    def clean_amount(self):
+        amount = self.cleaned_data["amount"]
+        if amount is not None and amount > self.invoice.open_amount:
+            raise forms.ValidationError(f"Only {self.invoice.open_amount:,} is open on this invoice.")
+        return amount
+
+    def clean(self):
+        if self.invoice.status != Invoice.Status.OPEN:
+            raise forms.ValidationError("This invoice is not open any more.")
+        if self.invoice.disputes.filter(status__in=[Dispute.Status.OPEN, Dispute.Status.IN_REVIEW]).exists():
+            raise forms.ValidationError("This invoice is already under dispute; we will get back to you.")
+        return self.cleaned_data
+
+
+class PromiseForm(forms.Form):
+    invoices = InvoiceChoices(queryset=Invoice.objects.none(), label="Invoices you will pay")
+    pay_by = forms.DateField(label="Payment date", widget=forms.DateInput(attrs={"type": "date"}))
+    amount = forms.DecimalField(label="Amount", **MONEY)
+    note = forms.CharField(label="Note (optional)", max_length=1000, required=False,
+                           widget=forms.Textarea(attrs={"rows": 2}))
+
+    def __init__(self, *args, link: PortalLink, today: date, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.today = today
+        self.fields["invoices"].queryset = open_invoices(link)
+
+    def clean_pay_by(self):
+        pay_by = self.cleaned_data["pay_by"]
+        if pay_by < self.today:
+            raise forms.ValidationError("The payment date cannot be in the past.")
+        if pay_by > self.today + timedelta(days=MAX_PROMISE_DAYS):
+            raise forms.ValidationError(f"Please choose a date within {MAX_PROMISE_DAYS} days.")
+        return pay_by
+
+    def clean(self):
+        data = super().clean()
+        invoices, amount = data.get("invoices"), data.get("amount")
+        if not invoices:
+            return data
+        if len({inv.customer_id for inv in invoices}) > 1:
+            raise forms.ValidationError("Please promise for one account at a time.")
+        if len({inv.currency for inv in invoices}) > 1:
+            raise forms.ValidationError("Please promise for invoices in one currency at a time.")
+        if amount is not None and amount > _open_total(invoices):
+            self.add_error("amount", f"The invoices you chose have {_open_total(invoices):,} open.")
+        return data
+
+
+class CreditApplyForm(forms.Form):
+    invoices = InvoiceChoices(queryset=Invoice.objects.none(), label="Apply the credit to")
+    amount = forms.DecimalField(label="Amount to apply", **MONEY)
+    message = forms.CharField(label="Message (optional)", max_length=1000, required=False,
+                              widget=forms.Textarea(attrs={"rows": 2}))
+
+    def __init__(self, *args, link: PortalLink, credit: CreditNote, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.credit = credit
+        self.fields["invoices"].queryset = open_invoices(link).filter(currency=credit.currency)
+        self.fields["amount"].initial = credit.unapplied_amount
+
+    def clean(self):
+        data = super().clean()
+        invoices, amount = data.get("invoices"), data.get("amount")
+        if amount is None:
+            return data
+        if amount > self.credit.unapplied_amount:
+            self.add_error("amount", f"Only {self.credit.unapplied_amount:,} is left on this credit.")
+        elif invoices and amount > _open_total(invoices):
+            self.add_error("amount", f"The invoices you chose have {_open_total(invoices):,} open.")
+        return data
+
+
+class AccountForm(forms.Form):
+    """A request about one of the link's accounts."""
+
+    account = AccountChoice(queryset=None, empty_label=None, label="Account")
+
+    def __init__(self, *args, link: PortalLink, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["account"].queryset = link.accounts
+        self.fields["account"].initial = link.customer.pk
+        if not link.family:
+            self.fields["account"].widget = forms.HiddenInput()
+
+
+class AutopayForm(AccountForm):
+    email = forms.EmailField(label="Who should we contact to set it up?")
+    message = forms.CharField(label="Message (optional)", max_length=1000, required=False,
+                              widget=forms.Textarea(attrs={"rows": 2}))
+    confirm = forms.BooleanField(label="Yes, please set up automatic payment of our invoices on their due date.")
+
+
+class ApContactForm(AccountForm):
+    contact_name = forms.CharField(label="Name", max_length=120)
+    email = forms.EmailField(label="Email for invoices, reminders and statements")
+    message = forms.CharField(label="Message (optional)", max_length=1000, required=False,
+                              widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class FeedbackForm(forms.Form):
+    score = forms.TypedChoiceField(
+        label="How easy was it to work with our collections team? (1 = hard, 5 = very easy)",
+        choices=[(n, str(n)) for n in range(1, 6)], coerce=int, widget=forms.RadioSelect,
+    )
+    comment = forms.CharField(label="Anything we should do better? (optional)", max_length=1000, required=False,
+                              widget=forms.Textarea(attrs={"rows": 3}))
+

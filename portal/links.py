@@ -1,0 +1,112 @@
+"""Signed portal links: no password, an expiry, and revocable per customer.
+
+A token is `django.core.signing.dumps({"c": customer id, "v": link version, "f": family?, "x": expiry})`
+with a salt of its own. It proves the link came from us (SECRET_KEY), says until when it is good, and
+carries the customer's link version at issue time: `portal.services.portal_access_revoke` bumps the
+version and every older link dies with it.
+"""
+
+import time
+from dataclasses import dataclass, field
+
+from django.conf import settings
+from django.core import signing
+from django.urls import reverse
+
+from collections_app.models import Customer
+
+from .models import PortalAccess
+
+SALT = "portal.link.v1"
+DEFAULT_MAX_AGE_DAYS = 60
+# No link lives longer than this, whatever it says about itself.
+HARD_MAX_AGE_DAYS = 400
+DAY = 86400
+
+
+class PortalLinkError(Exception):
+    """A link that must show no data. `status` is the HTTP answer: 403 tampered, 410 expired/revoked."""
+
+    status = 403
+    title = "This link is not valid"
+    explanation = "The address may have been cut or changed. Please use the link from your latest email."
+
+    def __init__(self, reason: str = ""):
+        super().__init__(reason or self.title)
+
+
+class TamperedLink(PortalLinkError):
+    pass
+
+
+class ExpiredLink(PortalLinkError):
+    status = 410
+    title = "This link has expired"
+    explanation = "Links in our emails work for a limited time. Your next reminder or statement brings a new one."
+
+
+class RevokedLink(PortalLinkError):
+    status = 410
+    title = "This link is no longer active"
+    explanation = "A newer link has replaced it. Please use the link from your latest email, or contact us."
+
+
+@dataclass(frozen=True)
+class PortalLink:
+    """A checked link: the customer it was issued for and every account it may show."""
+
+    token: str
+    customer: Customer
+    family: bool
+    customer_ids: tuple[int, ...] = field(default=())
+
+    @property
+    def accounts(self):
+        return Customer.objects.filter(pk__in=self.customer_ids).order_by("name")
+
+
+def _access_for(customer: Customer) -> PortalAccess:
+    access, _ = PortalAccess.objects.get_or_create(customer=customer)
+    return access
+
+
+def portal_token_for(customer: Customer, *, family: bool = False, max_age_days: int = DEFAULT_MAX_AGE_DAYS) -> str:
+    if not 0 < max_age_days <= HARD_MAX_AGE_DAYS:
+        raise ValueError(f"max_age_days must be between 1 and {HARD_MAX_AGE_DAYS}")
+    access = _access_for(customer)
+    expires = int(time.time()) + max_age_days * DAY
+    payload = {"c": customer.pk, "v": access.version, "f": int(bool(family)), "x": expires}
+    return signing.dumps(payload, salt=SALT, compress=True)
+
+
+def portal_url_for(customer: Customer, *, family: bool = False, max_age_days: int = DEFAULT_MAX_AGE_DAYS) -> str:
+    """The absolute link to put in a reminder or statement. `family=True` on the head of an
+    account family shows the whole family."""
+    token = portal_token_for(customer, family=family, max_age_days=max_age_days)
+    return f"{settings.SITE_URL}{reverse('portal_home', args=[token])}"
+
+
+def portal_link_check(token: str) -> PortalLink:
+    """Check a token and say what it may show; raise a PortalLinkError subclass otherwise."""
+    try:
+        payload = signing.loads(token, salt=SALT, max_age=HARD_MAX_AGE_DAYS * DAY)
+    except signing.SignatureExpired:
+        raise ExpiredLink() from None
+    except (signing.BadSignature, ValueError):
+        raise TamperedLink() from None
+    try:
+        customer_id, version, family, expires = int(payload["c"]), int(payload["v"]), bool(payload["f"]), payload["x"]
+    except (KeyError, TypeError, ValueError):
+        raise TamperedLink() from None
+    if time.time() > expires:
+        raise ExpiredLink()
+    access = PortalAccess.objects.select_related("customer").filter(customer_id=customer_id).first()
+    if access is None:
+        raise TamperedLink()
+    if access.version != version:
+        raise RevokedLink()
+    customer = access.customer
+    ids = [customer.pk]
+    if family:
+        ids += list(Customer.objects.filter(parent=customer).values_list("pk", flat=True))
+    return PortalLink(token=token, customer=customer, family=family, customer_ids=tuple(ids))

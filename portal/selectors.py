@@ -1,0 +1,109 @@
+"""What a portal link may read. Every query is narrowed to the link's accounts here, nowhere else."""
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import Decimal
+
+from django.db.models import Case, DecimalField, Exists, OuterRef, Q, QuerySet, Sum, Value, When
+from django.db.models.functions import Coalesce
+from django.shortcuts import get_object_or_404
+
+from collections_app.models import CreditNote, Dispute, Invoice, Payment, PromiseToPay
+
+from .links import PortalLink
+from .models import PortalRequest
+
+RECENTLY_PAID_DAYS = 90
+ZERO = Value(Decimal("0.00"), output_field=DecimalField(max_digits=14, decimal_places=2))
+BUCKETS = (
+    ("current", "Current", None, 0),
+    ("d1_30", "1–30 days", 1, 30),
+    ("d31_60", "31–60 days", 31, 60),
+    ("d61_90", "61–90 days", 61, 90),
+    ("d91", "91+ days", 91, None),
+)
+OPEN_DISPUTE = [Dispute.Status.OPEN, Dispute.Status.IN_REVIEW]
+
+
+@dataclass
+class Balance:
+    currency: str
+    total: Decimal
+    buckets: list[tuple[str, str, Decimal]]
+
+
+def open_invoices(link: PortalLink) -> QuerySet:
+    return (
+        Invoice.objects.filter(customer_id__in=link.customer_ids, status=Invoice.Status.OPEN)
+        .select_related("customer")
+        .annotate(
+            disputed=Exists(Dispute.objects.filter(invoices=OuterRef("pk"), status__in=OPEN_DISPUTE)),
+            promised=Exists(PromiseToPay.objects.filter(invoices=OuterRef("pk"), status=PromiseToPay.Status.OPEN)),
+        )
+        .order_by("due_date", "external_id")
+    )
+
+
+def invoice_for(link: PortalLink, invoice_id: int, *, open_only: bool = False) -> Invoice:
+    """An invoice of the link's accounts, or 404: an id from another customer is simply not found."""
+    invoices = Invoice.objects.filter(customer_id__in=link.customer_ids).exclude(status=Invoice.Status.VOID)
+    if open_only:
+        invoices = invoices.filter(status=Invoice.Status.OPEN)
+    return get_object_or_404(invoices.select_related("customer"), pk=invoice_id)
+
+
+def usable_credits(link: PortalLink) -> QuerySet:
+    return CreditNote.objects.filter(customer_id__in=link.customer_ids, unapplied_amount__gt=0).select_related(
+        "customer"
+    )
+
+
+def credit_for(link: PortalLink, credit_id: int) -> CreditNote:
+    return get_object_or_404(usable_credits(link), pk=credit_id)
+
+
+def balances(link: PortalLink, on: date) -> list[Balance]:
+    """Open balance and aging by due date, one row per currency, in one query."""
+
+    def between(low, high):
+        q = Q()
+        if low is not None:
+            q &= Q(due_date__lte=on - timedelta(days=low))
+        if high is not None:
+            q &= Q(due_date__gte=on - timedelta(days=high))
+        return Coalesce(Sum(Case(When(q, then="open_amount"), default=ZERO)), ZERO)
+
+    rows = (
+        Invoice.objects.filter(customer_id__in=link.customer_ids, status=Invoice.Status.OPEN)
+        .values("currency")
+        .annotate(total=Sum("open_amount"), **{key: between(low, high) for key, _, low, high in BUCKETS})
+        .order_by("currency")
+    )
+    return [
+        Balance(row["currency"], row["total"], [(key, label, row[key]) for key, label, _, _ in BUCKETS])
+        for row in rows
+    ]
+
+
+def portal_overview(link: PortalLink, on: date) -> dict:
+    """Everything the portal's home page shows, in a fixed number of queries."""
+    ids = link.customer_ids
+    return {
+        "accounts": list(link.accounts) if link.family else [link.customer],
+        "balances": balances(link, on),
+        "open_invoices": list(open_invoices(link)),
+        "recently_paid": list(
+            Invoice.objects.filter(
+                customer_id__in=ids, status=Invoice.Status.PAID, closed_on__gte=on - timedelta(days=RECENTLY_PAID_DAYS)
+            ).select_related("customer").order_by("-closed_on")[:50]
+        ),
+        "credits": list(usable_credits(link)),
+        "unapplied_payments": list(
+            Payment.objects.filter(customer_id__in=ids, status=Payment.Status.POSTED, unapplied_amount__gt=0)
+        ),
+        "disputes": list(Dispute.objects.filter(customer_id__in=ids).prefetch_related("invoices")[:20]),
+        "promises": list(PromiseToPay.objects.filter(customer_id__in=ids).prefetch_related("invoices")[:20]),
+        "requests": list(
+            PortalRequest.objects.filter(customer_id__in=ids).select_related("credit_note").prefetch_related("invoices")[:20]
+        ),
+    }

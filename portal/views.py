@@ -1,0 +1,178 @@
+"""The customer portal: pages behind a signed link, no login.
+
+Every view takes the token from the URL and gets a checked `PortalLink` from `portal_view`; a bad
+link renders a clear page with no data (403 tampered, 410 expired or revoked). Objects are looked
+up inside the link's accounts only, so another customer's id answers 404.
+"""
+
+from functools import wraps
+
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_http_methods
+from django_htmx.http import HttpResponseClientRedirect
+
+from . import services
+from .forms import ApContactForm, AutopayForm, CreditApplyForm, DisputeForm, FeedbackForm, PromiseForm
+from .links import PortalLinkError, portal_link_check
+from .models import PortalRequest
+from .pdf import invoice_copy_pdf
+from .selectors import credit_for, invoice_for, portal_overview
+from .statements import latest_statement, latest_statement_pdf
+from .throttle import portal_post_allowed
+
+
+def portal_view(view):
+    """Check the link (and the POST rate) before the view sees anything."""
+
+    @wraps(view)
+    def wrapped(request, token, *args, **kwargs):
+        try:
+            link = portal_link_check(token)
+        except PortalLinkError as error:
+            response = render(request, "portal/link_error.html", {"error": error}, status=error.status)
+        else:
+            if request.method == "POST" and not portal_post_allowed(request, token):
+                response = render(request, "portal/throttled.html", {"link": link}, status=429)
+            else:
+                response = view(request, link, *args, **kwargs)
+        # The token is a password in the URL: never leak it in a Referer, never cache the page.
+        response["Referrer-Policy"] = "no-referrer"
+        response["Cache-Control"] = "private, no-store"
+        response["X-Robots-Tag"] = "noindex, nofollow"
+        return response
+
+    return wrapped
+
+
+def _done(request, link, what: str):
+    url = f"{reverse('portal_home', args=[link.token])}?done={what}#your-requests"
+    return HttpResponseClientRedirect(url) if request.htmx else redirect(url)
+
+
+def _form_page(request, link, form, *, title: str, intro: str = "", submit: str = "Send", context=None):
+    ctx = {"link": link, "form": form, "title": title, "intro": intro, "submit": submit, **(context or {})}
+    template = "portal/form.html#form" if request.htmx else "portal/form.html"
+    return render(request, template, ctx, status=400 if form.is_bound else 200)
+
+
+DONE_MESSAGES = {
+    "dispute": "Thank you. Your dispute is recorded and we will not send reminders for that invoice while we look "
+               "into it.",
+    "promise": "Thank you. Your payment promise is recorded; we will not chase these invoices before that date.",
+    "credit": "Thank you. We received your request to apply the credit; your collector will apply it.",
+    "autopay": "Thank you. We received your autopay request and will contact you to set it up.",
+    "contact": "Thank you. We received the new accounts-payable contact and will update our records.",
+    "feedback": "Thank you for your feedback.",
+}
+
+
+@require_GET
+@portal_view
+def home(request, link):
+    services.portal_visit_log(customer=link.customer, family=link.family)
+    today = timezone.localdate()
+    ctx = {"link": link, "today": today, "done": DONE_MESSAGES.get(request.GET.get("done", "")),
+           "has_statement": latest_statement(link.customer) is not None, **portal_overview(link, today)}
+    return render(request, "portal/home.html", ctx)
+
+
+@require_GET
+@portal_view
+def invoice_pdf(request, link, invoice_id: int):
+    invoice = invoice_for(link, invoice_id)
+    response = HttpResponse(invoice_copy_pdf(invoice), content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="invoice-{invoice.external_id}.pdf"'
+    return response
+
+
+@require_GET
+@portal_view
+def statement_pdf(request, link):
+    found = latest_statement_pdf(link.customer)
+    if found is None:
+        return render(request, "portal/no_statement.html", {"link": link}, status=404)
+    filename, content = found
+    response = HttpResponse(content, content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="{filename}"'
+    return response
+
+
+@require_http_methods(["GET", "POST"])
+@portal_view
+def dispute(request, link, invoice_id: int):
+    invoice = invoice_for(link, invoice_id)
+    form = DisputeForm(request.POST or None, invoice=invoice)
+    if request.method == "POST" and form.is_valid():
+        services.portal_dispute_open(invoice=invoice, root_cause=form.cleaned_data["root_cause"],
+                                     message=form.cleaned_data["message"], amount=form.cleaned_data["amount"])
+        return _done(request, link, "dispute")
+    return _form_page(request, link, form, title=f"Dispute invoice {invoice.external_id}", submit="Send dispute",
+                      intro=f"Open: {invoice.currency} {invoice.open_amount:,}, due {invoice.due_date:%Y-%m-%d}.")
+
+
+@require_http_methods(["GET", "POST"])
+@portal_view
+def promise(request, link):
+    today = timezone.localdate()
+    initial = {"invoices": request.GET.getlist("invoice")} if request.method == "GET" else None
+    form = PromiseForm(request.POST or None, link=link, today=today, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        services.portal_promise_record(customer=data["invoices"][0].customer, amount=data["amount"],
+                                       pay_by=data["pay_by"], invoices=data["invoices"], note=data["note"])
+        return _done(request, link, "promise")
+    return _form_page(request, link, form, title="Promise to pay", submit="Send promise",
+                      intro="Tell us when you will pay; we will hold our reminders for these invoices until then.")
+
+
+@require_http_methods(["GET", "POST"])
+@portal_view
+def credit_apply(request, link, credit_id: int):
+    credit = credit_for(link, credit_id)
+    form = CreditApplyForm(request.POST or None, link=link, credit=credit)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        services.portal_request_record(customer=credit.customer, kind=PortalRequest.Kind.APPLY_CREDIT,
+                                       credit_note=credit, invoices=data["invoices"], amount=data["amount"],
+                                       message=data["message"])
+        return _done(request, link, "credit")
+    return _form_page(request, link, form, title=f"Use credit {credit.external_id}", submit="Send request",
+                      intro=f"{credit.currency} {credit.unapplied_amount:,} of this credit is available.")
+
+
+@require_http_methods(["GET", "POST"])
+@portal_view
+def autopay(request, link):
+    form = AutopayForm(request.POST or None, link=link)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        services.portal_request_record(customer=data["account"], kind=PortalRequest.Kind.AUTOPAY,
+                                       email=data["email"], message=data["message"])
+        return _done(request, link, "autopay")
+    return _form_page(request, link, form, title="Request automatic payment", submit="Send request")
+
+
+@require_http_methods(["GET", "POST"])
+@portal_view
+def ap_contact(request, link):
+    form = ApContactForm(request.POST or None, link=link)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        services.portal_request_record(customer=data["account"], kind=PortalRequest.Kind.AP_CONTACT,
+                                       contact_name=data["contact_name"], email=data["email"], message=data["message"])
+        return _done(request, link, "contact")
+    return _form_page(request, link, form, title="Update your accounts-payable contact", submit="Send update")
+
+
+@require_http_methods(["GET", "POST"])
+@portal_view
+def feedback(request, link):
+    form = FeedbackForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        services.portal_feedback_record(customer=link.customer, score=form.cleaned_data["score"],
+                                        comment=form.cleaned_data["comment"])
+        return _done(request, link, "feedback")
+    return _form_page(request, link, form, title="How are we doing?", submit="Send feedback")
