@@ -1,0 +1,106 @@
+"""The ERP import: customers, invoices, payments and credit notes, all or nothing.
+
+Two doors, one set of rules: `import_files` reads the CSV exports (the command and the upload page),
+`import_rows` takes lists of dicts with the same column names (the REST API). Both read every row,
+check it in memory against the ledger (one query per kind), and either list every bad row and write
+nothing, or write everything in bulk in one transaction. Importing the same data again changes
+nothing; the ERP's ids say which records are the same.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from django.db import transaction
+
+from .checks import plan_import
+from .reading import Table, table_from_csv, table_from_dicts
+from .validation import FILE_NAMES, KINDS, ImportIssue, id_of, parse_rows
+from .writing import write_plan
+
+# progress(stage, processed rows): called every few thousand rows and at each stage.
+Progress = Callable[[str, int], None]
+
+
+@dataclass
+class ImportResult:
+    ok: bool
+    errors: list[dict] = field(default_factory=list)  # [{file, row, column, reason}]
+    summary: dict = field(default_factory=dict)  # kind → {created, updated, unchanged}
+    dry_run: bool = False
+    rows: int = 0
+
+    def summary_lines(self) -> list[str]:
+        return [f"{FILE_NAMES[kind]}: {counts['created']} created, {counts['updated']} updated, "
+                f"{counts['unchanged']} unchanged" for kind, counts in self.summary.items()]
+
+    def error_lines(self) -> list[str]:
+        return [str(ImportIssue(**error)) for error in self.errors]
+
+
+def import_rows(*, customers=None, invoices=None, payments=None, credits=None, dry_run: bool = False, by=None,
+                progress: Progress | None = None) -> ImportResult:
+    """Import rows given as dicts keyed by the CSV column names (values as strings or native types:
+    Decimal, int, date). Row numbers in errors count each list from 1."""
+    given = {"customers": customers, "invoices": invoices, "payments": payments, "credits": credits}
+    tables = {kind: table_from_dicts(kind, rows) for kind, rows in given.items() if rows}
+    return run_import(tables, dry_run=dry_run, by=by, progress=progress)
+
+
+def import_files(*, customers=None, invoices=None, payments=None, credits=None, dry_run: bool = False, by=None,
+                 progress: Progress | None = None) -> ImportResult:
+    """Import CSV exports, each given as a path, bytes or an open binary file. Row numbers in errors
+    are the file's line numbers (the header is row 1)."""
+    given = {"customers": customers, "invoices": invoices, "payments": payments, "credits": credits}
+    tables = {kind: table_from_csv(kind, _read(source)) for kind, source in given.items() if source is not None}
+    return run_import(tables, dry_run=dry_run, by=by, progress=progress)
+
+
+def _read(source) -> bytes:
+    if isinstance(source, bytes):
+        return source
+    if isinstance(source, str | Path):
+        return Path(source).read_bytes()
+    return source.read()
+
+
+def run_import(tables: dict[str, Table], *, dry_run: bool = False, by=None,
+               progress: Progress | None = None) -> ImportResult:
+    report = progress or (lambda stage, processed: None)
+    issues = [issue for table in tables.values() for issue in table.issues]
+    if not tables:
+        issues.append(ImportIssue("", 0, "", "nothing to import: give at least one file"))
+    if issues:
+        return _rejected(issues)
+    total = sum(len(table.rows) for table in tables.values())
+    done = 0
+
+    def rows_read(count: int) -> None:
+        nonlocal done
+        done += count
+        report("Checking rows", done)
+
+    raw_ids, records = {}, {}
+    for kind, table in tables.items():
+        raw_ids[kind] = [(row, id_of(kind, values)) for row, values in table.rows]
+        records[kind] = parse_rows(kind, table.rows, issues, rows_read)
+        done = sum(len(tables[k].rows) for k in records)
+        report("Checking rows", done)
+    report("Checking against the ledger", total)
+    plan = plan_import(raw_ids, records, issues)
+    if issues:
+        return _rejected(issues)
+    for kind in tables:
+        plan.summary.setdefault(kind, {"created": 0, "updated": 0, "unchanged": 0})
+    summary = {kind: plan.summary[kind] for kind in KINDS if kind in plan.summary}
+    if not dry_run:
+        report("Writing customers", total)
+        with transaction.atomic():
+            write_plan(plan, by=by, progress=lambda stage: report(stage, total))
+    return ImportResult(ok=True, summary=summary, dry_run=dry_run, rows=total)
+
+
+def _rejected(issues: list[ImportIssue]) -> ImportResult:
+    order = {kind: index for index, kind in enumerate(KINDS)}
+    issues = sorted(issues, key=lambda issue: (order.get(issue.file, -1), issue.row))
+    return ImportResult(ok=False, errors=[issue.as_dict() for issue in issues])
