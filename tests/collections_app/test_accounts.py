@@ -196,7 +196,7 @@ def test_list_query_count_does_not_grow_with_invoices(client, django_assert_max_
     )
     for user in (manager(), portfolio.collector):
         client.force_login(user)
-        with django_assert_max_num_queries(12):
+        with django_assert_max_num_queries(10):
             response = client.get(reverse("accounts"), {"past_due": "on"})
         assert len(response.context["page"].object_list) == 50
         assert response.context["page"][0].past_due == Decimal("400.00")
@@ -227,3 +227,16 @@ def test_collector_filter_for_collectors_is_ignored(client):
     CustomerFactory(name="Other", portfolio=other)
 
     assert names(accounts_page(client, mine.collector, collector=other.collector.pk)) == ["Mine"]
+
+
+def test_sign_in_page_and_a_wrong_password(client):
+    UserFactory(username="pat")
+    page = client.get(reverse("login"))
+    assert page.status_code == 200 and 'name="username"' in page.content.decode()
+
+    wrong = client.post(reverse("login"), {"username": "pat", "password": "nope"})
+    assert wrong.status_code == 200
+    assert "didn't match" in wrong.content.decode()
+
+    right = client.post(reverse("login"), {"username": "pat", "password": "demo-pass-123"})
+    assert right.status_code == 302

@@ -1,0 +1,66 @@
+"""A collector signs in, searches the accounts list in place (HTMX) and opens an account workspace."""
+
+import os
+from datetime import timedelta
+from decimal import Decimal
+
+import pytest
+from django.utils import timezone
+
+from tests.factories import ContactFactory, CustomerFactory, InvoiceFactory, PortfolioFactory, collector
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+SCREENSHOTS = os.environ.get("SCREENSHOT_DIR", "/tmp/cw-ui")
+
+
+def owe(customer, amount: str, *, days_past_due: int, **kwargs):
+    due = timezone.localdate() - timedelta(days=days_past_due)
+    return InvoiceFactory(customer=customer, issue_date=due - timedelta(days=30), due_date=due,
+                          amount=Decimal(amount), open_amount=Decimal(amount), **kwargs)
+
+
+def shot(page, name: str) -> None:
+    os.makedirs(SCREENSHOTS, exist_ok=True)
+    page.screenshot(path=os.path.join(SCREENSHOTS, name), full_page=True)
+
+
+def test_collector_searches_accounts_and_opens_a_workspace(page, login):
+    alice = collector("alice", first_name="Alice", last_name="Archer")
+    book = PortfolioFactory(name="West", collector=alice)
+    northwind = CustomerFactory(name="Northwind Traders", external_id="C-1001", portfolio=book, segment="enterprise")
+    owe(northwind, "1200.00", days_past_due=45, po_number="PO-4411")
+    owe(northwind, "800.00", days_past_due=10)
+    owe(northwind, "500.00", days_past_due=-12)
+    ContactFactory(customer=northwind, name="Pat Payables")
+    contoso = CustomerFactory(name="Contoso Ltd", external_id="C-1002", portfolio=book)
+    owe(contoso, "300.00", days_past_due=5)
+    CustomerFactory(name="Someone Else's Account", portfolio=PortfolioFactory())
+
+    page.goto("/login/")
+    shot(page, "login.png")
+    login("alice")
+    page.goto("/accounts/")
+    rows = page.locator("#results tbody tr")
+    assert rows.count() == 2
+    assert page.locator("text=Someone Else's Account").count() == 0
+    shot(page, "accounts-list.png")
+
+    # Searching swaps the results in place: the page (and this marker) stays, the URL follows.
+    page.evaluate("window.__stillHere = true")
+    page.fill("input[name=q]", "northwind")
+    page.wait_for_url("**/accounts/?*q=northwind*")
+    page.wait_for_function("document.querySelectorAll('#results tbody tr').length === 1")
+    assert page.evaluate("window.__stillHere") is True
+    assert "Northwind Traders" in rows.first.inner_text()
+
+    page.click("#results >> text=Northwind Traders")
+    page.wait_for_url(f"**/accounts/{northwind.pk}/")
+    assert page.locator("h1").inner_text().startswith("Northwind Traders")
+    assert page.locator(".aging-strip span").count() == 3  # current, 1–30 and 31–60 hold money
+    open_invoices = page.locator("#open-invoices tbody tr")
+    assert open_invoices.count() == 3
+    assert "PO-4411" in page.locator("#open-invoices").inner_text()
+    assert "2,500.00" in page.locator(".kpis").inner_text()
+    assert "Pat Payables" in page.locator("#contacts").inner_text()
+    shot(page, "account-workspace.png")
