@@ -72,6 +72,7 @@ def run_import(tables: dict[str, Table], *, dry_run: bool = False, by=None,
         issues.append(ImportIssue("", 0, "", "nothing to import: give at least one file"))
     if issues:
         return _rejected(issues)
+    issues = [issue for table in tables.values() for issue in table.row_issues]
     total = sum(len(table.rows) for table in tables.values())
     done = 0
 

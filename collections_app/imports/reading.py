@@ -13,15 +13,13 @@ from .validation import COLUMNS, ImportIssue
 
 @dataclass
 class Table:
-    """The rows of one file: (row number, {column: value}); header problems in `issues`."""
+    """The rows of one file: (row number, {column: value}). `issues` stop the file from being read
+    (bad header, bad bytes); `row_issues` are reported beside the rows' own problems."""
 
     kind: str
     rows: list = field(default_factory=list)
     issues: list = field(default_factory=list)
-
-    @property
-    def readable(self) -> bool:
-        return not self.issues
+    row_issues: list = field(default_factory=list)
 
 
 def _decode(kind: str, data: bytes) -> tuple[str | None, ImportIssue | None]:
@@ -95,7 +93,7 @@ def table_from_dicts(kind: str, records) -> Table:
             table.issues.append(ImportIssue(kind, number, "", "each row must be an object of column: value"))
             continue
         for name in values.keys() - expected - reported:
-            table.issues.append(ImportIssue(kind, number, str(name), "unexpected column"))
+            table.row_issues.append(ImportIssue(kind, number, str(name), "unexpected column"))
             reported.add(name)
         table.rows.append((number, values))
     if not table.rows and not table.issues:

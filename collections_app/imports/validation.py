@@ -46,8 +46,12 @@ class ImportIssue:
     def as_dict(self) -> dict:
         return asdict(self)
 
+    @property
+    def file_name(self) -> str:
+        return FILE_NAMES.get(self.file, self.file)
+
     def __str__(self) -> str:
-        where = f"{self.file} row {self.row}" if self.row else self.file
+        where = f"{self.file_name} row {self.row}" if self.row else self.file_name
         return f"{where}, {self.column}: {self.reason}" if self.column else f"{where}: {self.reason}"
 
 
