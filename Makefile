@@ -1,15 +1,20 @@
 # Collections Workbench. `make` lists the targets.
+#
+# Embedded default: SQLite (WAL) in var/ and Celery on kombu's filesystem transport in var/broker.
+# Set DATABASE_URL (PostgreSQL) and REDIS_URL to run the same targets against real services.
 PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
 PORT ?= 8000
 SIZE ?= small
+PYTEST_ARGS ?=
 
 .DEFAULT_GOAL := help
-.PHONY: help install migrate demo run test lint check bench worker beat web
+.PHONY: help install migrate demo demo-logins run web worker beat test lint check collectstatic bench clean-var
 
 help: ## List the targets
-	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
+	@echo "Collections Workbench — make <target>:"
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -25,15 +30,28 @@ migrate: install ## Create or update the database
 demo: migrate ## Load the demo book if the database has none (SIZE=small|large)
 	$(PY) manage.py seed_demo --size $(SIZE) --if-empty
 
+demo-logins: install ## Print the demo logins
+	@$(PY) manage.py demo_logins
+
 run: demo ## Set everything up and start web + worker + beat (PORT=8000)
 	@echo ""
 	@echo "  Collections Workbench: http://127.0.0.1:$(PORT)/"
 	@$(PY) manage.py demo_logins
+	@echo "  Stop with Ctrl-C."
 	@echo ""
-	$(VENV)/bin/honcho start -p $(PORT)
+	$(VENV)/bin/honcho start -f Procfile -p $(PORT)
+
+web: migrate ## Only the web server (gunicorn + whitenoise) on PORT
+	PORT=$(PORT) $(VENV)/bin/honcho start -f Procfile -p $(PORT) web
+
+worker: migrate ## Only a Celery worker
+	$(VENV)/bin/honcho start -f Procfile worker
+
+beat: migrate ## Only Celery beat (run exactly one)
+	$(VENV)/bin/honcho start -f Procfile beat
 
 test: install ## Run the whole test suite (DATABASE_URL / REDIS_URL switch to PostgreSQL / Redis)
-	$(PY) -m pytest
+	$(PY) -m pytest -p no:cacheprovider $(PYTEST_ARGS)
 
 lint: install ## ruff
 	$(VENV)/bin/ruff check .
@@ -42,5 +60,11 @@ check: install ## Django's deployment checks under production-like settings
 	DEBUG=0 SECRET_KEY=check-only-$$(date +%s)-not-secret-enough-to-matter-xxxxxxxxxxxx \
 		ALLOWED_HOSTS=example.com $(PY) manage.py check --deploy --fail-level WARNING
 
+collectstatic: install ## Collect static files into staticfiles/ (what production serves)
+	$(PY) manage.py collectstatic --noinput
+
 bench: install ## Benchmarks on the large book (PostgreSQL via DATABASE_URL); prints figures
 	$(PY) manage.py bench
+
+clean-var: ## Delete the embedded database, broker queue and mail (var/ or VAR_DIR)
+	rm -rf "$${VAR_DIR:-var}"
