@@ -1,0 +1,111 @@
+"""The team dashboard: per-collector figures, who sees which rows, exports, query counts."""
+
+import io
+from decimal import Decimal
+
+import pandas as pd
+import pytest
+from django.urls import reverse
+
+from tests.factories import finance, manager
+from tests.portfolios.factories import team_book
+
+pytestmark = pytest.mark.django_db
+AS_OF = "2026-10-30"
+
+
+def dashboard(client, user, **params):
+    client.force_login(user)
+    return client.get(reverse("team"), {"as_of": AS_OF, **params})
+
+
+def test_manager_sees_every_collector_with_their_figures(client):
+    people = team_book(collectors=2, accounts=6)
+
+    response = dashboard(client, manager())
+
+    assert response.status_code == 200
+    rows = response.context["dashboard"].rows
+    assert [r.collector for r in rows] == people
+    row = rows[0]
+    # Past due: 100..600, 20..45 days past due; current: 6 × 250.
+    assert row.past_due == Decimal("2100.00")
+    assert row.ar == Decimal("3600.00")
+    # More than 30 days past due: accounts 3 (35 days, disputed: it has a plan), 4 (40) and 5 (45).
+    assert (row.no_plan_invoices, row.no_plan_accounts, row.no_plan_amount) == (2, 2, Decimal("1100.00"))
+    assert row.promises.kept == 1 and row.promises.broken == 1
+    assert row.open_disputes == 1
+    assert row.touches.total == 3
+    assert row.coverage.past_due_accounts == 6 and row.coverage.worked == 3
+    assert row.target.collected == Decimal("500.00")
+    assert len(row.accounts) == 6
+    assert row.accounts[0]["customer"] == "Acct 0-05"  # largest past due first
+    assert "Dispute: Pricing" in next(a["headline"] for a in row.accounts if a["customer"] == "Acct 0-03")
+    assert "Call — Left voicemail" in next(a["headline"] for a in row.accounts if a["customer"] == "Acct 0-00")
+    assert b"Col0 Lector" in response.content and b"Col1 Lector" in response.content
+
+
+def test_a_collector_sees_only_their_own_row(client):
+    people = team_book(collectors=2, accounts=2)
+
+    response = dashboard(client, people[1])
+
+    assert [r.collector for r in response.context["dashboard"].rows] == [people[1]]
+    assert b"Acct 0-00" not in response.content
+
+
+def test_finance_reads_the_dashboard(client):
+    team_book(collectors=1, accounts=1)
+
+    assert dashboard(client, finance()).status_code == 200
+
+
+def test_dashboard_queries_are_bounded_whatever_the_team_size(client, django_assert_max_num_queries):
+    team_book(collectors=4, accounts=12)
+    boss = manager()
+    client.force_login(boss)
+
+    with django_assert_max_num_queries(30):
+        response = client.get(reverse("team"), {"as_of": AS_OF})
+
+    assert len(response.context["dashboard"].rows) == 4
+    assert sum(len(r.accounts) for r in response.context["dashboard"].rows) == 48
+
+
+def test_dashboard_fragment_for_htmx(client):
+    team_book(collectors=1, accounts=1)
+    client.force_login(manager())
+
+    response = client.get(reverse("team"), {"as_of": AS_OF, "days": 7}, HTTP_HX_REQUEST="true")
+
+    assert response.status_code == 200
+    assert response.content.lstrip().startswith(b'<div id="dashboard">')
+
+
+@pytest.mark.parametrize("fmt", ["csv", "xlsx"])
+def test_collector_table_downloads_with_the_page_figures(client, fmt):
+    team_book(collectors=2, accounts=3)
+
+    response = dashboard(client, manager(), export="collectors", format=fmt)
+
+    assert response.status_code == 200
+    body = io.BytesIO(response.content)
+    frame = pd.read_csv(body) if fmt == "csv" else pd.read_excel(body)
+    assert list(frame["collector"]) == ["col0", "col1"]
+    assert [Decimal(str(v)).quantize(Decimal("0.01")) for v in frame["past_due"]] == [Decimal("600.00")] * 2
+
+
+def test_every_dashboard_table_downloads(client):
+    team_book(collectors=1, accounts=4)
+    boss = manager()
+    for table in ("collectors", "accounts", "disputes", "cycle"):
+        response = dashboard(client, boss, export=table, format="csv")
+        assert response.status_code == 200, table
+        assert response["Content-Disposition"].endswith(f'-{table}.csv"')
+    assert dashboard(client, boss, export="nope", format="csv").status_code == 404
+
+
+def test_anonymous_visitor_is_sent_to_login(client):
+    response = client.get(reverse("team"))
+
+    assert response.status_code == 302
