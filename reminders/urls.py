@@ -1,1 +1,35 @@
-urlpatterns = []
+from django.urls import path
+
+from .views import account, outbox, policies, statements, tracking
+
+urlpatterns = [
+    path("outbox/", outbox.outbox, name="outbox"),
+    path("outbox/<int:pk>/", outbox.outbox_message, name="outbox_message"),
+    path("outbox/<int:pk>/attachment/", outbox.outbox_attachment, name="outbox_attachment"),
+    path("dunning/", outbox.dunning, name="dunning"),
+    path("dunning/run/", outbox.dunning_run_now, name="dunning_run_now"),
+    path("policies/", policies.policies, name="dunning_policies"),
+    path("policies/new/", policies.policy_edit, name="dunning_policy_new"),
+    path("policies/<int:pk>/", policies.policy_edit, name="dunning_policy"),
+    path("policies/<int:policy_pk>/steps/new/", policies.step_edit, name="dunning_step_new"),
+    path("policies/<int:policy_pk>/steps/<int:pk>/", policies.step_edit, name="dunning_step"),
+    path("steps/<int:pk>/delete/", policies.step_delete, name="dunning_step_delete"),
+    path("templates/new/", policies.template_edit, name="dunning_template_new"),
+    path("templates/<int:pk>/", policies.template_edit, name="dunning_template"),
+    path("templates/<int:pk>/delete/", policies.template_delete, name="dunning_template_delete"),
+    path("templates/<int:pk>/preview/", policies.template_preview, name="dunning_template_preview"),
+    path("statements/", statements.statements, name="statements"),
+    path("statements/run/", statements.statement_run_start, name="statement_run_start"),
+    path("statements/runs/<int:pk>/", statements.statement_run_status, name="statement_run_status"),
+    path("statements/<int:pk>/pdf/", statements.statement_download, name="statement_download"),
+    path("accounts/<int:customer_pk>/", account.account_messages, name="account_messages"),
+    path("accounts/<int:customer_pk>/statement/", account.account_statement_now, name="account_statement_now"),
+    path("accounts/<int:customer_pk>/statement.pdf", account.account_statement_pdf, name="account_statement_pdf"),
+    path("accounts/<int:customer_pk>/invoice-copy/", account.account_invoice_copy, name="account_invoice_copy"),
+    path("accounts/<int:customer_pk>/compose/", account.account_compose, name="account_compose"),
+    path("accounts/<int:customer_pk>/dunning-settings/", policies.customer_dunning_settings,
+         name="customer_dunning_settings"),
+    path("o/<str:token>.gif", tracking.message_open, name="message_open"),
+    path("c/<str:token>/", tracking.message_click, name="message_click"),
+    path("bounces/webhook/", tracking.bounce_webhook, name="bounce_webhook"),
+]

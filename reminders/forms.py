@@ -1,0 +1,83 @@
+from django import forms
+
+from collections_app.models import Invoice
+
+from .models import CustomerDunningSettings, DunningPolicy, DunningStep, MessageTemplate, OutboundMessage
+from .rendering import PLACEHOLDERS
+
+
+class PolicyForm(forms.ModelForm):
+    class Meta:
+        model = DunningPolicy
+        fields = ["name", "segment", "is_default"]
+
+
+class StepForm(forms.ModelForm):
+    class Meta:
+        model = DunningStep
+        fields = ["offset_days", "name", "action", "template"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["template"].queryset = MessageTemplate.objects.filter(kind=MessageTemplate.Kind.DUNNING)
+
+    def clean(self):
+        data = super().clean()
+        if data.get("action") == DunningStep.Action.EMAIL and not data.get("template"):
+            self.add_error("template", "A step that sends an email needs a template.")
+        return data
+
+
+class TemplateForm(forms.ModelForm):
+    class Meta:
+        model = MessageTemplate
+        fields = ["name", "kind", "subject", "body"]
+        widgets = {"body": forms.Textarea(attrs={"rows": 16, "cols": 80})}
+        help_texts = {"body": "Placeholders: " + ", ".join(f"{{{{ {name} }}}}" for name in PLACEHOLDERS)}
+
+    def clean(self):
+        from django.template import Template, TemplateSyntaxError
+
+        data = super().clean()
+        for field in ("subject", "body"):
+            try:
+                Template(data.get(field) or "")
+            except TemplateSyntaxError as exc:
+                self.add_error(field, f"Placeholder syntax: {exc}")
+        return data
+
+
+class DunningSettingsForm(forms.ModelForm):
+    class Meta:
+        model = CustomerDunningSettings
+        fields = ["policy", "paused", "note"]
+        labels = {"policy": "Policy (blank: the segment's)"}
+
+
+class ComposeForm(forms.Form):
+    template = forms.ModelChoiceField(queryset=MessageTemplate.objects.all(), required=False)
+    contact = forms.ModelChoiceField(queryset=None)
+    subject = forms.CharField(max_length=250)
+    body = forms.CharField(widget=forms.Textarea(attrs={"rows": 14, "cols": 80}))
+    invoices = forms.ModelMultipleChoiceField(queryset=None, required=False, widget=forms.CheckboxSelectMultiple)
+    # One id per form shown: submitting the same form twice queues one message.
+    nonce = forms.UUIDField(widget=forms.HiddenInput)
+
+    def __init__(self, *args, customer, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["contact"].queryset = customer.contacts.filter(active=True).exclude(email="")
+        self.fields["invoices"].queryset = customer.invoices.filter(status=Invoice.Status.OPEN)
+
+
+class InvoiceCopyForm(forms.Form):
+    invoice = forms.ModelChoiceField(queryset=None)
+
+    def __init__(self, *args, customer, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["invoice"].queryset = customer.invoices.exclude(status=Invoice.Status.VOID)
+
+
+class OutboxFilterForm(forms.Form):
+    status = forms.ChoiceField(choices=[("", "Any status"), *OutboundMessage.Status.choices], required=False)
+    kind = forms.ChoiceField(choices=[("", "Any kind"), *OutboundMessage.Kind.choices], required=False)
+    q = forms.CharField(required=False, label="Search")

@@ -1,0 +1,90 @@
+"""Messages a collector sends from the account workspace. They go through the same outbox as the
+automated ones (one row each, sent once, on the timeline)."""
+
+import io
+
+from django.utils import timezone
+from reportlab.lib.pagesizes import A4
+from reportlab.lib.styles import getSampleStyleSheet
+from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table
+
+from collections_app.models import Contact, Customer, Invoice
+
+from . import rendering
+from .models import MessageTemplate, OutboundMessage
+from .outbox import message_queue
+from .statements import statement_data, statement_pdf, statement_recipient
+
+
+def lines_of(invoices, on) -> list[rendering.Line]:
+    return [rendering.Line(i.external_id, i.due_date, i.open_amount, i.currency, (on - i.due_date).days)
+            for i in invoices]
+
+
+def message_preview(*, customer: Customer, template: MessageTemplate, contact: Contact | None = None,
+                    invoices=None) -> tuple[str, str]:
+    """The template filled for a real account (its open invoices unless some are named)."""
+    today = timezone.localdate()
+    if invoices is None:
+        invoices = customer.invoices.filter(status=Invoice.Status.OPEN).order_by("due_date", "external_id")
+    contact = contact or customer.contacts.filter(active=True).order_by("-is_primary", "pk").first()
+    ctx = rendering.context_for(customer=customer, contact=contact, lines=lines_of(invoices, today),
+                                month=today.replace(day=1))
+    return rendering.render(template, ctx)
+
+
+def message_write(*, customer: Customer, contact: Contact, subject: str, body: str, invoices=(), nonce: str,
+                  by=None) -> OutboundMessage:
+    """A collector's own email to the account, queued once however often the form is submitted."""
+    message, _ = message_queue(customer=customer, kind=OutboundMessage.Kind.MANUAL, key=f"manual:{customer.pk}:{nonce}",
+                               contact=contact, subject=subject, body=body, invoices=list(invoices), by=by)
+    return message
+
+
+def statement_send_now(*, customer: Customer, nonce: str, by=None) -> OutboundMessage | None:
+    """Email today's statement to the AP contact, outside the monthly run. None when the account
+    has no AP contact who receives statements."""
+    contact = statement_recipient(customer)
+    template = MessageTemplate.objects.filter(kind=MessageTemplate.Kind.STATEMENT).order_by("pk").first()
+    if contact is None or template is None:
+        return None
+    today = timezone.localdate()
+    data = statement_data(customer, today)
+    key = f"statement-now:{customer.pk}:{nonce}"
+    ctx = rendering.context_for(customer=customer, contact=contact, lines=lines_of(data.invoices, today), key=key,
+                                month=today.replace(day=1))
+    subject, body = rendering.render(template, ctx)
+    pdf = statement_pdf(data, rendering.portal_url(customer))
+    message, _ = message_queue(customer=customer, kind=OutboundMessage.Kind.STATEMENT, key=key, contact=contact,
+                               subject=subject, body=body, invoices=data.invoices, by=by,
+                               attachment=(f"statement-{customer.external_id}-{today}.pdf", pdf))
+    return message
+
+
+def invoice_copy_pdf(invoice: Invoice) -> bytes:
+    styles = getSampleStyleSheet()
+    buffer = io.BytesIO()
+    doc = SimpleDocTemplate(buffer, pagesize=A4, title=f"Invoice {invoice.external_id}")
+    rows = [["Invoice", invoice.external_id], ["Customer", f"{invoice.customer.name} ({invoice.customer.external_id})"],
+            ["Issued", invoice.issue_date.isoformat()], ["Due", invoice.due_date.isoformat()],
+            ["PO number", invoice.po_number or "—"], ["Amount", f"{invoice.amount:,.2f} {invoice.currency}"],
+            ["Open", f"{invoice.open_amount:,.2f} {invoice.currency}"]]
+    doc.build([Paragraph(f"Copy of invoice {invoice.external_id}", styles["Title"]), Spacer(1, 12), Table(rows)])
+    return buffer.getvalue()
+
+
+def invoice_copy_send(*, invoice: Invoice, contact: Contact, nonce: str, by=None) -> OutboundMessage:
+    """Resend a copy of an invoice (as a PDF) to a contact of the account."""
+    customer = invoice.customer
+    template = MessageTemplate.objects.filter(kind=MessageTemplate.Kind.INVOICE_COPY).order_by("pk").first()
+    key = f"invoice-copy:{invoice.pk}:{nonce}"
+    ctx = rendering.context_for(customer=customer, contact=contact, lines=lines_of([invoice], timezone.localdate()),
+                                key=key)
+    if template is not None:
+        subject, body = rendering.render(template, ctx)
+    else:
+        subject, body = f"Copy of invoice {invoice.external_id}", ctx["invoice_table"]
+    message, _ = message_queue(customer=customer, kind=OutboundMessage.Kind.INVOICE_COPY, key=key, contact=contact,
+                               subject=subject, body=body, invoices=[invoice], by=by,
+                               attachment=(f"invoice-{invoice.external_id}.pdf", invoice_copy_pdf(invoice)))
+    return message

@@ -1,0 +1,195 @@
+"""The outbox: every message is a row before it is sent, and a row is sent at most once.
+
+Claiming: a send task moves its row from "queued" to "sending" with a conditional UPDATE (after
+`select_for_update(skip_locked=True)` on PostgreSQL), so a retried task or a second worker finds
+nothing to do. The claim carries a lease (longer than the task's hard time limit); the row is
+marked sent only by the attempt that claimed it. A worker killed between the claim and "sent"
+leaves the row "sending": once the lease has expired the sweep puts it back in the queue and it is
+sent again with the same deterministic Message-ID, so the one case SMTP cannot tell us about (the
+server accepted the mail but we died before recording it) reaches the recipient as the same
+message, which mail systems deduplicate by Message-ID.
+"""
+
+import logging
+from datetime import timedelta
+from email.utils import formatdate
+
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.html import escape, linebreaks
+
+from collections_app.models import Activity, Customer, Invoice
+from collections_app.selectors import invoices_blocked_from_dunning
+from collections_app.work_services import activity_log
+
+from . import rendering
+from .models import CustomerDunningSettings, InvoiceStepSent, OutboundMessage
+
+log = logging.getLogger(__name__)
+
+LEASE_SECONDS = getattr(settings, "REMINDERS_OUTBOX_LEASE_SECONDS", 600)
+MAX_ATTEMPTS = getattr(settings, "REMINDERS_OUTBOX_MAX_ATTEMPTS", 5)
+REDISPATCH_AFTER = timedelta(minutes=5)
+
+
+def messages_dispatch(message_ids) -> None:
+    """Hand the send of each row to a worker (called after the rows are committed)."""
+    from .tasks import message_send_task
+
+    ids = list(message_ids)
+    if not ids:
+        return
+    OutboundMessage.objects.filter(pk__in=ids).update(dispatched_at=timezone.now())
+    for pk in ids:
+        message_send_task.delay(pk)
+
+
+def _claim(pk: int) -> OutboundMessage | None:
+    now = timezone.now()
+    with transaction.atomic():
+        row = OutboundMessage.objects.select_for_update(skip_locked=True).filter(
+            pk=pk, status=OutboundMessage.Status.QUEUED).first()
+        if row is None:
+            return None
+        claimed = OutboundMessage.objects.filter(pk=pk, status=OutboundMessage.Status.QUEUED, attempts=row.attempts) \
+            .update(status=OutboundMessage.Status.SENDING, attempts=row.attempts + 1,
+                    lease_until=now + timedelta(seconds=LEASE_SECONDS))
+    if claimed != 1:
+        return None
+    return OutboundMessage.objects.select_related("customer", "contact", "step__template").get(pk=pk)
+
+
+def _recheck_dunning(message: OutboundMessage) -> str:
+    """Re-check a reminder at the moment of sending: the account may have gone on hold, and each
+    invoice may have been paid, disputed or promised since the run. Returns why it must not go."""
+    customer = message.customer
+    paused = CustomerDunningSettings.objects.filter(customer=customer, paused=True).exists()
+    if customer.status != Customer.Status.ACTIVE or paused:
+        return f"account is {customer.get_status_display().lower()}" if not paused else "reminders paused"
+    listed = list(message.invoices.all())
+    blocked = set(invoices_blocked_from_dunning().filter(pk__in=[i.pk for i in listed]).values_list("pk", flat=True))
+    still = [i for i in listed if i.status == Invoice.Status.OPEN and i.open_amount > 0 and i.pk not in blocked]
+    dropped = [i for i in listed if i not in still]
+    if dropped:
+        # The step was not sent for these: forget it, so it can come back if the block lifts.
+        InvoiceStepSent.objects.filter(message=message, invoice__in=dropped).delete()
+    if not still:
+        return "every invoice was paid, disputed or promised before sending"
+    if dropped:
+        on = message.created_at.date()
+        lines = [rendering.Line(i.external_id, i.due_date, i.open_amount, i.currency, (on - i.due_date).days)
+                 for i in sorted(still, key=lambda i: (i.due_date, i.external_id))]
+        ctx = rendering.context_for(customer=customer, contact=message.contact, lines=lines, key=message.key)
+        message.subject, message.body = rendering.render(message.step.template, ctx)
+        message.invoices.set(still)
+        OutboundMessage.objects.filter(pk=message.pk).update(subject=message.subject, body=message.body)
+    return ""
+
+
+def _email(message: OutboundMessage) -> EmailMultiAlternatives:
+    email = EmailMultiAlternatives(
+        subject=message.subject, body=message.body, from_email=message.from_email or settings.DEFAULT_FROM_EMAIL,
+        to=[message.to_email],
+        headers={"Message-ID": message.provider_message_id, "Date": formatdate(localtime=True),
+                 "X-Workbench-Key": message.key},
+    )
+    pixel = rendering.open_pixel_url(message.key)
+    email.attach_alternative(
+        f"{linebreaks(escape(message.body))}<img src=\"{pixel}\" width=\"1\" height=\"1\" alt=\"\">", "text/html"
+    )
+    if message.attachment:
+        with message.attachment.open("rb") as f:
+            email.attach(message.attachment_name or message.attachment.name.rsplit("/", 1)[-1], f.read(),
+                         "application/pdf")
+    return email
+
+
+def message_send(*, message_id: int) -> OutboundMessage | None:
+    """Send one queued message, exactly once: claim it, re-check a reminder, send it with its
+    Message-ID, record it as sent and put it on the account's timeline."""
+    message = _claim(message_id)
+    if message is None:
+        return None
+    attempt = message.attempts
+    if message.kind == OutboundMessage.Kind.DUNNING:
+        reason = _recheck_dunning(message)
+        if reason:
+            OutboundMessage.objects.filter(pk=message.pk, status=OutboundMessage.Status.SENDING, attempts=attempt) \
+                .update(status=OutboundMessage.Status.CANCELLED, error=f"Not sent: {reason}.", lease_until=None)
+            return message
+    message.provider_message_id = message.provider_message_id or OutboundMessage.message_id_for(message.key)
+    OutboundMessage.objects.filter(pk=message.pk).update(provider_message_id=message.provider_message_id)
+    try:
+        _email(message).send(fail_silently=False)
+    except Exception as exc:  # noqa: BLE001 - any transport failure goes back to the queue or fails
+        status = OutboundMessage.Status.FAILED if attempt >= MAX_ATTEMPTS else OutboundMessage.Status.QUEUED
+        OutboundMessage.objects.filter(pk=message.pk, status=OutboundMessage.Status.SENDING, attempts=attempt) \
+            .update(status=status, error=f"Attempt {attempt}: {exc}", lease_until=None)
+        log.warning("outbox: message %s attempt %s failed: %s", message.pk, attempt, exc)
+        return message  # back in the queue: the sweep hands it to a worker again in a few minutes
+    _record_sent(message, attempt)
+    return message
+
+
+def _record_sent(message: OutboundMessage, attempt: int) -> None:
+    now = timezone.now()
+    with transaction.atomic():
+        marked = OutboundMessage.objects.filter(
+            pk=message.pk, status=OutboundMessage.Status.SENDING, attempts=attempt
+        ).update(status=OutboundMessage.Status.SENT, sent_at=now, lease_until=None, error="")
+        if marked != 1:
+            log.warning("outbox: message %s was re-claimed while attempt %s was sending", message.pk, attempt)
+            return
+        invoices = list(message.invoices.all())
+        Invoice.objects.filter(pk__in=[i.pk for i in invoices], sent_at__isnull=True).update(sent_at=now)
+        activity_log(
+            customer=message.customer, kind=Activity.Kind.EMAIL, contact=message.contact, invoices=invoices,
+            subject=message.subject, notes=f"{message.get_kind_display()} sent to {message.to_email}.",
+            occurred_at=now, by=message.created_by,
+        )
+
+
+def outbox_recover(*, now=None) -> dict[str, int]:
+    """Rows a dead worker left "sending" past their lease go back to the queue (they are not
+    recorded as sent); rows queued whose task was lost are handed to a worker again."""
+    now = now or timezone.now()
+    expired = OutboundMessage.objects.filter(status=OutboundMessage.Status.SENDING, lease_until__lt=now)
+    failed = expired.filter(attempts__gte=MAX_ATTEMPTS).update(
+        status=OutboundMessage.Status.FAILED, lease_until=None, error="Gave up: the worker was lost on every attempt.")
+    requeued = expired.update(
+        status=OutboundMessage.Status.QUEUED, lease_until=None,
+        error="The worker was lost while sending; sent again with the same Message-ID.",
+    )
+    stale = list(OutboundMessage.objects.filter(
+        Q(dispatched_at__isnull=True) | Q(dispatched_at__lt=now - REDISPATCH_AFTER),
+        status=OutboundMessage.Status.QUEUED,
+    ).values_list("pk", flat=True)[:5000])
+    messages_dispatch(stale)
+    return {"requeued": requeued, "failed": failed, "dispatched": len(stale)}
+
+
+def message_queue(
+    *, customer: Customer, kind: str, key: str, contact, subject: str, body: str, invoices=(), by=None,
+    attachment: tuple[str, bytes] | None = None,
+) -> tuple[OutboundMessage, bool]:
+    """Put a message in the outbox (a manual email, a statement, an invoice copy); the same key
+    never makes a second message. Sent by a worker once the row is committed."""
+    from django.core.files.base import ContentFile
+
+    with transaction.atomic():
+        message, created = OutboundMessage.objects.get_or_create(key=key, defaults={
+            "customer": customer, "kind": kind, "contact": contact, "to_email": contact.email,
+            "subject": subject, "body": body, "created_by": by,
+        })
+        if created:
+            if invoices:
+                message.invoices.set(invoices)
+            if attachment:
+                name, content = attachment
+                message.attachment_name = name
+                message.attachment.save(name, ContentFile(content), save=True)
+            transaction.on_commit(lambda: messages_dispatch([message.pk]))
+    return message, created

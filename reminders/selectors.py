@@ -1,0 +1,51 @@
+"""Read paths for the reminders pages: the outbox, run history, policies and an account's messages."""
+
+from django.db.models import Count, Prefetch, QuerySet
+
+from portfolios.access import visible_customers
+
+from .models import DunningPolicy, DunningRun, DunningStep, OutboundMessage, Statement, StatementRun
+
+
+def outbox_for(user, *, status: str = "", kind: str = "", q: str = "") -> QuerySet:
+    """Messages of the accounts the user may see (a collector: their portfolio)."""
+    messages = OutboundMessage.objects.filter(customer__in=visible_customers(user)).select_related("customer")
+    if status:
+        messages = messages.filter(status=status)
+    if kind:
+        messages = messages.filter(kind=kind)
+    if q:
+        messages = messages.filter(subject__icontains=q) | messages.filter(to_email__icontains=q)
+    return messages.order_by("-created_at", "-pk")
+
+
+def outbox_counts(messages: QuerySet) -> dict[str, int]:
+    return dict(messages.order_by().values_list("status").annotate(n=Count("pk")))
+
+
+def policies_with_steps() -> QuerySet:
+    return DunningPolicy.objects.prefetch_related(
+        Prefetch("steps", queryset=DunningStep.objects.select_related("template").order_by("offset_days"))
+    )
+
+
+def recent_runs(limit: int = 30) -> QuerySet:
+    return DunningRun.objects.select_related("by")[:limit]
+
+
+def statement_runs(limit: int = 24) -> QuerySet:
+    return StatementRun.objects.all()[:limit]
+
+
+def account_messages(customer, limit: int = 15) -> QuerySet:
+    return OutboundMessage.objects.filter(customer=customer).select_related("contact")[:limit]
+
+
+def account_statements(customer, limit: int = 12) -> QuerySet:
+    return Statement.objects.filter(customer=customer)[:limit]
+
+
+def statements_undelivered(month) -> QuerySet:
+    """Statements of `month` whose email has not been sent (no contact, failed, or still queued);
+    the queue raises these after day 7."""
+    return Statement.objects.filter(month=month).exclude(message__status=OutboundMessage.Status.SENT)

@@ -1,0 +1,232 @@
+"""Monthly statements: a PDF per account family head listing the family's open items, an aging
+summary, unapplied cash and credits and the portal link, emailed to the AP contact."""
+
+import io
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from decimal import Decimal
+
+from django.core.files.base import ContentFile
+from django.db import IntegrityError, transaction
+from django.db.models import F, Q
+from django.utils import timezone
+from reportlab.lib import colors
+from reportlab.lib.pagesizes import A4
+from reportlab.lib.styles import getSampleStyleSheet
+from reportlab.lib.units import mm
+from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+
+from collections_app.models import Contact, CreditNote, Customer, Invoice, Payment
+
+from . import rendering
+from .models import MessageTemplate, OutboundMessage, Statement, StatementRun
+
+BUCKETS = [("Current", None, 0), ("1–30", 1, 30), ("31–60", 31, 60), ("61–90", 61, 90), ("91+", 91, None)]
+
+
+@dataclass
+class StatementData:
+    customer: Customer
+    as_of: date
+    invoices: list = field(default_factory=list)
+    payments: list = field(default_factory=list)
+    credits: list = field(default_factory=list)
+
+    def bucket_of(self, invoice) -> str:
+        late = (self.as_of - invoice.due_date).days
+        for name, low, high in BUCKETS:
+            if (low is None or late >= low) and (high is None or late <= high):
+                return name
+        return BUCKETS[-1][0]
+
+    def aging(self) -> dict[str, dict[str, Decimal]]:
+        """currency → bucket → open amount."""
+        table: dict[str, dict[str, Decimal]] = defaultdict(lambda: {name: Decimal("0.00") for name, *_ in BUCKETS})
+        for invoice in self.invoices:
+            table[invoice.currency][self.bucket_of(invoice)] += invoice.open_amount
+        return dict(table)
+
+    def totals(self) -> dict[str, Decimal]:
+        out: dict[str, Decimal] = defaultdict(Decimal)
+        for invoice in self.invoices:
+            out[invoice.currency] += invoice.open_amount
+        return dict(out)
+
+    @property
+    def total_open(self) -> Decimal:
+        return sum((i.open_amount for i in self.invoices), Decimal("0.00"))
+
+
+def statement_data(customer: Customer, as_of: date) -> StatementData:
+    """Open items of the account and, for a family head, of the whole family. Three queries."""
+    family = Q(customer=customer) | Q(customer__parent=customer)
+    return StatementData(
+        customer=customer, as_of=as_of,
+        invoices=list(Invoice.objects.filter(family, status=Invoice.Status.OPEN, open_amount__gt=0)
+                      .select_related("customer").order_by("due_date", "external_id")),
+        payments=list(Payment.objects.filter(family, status=Payment.Status.POSTED, unapplied_amount__gt=0)
+                      .order_by("received_date")),
+        credits=list(CreditNote.objects.filter(family, unapplied_amount__gt=0).order_by("issue_date")),
+    )
+
+
+def _table(rows, widths, money_cols=()):
+    table = Table(rows, colWidths=widths, repeatRows=1)
+    style = [("FONT", (0, 0), (-1, 0), "Helvetica-Bold", 8), ("FONT", (0, 1), (-1, -1), "Helvetica", 8),
+             ("LINEBELOW", (0, 0), (-1, 0), 0.5, colors.grey), ("VALIGN", (0, 0), (-1, -1), "TOP")]
+    style += [("ALIGN", (c, 0), (c, -1), "RIGHT") for c in money_cols]
+    table.setStyle(TableStyle(style))
+    return table
+
+
+def statement_pdf(data: StatementData, portal_link: str) -> bytes:
+    styles = getSampleStyleSheet()
+    buffer = io.BytesIO()
+    doc = SimpleDocTemplate(buffer, pagesize=A4, leftMargin=15 * mm, rightMargin=15 * mm,
+                            title=f"Statement {data.customer.external_id} {data.as_of:%Y-%m-%d}")
+    family = len({i.customer_id for i in data.invoices}) > 1
+    story = [
+        Paragraph(f"Statement of account — {data.customer.name}", styles["Title"]),
+        Paragraph(f"Customer {data.customer.external_id} · as of {data.as_of:%B %d, %Y}", styles["Normal"]),
+        Spacer(1, 6 * mm), Paragraph("Open items", styles["Heading2"]),
+    ]
+    rows = [["Invoice", *(["Account"] if family else []), "Issued", "Due", "Days late", "Amount", "Open", "Cur."]]
+    for i in data.invoices:
+        rows.append([i.external_id, *([i.customer.external_id] if family else []), i.issue_date.isoformat(),
+                     i.due_date.isoformat(), str(max(0, (data.as_of - i.due_date).days)), f"{i.amount:,.2f}",
+                     f"{i.open_amount:,.2f}", i.currency])
+    for currency, total in sorted(data.totals().items()):
+        rows.append(["Total open", *([""] if family else []), "", "", "", "", f"{total:,.2f}", currency])
+    widths = [28 * mm, *([22 * mm] if family else []), 22 * mm, 22 * mm, 18 * mm, 26 * mm, 26 * mm, 12 * mm]
+    story += [_table(rows, widths, money_cols=range(len(rows[0]) - 4, len(rows[0]) - 1)),
+              Spacer(1, 5 * mm), Paragraph("Aging summary (by due date)", styles["Heading2"])]
+    aging = [["Currency", *[name for name, *_ in BUCKETS], "Total"]]
+    for currency, buckets in sorted(data.aging().items()):
+        aging.append([currency, *[f"{v:,.2f}" for v in buckets.values()], f"{sum(buckets.values()):,.2f}"])
+    story.append(_table(aging, [20 * mm] + [26 * mm] * 6, money_cols=range(1, 7)))
+    story += [Spacer(1, 5 * mm), Paragraph("Unapplied cash and credits", styles["Heading2"])]
+    unapplied = [["Reference", "Date", "Kind", "Unapplied", "Cur."]]
+    unapplied += [[p.external_id, p.received_date.isoformat(), "Payment", f"{p.unapplied_amount:,.2f}", p.currency]
+                  for p in data.payments]
+    unapplied += [[c.external_id, c.issue_date.isoformat(), "Credit note", f"{c.unapplied_amount:,.2f}", c.currency]
+                  for c in data.credits]
+    if len(unapplied) == 1:
+        unapplied.append(["None", "", "", "", ""])
+    story += [_table(unapplied, [35 * mm, 25 * mm, 30 * mm, 30 * mm, 15 * mm], money_cols=[3]),
+              Spacer(1, 6 * mm),
+              Paragraph(f'See your account, download this statement or tell us about a problem: '
+                        f'<link href="{portal_link}">{portal_link}</link>', styles["Normal"])]
+    doc.build(story)
+    return buffer.getvalue()
+
+
+def first_business_day(month: date) -> date:
+    day = month.replace(day=1)
+    while day.weekday() >= 5:
+        day += timedelta(days=1)
+    return day
+
+
+def statement_recipient(customer: Customer) -> Contact | None:
+    return (Contact.objects.filter(customer=customer, role=Contact.Role.AP_CLERK, receives_statements=True,
+                                   active=True, email_bounced_at__isnull=True).exclude(email="")
+            .order_by("-is_primary", "pk").first())
+
+
+def statement_customers():
+    """Family heads (and stand-alone accounts) with something to show: open items or unapplied
+    cash or credits anywhere in the family. Closed accounts get no statement."""
+    has_items = (Q(invoices__status=Invoice.Status.OPEN, invoices__open_amount__gt=0)
+                 | Q(children__invoices__status=Invoice.Status.OPEN, children__invoices__open_amount__gt=0)
+                 | Q(payments__unapplied_amount__gt=0, payments__status=Payment.Status.POSTED)
+                 | Q(credit_notes__unapplied_amount__gt=0))
+    heads = Customer.objects.filter(parent__isnull=True).exclude(status=Customer.Status.CLOSED)
+    return heads.filter(pk__in=Customer.objects.filter(has_items).values("pk"))
+
+
+def statement_issue(*, customer: Customer, month: date, as_of: date | None = None, run: StatementRun | None = None,
+                    by=None, send: bool = True) -> Statement:
+    """The month's statement for an account: rendered once, stored, and emailed to the AP contact
+    through the outbox. Asking again for the same month returns the statement already issued."""
+    month = month.replace(day=1)
+    existing = Statement.objects.filter(customer=customer, month=month).first()
+    if existing:
+        return existing
+    as_of = as_of or timezone.localdate()
+    data = statement_data(customer, as_of)
+    pdf = statement_pdf(data, rendering.portal_url(customer))
+    name = f"statement-{customer.external_id}-{month:%Y-%m}.pdf"
+    try:
+        with transaction.atomic():
+            statement = Statement(customer=customer, month=month, as_of=as_of, run=run, total_open=data.total_open)
+            statement.pdf.save(name, ContentFile(pdf), save=False)
+            statement.save()
+            if send:
+                statement.message = _statement_message(statement, data, pdf, name, by)
+                statement.save(update_fields=["message"])
+            if run is not None:
+                StatementRun.objects.filter(pk=run.pk).update(done=F("done") + 1)
+    except IntegrityError:
+        return Statement.objects.get(customer=customer, month=month)
+    return statement
+
+
+def _statement_message(statement: Statement, data: StatementData, pdf: bytes, name: str, by):
+    from .outbox import message_queue
+
+    contact = statement_recipient(statement.customer)
+    template = MessageTemplate.objects.filter(kind=MessageTemplate.Kind.STATEMENT).order_by("pk").first()
+    if contact is None or template is None:
+        return None
+    key = f"statement:{statement.customer_id}:{statement.month:%Y-%m}"
+    lines = [rendering.Line(i.external_id, i.due_date, i.open_amount, i.currency, (data.as_of - i.due_date).days)
+             for i in data.invoices]
+    ctx = rendering.context_for(customer=statement.customer, contact=contact, lines=lines, key=key,
+                                month=statement.month)
+    subject, body = rendering.render(template, ctx)
+    message, _ = message_queue(customer=statement.customer, kind=OutboundMessage.Kind.STATEMENT, key=key,
+                               contact=contact, subject=subject, body=body, by=by, attachment=(name, pdf))
+    return message
+
+
+def statement_run(*, month: date) -> StatementRun:
+    """Start (or resume) the month's statement run: every account that should get a statement
+    and has none yet is handed to the workers. Safe to call again; nothing is issued twice."""
+    from .tasks import statement_issue_task
+
+    month = month.replace(day=1)
+    customer_ids = list(statement_customers().values_list("pk", flat=True))
+    issued = set(Statement.objects.filter(month=month, customer_id__in=customer_ids)
+                 .values_list("customer_id", flat=True))
+    with transaction.atomic():
+        run, _ = StatementRun.objects.get_or_create(month=month)
+        todo = [pk for pk in customer_ids if pk not in issued]
+        StatementRun.objects.filter(pk=run.pk).update(
+            total=len(customer_ids), done=len(issued), status=StatementRun.Status.RUNNING if todo else "done",
+            finished_at=None if todo else timezone.now(),
+        )
+        transaction.on_commit(lambda: [statement_issue_task.delay(pk, month.isoformat(), run.pk) for pk in todo])
+    run.refresh_from_db()
+    return run
+
+
+def statement_run_progress(*, run_id: int) -> StatementRun:
+    """A run is done once every account in it has its statement."""
+    run = StatementRun.objects.get(pk=run_id)
+    if run.status == StatementRun.Status.RUNNING and run.done + run.skipped >= run.total:
+        StatementRun.objects.filter(pk=run.pk, status=StatementRun.Status.RUNNING).update(
+            status=StatementRun.Status.DONE, finished_at=timezone.now())
+        run.refresh_from_db()
+    return run
+
+
+def statements_due(today: date) -> date | None:
+    """The statement month to run now, if any: from the first business day of the month on, while
+    that month's run has not completed. A missed day or a stopped server only delays it."""
+    month = today.replace(day=1)
+    if today < first_business_day(month):
+        return None
+    if StatementRun.objects.filter(month=month, status=StatementRun.Status.DONE).exists():
+        return None
+    return month

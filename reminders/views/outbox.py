@@ -1,0 +1,81 @@
+from datetime import timedelta
+
+from django.core.paginator import Paginator
+from django.http import FileResponse, Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_POST
+
+from collections_app.models import Customer
+from portfolios.access import any_role, manager_required
+
+from .. import selectors
+from ..dunning import dunning_plan
+from ..forms import OutboxFilterForm
+from ..models import OutboundMessage
+from ..tasks import dunning_run_daily
+
+PER_PAGE = 50
+
+
+@require_GET
+@any_role
+def outbox(request):
+    form = OutboxFilterForm(request.GET)
+    filters = form.cleaned_data if form.is_valid() else {}
+    messages = selectors.outbox_for(request.user, **{k: v for k, v in filters.items() if v})
+    page = Paginator(messages, PER_PAGE).get_page(request.GET.get("page"))
+    ctx = {"nav": "outbox", "form": form, "page": page, "counts": selectors.outbox_counts(messages)}
+    if request.htmx and not request.htmx.history_restore_request:
+        return render(request, "reminders/outbox.html#results", ctx)
+    return render(request, "reminders/outbox.html", ctx)
+
+
+def _visible_message(request, pk) -> OutboundMessage:
+    return get_object_or_404(
+        selectors.outbox_for(request.user).select_related("contact", "step", "run").prefetch_related("invoices",
+                                                                                                      "events"),
+        pk=pk,
+    )
+
+
+@require_GET
+@any_role
+def outbox_message(request, pk: int):
+    return render(request, "reminders/message.html", {"nav": "outbox", "message": _visible_message(request, pk)})
+
+
+@require_GET
+@any_role
+def outbox_attachment(request, pk: int):
+    message = _visible_message(request, pk)
+    if not message.attachment:
+        raise Http404("This message has no attachment.")
+    return FileResponse(message.attachment.open("rb"), as_attachment=True,
+                        filename=message.attachment_name or "attachment.pdf")
+
+
+@require_GET
+@manager_required
+def dunning(request):
+    """Tomorrow's run as a dry run (who would get what) and the history of runs."""
+    tomorrow = timezone.localdate() + timedelta(days=1)
+    plan = dunning_plan(tomorrow)
+    customers = Customer.objects.in_bulk(set(plan.emails) | set(plan.tasks))
+    rows = [
+        {"customer": customers[cid], "action": action, "invoices": len(lines),
+         "steps": sorted({plan.steps[ln.step_id]["name"] for ln in lines}),
+         "oldest": max(ln.days_past_due for ln in lines)}
+        for action, group in (("email", plan.emails), ("task", plan.tasks)) for cid, lines in group.items()
+    ]
+    rows.sort(key=lambda r: (r["customer"].name, r["action"]))
+    ctx = {"nav": "outbox", "tomorrow": tomorrow, "plan": plan, "counts": plan.counts(), "rows": rows[:500],
+           "runs": selectors.recent_runs()}
+    return render(request, "reminders/dunning.html", ctx)
+
+
+@require_POST
+@manager_required
+def dunning_run_now(request):
+    dunning_run_daily.delay(timezone.localdate().isoformat())
+    return redirect("dunning")

@@ -1,0 +1,108 @@
+from django.contrib import messages
+from django.db.models import ProtectedError
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from portfolios.access import manager_required, visible_customers
+
+from .. import selectors
+from ..forms import DunningSettingsForm, PolicyForm, StepForm, TemplateForm
+from ..manual import message_preview
+from ..models import CustomerDunningSettings, DunningPolicy, DunningStep, MessageTemplate
+
+
+@require_GET
+@manager_required
+def policies(request):
+    ctx = {"nav": "outbox", "policies": selectors.policies_with_steps(), "templates": MessageTemplate.objects.all(),
+           "policy_form": PolicyForm(), "step_form": StepForm()}
+    return render(request, "reminders/policies.html", ctx)
+
+
+@require_http_methods(["GET", "POST"])
+@manager_required
+def policy_edit(request, pk: int | None = None):
+    policy = get_object_or_404(DunningPolicy, pk=pk) if pk else None
+    form = PolicyForm(request.POST or None, instance=policy)
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        messages.success(request, f"Policy {form.instance.name} saved.")
+        return redirect("dunning_policies")
+    return render(request, "reminders/policy_form.html", {"nav": "outbox", "form": form, "policy": policy})
+
+
+@require_http_methods(["GET", "POST"])
+@manager_required
+def step_edit(request, policy_pk: int, pk: int | None = None):
+    policy = get_object_or_404(DunningPolicy, pk=policy_pk)
+    step = get_object_or_404(DunningStep, pk=pk, policy=policy) if pk else DunningStep(policy=policy)
+    form = StepForm(request.POST or None, instance=step)
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        messages.success(request, f"Step {form.instance} saved in {policy.name}.")
+        return redirect("dunning_policies")
+    return render(request, "reminders/policy_form.html", {"nav": "outbox", "form": form, "policy": policy,
+                                                          "step": step})
+
+
+@require_POST
+@manager_required
+def step_delete(request, pk: int):
+    step = get_object_or_404(DunningStep, pk=pk)
+    step.delete()
+    messages.success(request, f"Step {step.name} removed from {step.policy.name}.")
+    return redirect("dunning_policies")
+
+
+@require_http_methods(["GET", "POST"])
+@manager_required
+def template_edit(request, pk: int | None = None):
+    template = get_object_or_404(MessageTemplate, pk=pk) if pk else None
+    form = TemplateForm(request.POST or None, instance=template)
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        messages.success(request, f"Template {form.instance.name} saved.")
+        return redirect("dunning_template", pk=form.instance.pk)
+    ctx = {"nav": "outbox", "form": form, "template": template,
+           "accounts": visible_customers(request.user).order_by("name")[:200]}
+    return render(request, "reminders/template_form.html", ctx)
+
+
+@require_POST
+@manager_required
+def template_delete(request, pk: int):
+    template = get_object_or_404(MessageTemplate, pk=pk)
+    try:
+        template.delete()
+    except ProtectedError:
+        messages.error(request, f"{template.name} is used by a dunning step; change the step first.")
+        return redirect("dunning_template", pk=pk)
+    return redirect("dunning_policies")
+
+
+@require_GET
+@manager_required
+def template_preview(request, pk: int):
+    """The template filled in for a real account (the one picked, else the first with open invoices)."""
+    template = get_object_or_404(MessageTemplate, pk=pk)
+    customers = visible_customers(request.user).select_related("portfolio__collector__collector_profile")
+    customer = get_object_or_404(customers, pk=request.GET["customer"]) if request.GET.get("customer") else \
+        customers.filter(invoices__status="open").order_by("name").first()
+    subject, body = message_preview(customer=customer, template=template) if customer else ("", "")
+    ctx = {"template": template, "customer": customer, "subject": subject, "body": body}
+    return render(request, "reminders/template_form.html#preview", ctx)
+
+
+@require_POST
+@manager_required
+def customer_dunning_settings(request, customer_pk: int):
+    customer = get_object_or_404(visible_customers(request.user), pk=customer_pk)
+    settings_row = CustomerDunningSettings.objects.filter(customer=customer).first() or \
+        CustomerDunningSettings(customer=customer)
+    form = DunningSettingsForm(request.POST, instance=settings_row)
+    if form.is_valid():
+        form.save()
+        messages.success(request, "Dunning settings saved.")
+    else:
+        messages.error(request, "Dunning settings not saved: " + "; ".join(form.errors.get("__all__", [])))
+    return redirect("account_messages", customer_pk=customer.pk)
