@@ -65,6 +65,7 @@ def _apply(*, invoice_id: int, amount: Decimal, on: date, payment=None, credit_n
         invoice=invoice, payment=payment, credit_note=credit_note, amount=amount, applied_on=on, created_by=by
     )
     _set_open(invoice, invoice.open_amount - amount, on)
+    __import__("collections_app.work_services").work_services.promises_settle(invoice_ids=[invoice.pk])  # settles
     return application
 
 

@@ -29,6 +29,16 @@ class Entry:
     status: str = ""
 
 
+class Timeline(list):
+    """The entries, newest first, plus what the filter chips need: every kind, the one chosen."""
+
+    def __init__(self, entries, *, customer_id: int, kind: str = ""):
+        super().__init__(entries)
+        self.customer_id = customer_id
+        self.kind = kind
+        self.kinds = list(KINDS.items())
+
+
 def _at(day) -> datetime:
     return timezone.make_aware(datetime.combine(day, time(12, 0)))
 
@@ -37,9 +47,10 @@ def _who(user) -> str:
     return (user.get_full_name() or user.get_username()) if user else "System"
 
 
-def timeline_for(customer: Customer, *, kinds=None, limit: int = 100) -> list[Entry]:
-    """A bounded number of queries (one per kind), whatever the account's history."""
-    kinds = set(kinds or KINDS)
+def timeline_for(customer: Customer, *, kinds=None, limit: int = 100) -> Timeline:
+    """A bounded number of queries (one per kind), whatever the account's history. `kinds` narrows
+    it to some of KINDS (unknown kinds are ignored; none left means all)."""
+    kinds = set(kinds or ()) & set(KINDS) or set(KINDS)
     entries: list[Entry] = []
     if "activity" in kinds:
         for a in Activity.objects.filter(customer=customer).select_related("by", "contact")[:limit]:
@@ -65,4 +76,4 @@ def timeline_for(customer: Customer, *, kinds=None, limit: int = 100) -> list[En
             entries.append(Entry("payment", _at(p.received_date), f"Payment {p.external_id} received", p.reference,
                                  amount=p.amount, status=p.get_status_display()))
     entries.sort(key=lambda e: e.at, reverse=True)
-    return entries[:limit]
+    return Timeline(entries[:limit], customer_id=customer.pk, kind=next(iter(kinds)) if len(kinds) == 1 else "")

@@ -9,6 +9,7 @@ from .ledger import (
     Payment,
     WriteOff,
 )
+from .queue import QueueEntry, Snooze
 from .work import Activity, Dispute, Escalation, EscalationLevel, PromiseToPay, QueueTask
 
 __all__ = [
@@ -25,6 +26,8 @@ __all__ = [
     "Invoice",
     "Payment",
     "PromiseToPay",
+    "QueueEntry",
     "QueueTask",
+    "Snooze",
     "WriteOff",
 ]

@@ -1,0 +1,29 @@
+"""Celery entry points of the collection work: thin, idempotent, they call services."""
+
+from datetime import date
+
+from celery import shared_task
+
+from .queue.services import queue_build
+from .work_services import promises_settle
+
+
+@shared_task
+def promises_settle_nightly(on: str | None = None) -> int:
+    """Every open promise whose date has passed becomes kept, partially kept or broken."""
+    return promises_settle(on=date.fromisoformat(on) if on else None)
+
+
+@shared_task
+def queues_build_nightly(on: str | None = None) -> int:
+    """Settle promises first (a promise broken yesterday must top this morning's list), then score
+    every portfolio and store today's lists."""
+    day = date.fromisoformat(on) if on else None
+    promises_settle(on=day)
+    return queue_build(on=day)
+
+
+@shared_task
+def queue_build_for(collector_id: int, on: str | None = None) -> int:
+    """One collector's list, on demand."""
+    return queue_build(on=date.fromisoformat(on) if on else None, collector_ids=[collector_id])
