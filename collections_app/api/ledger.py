@@ -1,0 +1,184 @@
+"""Read-only ledger endpoints: money changes only through services and the bulk import."""
+
+import django_filters
+from django.db.models import DecimalField, Q, Sum, Value
+from django.db.models.functions import Coalesce
+from rest_framework import serializers, viewsets
+
+from collections_app.models import Application, Contact, CreditNote, Customer, Invoice, Payment
+from collections_app.models.ledger import ZERO
+
+from .access import RolePermission, api_customers, scoped
+
+MONEY = DecimalField(max_digits=14, decimal_places=2)
+
+
+class CustomerSerializer(serializers.ModelSerializer):
+    parent_external_id = serializers.CharField(source="parent.external_id", read_only=True, allow_null=True)
+    collector = serializers.CharField(source="portfolio.collector.username", read_only=True, allow_null=True)
+    open_balance = serializers.DecimalField(max_digits=14, decimal_places=2, read_only=True)
+
+    class Meta:
+        model = Customer
+        fields = [
+            "id", "external_id", "name", "parent", "parent_external_id", "email", "phone", "payment_terms_days",
+            "credit_limit", "currency", "segment", "status", "hold_reason", "portfolio", "collector",
+            "open_balance", "follow_up_on", "created_at", "updated_at",
+        ]
+
+
+class ContactSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Contact
+        fields = ["id", "customer", "name", "role", "email", "phone", "is_primary", "receives_statements",
+                  "email_bounced_at", "active"]
+
+
+class InvoiceSerializer(serializers.ModelSerializer):
+    customer_external_id = serializers.CharField(source="customer.external_id", read_only=True)
+
+    class Meta:
+        model = Invoice
+        fields = ["id", "external_id", "customer", "customer_external_id", "issue_date", "due_date", "amount",
+                  "currency", "po_number", "open_amount", "status", "closed_on", "approval_requested_on", "sent_at",
+                  "opened_at", "voided_at", "void_reason", "created_at", "updated_at"]
+
+
+class PaymentSerializer(serializers.ModelSerializer):
+    customer_external_id = serializers.CharField(source="customer.external_id", read_only=True)
+
+    class Meta:
+        model = Payment
+        fields = ["id", "external_id", "customer", "customer_external_id", "received_date", "amount", "currency",
+                  "reference", "unapplied_amount", "status", "reversed_at", "reversal_reason", "created_at"]
+
+
+class CreditNoteSerializer(serializers.ModelSerializer):
+    customer_external_id = serializers.CharField(source="customer.external_id", read_only=True)
+
+    class Meta:
+        model = CreditNote
+        fields = ["id", "external_id", "customer", "customer_external_id", "issue_date", "amount", "currency",
+                  "reason", "unapplied_amount", "created_at"]
+
+
+class ApplicationSerializer(serializers.ModelSerializer):
+    invoice_external_id = serializers.CharField(source="invoice.external_id", read_only=True)
+
+    class Meta:
+        model = Application
+        fields = ["id", "invoice", "invoice_external_id", "payment", "credit_note", "amount", "applied_on",
+                  "reverses", "created_at"]
+
+
+class CustomerFilter(django_filters.FilterSet):
+    class Meta:
+        model = Customer
+        fields = {"external_id": ["exact"], "name": ["icontains"], "status": ["exact"], "segment": ["exact"],
+                  "currency": ["exact"], "parent": ["exact"], "portfolio": ["exact"], "updated_at": ["gte", "lte"]}
+
+
+class ContactFilter(django_filters.FilterSet):
+    class Meta:
+        model = Contact
+        fields = {"customer": ["exact"], "customer__external_id": ["exact"], "role": ["exact"], "active": ["exact"]}
+
+
+class InvoiceFilter(django_filters.FilterSet):
+    class Meta:
+        model = Invoice
+        fields = {"external_id": ["exact"], "customer": ["exact"], "customer__external_id": ["exact"],
+                  "status": ["exact"], "currency": ["exact"], "due_date": ["gte", "lte"],
+                  "issue_date": ["gte", "lte"], "updated_at": ["gte", "lte"]}
+
+
+class PaymentFilter(django_filters.FilterSet):
+    class Meta:
+        model = Payment
+        fields = {"external_id": ["exact"], "customer": ["exact"], "customer__external_id": ["exact"],
+                  "status": ["exact"], "received_date": ["gte", "lte"]}
+
+
+class CreditNoteFilter(django_filters.FilterSet):
+    class Meta:
+        model = CreditNote
+        fields = {"external_id": ["exact"], "customer": ["exact"], "customer__external_id": ["exact"],
+                  "issue_date": ["gte", "lte"]}
+
+
+class ApplicationFilter(django_filters.FilterSet):
+    class Meta:
+        model = Application
+        fields = {"invoice": ["exact"], "payment": ["exact"], "credit_note": ["exact"],
+                  "applied_on": ["gte", "lte"]}
+
+
+class CustomerViewSet(viewsets.ReadOnlyModelViewSet):
+    """Customers of the caller's portfolio (collectors) or of the whole book, with their open balance."""
+
+    serializer_class = CustomerSerializer
+    permission_classes = [RolePermission]
+    filterset_class = CustomerFilter
+    ordering_fields = ["name", "external_id", "created_at", "updated_at", "open_balance"]
+    ordering = ["name", "id"]
+
+    def get_queryset(self):
+        open_sum = Sum("invoices__open_amount", filter=Q(invoices__status=Invoice.Status.OPEN))
+        return api_customers(self.request.user).select_related("parent", "portfolio__collector").annotate(
+            open_balance=Coalesce(open_sum, Value(ZERO), output_field=MONEY)
+        )
+
+
+class ContactViewSet(viewsets.ReadOnlyModelViewSet):
+    serializer_class = ContactSerializer
+    permission_classes = [RolePermission]
+    filterset_class = ContactFilter
+    ordering_fields = ["name", "customer"]
+    ordering = ["customer", "name", "id"]
+
+    def get_queryset(self):
+        return scoped(Contact.objects.all(), self.request.user)
+
+
+class InvoiceViewSet(viewsets.ReadOnlyModelViewSet):
+    serializer_class = InvoiceSerializer
+    permission_classes = [RolePermission]
+    filterset_class = InvoiceFilter
+    ordering_fields = ["due_date", "issue_date", "amount", "open_amount", "external_id", "updated_at"]
+    ordering = ["due_date", "id"]
+
+    def get_queryset(self):
+        return scoped(Invoice.objects.select_related("customer"), self.request.user)
+
+
+class PaymentViewSet(viewsets.ReadOnlyModelViewSet):
+    serializer_class = PaymentSerializer
+    permission_classes = [RolePermission]
+    filterset_class = PaymentFilter
+    ordering_fields = ["received_date", "amount", "external_id"]
+    ordering = ["-received_date", "id"]
+
+    def get_queryset(self):
+        return scoped(Payment.objects.select_related("customer"), self.request.user)
+
+
+class CreditNoteViewSet(viewsets.ReadOnlyModelViewSet):
+    serializer_class = CreditNoteSerializer
+    permission_classes = [RolePermission]
+    filterset_class = CreditNoteFilter
+    ordering_fields = ["issue_date", "amount", "external_id"]
+    ordering = ["-issue_date", "id"]
+
+    def get_queryset(self):
+        return scoped(CreditNote.objects.select_related("customer"), self.request.user)
+
+
+class ApplicationViewSet(viewsets.ReadOnlyModelViewSet):
+    serializer_class = ApplicationSerializer
+    permission_classes = [RolePermission]
+    filterset_class = ApplicationFilter
+    ordering_fields = ["applied_on", "amount"]
+    ordering = ["applied_on", "id"]
+
+    def get_queryset(self):
+        return scoped(Application.objects.select_related("invoice"), self.request.user, "invoice__customer")
