@@ -41,8 +41,8 @@ class AgingLine:
         return {name: percent(amount, self.total) for name, amount in self.buckets.items()}
 
     @property
-    def bucket_list(self) -> list[tuple[str, Decimal]]:
-        return list(self.buckets.items())
+    def pct_past_due(self) -> Decimal | None:
+        return HUNDRED - self.buckets["current"] / self.total * HUNDRED if self.total else None
 
     def as_dict(self) -> dict:
         return {"key": self.key, "label": self.label, "total": self.total, "buckets": self.buckets,

@@ -1,1 +1,10 @@
-urlpatterns = []
+from django.urls import path
+
+from . import api
+
+urlpatterns = [
+    path("aging/", api.AgingApi.as_view(), name="api_reports_aging"),
+    path("dso/", api.DsoApi.as_view(), name="api_reports_dso"),
+    path("cei/", api.CeiApi.as_view(), name="api_reports_cei"),
+    path("forecast/", api.ForecastApi.as_view(), name="api_reports_forecast"),
+]

@@ -1,1 +1,12 @@
-urlpatterns = []
+from django.urls import path
+
+from . import views
+
+urlpatterns = [
+    path("", views.index, name="reports"),
+    path("aging/", views.aging, name="reports_aging"),
+    path("aging/invoices/", views.aging_invoices, name="reports_aging_invoices"),
+    path("dso/", views.dso, name="reports_dso"),
+    path("forecast/", views.forecast, name="forecast"),
+    path("kpis/", views.kpis, name="reports_kpis"),
+]

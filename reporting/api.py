@@ -1,0 +1,102 @@
+"""/api/reports/: the figures of `manage.py ar_report --json`, for API users. Collectors get their
+own portfolio whatever they ask; the forecast is for finance and managers, as on the pages."""
+
+from datetime import date
+
+from dateutil.relativedelta import relativedelta
+from rest_framework.exceptions import ValidationError
+from rest_framework.permissions import BasePermission, IsAuthenticated
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from portfolios.access import has_role, sees_everything
+from portfolios.models import Role
+
+from . import payloads
+from .forms import ReportFilters
+
+
+class ReadsReports(BasePermission):
+    message = "Your role does not give access to reports."
+
+    def has_permission(self, request, view):
+        return has_role(request.user, *view.roles)
+
+
+class ReportView(APIView):
+    permission_classes = [IsAuthenticated, ReadsReports]
+    roles = Role.ALL
+
+    def chosen(self, request) -> dict:
+        form = ReportFilters(request.query_params or None, sees_everything=sees_everything(request.user))
+        if form.is_bound and not form.is_valid():
+            raise ValidationError(form.errors)
+        return form.chosen(request.user)
+
+
+class AgingApi(ReportView):
+    """Aging buckets (current, 1-30, 31-60, 61-90, 91+) with % of AR; ?as_of, collector, segment,
+    currency, group_by (collector, customer, family, segment)."""
+
+    def get(self, request):
+        chosen = self.chosen(request)
+        group_by = request.query_params.get("group_by") or None
+        return Response(payloads.aging_payload(as_of=chosen["as_of"], group_by=group_by and chosen["group_by"],
+                                               **chosen["scope"]))
+
+
+class DsoApi(ReportView):
+    """DSO (standard, count-back), BPDSO, ADD and % current as of ?as_of over ?window_days (90)."""
+
+    def get(self, request):
+        chosen = self.chosen(request)
+        try:
+            window = int(request.query_params.get("window_days") or 90)
+        except ValueError:
+            raise ValidationError({"window_days": "a whole number of days"}) from None
+        if not 1 <= window <= 730:
+            raise ValidationError({"window_days": "between 1 and 730"})
+        return Response(payloads.dso_payload(as_of=chosen["as_of"], window_days=window, **chosen["scope"]))
+
+
+def month_bounds(text: str) -> tuple[date, date]:
+    try:
+        start = date.fromisoformat(f"{text}-01")
+    except ValueError:
+        raise ValidationError({"month": "YYYY-MM"}) from None
+    return start, start + relativedelta(day=31)
+
+
+class CeiApi(ReportView):
+    """CEI for ?month=YYYY-MM (default: the month of ?as_of, up to it) or ?quarter=YYYY-Qn."""
+
+    def get(self, request):
+        chosen = self.chosen(request)
+        month, quarter = request.query_params.get("month"), request.query_params.get("quarter")
+        if quarter:
+            try:
+                year, number = quarter.upper().split("-Q")
+                start = date(int(year), 3 * int(number) - 2, 1)
+            except ValueError:
+                raise ValidationError({"quarter": "YYYY-Qn"}) from None
+            end = start + relativedelta(months=3, days=-1)
+        elif month:
+            start, end = month_bounds(month)
+        else:
+            start, end = chosen["as_of"].replace(day=1), chosen["as_of"]
+        return Response(payloads.cei_payload(start=start, end=end, **chosen["scope"]))
+
+
+class ForecastApi(ReportView):
+    """Expected collections from ?as_of to ?horizon_end (default: month end), by week and collector,
+    with the at-risk invoices."""
+
+    roles = (Role.MANAGER, Role.FINANCE, Role.ADMIN)
+
+    def get(self, request):
+        chosen = self.chosen(request)
+        horizon_end = chosen["horizon_end"]
+        if horizon_end and horizon_end < chosen["as_of"]:
+            raise ValidationError({"horizon_end": "must not be before as_of"})
+        return Response(payloads.forecast_payload(as_of=chosen["as_of"], horizon_end=horizon_end,
+                                                  **chosen["scope"]))

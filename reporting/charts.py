@@ -1,0 +1,50 @@
+"""Chart.js data for the report pages (floats rounded to cents: for drawing only, never for figures)."""
+
+from .frames import BUCKETS
+from .selectors import BUCKET_LABELS
+
+
+def _f(value) -> float | None:
+    return None if value is None else round(float(value), 2)
+
+
+def aging_chart(report, trend) -> dict:
+    return {
+        "buckets": {"labels": [BUCKET_LABELS[b] for b in BUCKETS], "values": [_f(report.buckets[b]) for b in BUCKETS]},
+        "trend": {
+            "labels": [p["date"].isoformat() for p in trend],
+            "series": [{"label": BUCKET_LABELS[b], "key": b, "values": [_f(p["buckets"][b]) for p in trend]}
+                       for b in BUCKETS],
+        },
+    }
+
+
+def dso_chart(history) -> dict:
+    monthly = history["monthly"]
+    return {
+        "labels": [m["as_of"].isoformat() for m in monthly],
+        "series": [
+            {"label": "DSO", "values": [_f(m["dso"]) for m in monthly]},
+            {"label": "DSO count-back", "values": [_f(m["dso_countback"]) for m in monthly]},
+            {"label": "BPDSO", "values": [_f(m["bpdso"]) for m in monthly]},
+            {"label": "ADD", "values": [_f(m["add"]) for m in monthly]},
+            {"label": "CEI (month)", "values": [_f(m["cei"]) for m in monthly], "axis": "y1"},
+        ],
+    }
+
+
+def forecast_chart(report) -> dict:
+    return {
+        "labels": [w["start"].isoformat() for w in report.weeks],
+        "series": [{"label": "Expected", "values": [_f(w["amount"]) for w in report.weeks]}],
+    }
+
+
+def kpi_chart(table) -> dict:
+    return {
+        "labels": list(table["month"]),
+        "series": [
+            {"label": "Collected", "values": [_f(v) for v in table["collected"]], "type": "bar"},
+            {"label": "AR", "values": [_f(v) for v in table["AR"]], "type": "line"},
+        ],
+    }

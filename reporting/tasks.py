@@ -1,0 +1,23 @@
+"""Celery entry points of the reporting app: thin, they call services."""
+
+from datetime import date
+
+from celery import shared_task
+
+from . import services
+
+
+@shared_task(name="reporting.ar_snapshot_nightly")
+def ar_snapshot_nightly() -> list[str]:
+    """Snapshot every day that ended and has none yet (normally just yesterday)."""
+    taken = []
+    for day in services.ar_snapshots_due():
+        ar_snapshot_day.delay(day.isoformat())
+        taken.append(day.isoformat())
+    return taken
+
+
+@shared_task(name="reporting.ar_snapshot_day")
+def ar_snapshot_day(day: str) -> int:
+    """Take (or retake) the AR snapshot of one day; safe to run twice."""
+    return services.ar_snapshot_take(on=date.fromisoformat(day)).customers
