@@ -136,6 +136,8 @@ def help_needed(request):
     if request.method == "POST":
         if not selectors.can_raise_help(request.user):
             raise PermissionDenied("Only collectors and managers flag accounts.")
+        if request.POST.get("customer") and not customers.filter(pk=form["customer"].value()).exists():
+            raise Http404("No such account in your portfolio.")
         if form.is_valid():
             services.help_request_raise(by=request.user, **form.cleaned_data)
             messages.success(request, "Flagged: it will come up in your next one-on-one.")

@@ -104,10 +104,10 @@ def test_finance_and_collectors_cannot_set_targets(client):
 
 def test_targets_page_queries_are_bounded(client, django_assert_max_num_queries):
     boss = manager()
-    for n in range(5):
+    for _ in range(5):
         portfolio = PortfolioFactory()
         monthly_target_set(month=date(2026, 10, 1), amount="1000", collector=portfolio.collector, by=boss)
-        for k in range(4):
+        for _ in range(4):
             customer = CustomerFactory(portfolio=portfolio)
             issue(customer, "2026-09-20", "100.00")
             pay(customer, "2026-10-02", "50.00")
