@@ -118,3 +118,15 @@ def test_nightly_task_catches_up_missed_days_and_is_scheduled(settings):
     taken = ar_snapshot_nightly.apply().get()
     assert taken and ArSnapshotDay.objects.filter(date__in=taken).count() == len(taken)
     assert PeriodicTask.objects.get(name="Nightly AR snapshot").task == "reporting.ar_snapshot_nightly"
+
+
+def test_bench_compares_the_engine_with_plain_sql_on_the_same_figures():
+    from reporting import bench
+
+    worked_example()
+    lines = []
+    results = bench.print_report(as_of=D, repeat=1, write=lines.append)
+    assert [r["report"] for r in results] == ["aging", "dso", "forecast"]
+    assert all(r["same"] for r in results), results
+    assert results[1]["engine"] == Decimal("51.43")
+    assert len(lines) == 5
