@@ -1,20 +1,24 @@
 """Read paths over the ledger and the collection work that pages, reports and other apps share."""
 
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, OuterRef, QuerySet
 from django.utils import timezone
 
 from .models import Dispute, Invoice, PromiseToPay
 
+OPEN_DISPUTE = [Dispute.Status.OPEN, Dispute.Status.IN_REVIEW]
+
 
 def invoices_blocked_from_dunning() -> QuerySet:
-    """Open invoices that must get no reminder: under an open dispute, or covered by an open
-    promise to pay whose date has not passed. One query; the reminders app excludes these."""
+    """Open invoices that must get no reminder: under an open (or in-review) dispute, or covered by
+    an open promise to pay whose date has not passed. One query, no DISTINCT (EXISTS subqueries),
+    so the reminders app can exclude it from its candidates:
+    `candidates.exclude(pk__in=invoices_blocked_from_dunning().values("pk"))`."""
     today = timezone.localdate()
-    return Invoice.objects.filter(
-        Q(disputes__status__in=[Dispute.Status.OPEN, Dispute.Status.IN_REVIEW])
-        | Q(promises__status=PromiseToPay.Status.OPEN, promises__pay_by__gte=today)
-    ).distinct()
+    disputed = Dispute.objects.filter(invoices=OuterRef("pk"), status__in=OPEN_DISPUTE)
+    promised = PromiseToPay.objects.filter(invoices=OuterRef("pk"), status=PromiseToPay.Status.OPEN, pay_by__gte=today)
+    return Invoice.objects.filter(status=Invoice.Status.OPEN).filter(Exists(disputed) | Exists(promised))
 
 
 def disputed_invoices() -> QuerySet:
-    return Invoice.objects.filter(disputes__status__in=[Dispute.Status.OPEN, Dispute.Status.IN_REVIEW]).distinct()
+    """Invoices under an open or in-review dispute (whatever their status)."""
+    return Invoice.objects.filter(Exists(Dispute.objects.filter(invoices=OuterRef("pk"), status__in=OPEN_DISPUTE)))
