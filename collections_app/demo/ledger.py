@@ -36,7 +36,7 @@ def money(value) -> Decimal:
 
 
 def at(day: date, hour: int = 9, minute: int = 0) -> datetime:
-    return timezone.make_aware(datetime.combine(day, time(hour, minute)), timezone.get_current_timezone())
+    return datetime.combine(day, time(hour, minute), tzinfo=timezone.get_current_timezone())
 
 
 def weekday_on_or_after(day: date, weekday: int) -> date:
