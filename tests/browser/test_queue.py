@@ -1,0 +1,115 @@
+"""A collector's morning, in Chromium: the queue with its reasons, a call logged with a promise,
+a dispute opened, an item snoozed — each item leaving the list in place, without a reload."""
+
+from datetime import timedelta
+from decimal import Decimal
+
+import pytest
+from django.utils import timezone
+from playwright.sync_api import expect
+
+from collections_app import work_services
+from collections_app.models import Contact, Invoice, PromiseToPay, QueueEntry, Snooze
+from collections_app.queue.services import queue_build
+from collections_app.selectors import invoices_blocked_from_dunning
+from tests.factories import ContactFactory, CustomerFactory, InvoiceFactory, PortfolioFactory, collector
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def demo_like_book():
+    """Alice's portfolio, shaped like the demo book: a broken promise, old and recent past-due
+    balances, an account waiting for approval, a low balance left to reminders."""
+    today = timezone.localdate()
+    alice = collector("alice", first_name="Alice", last_name="Martin")
+    portfolio = PortfolioFactory(collector=alice, name="Alice's portfolio")
+    accounts = {}
+    for name, ages, amount in [
+        ("Northwind Traders", [75, 40], "18000.00"),
+        ("Contoso Pharmacy", [35], "9200.00"),
+        ("Fabrikam Tools", [100], "4100.00"),
+        ("Tailspin Toys", [12], "2600.00"),
+        ("Litware Labs", [5], "300.00"),
+    ]:
+        customer = CustomerFactory(portfolio=portfolio, name=name)
+        ContactFactory(customer=customer, name=f"AP at {name.split()[0]}", role=Contact.Role.AP_CLERK)
+        for n, age in enumerate(ages):
+            due = today - timedelta(days=age)
+            InvoiceFactory(customer=customer, external_id=f"{name[:3].upper()}-{n}",
+                           issue_date=due - timedelta(days=30), due_date=due, amount=Decimal(amount))
+        accounts[name] = customer
+    promised = accounts["Tailspin Toys"]
+    promise = work_services.promise_record(customer=promised, amount="2600.00", pay_by=today - timedelta(days=1),
+                                           invoices=list(promised.invoices.all()))
+    PromiseToPay.objects.filter(pk=promise.pk).update(created_at=timezone.now() - timedelta(days=6))
+    work_services.promises_settle()
+    queue_build()
+    return alice, accounts
+
+
+def test_collector_works_the_queue(page, login, live_server):
+    alice, accounts = demo_like_book()
+    login("alice")
+    page.goto("/queue/")
+    rows = page.locator("#queue-list tr[data-pk]")
+    expect(rows).to_have_count(4)  # Litware's 300.00 is left to automated reminders
+    expect(page.locator("#queue-list")).to_contain_text("promise of $2,600 broken yesterday")
+    expect(page.locator("#queue-list")).to_contain_text("61–90 days: $18,000")
+    expect(page.locator("#queue-counter")).to_contain_text("0 done · 4 remaining today")
+    expect(page.locator(".keys")).to_contain_text("snooze")
+
+    # 1. The first item (the broken promise): open it with the keyboard, log a call with a new promise.
+    first = rows.first
+    expect(first).to_contain_text("Tailspin Toys")
+    first_pk = first.get_attribute("data-pk")
+    page.keyboard.press("j")
+    page.keyboard.press("Enter")
+    panel = page.locator("#panel")
+    expect(panel).to_contain_text("Call AP at Tailspin about the broken promise")
+    page.select_option("#log-form select[name=outcome]", "promised")
+    page.fill("#log-form input[name=promise_amount]", "2600.00")
+    page.fill("#log-form input[name=pay_by]", (timezone.localdate() + timedelta(days=3)).isoformat())
+    page.locator("#log-form input[name=invoices]").first.check()
+    page.fill("#log-form textarea[name=notes]", "Cheque run on Thursday")
+    url_before = page.url
+    page.click("#log-form button[type=submit]")
+    expect(page.locator(f"#item-{first_pk}")).to_have_count(0)
+    expect(page.locator("#queue-counter")).to_contain_text("1 done · 3 remaining today")
+    assert page.url == url_before  # no reload, no navigation
+    next_pk = rows.first.get_attribute("data-pk")
+    expect(panel.locator(f'[data-entry="{next_pk}"]')).to_have_count(1)  # the next item is ready
+    expect(page.locator("#queue-list tr.selected")).to_have_attribute("data-pk", next_pk)
+
+    # 2. Another item: open a dispute on its invoice.
+    disputed_customer = QueueEntry.objects.get(pk=next_pk).customer
+    invoice = disputed_customer.invoices.order_by("due_date").first()
+    page.select_option("#log-form select[name=outcome]", "disputed")
+    page.select_option("#log-form select[name=dispute_root_cause]", "damaged")
+    page.locator(f'#log-form input[name=invoices][value="{invoice.pk}"]').check()
+    page.fill("#log-form textarea[name=notes]", "Pallet arrived crushed")
+    page.click("#log-form button[type=submit]")
+    expect(page.locator(f"#item-{next_pk}")).to_have_count(0)
+    expect(page.locator("#queue-counter")).to_contain_text("2 done · 2 remaining today")
+    assert invoices_blocked_from_dunning().filter(pk=invoice.pk).exists()
+
+    # 3. A third: snooze it with a date and a reason (keyboard "s" opens the snooze form).
+    third_pk = rows.first.get_attribute("data-pk")
+    page.locator("body").click(position={"x": 5, "y": 5})
+    page.keyboard.press("s")
+    page.fill("#snooze input[name=until]", (timezone.localdate() + timedelta(days=4)).isoformat())
+    page.fill("#snooze input[name=reason]", "AP clerk back Monday")
+    page.click("#snooze button[type=submit]")
+    expect(page.locator(f"#item-{third_pk}")).to_have_count(0)
+    expect(page.locator("#queue-counter")).to_contain_text("2 done · 1 remaining today · 1 snoozed")
+    assert Snooze.objects.get().reason == "AP clerk back Monday"
+
+    # The promise is on the account's timeline; the disputed invoice shows as disputed.
+    page.goto(f"/accounts/{accounts['Tailspin Toys'].pk}/")
+    expect(page.locator("#timeline-entries")).to_contain_text("Promise to pay by")
+    expect(page.locator("#timeline-entries")).to_contain_text("Cheque run on Thursday")
+    page.goto(f"/accounts/{disputed_customer.pk}/")
+    expect(page.locator("#timeline-entries")).to_contain_text("Dispute: Damaged goods")
+    page.click("#timeline-entries a:has-text('Disputes')")
+    expect(page.locator("#timeline-entries li.t-dispute")).to_have_count(1)
+    expect(page.locator("#timeline-entries li.t-activity")).to_have_count(0)
+    assert Invoice.objects.get(pk=invoice.pk).disputes.filter(status="open").exists()
