@@ -123,8 +123,14 @@ def plan_ledger(account: Account, *, start: date, as_of: date, numbers: Numbers,
             continue
         _plan_moves(account, bill, as_of=as_of, numbers=numbers, rows=rows, pay_runs=pay_runs)
     _record_payments(account, pay_runs, as_of=as_of, numbers=numbers, rows=rows)
+    awaiting_approval = 0.12 if customer.segment in ("public sector", "enterprise") else 0.04
     for bill in bills:
         _settle(bill, rows)
+        invoice = bill.invoice
+        if invoice.status == Invoice.Status.OPEN and abs((as_of - invoice.due_date).days) <= 30 \
+                and rng.random() < awaiting_approval:
+            # The customer told us it is waiting for sign-off on their side.
+            invoice.approval_requested_on = max(invoice.issue_date, as_of - timedelta(days=rng.randint(1, 12)))
     rows.bills[customer.external_id] = bills
 
 

@@ -142,6 +142,9 @@ def test_book_looks_like_a_real_ledger():
     assert Payment.objects.filter(unapplied_amount__gt=0).exists()
     assert WriteOff.objects.exists()
     assert Customer.objects.filter(status=Customer.Status.ON_HOLD).exists()
+    assert Invoice.objects.filter(status="open", approval_requested_on__lt=AS_OF - timedelta(days=3)).exists()
+    assert Invoice.objects.filter(status="open", opened_at__isnull=True, sent_at__isnull=False).exists()
+    assert Contact.objects.filter(email_bounced_at__isnull=False).exists()
 
 
 def test_collection_history_follows_the_ledger():
