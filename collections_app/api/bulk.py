@@ -8,6 +8,8 @@ by the ERP's ids (posting the same rows again changes nothing). `?dry_run=1` che
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status
+from rest_framework.exceptions import ParseError
+from rest_framework.parsers import JSONParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -57,10 +59,14 @@ class ImportOutcome(serializers.Serializer):
 
 class _BulkImportView(APIView):
     permission_classes = [ImportPermission]
+    parser_classes = [JSONParser]
     kind = ""
 
     def post(self, request):
-        rows = request.data
+        try:
+            rows = request.data
+        except ParseError:
+            return self._refused("the body is not valid JSON")
         if not isinstance(rows, list) or not rows:
             return self._refused("the body must be a non-empty JSON list of rows")
         if len(rows) > MAX_ROWS:
