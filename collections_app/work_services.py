@@ -285,6 +285,9 @@ def escalate(
         raise ValidationError("Say why you escalate.")
     invoices = list(invoices)
     _check_belongs(customer, contact=to_contact, invoices=invoices)
+    if to_user is None and level.to_team_manager:
+        team = getattr(customer.portfolio, "team", None)
+        to_user = team.manager if team else None
     with transaction.atomic():
         escalation = Escalation.objects.create(
             customer=customer, level=level, to_contact=to_contact, to_user=to_user, reason=reason.strip(), by=by

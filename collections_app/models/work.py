@@ -151,6 +151,9 @@ class EscalationLevel(models.Model):
         help_text="The customer-side role to ask at this level; blank for internal levels.",
     )
     description = models.CharField(max_length=200, blank=True)
+    to_team_manager = models.BooleanField(
+        default=False, help_text="An internal level: the escalation goes to the manager of the collector's team.",
+    )
 
     class Meta:
         ordering = ["order"]

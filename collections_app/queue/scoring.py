@@ -181,8 +181,8 @@ def score(facts: Facts, on: date) -> Scored | None:
             text += ", never worked" if idle is None else f", not worked for {idle} days"
         add("past_due", max(1, min(PAST_DUE_CAP, int(points))), text)
         if idle is None or idle >= cadence_days(facts):
-            add("not_worked", NOT_WORKED, "due a touch: past-due accounts are worked at least every "
-                                          f"{cadence_days(facts)} days")
+            every = "weekly" if cadence_days(facts) == CADENCE_DAYS_HIGH_BALANCE else "fortnightly"
+            add("not_worked", NOT_WORKED, f"due its {every} touch")
     # 3. Top debtors.
     if facts.in_top:
         add("top_past_due", TOP_PAST_DUE, f"among the portfolio's top {TOP_N} past-due accounts")

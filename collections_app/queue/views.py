@@ -70,6 +70,8 @@ def _queue_context(request, collector, *, open_entry=None) -> dict:
         "counts": selectors.queue_counts(collector=collector, day=today),
         "built": QueueEntry.objects.filter(day=today, collector=collector).exists(),
         "open_entry": open_entry,
+        "pick_collector": collector == request.user and can_manage(request.user)
+        and not collector.portfolios.exists(),
     }
     if can_manage(request.user):
         User = get_user_model()

@@ -145,3 +145,16 @@ def test_escalate_from_the_queue_panel(client, account):
     other = collector()
     client.force_login(other)
     assert client.post(f"/queue/item/{entry.pk}/escalate/", {"level": 1, "reason": "x"}).status_code == 404
+
+
+def test_escalating_to_the_collections_manager_goes_to_the_teams_manager(account):
+    from tests.factories import TeamFactory
+
+    customer, *_ = account
+    team = TeamFactory()
+    customer.portfolio.team = team
+    customer.portfolio.save()
+    level = EscalationLevel.objects.get(name="Collections manager")
+    escalation = work_services.escalate(customer=customer, level=level, reason="promised thrice, paid nothing",
+                                        by=customer.portfolio.collector)
+    assert escalation.to_user == team.manager
