@@ -23,6 +23,11 @@ def _statement_model():
     return model, pdf_field
 
 
+def _newest_first(model) -> list[str]:
+    names = {f.name for f in model._meta.get_fields()}
+    return ["-month", "-pk"] if "month" in names else ["-pk"]
+
+
 def latest_statement(customer: Customer):
     """The newest statement with a PDF for the account or its family head, or None."""
     model, pdf_field = _statement_model()
@@ -31,7 +36,7 @@ def latest_statement(customer: Customer):
     return (
         model.objects.filter(customer_id__in={customer.pk, customer.family_head.pk})
         .exclude(**{pdf_field: ""}).exclude(**{f"{pdf_field}__isnull": True})
-        .order_by("-pk").first()
+        .order_by(*_newest_first(model)).first()
     )
 
 

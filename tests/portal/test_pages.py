@@ -251,3 +251,30 @@ def test_htmx_post_returns_the_form_fragment_or_a_client_redirect(client, custom
     good = client.post(url("portal_dispute", token, invoice.pk), {"root_cause": "pricing", "message": "x"},
                        HTTP_HX_REQUEST="true")
     assert good["HX-Redirect"].startswith(url("portal_home", token) + "?done=dispute")
+
+
+def test_latest_statement_from_the_reminders_app_is_served(client, customer, token, settings, tmp_path):
+    from django.core.files.base import ContentFile
+
+    from reminders.models import Statement
+
+    settings.MEDIA_ROOT = tmp_path
+    for month, content in ((date(2026, 9, 1), b"%PDF-1.4 september"), (date(2026, 10, 1), b"%PDF-1.4 october")):
+        statement = Statement(customer=customer, month=month, as_of=month, total_open=Decimal("10.00"))
+        statement.pdf.save(f"statement-{month:%Y-%m}.pdf", ContentFile(content))
+    assert "Latest statement (PDF)" in client.get(url("portal_home", token)).content.decode()
+    response = client.get(url("portal_statement", token))
+    assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
+    assert response.content == b"%PDF-1.4 october"
+
+
+def test_another_customers_statement_is_never_served(client, token, settings, tmp_path):
+    from django.core.files.base import ContentFile
+
+    from reminders.models import Statement
+
+    settings.MEDIA_ROOT = tmp_path
+    other = account(invoices=1)
+    statement = Statement(customer=other, month=date(2026, 10, 1), as_of=date(2026, 10, 31), total_open=Decimal("1"))
+    statement.pdf.save("theirs.pdf", ContentFile(b"%PDF-1.4 theirs"))
+    assert client.get(url("portal_statement", token)).status_code == 404
