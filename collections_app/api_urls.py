@@ -19,6 +19,7 @@ router.register("disputes", work.DisputeViewSet, basename="api-dispute")
 urlpatterns = [
     path("schema/", docs.SchemaView.as_view(), name="api_schema"),
     path("docs/", docs.DocsView.as_view(), name="api_docs"),
+    path("docs/assets/<path:path>", docs.docs_asset, name="api_docs_asset"),
     path("import/customers/", bulk.CustomerImportView.as_view(), name="api_import_customers"),
     path("import/invoices/", bulk.InvoiceImportView.as_view(), name="api_import_invoices"),
     path("import/payments/", bulk.PaymentImportView.as_view(), name="api_import_payments"),

@@ -1,5 +1,6 @@
 """Filtering, ordering, pagination, query counts and throttling of the list endpoints."""
 
+import re
 from unittest import mock
 
 import pytest
@@ -67,10 +68,20 @@ def test_anonymous_schema_requests_are_throttled(client):
     assert statuses == [200, 200, 429]
 
 
-def test_docs_page_loads_swagger_from_our_static_files(client):
+def test_docs_page_loads_swagger_from_our_own_server(client):
     body = client.get(reverse("api_docs")).content.decode()
-    assert "/static/drf_spectacular_sidecar/swagger-ui-dist/swagger-ui-bundle.js" in body
+    scripts = re.findall(r'<script src="([^"]+)"', body) + re.findall(r'href="([^"]+\.css)"', body)
+    assert any(src.endswith("swagger-ui-bundle.js") for src in scripts)
+    assert all(src.startswith("/") and not src.startswith("//") for src in scripts), scripts
     assert "cdn" not in body.lower() and "unpkg" not in body.lower()
+
+
+def test_docs_assets_are_served_from_the_sidecar_package(client):
+    response = client.get(reverse("api_docs_asset", args=["swagger-ui-dist/swagger-ui-bundle.js"]))
+    assert response.status_code == 200
+    assert b"SwaggerUI" in b"".join(response.streaming_content)
+    assert client.get(reverse("api_docs_asset", args=["../../__init__.py"])).status_code == 404
+    assert client.get(reverse("api_docs_asset", args=["redoc/bundles/redoc.standalone.js"])).status_code == 404
 
 
 def test_schema_documents_every_endpoint(client):
