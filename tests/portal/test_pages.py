@@ -278,3 +278,26 @@ def test_another_customers_statement_is_never_served(client, token, settings, tm
     statement = Statement(customer=other, month=date(2026, 10, 1), as_of=date(2026, 10, 31), total_open=Decimal("1"))
     statement.pdf.save("theirs.pdf", ContentFile(b"%PDF-1.4 theirs"))
     assert client.get(url("portal_statement", token)).status_code == 404
+
+
+def test_form_pages_query_count_is_bounded(client, django_assert_max_num_queries):
+    customer = account(invoices=40)
+    note = credit(customer)
+    token = portal_token_for(customer)
+    invoice = customer.invoices.first()
+    for page in (url("portal_promise", token), url("portal_credit_apply", token, note.pk),
+                 url("portal_dispute", token, invoice.pk), url("portal_autopay", token),
+                 url("portal_contact", token), url("portal_feedback", token)):
+        with django_assert_max_num_queries(6):
+            response = client.get(page)
+        assert response.status_code == 200, page
+    assert client.get(url("portal_promise", token)).content.decode().count('name="invoices"') == 40
+
+
+def test_essentials_work_without_javascript(client, customer, token):
+    """Every action is a plain form with a real action URL; the page needs no script to submit."""
+    home = client.get(url("portal_home", token)).content.decode()
+    for name in ("portal_promise", "portal_autopay", "portal_contact", "portal_feedback"):
+        assert f'href="{url(name, token)}' in home
+    form = client.get(url("portal_feedback", token)).content.decode()
+    assert f'method="post" action="{url("portal_feedback", token)}"' in form
