@@ -64,14 +64,14 @@ def plan_history(account: Account, bills: list[Bill], *, start: date, as_of: dat
     day = start + timedelta(days=rng.randint(7, 13))
     misses, escalated, last = 0, False, None
     while day <= as_of:
-        past_due = _past_due(bills, day)
+        touch_day = day if day.weekday() < 5 else day + timedelta(days=7 - day.weekday())
+        if touch_day > as_of:
+            break
+        past_due = _past_due(bills, touch_day)
         if not past_due:
             misses = 0
             day += timedelta(days=7)
             continue
-        touch_day = day if day.weekday() < 5 else day + timedelta(days=7 - day.weekday())
-        if touch_day > as_of:
-            break
         last = _touch(account, past_due, touch_day, misses=misses, as_of=as_of, collectors=collectors, rows=rows)
         misses = misses + 1 if last.outcome not in (Activity.Outcome.PROMISED, Activity.Outcome.REACHED) else 0
         if misses >= 4 and not escalated and account.behaviour in ("very_late", "stopped") and rng.random() < 0.15:
