@@ -32,12 +32,16 @@ def window_start(as_of: date) -> date:
     return as_of - relativedelta(months=12) + timedelta(days=1)
 
 
-def payment_behaviour(as_of: date) -> PaymentBehaviour:
+def payment_behaviour(as_of: date, closed=None) -> PaymentBehaviour:
     """Weighted average days late = Σ(amount × (closing − due)) ÷ Σ amount; days to pay likewise with
     (closing − issue); per customer over invoices closed in the 12 months before D, in base currency.
-    A customer with no closed invoice uses the book's figure; an empty book gives 0. One query."""
+    A customer with no closed invoice uses the book's figure; an empty book gives 0. One query, or
+    none when `closed` (closed_invoices over a span covering the window) is given."""
     start = window_start(as_of)
-    frame = closed_invoices(start, as_of)
+    if closed is None:
+        frame = closed_invoices(start, as_of)
+    else:  # a wider frame fetched once for several dates
+        frame = closed[(closed["closed_on"] >= start) & (closed["closed_on"] <= as_of)].copy()
     if frame.empty:
         return PaymentBehaviour(as_of=as_of, start=start, book_days_late=Decimal(0), book_days_to_pay=Decimal(0))
     frame["late_weight"] = [b * (c - d).days for b, c, d in zip(frame["base"], frame["closed_on"], frame["due_date"],

@@ -155,6 +155,24 @@ def quarter_of(day: date) -> tuple[date, date]:
     return start, end
 
 
+def dso_family(as_of: date, window_days: int = 90, collector=None, segment=None, currency=None) -> dict:
+    """DSO, BPDSO, ADD, % current, count-back and CEI month to date at D, sharing one AR computation
+    and one credit-sales query: {"figures", "countback", "cei"}."""
+    scope = _scope(collector, segment, currency)
+    month_start = as_of.replace(day=1)
+    before = month_start - timedelta(days=1)
+    series = ar_series([before, as_of], scope)
+    ar, current = series[as_of]["total"], series[as_of]["buckets"]["current"]
+    daily = credit_sales_daily(min(countback_start(as_of), as_of - timedelta(days=window_days - 1)), as_of, scope)
+    window_sales = sales_between(daily, as_of - timedelta(days=window_days - 1), as_of)
+    return {
+        "figures": dso_of(as_of, ar, current, window_sales, window_days),
+        "countback": countback_of(as_of, ar, daily),
+        "cei": cei_of(month_start, as_of, series[before]["total"], sales_between(daily, month_start, as_of), ar,
+                      current),
+    }
+
+
 def dso_history(*, as_of: date, months: int = 12, window_days: int = 90, collector=None, segment=None,
                 currency=None) -> dict:
     """Month-end DSO, BPDSO, ADD, % current, count-back DSO and monthly CEI for the last `months`
@@ -177,7 +195,7 @@ def dso_history(*, as_of: date, months: int = 12, window_days: int = 90, collect
         month_cei = cei_of(start, end, before["total"], sales_between(daily, start, end), point["total"],
                            point["buckets"]["current"])
         countback = countback_of(end, point["total"], daily)
-        monthly.append({**figures.as_dict(), "dso_countback": countback.days,
+        monthly.append({**figures.as_dict(), "dso_countback": countback.days, "buckets": point["buckets"],
                         "cei": month_cei.cei, "month_sales": month_cei.credit_sales})
     quarterly = []
     for start in quarter_starts:

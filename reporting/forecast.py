@@ -18,8 +18,8 @@ from django.db.models import Q
 from collections_app.models import Dispute, PromiseToPay
 
 from .aging import month_ends
-from .behaviour import PaymentBehaviour, payment_behaviour
-from .frames import ZERO, Scope, open_invoices, payments_received
+from .behaviour import PaymentBehaviour, payment_behaviour, window_start
+from .frames import ZERO, Scope, closed_invoices, open_invoices, open_invoices_at, payments_received
 
 DEFAULT_DISPUTE_DAYS = Decimal(30)
 
@@ -46,11 +46,20 @@ class DisputeCycle:
         return self.overall if self.overall is not None else DEFAULT_DISPUTE_DAYS
 
 
-def dispute_cycle(as_of: date) -> DisputeCycle:
-    start = as_of - relativedelta(months=12) + timedelta(days=1)
-    rows = Dispute.objects.filter(resolved_on__range=(start, as_of)).values_list("root_cause", "opened_on",
-                                                                                 "resolved_on")
-    frame = pd.DataFrame.from_records(list(rows), columns=["root_cause", "opened_on", "resolved_on"])
+def resolved_disputes(start: date, end: date) -> pd.DataFrame:
+    rows = Dispute.objects.filter(resolved_on__range=(start, end)).order_by().values_list(
+        "root_cause", "opened_on", "resolved_on")
+    return pd.DataFrame.from_records(list(rows), columns=["root_cause", "opened_on", "resolved_on"])
+
+
+def dispute_cycle(as_of: date, resolved: pd.DataFrame | None = None) -> DisputeCycle:
+    """Mean dispute cycle time by root cause and overall, over disputes resolved in the 12 months
+    before D. One query, or none when `resolved` covers that window."""
+    start = window_start(as_of)
+    if resolved is None:
+        frame = resolved_disputes(start, as_of)
+    else:
+        frame = resolved[(resolved["resolved_on"] >= start) & (resolved["resolved_on"] <= as_of)].copy()
     if frame.empty:
         return DisputeCycle(by_root_cause={}, overall=None)
     frame["days"] = [Decimal((r - o).days) for o, r in zip(frame["opened_on"], frame["resolved_on"], strict=True)]
@@ -104,10 +113,11 @@ class ForecastReport:
         }
 
 
-def predict(frame: pd.DataFrame, as_of: date, scope: Scope, behaviour: PaymentBehaviour | None = None) -> pd.DataFrame:
+def predict(frame: pd.DataFrame, as_of: date, scope: Scope, behaviour: PaymentBehaviour | None = None,
+            cycle: DisputeCycle | None = None) -> pd.DataFrame:
     """Add `predicted` (pay date) and `basis` (promise / dispute / history) to an open-invoice frame."""
     behaviour = behaviour or payment_behaviour(as_of)
-    cycle = dispute_cycle(as_of)
+    cycle = cycle or dispute_cycle(as_of)
     promised, disputed = _promised_dates(as_of, scope), _disputed(as_of, scope)
     predicted, basis = [], []
     for invoice_id, customer_id, due in zip(frame["invoice_id"], frame["customer_id"], frame["due_date"],
@@ -155,11 +165,16 @@ def forecast(*, as_of: date, horizon_end: date | None = None, collector=None, se
              currency: str | None = None) -> ForecastReport:
     """Expected collections from the day after D to the horizon (default: the end of D's month), by
     week and by collector, with the at-risk invoices beside it."""
+    scope = Scope(collector=collector, segment=segment, currency=currency)
+    return forecast_of(open_invoices(as_of, scope), as_of=as_of, horizon_end=horizon_end, scope=scope)
+
+
+def forecast_of(open_frame: pd.DataFrame, *, as_of: date, horizon_end: date | None, scope: Scope,
+                behaviour: PaymentBehaviour | None = None, cycle: DisputeCycle | None = None) -> ForecastReport:
     horizon_end = horizon_end or month_end(as_of)
     if horizon_end < as_of:
         raise ValueError("The horizon must not end before the as-of date.")
-    scope = Scope(collector=collector, segment=segment, currency=currency)
-    frame = predict(open_invoices(as_of, scope), as_of, scope)
+    frame = predict(open_frame, as_of, scope, behaviour, cycle)
     if frame.empty:
         frame["predicted"] = pd.Series([], dtype=object)
     inside = frame[(frame["predicted"] > as_of) & (frame["predicted"] <= horizon_end)]
@@ -193,14 +208,20 @@ def collected_by_collector(start: date, end: date, collector=None, segment=None,
 
 def forecast_vs_actual(*, as_of: date, months: int = 6, collector=None, segment=None, currency=None) -> list[dict]:
     """For each of the last `months` full months: the forecast made at the close of the month before
-    (as of its last day, to the month's end) against the cash actually collected in the month."""
+    (as of its last day, to the month's end) against the cash actually collected in the month.
+    The ledger, closed invoices and resolved disputes are each read once for all the months."""
+    scope = Scope(collector, segment, currency)
     ends = month_ends(as_of.replace(day=1) - timedelta(days=1), months)
+    made_on = [end.replace(day=1) - timedelta(days=1) for end in ends]
+    frames = open_invoices_at(made_on, scope)
+    closed = closed_invoices(window_start(made_on[0]), made_on[-1])
+    resolved = resolved_disputes(window_start(made_on[0]), made_on[-1])
+    received = payments_received(ends[0].replace(day=1), ends[-1], scope)
     rows = []
-    received = payments_received(ends[0].replace(day=1), ends[-1], Scope(collector, segment, currency))
-    for end in ends:
+    for day, end in zip(made_on, ends, strict=True):
         start = end.replace(day=1)
-        made = forecast(as_of=start - timedelta(days=1), horizon_end=end, collector=collector, segment=segment,
-                        currency=currency)
+        made = forecast_of(frames[day], as_of=day, horizon_end=end, scope=scope,
+                           behaviour=payment_behaviour(day, closed), cycle=dispute_cycle(day, resolved))
         actual = sum(received.loc[(received["on"] >= start) & (received["on"] <= end), "base"], ZERO) \
             if not received.empty else ZERO
         rows.append({"month": start.strftime("%Y-%m"), "start": start, "end": end, "forecast": made.forecast,

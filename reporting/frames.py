@@ -103,48 +103,77 @@ def _frame(rows, columns: list[str]) -> pd.DataFrame:
     return pd.DataFrame.from_records(list(rows), columns=columns)
 
 
-OPEN_COLUMNS = [
+INVOICE_COLUMNS = [
     "invoice_id", "invoice", "customer_id", "customer", "family_id", "family", "collector_id", "collector",
-    "segment", "currency", "issue_date", "due_date", "amount", "applied", "written_off", "rate",
+    "segment", "currency", "issue_date", "due_date", "amount", "rate",
 ]
 
 
-def open_invoices(as_of: date, scope: Scope = BOOK) -> pd.DataFrame:
-    """Every invoice open at the end of `as_of`, with its open amount then, in its currency and in base,
-    its days past due and its aging bucket. One query."""
+def _invoices_open_during(first: date, last: date, scope: Scope) -> QuerySet:
+    """Invoices issued by `last` that were open at the end of some day in first..last: still open, or
+    closed after `first`, or moved (applied, reversed, written off) after `first`."""
     late_movement = Q(
-        Exists(Application.objects.filter(invoice=OuterRef("pk"), applied_on__gt=as_of))
-    ) | Q(Exists(WriteOff.objects.filter(invoice=OuterRef("pk"), written_off_on__gt=as_of)))
-    qs = (
-        scope.filter(Invoice.objects.filter(issue_date__lte=as_of).exclude(status=Invoice.Status.VOID))
-        .filter(Q(status=Invoice.Status.OPEN) | Q(closed_on__isnull=True) | Q(closed_on__gt=as_of) | late_movement)
-        .annotate(
-            applied=_sum_until(Application, "invoice", "applied_on", as_of),
-            written_off=_sum_until(WriteOff, "invoice", "written_off_on", as_of),
+        Exists(Application.objects.filter(invoice=OuterRef("pk"), applied_on__gt=first))
+    ) | Q(Exists(WriteOff.objects.filter(invoice=OuterRef("pk"), written_off_on__gt=first)))
+    return (
+        scope.filter(Invoice.objects.filter(issue_date__lte=last).exclude(status=Invoice.Status.VOID))
+        .filter(Q(status=Invoice.Status.OPEN) | Q(closed_on__isnull=True) | Q(closed_on__gt=first) | late_movement)
+    )
+
+
+def open_invoices_at(dates, scope: Scope = BOOK) -> dict[date, pd.DataFrame]:
+    """{D: every invoice open at the end of D} for several dates, from two queries: the invoices that
+    could be open on one of them, and their movements (applications and write-offs) up to the last.
+    Open at D = amount − applications dated ≤ D − write-offs dated ≤ D, for invoices issued ≤ D."""
+    dates = sorted(set(dates))
+    if not dates:
+        return {}
+    first, last = dates[0], dates[-1]
+    candidates = _invoices_open_during(first, last, scope)
+    invoices = _frame(
+        candidates.annotate(
             rate=_rate(),
             family_id=Coalesce("customer__parent_id", "customer_id"),
             family=Coalesce("customer__parent__name", "customer__name"),
-        )
-        .order_by()
-        .values_list(
+        ).order_by().values_list(
             "pk", "external_id", "customer_id", "customer__name", "family_id", "family",
             "customer__portfolio__collector_id", "customer__portfolio__collector__username", "customer__segment",
-            "currency", "issue_date", "due_date", "amount", "applied", "written_off", "rate",
-        )
+            "currency", "issue_date", "due_date", "amount", "rate",
+        ),
+        INVOICE_COLUMNS,
     )
-    frame = _frame(qs, OPEN_COLUMNS)
-    frame["open"] = pd.Series(
-        [a - p - w for a, p, w in zip(frame["amount"], frame["applied"], frame["written_off"], strict=True)],
-        index=frame.index, dtype=object,
-    )
-    frame = frame[frame["open"] != ZERO].copy()
+    ids = candidates.values("pk")
+    applications = Application.objects.filter(invoice__in=ids, applied_on__lte=last).order_by().values_list(
+        "invoice_id", "applied_on", "amount")
+    write_offs = WriteOff.objects.filter(invoice__in=ids, written_off_on__lte=last).order_by().values_list(
+        "invoice_id", "written_off_on", "amount")
+    movements = _frame(applications.union(write_offs, all=True), ["invoice_id", "on", "amount"])
+    # Cents as int64 make the per-date sums exact and fast; money has two decimals by construction.
+    invoices["cents"] = pd.Series([int(a * 100) for a in invoices["amount"]], index=invoices.index, dtype="int64")
+    movements["cents"] = pd.Series([int(a * 100) for a in movements["amount"]], index=movements.index,
+                                   dtype="int64")
+    invoices["collector"] = invoices["collector"].fillna("(unassigned)")
+    return {day: _open_on(day, invoices, movements) for day in dates}
+
+
+def _open_on(day: date, invoices: pd.DataFrame, movements: pd.DataFrame) -> pd.DataFrame:
+    frame = invoices[invoices["issue_date"] <= day]
+    moved = movements[movements["on"] <= day].groupby("invoice_id")["cents"].sum()
+    open_cents = frame["cents"] - frame["invoice_id"].map(moved).fillna(0).astype("int64")
+    frame = frame[open_cents != 0].copy()
+    frame["open"] = pd.Series([Decimal(int(c)).scaleb(-2) for c in open_cents[open_cents != 0]],
+                              index=frame.index, dtype=object)
     frame["open_base"] = _to_base(frame, "open")
-    frame["days_past_due"] = pd.Series(
-        [(as_of - d).days for d in frame["due_date"]], index=frame.index, dtype="int64"
-    )
+    frame["days_past_due"] = pd.Series([(day - d).days for d in frame["due_date"]], index=frame.index,
+                                       dtype="int64")
     frame["bucket"] = bucket_of(frame["days_past_due"])
-    frame["collector"] = frame["collector"].fillna("(unassigned)")
-    return frame.reset_index(drop=True)
+    return frame.drop(columns=["cents"]).reset_index(drop=True)
+
+
+def open_invoices(as_of: date, scope: Scope = BOOK) -> pd.DataFrame:
+    """Every invoice open at the end of `as_of`, with its open amount then (in its currency and in
+    base), its days past due and its aging bucket."""
+    return open_invoices_at([as_of], scope)[as_of]
 
 
 def bucket_of(days_past_due: pd.Series) -> pd.Series:
@@ -154,8 +183,8 @@ def bucket_of(days_past_due: pd.Series) -> pd.Series:
 
 
 def credit_sales_daily(start: date, end: date, scope: Scope = BOOK) -> pd.DataFrame:
-    """Invoices issued in start..end (positive) and credit notes issued then (negative), in base, by date.
-    One query (a UNION of the two documents)."""
+    """Credit sales per day of start..end: invoices issued (positive) minus credit notes issued, in
+    base. One query (a UNION of the two documents)."""
     invoices = (
         scope.filter(Invoice.objects.filter(issue_date__range=(start, end)).exclude(status=Invoice.Status.VOID))
         .annotate(rate=_rate(), on=F("issue_date"), sign=Value(1))
@@ -170,10 +199,12 @@ def credit_sales_daily(start: date, end: date, scope: Scope = BOOK) -> pd.DataFr
     )
     frame = _frame(invoices.union(credits, all=True), ["on", "currency", "amount", "rate", "sign"])
     frame["base"] = _to_base(frame)
-    if not frame.empty:
-        frame["base"] = pd.Series([b * s for b, s in zip(frame["base"], frame["sign"], strict=True)],
-                                  index=frame.index, dtype=object)
-    return frame[["on", "base"]]
+    if frame.empty:
+        return frame[["on", "base"]]
+    frame["base"] = pd.Series([b * s for b, s in zip(frame["base"], frame["sign"], strict=True)],
+                              index=frame.index, dtype=object)
+    daily = frame.groupby("on")["base"].agg(lambda amounts: sum(amounts, ZERO))
+    return pd.DataFrame({"on": list(daily.index), "base": list(daily.values)})
 
 
 def payments_received(start: date, end: date, scope: Scope = BOOK) -> pd.DataFrame:

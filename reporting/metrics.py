@@ -5,7 +5,7 @@ definitions live in the topic modules (aging, dso, behaviour, forecast)."""
 
 from .aging import AgingLine, AgingReport, aging, aging_invoices, ar_at, month_ends, percent
 from .behaviour import PaymentBehaviour, payment_behaviour
-from .dso import Countback, DsoFigures, cei, credit_sales, dso, dso_countback, dso_history, quarter_of
+from .dso import Countback, DsoFigures, cei, credit_sales, dso, dso_countback, dso_family, dso_history, quarter_of
 from .forecast import (
     ForecastReport,
     collected,
@@ -22,7 +22,7 @@ from .trends import aging_trend, ar_series
 __all__ = [
     "BUCKETS", "AgingLine", "AgingReport", "Countback", "DsoFigures", "ForecastReport", "MissingFxRate",
     "PaymentBehaviour", "Scope", "aging", "aging_invoices", "aging_trend", "ar_at", "ar_series", "cei", "collected",
-    "collected_by_collector", "credit_sales", "dispute_cycle", "dso", "dso_countback", "dso_history", "forecast",
-    "forecast_vs_actual", "month_end", "month_ends", "open_invoices", "payment_behaviour", "percent", "quarter_of",
-    "round_days",
+    "collected_by_collector", "credit_sales", "dispute_cycle", "dso", "dso_countback", "dso_family", "dso_history",
+    "forecast", "forecast_vs_actual", "month_end", "month_ends", "open_invoices", "payment_behaviour", "percent",
+    "quarter_of", "round_days",
 ]

@@ -40,8 +40,8 @@ def aging_payload(*, as_of: date, group_by: str | None = None, **scope) -> dict:
 
 
 def dso_payload(*, as_of: date, window_days: int = 90, **scope) -> dict:
-    figures = metrics.dso(as_of, window_days, **scope)
-    countback = metrics.dso_countback(as_of, **scope)
+    family = metrics.dso_family(as_of, window_days, **scope)
+    figures, countback = family["figures"], family["countback"]
     return plain({
         "as_of": as_of, "window_days": window_days, "ar": figures.ar, "current_ar": figures.current_ar,
         "credit_sales": figures.credit_sales, "dso": figures.dso, "dso_countback": countback.days,

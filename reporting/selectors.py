@@ -60,14 +60,7 @@ def aging_page(*, as_of: date, group_by: str, scope: dict, trend_months: int = 1
 
 def dso_page(*, as_of: date, scope: dict, months: int = 12) -> dict:
     """Point figures at D (DSO, count-back, BPDSO, ADD, % current, CEI month to date) and 12-month history."""
-    history = metrics.dso_history(as_of=as_of, months=months, **scope)
-    figures = metrics.dso(as_of, **scope)
-    return {
-        "figures": figures,
-        "countback": metrics.dso_countback(as_of, **scope),
-        "cei": metrics.cei(as_of.replace(day=1), as_of, **scope),
-        "history": history,
-    }
+    return {**metrics.dso_family(as_of, **scope), "history": metrics.dso_history(as_of=as_of, months=months, **scope)}
 
 
 def history_table(history: dict) -> pd.DataFrame:
@@ -125,18 +118,17 @@ def versus_table(rows: list[dict]) -> pd.DataFrame:
 
 def kpi_history(*, as_of: date, scope: dict, months: int = 12) -> pd.DataFrame:
     """Month by month: AR, % current, DSO (standard, count-back), BPDSO, ADD, CEI, 91+ share and cash
-    collected. One AR query per month-end (or the snapshots), one sales and one payments query."""
+    collected. The AR of all month-ends together (or the snapshots), one sales and one payments query."""
     history = metrics.dso_history(as_of=as_of, months=months, **scope)
     monthly = history["monthly"]
     first = monthly[0]["as_of"].replace(day=1)
     received = payments_received(first, monthly[-1]["as_of"], Scope(**scope))
-    series = metrics.ar_series([m["as_of"] for m in monthly], Scope(**scope))
     records = []
     for m in monthly:
         end, start = m["as_of"], m["as_of"].replace(day=1)
         cash = sum(received.loc[(received["on"] >= start) & (received["on"] <= end), "base"], ZERO) \
             if not received.empty else ZERO
-        over_90 = series[end]["buckets"]["91+"]
+        over_90 = m["buckets"]["91+"]
         records.append({
             "month": start.strftime("%Y-%m"), "AR": m["ar"], "% current": m["pct_current"],
             "% 91+": metrics.percent(over_90, m["ar"]), "DSO": m["dso"], "DSO count-back": m["dso_countback"],

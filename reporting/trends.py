@@ -6,7 +6,7 @@ from datetime import date
 from django.db.models import Sum
 
 from .aging import bucket_totals, month_ends, percent
-from .frames import BOOK, BUCKETS, ZERO, Scope, open_invoices
+from .frames import BOOK, BUCKETS, ZERO, Scope, open_invoices_at
 from .models import ArSnapshot, ArSnapshotDay
 
 
@@ -31,11 +31,11 @@ def _from_snapshots(dates: list[date], scope: Scope) -> dict[date, dict]:
 
 
 def ar_series(dates: list[date], scope: Scope = BOOK) -> dict[date, dict]:
-    """{date: {"total", "buckets", "source"}} for each date: one snapshot query, plus one ledger
-    query per date that has no complete snapshot."""
+    """{date: {"total", "buckets", "source"}} for each date: the snapshots where a complete one exists,
+    the others recomputed from the ledger together (two queries for all of them)."""
     series = _from_snapshots(sorted(set(dates)), scope)
-    for day in sorted(set(dates) - set(series)):
-        buckets = bucket_totals(open_invoices(day, scope))
+    for day, frame in open_invoices_at(set(dates) - set(series), scope).items():
+        buckets = bucket_totals(frame)
         series[day] = {"total": sum(buckets.values(), ZERO), "buckets": buckets, "source": "ledger"}
     return series
 

@@ -54,7 +54,7 @@ def login(client, user):
 def test_aging_page_for_a_manager_with_bounded_queries(client, book, django_assert_max_num_queries):
     login(client, manager())
     for group_by in ("collector", "customer", "family"):
-        with django_assert_max_num_queries(30):
+        with django_assert_max_num_queries(16):
             response = client.get(reverse("reports_aging"), {"as_of": D.isoformat(), "group_by": group_by})
         assert response.status_code == 200
     total = metrics.aging(as_of=D).total
@@ -101,7 +101,7 @@ def test_roles_without_access_get_403(client, book):
 
 def test_dso_kpi_and_index_pages_render_with_bounded_queries(client, book, django_assert_max_num_queries):
     login(client, finance())
-    for name, limit in (("reports", 15), ("reports_dso", 40), ("reports_kpis", 40)):
+    for name, limit in (("reports", 14), ("reports_dso", 18), ("reports_kpis", 14)):
         with django_assert_max_num_queries(limit):
             response = client.get(reverse(name), {"as_of": D.isoformat()})
         assert response.status_code == 200, name
@@ -112,7 +112,7 @@ def test_dso_kpi_and_index_pages_render_with_bounded_queries(client, book, djang
 
 def test_forecast_page_for_finance(client, book, django_assert_max_num_queries):
     login(client, finance())
-    with django_assert_max_num_queries(60):
+    with django_assert_max_num_queries(32):
         response = client.get(reverse("forecast"), {"as_of": D.isoformat(), "horizon_end": "2026-10-31"})
     assert response.status_code == 200
     expected = metrics.forecast(as_of=D, horizon_end=date(2026, 10, 31))

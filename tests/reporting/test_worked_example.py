@@ -74,3 +74,10 @@ def test_forecast_to_month_end(book):
     assert predicted[book["I5"].external_id] == date(2026, 10, 26)
     assert predicted[book["I6"].external_id] == date(2026, 11, 30)
     assert report.beyond == Decimal("500.00")
+
+
+def test_dso_family_shares_one_computation_with_the_same_figures(book):
+    family = metrics.dso_family(D)
+    assert family["figures"] == metrics.dso(D)
+    assert family["countback"].days == metrics.dso_countback(D).days
+    assert family["cei"].cei == metrics.cei(date(2026, 9, 1), D).cei
