@@ -71,16 +71,46 @@ class _BulkImportView(APIView):
             return self._refused("the body must be a non-empty JSON list of rows")
         if len(rows) > MAX_ROWS:
             return self._refused(f"at most {MAX_ROWS} rows per request")
+        unreadable = self._unreadable_text(rows)
+        if unreadable:
+            return Response({"ok": False, "dry_run": False, "summary": {}, "errors": unreadable},
+                            status=status.HTTP_400_BAD_REQUEST)
         dry_run = request.query_params.get("dry_run", "").lower() in ("1", "true", "yes")
         result = import_rows(**{self.kind: rows}, dry_run=dry_run, by=request.user)
         body = {"ok": result.ok, "dry_run": dry_run, "summary": result.summary if result.ok else {},
                 "errors": result.errors}
         return Response(body, status=status.HTTP_200_OK if result.ok else status.HTTP_400_BAD_REQUEST)
 
+    def _unreadable_text(self, rows) -> list[dict]:
+        """Cells no database can store (a NUL character, half of a UTF-16 pair) are bad rows too."""
+        errors = []
+        for number, row in enumerate(rows, 1):
+            if not isinstance(row, dict):
+                continue
+            for column, value in row.items():
+                for text in (column, value):
+                    if isinstance(text, str) and ("\x00" in text or not _encodable(text)):
+                        errors.append({"file": self.kind, "row": number, "column": _printable(column),
+                                       "reason": "contains characters that are not valid text"})
+                        break
+        return errors
+
     def _refused(self, reason: str):
         error = {"file": self.kind, "row": 0, "column": "", "reason": reason}
         return Response({"ok": False, "dry_run": False, "summary": {}, "errors": [error]},
                         status=status.HTTP_400_BAD_REQUEST)
+
+
+def _encodable(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def _printable(text: str) -> str:
+    return text.encode("utf-8", "replace").decode("utf-8").replace("\x00", "")
 
 
 def _documented(row):

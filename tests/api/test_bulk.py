@@ -1,5 +1,6 @@
 """Bulk upserts: the CSV import's rules over JSON (all or nothing, every bad row, idempotent)."""
 
+import json
 from decimal import Decimal
 
 import pytest
@@ -95,3 +96,13 @@ def test_a_body_that_is_not_a_list_of_rows_is_refused(book, body):
                                           ("erp", 200)])
 def test_only_managers_and_integrations_may_import(book, role, status):
     assert post(token_client(book[role]), "customers", CUSTOMERS).status_code == status
+
+
+def test_text_no_database_can_store_is_a_bad_row(book):
+    rows = [dict(CUSTOMERS[0]), dict(CUSTOMERS[1], name="Acme\x00East"), {"customer_id": "ERP-3", "name": "\udaf6x"}]
+    # Sent as the ERP would: ASCII JSON with \u escapes (a lone surrogate cannot be UTF-8 encoded).
+    response = token_client(book["erp"]).post(reverse("api_import_customers"), json.dumps(rows),
+                                              content_type="application/json")
+    assert response.status_code == 400
+    assert [(e["row"], e["column"]) for e in response.json()["errors"]] == [(2, "name"), (3, "name")]
+    assert not Customer.objects.filter(external_id__startswith="ERP-").exists()
