@@ -211,7 +211,7 @@ def forecast_vs_actual(*, as_of: date, months: int = 6, collector=None, segment=
     (as of its last day, to the month's end) against the cash actually collected in the month.
     The ledger, closed invoices and resolved disputes are each read once for all the months."""
     scope = Scope(collector, segment, currency)
-    ends = month_ends(as_of.replace(day=1) - timedelta(days=1), months)
+    ends = month_ends(as_of, months)  # complete months only: D's own month counts once D is its last day
     made_on = [end.replace(day=1) - timedelta(days=1) for end in ends]
     frames = open_invoices_at(made_on, scope)
     closed = closed_invoices(window_start(made_on[0]), made_on[-1])

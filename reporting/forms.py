@@ -20,7 +20,7 @@ class ReportFilters(forms.Form):
     horizon_end = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}), label="Horizon")
 
     def __init__(self, data, *, sees_everything: bool):
-        super().__init__(data)
+        super().__init__(data, initial={"as_of": timezone.localdate(), "group_by": "collector"})
         self.sees_everything = sees_everything
         if sees_everything:
             self.fields["collector"].queryset = (

@@ -129,7 +129,7 @@ def forecast(request):
         return exported
     data = selectors.forecast_page(as_of=as_of, horizon_end=horizon_end, scope=scope)
     ctx = {"nav": "reports", "form": form, "as_of": as_of, **data,
-           "at_risk_rows": data["report"].at_risk_invoices[:100], "chart": charts.forecast_chart(data["report"])}
+           "at_risk_rows": data["report"].at_risk_invoices[:25], "chart": charts.forecast_chart(data["report"])}
     return _partial_or_page(request, "reporting/forecast.html", "report", ctx)
 
 

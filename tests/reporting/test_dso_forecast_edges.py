@@ -125,3 +125,4 @@ def test_forecast_vs_actual_compares_each_past_month():
     assert [row["month"] for row in rows] == ["2026-08", "2026-09"]
     assert rows[1]["actual"] == Decimal("2000.00")
     assert rows[1]["forecast"] == metrics.forecast(as_of=date(2026, 8, 31), horizon_end=D).forecast
+    assert metrics.forecast_vs_actual(as_of=D, months=1)[0]["month"] == "2026-09"  # D closes September

@@ -130,3 +130,13 @@ def test_bench_compares_the_engine_with_plain_sql_on_the_same_figures():
     assert all(r["same"] for r in results), results
     assert results[1]["engine"] == Decimal("51.43")
     assert len(lines) == 5
+
+
+def test_ar_snapshot_command_backfills_month_ends():
+    worked_example()
+    out = StringIO()
+    call_command("ar_snapshot", "--date", "2026-09-30", "--date", "2026-08-31", stdout=out)
+    assert "2026-09-30: 2 customers, AR 4000.00" in out.getvalue()
+    assert [p["source"] for p in metrics.aging_trend(as_of=D, months=2)] == ["snapshot", "snapshot"]
+    with pytest.raises(CommandError):
+        call_command("ar_snapshot")
