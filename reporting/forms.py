@@ -17,6 +17,8 @@ class ReportFilters(forms.Form):
     segment = forms.ChoiceField(required=False)
     currency = forms.ChoiceField(required=False)
     group_by = forms.ChoiceField(choices=GROUP_CHOICES, required=False, initial="collector", label="Rows by")
+    window_days = forms.IntegerField(required=False, min_value=1, max_value=730, label="DSO window (days)",
+                                     widget=forms.NumberInput(attrs={"placeholder": "90", "size": 4}))
     horizon_end = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}), label="Horizon")
 
     def __init__(self, data, *, sees_everything: bool):
@@ -42,6 +44,7 @@ class ReportFilters(forms.Form):
             "as_of": data.get("as_of") or timezone.localdate(),
             "group_by": data.get("group_by") or "collector",
             "horizon_end": data.get("horizon_end"),
+            "window_days": data.get("window_days") or 90,
             "scope": {"collector": collector or None, "segment": data.get("segment") or None,
                       "currency": data.get("currency") or None},
         }

@@ -100,13 +100,14 @@ def _visible(user, group_by, lookup) -> bool:
 def dso(request):
     form, chosen = _chosen(request)
     as_of, scope = chosen["as_of"], chosen["scope"]
+    window = chosen["window_days"]
     exported = _export(request, "dso", {
-        "monthly": lambda: selectors.history_table(metrics.dso_history(as_of=as_of, **scope)),
+        "monthly": lambda: selectors.history_table(metrics.dso_history(as_of=as_of, window_days=window, **scope)),
         "quarterly": lambda: selectors.quarterly_table(metrics.dso_history(as_of=as_of, **scope)),
     }, as_of)
     if exported:
         return exported
-    data = selectors.dso_page(as_of=as_of, scope=scope)
+    data = selectors.dso_page(as_of=as_of, scope=scope, window_days=window)
     ctx = {"nav": "reports", "form": form, "as_of": as_of, **data, "chart": charts.dso_chart(data["history"])}
     return _partial_or_page(request, "reporting/dso.html", "report", ctx)
 

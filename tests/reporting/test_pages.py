@@ -107,6 +107,9 @@ def test_dso_kpi_and_index_pages_render_with_bounded_queries(client, book, djang
         assert response.status_code == 200, name
     response = client.get(reverse("reports_dso"), {"as_of": D.isoformat()})
     assert response.context["figures"].dso == metrics.dso(D).dso
+    sixty = client.get(reverse("reports_dso"), {"as_of": D.isoformat(), "window_days": "60"})
+    assert sixty.context["figures"].dso == metrics.dso(D, window_days=60).dso != metrics.dso(D).dso
+    assert sixty.context["history"]["monthly"][-1]["window_days"] == 60
     assert b"How it is computed" in response.content or b"\xc3\xb7 credit sales" in response.content
 
 
