@@ -28,6 +28,7 @@ class Balance:
     void: bool = False
     last_applied_on: date | None = None
     touched: bool = False
+    new: bool = False  # created by this upload
 
 
 @dataclass(slots=True)
@@ -69,7 +70,10 @@ class Checker:
         self.issues.append(ImportIssue(kind, row, column, reason))
 
     def count(self, kind: str, outcome: str) -> None:
-        self.plan.summary.setdefault(kind, {"created": 0, "updated": 0, "unchanged": 0})[outcome] += 1
+        counts = self.plan.summary.get(kind)
+        if counts is None:
+            counts = self.plan.summary[kind] = {"created": 0, "updated": 0, "unchanged": 0}
+        counts[outcome] += 1
 
     def first_of_each(self, kind: str, rows: list) -> list:
         """Report a repeated ERP id on every row after its first; return the rows to go on with."""
@@ -198,7 +202,7 @@ class Checker:
                 self.plan.invoices_new.append(record)
                 self.plan.balances[record.external_id] = Balance(
                     pk=None, customer_id=record.customer_id, currency=record.currency,
-                    issue_date=record.issue_date, open_amount=record.amount,
+                    issue_date=record.issue_date, open_amount=record.amount, new=True,
                 )
                 self.count("invoices", "created")
             else:

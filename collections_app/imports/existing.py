@@ -9,7 +9,8 @@ from decimal import Decimal
 
 from django.contrib.auth import get_user_model
 from django.db import connection
-from django.db.models import Exists, OuterRef
+from django.db.models import BooleanField, Exists, OuterRef
+from django.db.models.expressions import RawSQL
 
 from collections_app.models import Application, CreditNote, Customer, Invoice, Payment
 from portfolios.models import Portfolio, Role
@@ -23,12 +24,26 @@ def chunks(ids):
         yield ids[start:start + size]
 
 
+def by_ids(model, ids, column: str = "external_id"):
+    """`model` rows whose `column` is one of `ids`, a chunk at a time. On PostgreSQL a chunk is one
+    array parameter (`= ANY(%s)`), which spares building and binding thousands of parameters."""
+    ids = list(ids)
+    if connection.vendor != "postgresql":
+        for chunk in chunks(ids):
+            yield model.objects.filter(**{f"{column}__in": chunk})
+        return
+    field = f"{connection.ops.quote_name(model._meta.db_table)}.{connection.ops.quote_name(column)}"
+    for start in range(0, len(ids), 100000):
+        chunk = ids[start:start + 100000]
+        yield model.objects.filter(RawSQL(f"{field} = ANY(%s)", [chunk], output_field=BooleanField()))
+
+
 def customers(ids) -> dict[str, dict]:
     found = {}
     fields = ("pk", "external_id", "name", "parent__external_id", "email", "phone", "payment_terms_days",
               "credit_limit", "currency", "segment", "portfolio_id", "portfolio__collector__username")
-    for chunk in chunks(ids):
-        for row in Customer.objects.filter(external_id__in=chunk).values(*fields):
+    for rows in by_ids(Customer, ids):
+        for row in rows.values(*fields):
             found[row["external_id"]] = row
     return found
 
@@ -63,8 +78,8 @@ def invoices(ids) -> dict[str, dict]:
     found = {}
     fields = ("pk", "external_id", "customer_id", "customer__external_id", "customer__parent__external_id",
               "issue_date", "due_date", "amount", "currency", "po_number", "open_amount", "status")
-    for chunk in chunks(ids):
-        for row in Invoice.objects.filter(external_id__in=chunk).values(*fields):
+    for rows in by_ids(Invoice, ids):
+        for row in rows.values(*fields):
             found[row["external_id"]] = row
     return found
 
@@ -75,15 +90,15 @@ def cash(kind: str, ids) -> dict[str, dict]:
     model, source = (Payment, "payment") if kind == "payments" else (CreditNote, "credit_note")
     date_field = "received_date" if kind == "payments" else "issue_date"
     found = {}
-    for chunk in chunks(ids):
-        for row in model.objects.filter(external_id__in=chunk).values(
-            "pk", "external_id", "customer__external_id", date_field, "amount", "currency"
-        ):
+    for rows in by_ids(model, ids):
+        for row in rows.values("pk", "external_id", "customer__external_id", date_field, "amount", "currency"):
             row["on"] = row.pop(date_field)
             row["applied"] = defaultdict(Decimal)
             found[row["external_id"]] = row
-        applications = (Application.objects.filter(**{f"{source}__external_id__in": chunk}, amount__gt=0)
-                        .values_list(f"{source}__external_id", "invoice__external_id", "amount"))
-        for external_id, invoice_id, amount in applications:
-            found[external_id]["applied"][invoice_id] += amount
+    by_pk = {row["pk"]: row for row in found.values()}
+    for rows in by_ids(Application, by_pk, column=f"{source}_id"):
+        for source_pk, invoice_id, amount in rows.filter(amount__gt=0).values_list(
+            f"{source}_id", "invoice__external_id", "amount"
+        ):
+            by_pk[source_pk]["applied"][invoice_id] += amount
     return found

@@ -100,10 +100,8 @@ class CashRow:
 
 
 def text(value, column: str, *, required: bool = False) -> str:
-    if value is None:
-        value = ""
-    elif not isinstance(value, str):
-        value = str(value)
+    if value.__class__ is not str:
+        value = "" if value is None else str(value)
     value = value.strip()
     if required and not value:
         raise BadCell("is required")
@@ -115,7 +113,7 @@ def text(value, column: str, *, required: bool = False) -> str:
 
 def money(value, *, allow_zero: bool = False) -> Decimal:
     """An amount with a '.' decimal point and at most two decimals, more than zero."""
-    if isinstance(value, Decimal | int) and not isinstance(value, bool):
+    if value.__class__ is not str and isinstance(value, Decimal | int) and not isinstance(value, bool):
         amount = Decimal(value)
         shown = str(value)
     else:
@@ -140,10 +138,11 @@ def money(value, *, allow_zero: bool = False) -> Decimal:
 
 
 def iso_date(value) -> date:
-    if isinstance(value, datetime):
-        return value.date()
-    if isinstance(value, date):
-        return value
+    if value.__class__ is not str:
+        if isinstance(value, datetime):
+            return value.date()
+        if isinstance(value, date):
+            return value
     shown = text(value, "date", required=True)
     if not DATE_PATTERN.fullmatch(shown):
         raise BadCell(f"'{shown}' is not a date in the form YYYY-MM-DD")

@@ -15,10 +15,10 @@ from collections_app.work_services import promises_settle
 from portfolios.models import Assignment, Portfolio
 from portfolios.services import customers_assign
 
+from .bulk import insert_rows, update_rows
 from .checks import CUSTOMER_FIELDS, Plan
 from .existing import chunks
 
-BATCH = 2000
 ASSIGNMENT_REASON = "ERP import"
 
 
@@ -29,11 +29,11 @@ def write_plan(plan: Plan, *, by=None, progress=None) -> None:
     _customers(plan, portfolios, now, by)
     if progress:
         progress("Writing invoices")
-    invoice_pks = _invoices(plan, now)
+    _invoices(plan, now)
     if progress:
         progress("Writing payments and credit notes")
-    _cash(plan, invoice_pks, now, by)
-    settled = [b.pk for b in plan.balances.values() if b.touched and b.pk]
+    _cash(plan, now, by)
+    settled = [b.pk for b in plan.balances.values() if b.touched and not b.new]
     if settled:
         transaction.on_commit(lambda: _settle_promises(settled))
 
@@ -56,11 +56,10 @@ def _portfolios(plan: Plan, now) -> dict[str, int]:
     return portfolios
 
 
-def _customer(record, portfolios: dict, pks: dict) -> Customer:
-    return Customer(
-        external_id=record.external_id, parent_id=pks.get(record.parent_id) if record.parent_id else None,
-        portfolio_id=portfolios.get(record.collector), **{name: getattr(record, name) for name in CUSTOMER_FIELDS},
-    )
+def _customer(record, portfolios: dict, pks: dict) -> dict:
+    return {"external_id": record.external_id, "parent_id": pks.get(record.parent_id) if record.parent_id else None,
+            "portfolio_id": portfolios.get(record.collector),
+            **{name: getattr(record, name) for name in CUSTOMER_FIELDS}}
 
 
 def _customers(plan: Plan, portfolios: dict, now, by) -> None:
@@ -69,22 +68,17 @@ def _customers(plan: Plan, portfolios: dict, now, by) -> None:
     members = [r for r in plan.customers_new if r.parent_id and r.parent_id not in pks]
     heads = [r for r in plan.customers_new if not r.parent_id or r.parent_id in pks]
     for batch in (heads, members):
-        created = Customer.objects.bulk_create([_customer(r, portfolios, pks) for r in batch], batch_size=BATCH)
-        for customer in created:
-            pks[customer.external_id] = customer.pk
+        created = insert_rows(Customer, [_customer(r, portfolios, pks) for r in batch])
+        pks.update(zip((r.external_id for r in batch), created, strict=True))
     today = timezone.localdate()
-    Assignment.objects.bulk_create(
-        [Assignment(customer_id=pks[r.external_id], portfolio_id=portfolios[r.collector], starts_on=today, by=by,
-                    reason=ASSIGNMENT_REASON)
-         for r in plan.customers_new if r.collector],
-        batch_size=BATCH,
-    )
-    changed = []
-    for pk, record in plan.customers_changed:
-        customer = _customer(record, portfolios, pks)
-        customer.pk, customer.updated_at = pk, now
-        changed.append(customer)
-    Customer.objects.bulk_update(changed, [*CUSTOMER_FIELDS, "parent", "updated_at"], batch_size=BATCH)
+    insert_rows(Assignment, [
+        {"customer_id": pks[r.external_id], "portfolio_id": portfolios[r.collector], "starts_on": today,
+         "by_id": by.pk if by else None, "reason": ASSIGNMENT_REASON}
+        for r in plan.customers_new if r.collector
+    ])
+    changed = [{**_customer(record, portfolios, pks), "pk": pk, "updated_at": now}
+               for pk, record in plan.customers_changed]
+    update_rows(Customer, changed, [*CUSTOMER_FIELDS, "parent_id", "updated_at"])
     for username, customer_pks in plan.customers_moving.items():
         customers_assign(customer_ids=customer_pks, portfolio=Portfolio.objects.get(pk=portfolios[username]),
                          by=by, reason=ASSIGNMENT_REASON, on=today)
@@ -96,48 +90,51 @@ def _state(balance) -> tuple[str, object]:
     return Invoice.Status.OPEN, None
 
 
-def _invoices(plan: Plan, now) -> dict[str, int]:
+def _invoices(plan: Plan, now) -> None:
     customers = plan.customer_pks
     new = []
     for record in plan.invoices_new:
-        balance = plan.balances[record.external_id]
-        status, closed_on = _state(balance)
-        new.append(Invoice(
-            external_id=record.external_id, customer_id=customers[record.customer_id], issue_date=record.issue_date,
-            due_date=record.due_date, amount=record.amount, currency=record.currency, po_number=record.po_number,
-            open_amount=balance.open_amount, status=status, closed_on=closed_on,
-        ))
-    for invoice in Invoice.objects.bulk_create(new, batch_size=BATCH):
-        plan.balances[invoice.external_id].pk = invoice.pk
-    updated = []
+        status, closed_on = _state(plan.balances[record.external_id])
+        new.append({
+            "external_id": record.external_id, "customer_id": customers[record.customer_id],
+            "issue_date": record.issue_date, "due_date": record.due_date, "amount": record.amount,
+            "currency": record.currency, "po_number": record.po_number,
+            "open_amount": plan.balances[record.external_id].open_amount, "status": status, "closed_on": closed_on,
+        })
+    for record, pk in zip(plan.invoices_new, insert_rows(Invoice, new), strict=True):
+        plan.balances[record.external_id].pk = pk
+    balance_fields = ["open_amount", "status", "closed_on", "updated_at"]
+    touched, changed = [], []
     for external_id, balance in plan.balances.items():
         record = plan.invoices_changed.get(external_id)
-        if balance.pk is None or (record is None and not balance.touched):
+        if balance.new or (record is None and not balance.touched):
             continue
-        invoice = Invoice(pk=balance.pk, open_amount=balance.open_amount, updated_at=now)
-        invoice.status, invoice.closed_on = _state(balance)
-        fields = ["open_amount", "status", "closed_on", "updated_at"]
-        if record is not None:
-            invoice.due_date, invoice.po_number, invoice.amount = record.due_date, record.po_number, record.amount
-            fields += ["due_date", "po_number", "amount"]
-        updated.append((tuple(fields), invoice))
-    for fields in {fields for fields, _ in updated}:
-        Invoice.objects.bulk_update([i for f, i in updated if f == fields], fields, batch_size=BATCH)
-    return {external_id: balance.pk for external_id, balance in plan.balances.items()}
+        status, closed_on = _state(balance)
+        row = {"pk": balance.pk, "open_amount": balance.open_amount, "status": status, "closed_on": closed_on,
+               "updated_at": now}
+        if record is None:
+            touched.append(row)
+        else:
+            changed.append({**row, "due_date": record.due_date, "po_number": record.po_number,
+                            "amount": record.amount})
+    update_rows(Invoice, touched, balance_fields)
+    update_rows(Invoice, changed, [*balance_fields, "due_date", "po_number", "amount"])
 
 
-def _cash(plan: Plan, invoice_pks: dict, now, by) -> None:
+def _cash(plan: Plan, now, by) -> None:
     customers = plan.customer_pks
     applications = []
     for kind, model, source, date_field in (("payments", Payment, "payment", "received_date"),
                                             ("credits", CreditNote, "credit_note", "issue_date")):
         documents = plan.cash_new[kind]
-        rows = [model(
-            external_id=d.external_id, customer_id=customers[d.customer_id], amount=d.amount, currency=d.currency,
-            unapplied_amount=d.amount - sum((amount for _, amount in d.applied), ZERO), **{date_field: d.on},
-        ) for d in documents]
-        for document, row in zip(documents, model.objects.bulk_create(rows, batch_size=BATCH), strict=True):
-            applications += [Application(invoice_id=invoice_pks[invoice_id], amount=amount, applied_on=document.on,
-                                          created_by=by, **{f"{source}_id": row.pk})
+        pks = insert_rows(model, [{
+            "external_id": d.external_id, "customer_id": customers[d.customer_id], "amount": d.amount,
+            "currency": d.currency, date_field: d.on,
+            "unapplied_amount": d.amount - sum((amount for _, amount in d.applied), ZERO),
+        } for d in documents])
+        for document, pk in zip(documents, pks, strict=True):
+            applications += [{"invoice_id": plan.balances[invoice_id].pk, "amount": amount,
+                              "applied_on": document.on, "created_by_id": by.pk if by else None,
+                              f"{source}_id": pk}
                              for invoice_id, amount in document.applied]
-    Application.objects.bulk_create(applications, batch_size=BATCH)
+    insert_rows(Application, applications)

@@ -43,11 +43,11 @@ class Command(BaseCommand):
     def progress(self, verbosity: int):
         if verbosity < 2:
             return None
-        last = [None]
+        last, started = [None], time.monotonic()
 
         def report(stage: str, processed: int) -> None:
             if stage != last[0]:
-                self.stdout.write(f"{stage} ({processed:,} rows read)")
+                self.stdout.write(f"{time.monotonic() - started:7.1f} s  {stage} ({processed:,} rows read)")
                 last[0] = stage
 
         return report

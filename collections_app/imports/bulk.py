@@ -1,0 +1,95 @@
+"""Inserting and updating many rows of one model quickly, inside the caller's transaction.
+
+On PostgreSQL the rows go through COPY (ids taken from the table's sequence up front, updates via a
+temporary table and one UPDATE … FROM): hundreds of thousands of rows a minute, where the ORM's
+bulk_create spends most of its time compiling SQL. Elsewhere (SQLite) the ORM's bulk_create and
+bulk_update are used. Rows are dicts of attribute names (`customer_id`, `amount`, …); fields not
+given take their model default, and auto_now / auto_now_add fields take `now`.
+"""
+
+import csv
+import io
+
+from django.db import connection
+from django.db.models.expressions import DatabaseDefault
+from django.utils import timezone
+
+BATCH = 2000
+
+
+def _columns(model, now) -> list[tuple[str, str, object]]:
+    """(attname, column, default) of every concrete field but the primary key."""
+    columns = []
+    for field in model._meta.concrete_fields:
+        if field.primary_key:
+            continue
+        if getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False):
+            default = now
+        else:
+            default = field.get_default()
+            if isinstance(default, DatabaseDefault):
+                continue
+        columns.append((field.attname, field.column, default))
+    return columns
+
+
+def _copy(cursor, model, table: str, names: list[str], rows) -> None:
+    """COPY in CSV form: None is written unquoted-empty (NULL); text columns that may not be NULL
+    read an empty cell as ''. The csv module does the quoting, in C."""
+    buffer = io.StringIO()
+    csv.writer(buffer, lineterminator="\n").writerows(rows)
+    buffer.seek(0)
+    by_column = {field.column: field for field in model._meta.concrete_fields}
+    qn = connection.ops.quote_name
+    not_null = [qn(name) for name in names if name in by_column and not by_column[name].null
+                and by_column[name].get_internal_type() in ("CharField", "TextField", "SlugField")]
+    force = f", FORCE_NOT_NULL ({', '.join(not_null)})" if not_null else ""
+    cursor.copy_expert(
+        f"COPY {qn(table)} ({', '.join(qn(name) for name in names)}) FROM STDIN WITH (FORMAT csv{force})", buffer
+    )
+
+
+def insert_rows(model, rows: list[dict]) -> list[int]:
+    """Insert `rows`; returns their new primary keys in the same order."""
+    if not rows:
+        return []
+    now = timezone.now()
+    columns = _columns(model, now)
+    if connection.vendor != "postgresql":
+        objects = [model(**{name: row.get(name, default) for name, _, default in columns}) for row in rows]
+        return [obj.pk for obj in model.objects.bulk_create(objects, batch_size=BATCH)]
+    table, pk_column = model._meta.db_table, model._meta.pk.column
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
+                       [table, pk_column, len(rows)])
+        pks = [pk for (pk,) in cursor.fetchall()]
+        _copy(cursor, model, table, [pk_column] + [column for _, column, _ in columns],
+              ((pk, *[row.get(name, default) for name, _, default in columns]) for pk, row in zip(pks, rows,
+                                                                                               strict=True)))
+    return pks
+
+
+def update_rows(model, rows: list[dict], fields: list[str]) -> None:
+    """Set `fields` (attribute names) on existing rows; each row dict carries its `pk`."""
+    if not rows:
+        return
+    if connection.vendor != "postgresql":
+        objects = [model(**row) for row in rows]
+        model.objects.bulk_update(objects, fields, batch_size=BATCH)
+        return
+    opts = model._meta
+    by_attname = {field.attname: field for field in opts.concrete_fields}
+    columns = [by_attname[name].column for name in fields]
+    qn = connection.ops.quote_name
+    table, pk_column, staging = opts.db_table, opts.pk.column, f"import_{opts.db_table}"
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"CREATE TEMP TABLE {qn(staging)} ON COMMIT DROP AS SELECT {qn(pk_column)}, "
+            f"{', '.join(qn(c) for c in columns)} FROM {qn(table)} WITH NO DATA"
+        )
+        _copy(cursor, model, staging, [pk_column, *columns],
+              ((row["pk"], *[row[name] for name in fields]) for row in rows))
+        assignments = ", ".join(f"{qn(c)} = s.{qn(c)}" for c in columns)
+        cursor.execute(f"UPDATE {qn(table)} AS t SET {assignments} FROM {qn(staging)} AS s "
+                       f"WHERE t.{qn(pk_column)} = s.{qn(pk_column)}")
+        cursor.execute(f"DROP TABLE {qn(staging)}")
