@@ -159,8 +159,10 @@ def outbox_recover(*, now=None) -> dict[str, int]:
     expired = OutboundMessage.objects.filter(status=OutboundMessage.Status.SENDING, lease_until__lt=now)
     failed = expired.filter(attempts__gte=MAX_ATTEMPTS).update(
         status=OutboundMessage.Status.FAILED, lease_until=None, error="Gave up: the worker was lost on every attempt.")
-    requeued = expired.update(
-        status=OutboundMessage.Status.QUEUED, lease_until=None,
+    lost = list(expired.values_list("pk", flat=True))
+    requeued = OutboundMessage.objects.filter(pk__in=lost, status=OutboundMessage.Status.SENDING,
+                                              lease_until__lt=now).update(
+        status=OutboundMessage.Status.QUEUED, lease_until=None, dispatched_at=None,
         error="The worker was lost while sending; sent again with the same Message-ID.",
     )
     stale = list(OutboundMessage.objects.filter(
