@@ -54,8 +54,9 @@ def _done(request, link, what: str):
 
 def _form_page(request, link, form, *, title: str, intro: str = "", submit: str = "Send", context=None):
     ctx = {"link": link, "form": form, "title": title, "intro": intro, "submit": submit, **(context or {})}
-    template = "portal/form.html#form" if request.htmx else "portal/form.html"
-    return render(request, template, ctx, status=400 if form.is_bound else 200)
+    if request.htmx:  # htmx swaps only 2xx answers: the fragment with its errors comes back as 200
+        return render(request, "portal/form.html#form", ctx)
+    return render(request, "portal/form.html", ctx, status=400 if form.is_bound else 200)
 
 
 DONE_MESSAGES = {

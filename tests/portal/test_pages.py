@@ -247,7 +247,8 @@ def test_htmx_post_returns_the_form_fragment_or_a_client_redirect(client, custom
     invoice = customer.invoices.first()
     bad = client.post(url("portal_dispute", token, invoice.pk), {"root_cause": "pricing"}, HTTP_HX_REQUEST="true")
     body = bad.content.decode()
-    assert bad.status_code == 400 and body.lstrip().startswith('<form id="portal-form"') and "<html" not in body
+    assert bad.status_code == 200 and body.lstrip().startswith('<form id="portal-form"') and "<html" not in body
+    assert "This field is required" in body and not Dispute.objects.exists()
     good = client.post(url("portal_dispute", token, invoice.pk), {"root_cause": "pricing", "message": "x"},
                        HTTP_HX_REQUEST="true")
     assert good["HX-Redirect"].startswith(url("portal_home", token) + "?done=dispute")
