@@ -9,6 +9,7 @@ given take their model default, and auto_now / auto_now_add fields take `now`.
 
 import csv
 import io
+from operator import itemgetter
 
 from django.db import connection
 from django.db.models.expressions import DatabaseDefault
@@ -50,7 +51,7 @@ def _copy(cursor, model, table: str, names: list[str], rows) -> None:
 
 
 def insert_rows(model, rows: list[dict]) -> list[int]:
-    """Insert `rows`; returns their new primary keys in the same order."""
+    """Insert `rows` (dicts that all carry the same keys); returns their new primary keys in order."""
     if not rows:
         return []
     now = timezone.now()
@@ -59,13 +60,18 @@ def insert_rows(model, rows: list[dict]) -> list[int]:
         objects = [model(**{name: row.get(name, default) for name, _, default in columns}) for row in rows]
         return [obj.pk for obj in model.objects.bulk_create(objects, batch_size=BATCH)]
     table, pk_column = model._meta.db_table, model._meta.pk.column
+    # Every row carries the same keys: pick them in C, then the same defaults for the other columns.
+    given = [column for column in columns if column[0] in rows[0]]
+    rest = [column for column in columns if column[0] not in rows[0]]
+    names = [pk_column] + [column for _, column, _ in given + rest]
+    pick = itemgetter(*[name for name, _, _ in given]) if len(given) > 1 else (lambda row: (row[given[0][0]],))
+    fixed = tuple(default if default is None or isinstance(default, str) else str(default) for *_, default in rest)
     with connection.cursor() as cursor:
         cursor.execute("SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
                        [table, pk_column, len(rows)])
         pks = [pk for (pk,) in cursor.fetchall()]
-        _copy(cursor, model, table, [pk_column] + [column for _, column, _ in columns],
-              ((pk, *[row.get(name, default) for name, _, default in columns]) for pk, row in zip(pks, rows,
-                                                                                               strict=True)))
+        _copy(cursor, model, table, names,
+              ((pk, *pick(row), *fixed) for pk, row in zip(pks, rows, strict=True)))
     return pks
 
 

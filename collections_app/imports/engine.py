@@ -85,7 +85,8 @@ def run_import(tables: dict[str, Table], *, dry_run: bool = False, by=None,
     for kind, table in tables.items():
         raw_ids[kind] = [(row, id_of(kind, values)) for row, values in table.rows]
         records[kind] = parse_rows(kind, table.rows, issues, rows_read)
-        done = sum(len(tables[k].rows) for k in records)
+        table.rows = ()  # the parsed records are all that is needed from here; free the raw cells
+        done = sum(len(raw_ids[k]) for k in records)
         report("Checking rows", done)
     report("Checking against the ledger", total)
     plan = plan_import(raw_ids, records, issues)

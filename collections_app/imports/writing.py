@@ -135,6 +135,6 @@ def _cash(plan: Plan, now, by) -> None:
         for document, pk in zip(documents, pks, strict=True):
             applications += [{"invoice_id": plan.balances[invoice_id].pk, "amount": amount,
                               "applied_on": document.on, "created_by_id": by.pk if by else None,
-                              f"{source}_id": pk}
+                              "payment_id": None, "credit_note_id": None, f"{source}_id": pk}
                              for invoice_id, amount in document.applied]
     insert_rows(Application, applications)
