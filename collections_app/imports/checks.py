@@ -11,7 +11,7 @@ from datetime import date
 from decimal import Decimal
 
 from . import existing
-from .validation import COLUMNS, CashRow, CustomerRow, ImportIssue, InvoiceRow
+from .validation import COLUMNS, MAX_AMOUNT, CashRow, CustomerRow, ImportIssue, InvoiceRow
 
 CUSTOMER_FIELDS = ("name", "email", "phone", "payment_terms_days", "credit_limit", "currency", "segment")
 
@@ -262,6 +262,10 @@ class Checker:
                 document.amount += record.amount
                 if record.invoice_id and self.apply(kind, label, record):
                     document.applied.append((record.invoice_id, record.amount))
+            if document.amount > MAX_AMOUNT:
+                self.issue(kind, rows[0].row, "amount", f"{label} {external_id} adds up to {document.amount}, "
+                                                        f"more than the ledger can hold")
+                continue
             self.plan.cash_new[kind].append(document)
             self.count(kind, "created")
 

@@ -264,3 +264,22 @@ def test_credit_note_without_invoice_stays_as_a_usable_credit(ledger_balances):
     assert (credit.unapplied_amount, credit.issue_date) == (D("40.00"), date(2026, 10, 5))
     assert not Application.objects.exists()
     ledger_balances()
+
+
+def test_blank_spreadsheet_rows_bom_and_header_case_are_tolerated():
+    data = "\ufeff" + ",".join(c.upper() for c in COLUMNS["customers"]) + "\r\n"
+    data += ",".join(customer()) + "\r\n,,,,,,,,,\r\n\r\n"
+    result = import_files(customers=data.encode())
+    assert result.ok, result.errors
+    assert result.summary["customers"]["created"] == 1
+
+
+def test_payment_adding_up_to_more_than_the_ledger_holds_is_an_error():
+    CustomerFactory(external_id="C1")
+    big = "999999999999.99"
+    result = import_files(
+        invoices=csv_of("invoices", invoice("I1", amount=big), invoice("I2", amount=big)),
+        payments=csv_of("payments", cash(amount=big, iid="I1"), cash(amount=big, iid="I2")),
+    )
+    assert rejected(result) == [("payments", 2, "amount")]
+    assert "more than the ledger can hold" in reasons(result)
