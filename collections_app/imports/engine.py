@@ -96,7 +96,7 @@ def run_import(tables: dict[str, Table], *, dry_run: bool = False, by=None,
         plan.summary.setdefault(kind, {"created": 0, "updated": 0, "unchanged": 0})
     summary = {kind: plan.summary[kind] for kind in KINDS if kind in plan.summary}
     if not dry_run:
-        report("Writing customers", total)
+        report("Writing to the ledger", total)
         with transaction.atomic():
             write_plan(plan, by=by, progress=lambda stage: report(stage, total))
     return ImportResult(ok=True, summary=summary, dry_run=dry_run, rows=total)

@@ -14,7 +14,7 @@ from portfolios.access import manager_required
 from .forms import ImportUploadForm
 from .services import import_job_run, import_job_size, import_job_start
 from .tasks import import_job_run_task
-from .validation import FILE_NAMES
+from .validation import FILE_NAMES, KINDS
 
 RECENT = 20
 ERRORS_SHOWN = 500
@@ -55,7 +55,7 @@ def import_upload(request):
 def import_job(request, pk: int):
     job = get_object_or_404(ImportJob.objects.select_related("created_by"), pk=pk)
     errors = [{**error, "file": FILE_NAMES.get(error["file"], error["file"])} for error in job.errors[:ERRORS_SHOWN]]
-    summary = [(FILE_NAMES[kind], counts) for kind, counts in job.summary.items() if kind in FILE_NAMES]
+    summary = [(FILE_NAMES[kind], job.summary[kind]) for kind in KINDS if kind in job.summary]
     context = {"nav": "import", "job": job, "errors": errors, "summary": summary,
                "running": job.status in (ImportJob.Status.QUEUED, ImportJob.Status.RUNNING)}
     return render(request, "imports/job.html#progress" if request.htmx else "imports/job.html", context)
