@@ -80,8 +80,9 @@ def _customers(plan: Plan, portfolios: dict, now, by) -> None:
                for pk, record in plan.customers_changed]
     update_rows(Customer, changed, [*CUSTOMER_FIELDS, "parent_id", "updated_at"])
     for username, customer_pks in plan.customers_moving.items():
-        customers_assign(customer_ids=customer_pks, portfolio=Portfolio.objects.get(pk=portfolios[username]),
-                         by=by, reason=ASSIGNMENT_REASON, on=today)
+        portfolio = Portfolio.objects.get(pk=portfolios[username])
+        for chunk in chunks(customer_pks):
+            customers_assign(customer_ids=chunk, portfolio=portfolio, by=by, reason=ASSIGNMENT_REASON, on=today)
 
 
 def _state(balance) -> tuple[str, object]:

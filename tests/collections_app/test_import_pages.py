@@ -150,3 +150,15 @@ def test_import_ar_command_lists_errors_and_exits_non_zero(tmp_path, capsys):
     assert "invoices.csv row 2, customer_id: unknown customer NOPE" in capsys.readouterr().err
     with pytest.raises(CommandError, match="No such file"):
         call_command("import_ar", "--payments", str(tmp_path / "missing.csv"))
+
+
+def test_an_unexpected_crash_marks_the_job_failed_and_keeps_the_files(manager_client, monkeypatch):
+    def crash(**kwargs):
+        raise RuntimeError("disk on fire")
+
+    monkeypatch.setattr("collections_app.imports.services.import_files", crash)
+    response = manager_client.post(reverse("import_upload"), {"customers": upload("customers.csv")}, follow=True)
+    job = ImportJob.objects.get()
+    assert job.status == ImportJob.Status.FAILED and "nothing was written" in job.stage
+    assert Path(job.files["customers"]).exists()
+    assert "Failed" in response.content.decode() and "disk on fire" not in response.content.decode()
