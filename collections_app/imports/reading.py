@@ -66,7 +66,7 @@ def table_from_csv(kind: str, data: bytes) -> Table:
             return table
         width = len(header)
         for cells in reader:
-            if not any(cell.strip() for cell in cells):  # blank lines and spreadsheet rows of commas
+            if not cells or (not cells[0].strip() and not any(c.strip() for c in cells)):  # blank or ",,,," rows
                 continue
             if len(cells) != width:
                 table.issues.append(ImportIssue(
