@@ -89,3 +89,23 @@ def test_max_age_is_bounded():
         portal_token_for(CustomerFactory(), max_age_days=0)
     with pytest.raises(ValueError):
         portal_token_for(CustomerFactory(), max_age_days=5000)
+
+
+def test_admin_action_revokes_the_links_of_the_selected_customers(client):
+    from django.contrib.auth.models import User
+    from django.urls import reverse
+
+    from portal.models import PortalAccess
+
+    admin_user = User.objects.create_superuser("portal_admin", "pa@example.com", "demo-pass-123")
+    customer, other = CustomerFactory(), CustomerFactory()
+    token, other_token = portal_token_for(customer), portal_token_for(other)
+    client.force_login(admin_user)
+    response = client.post(reverse("admin:portal_portalaccess_changelist"), {
+        "action": "revoke_links", "_selected_action": [PortalAccess.objects.get(customer=customer).pk],
+    })
+    assert response.status_code == 302
+    with pytest.raises(RevokedLink):
+        portal_link_check(token)
+    assert portal_link_check(other_token).customer == other
+    assert PortalAccess.objects.get(customer=customer).revoked_by == admin_user
