@@ -4,6 +4,8 @@ own portfolio whatever they ask; the forecast is for finance and managers, as on
 from datetime import date
 
 from dateutil.relativedelta import relativedelta
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework.exceptions import ValidationError
 from rest_framework.permissions import BasePermission, IsAuthenticated
 from rest_framework.response import Response
@@ -14,6 +16,18 @@ from portfolios.models import Role
 
 from . import payloads
 from .forms import ReportFilters
+
+SCOPE_PARAMETERS = [
+    OpenApiParameter("as_of", OpenApiTypes.DATE, description="End of this day (default today)"),
+    OpenApiParameter("collector", OpenApiTypes.STR, description="Username; ignored for collectors (own portfolio)"),
+    OpenApiParameter("segment", OpenApiTypes.STR),
+    OpenApiParameter("currency", OpenApiTypes.STR, description="Invoice currency; amounts stay in base currency"),
+]
+
+
+def report_schema(*extra, summary: str):
+    return extend_schema(tags=["reports"], summary=summary, parameters=[*SCOPE_PARAMETERS, *extra],
+                         responses={200: OpenApiTypes.OBJECT})
 
 
 class ReadsReports(BasePermission):
@@ -38,6 +52,8 @@ class AgingApi(ReportView):
     """Aging buckets (current, 1-30, 31-60, 61-90, 91+) with % of AR; ?as_of, collector, segment,
     currency, group_by (collector, customer, family, segment)."""
 
+    @report_schema(OpenApiParameter("group_by", OpenApiTypes.STR, enum=["collector", "customer", "family", "segment"]),
+                   summary="Aging: total and buckets current, 1-30, 31-60, 61-90, 91+ with % of AR")
     def get(self, request):
         chosen = self.chosen(request)
         group_by = request.query_params.get("group_by") or None
@@ -48,6 +64,8 @@ class AgingApi(ReportView):
 class DsoApi(ReportView):
     """DSO (standard, count-back), BPDSO, ADD and % current as of ?as_of over ?window_days (90)."""
 
+    @report_schema(OpenApiParameter("window_days", OpenApiTypes.INT, description="default 90"),
+                   summary="DSO family: dso, dso_countback, bpdso, add, pct_current")
     def get(self, request):
         chosen = self.chosen(request)
         try:
@@ -70,6 +88,9 @@ def month_bounds(text: str) -> tuple[date, date]:
 class CeiApi(ReportView):
     """CEI for ?month=YYYY-MM (default: the month of ?as_of, up to it) or ?quarter=YYYY-Qn."""
 
+    @report_schema(OpenApiParameter("month", OpenApiTypes.STR, description="YYYY-MM"),
+                   OpenApiParameter("quarter", OpenApiTypes.STR, description="YYYY-Qn"),
+                   summary="Collection effectiveness index (CRF) for a month or a quarter")
     def get(self, request):
         chosen = self.chosen(request)
         month, quarter = request.query_params.get("month"), request.query_params.get("quarter")
@@ -93,6 +114,8 @@ class ForecastApi(ReportView):
 
     roles = (Role.MANAGER, Role.FINANCE, Role.ADMIN)
 
+    @report_schema(OpenApiParameter("horizon_end", OpenApiTypes.DATE, description="default: end of as_of's month"),
+                   summary="Month-end collection forecast with at_risk, by week and by collector")
     def get(self, request):
         chosen = self.chosen(request)
         horizon_end = chosen["horizon_end"]
