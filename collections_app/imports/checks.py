@@ -65,15 +65,13 @@ class Checker:
         self.uploaded = {kind: {external_id for _, external_id in rows if external_id}
                          for kind, rows in raw_ids.items()}
         self.customer_rows = {}
+        self.plan.summary = {kind: {"created": 0, "updated": 0, "unchanged": 0} for kind in records}
 
     def issue(self, kind: str, row: int, column: str, reason: str) -> None:
         self.issues.append(ImportIssue(kind, row, column, reason))
 
     def count(self, kind: str, outcome: str) -> None:
-        counts = self.plan.summary.get(kind)
-        if counts is None:
-            counts = self.plan.summary[kind] = {"created": 0, "updated": 0, "unchanged": 0}
-        counts[outcome] += 1
+        self.plan.summary[kind][outcome] += 1
 
     def first_of_each(self, kind: str, rows: list) -> list:
         """Report a repeated ERP id on every row after its first; return the rows to go on with."""
@@ -192,6 +190,7 @@ class Checker:
                 pk=row["pk"], customer_id=row["customer__external_id"], currency=row["currency"],
                 issue_date=row["issue_date"], open_amount=row["open_amount"], void=row["status"] == "void",
             )
+        created = 0
         for record in self.first_of_each("invoices", self.records.get("invoices", [])):
             if not self.known_customer(record.customer_id):
                 self.issue("invoices", record.row, "customer_id",
@@ -201,12 +200,13 @@ class Checker:
             if current is None:
                 self.plan.invoices_new.append(record)
                 self.plan.balances[record.external_id] = Balance(
-                    pk=None, customer_id=record.customer_id, currency=record.currency,
-                    issue_date=record.issue_date, open_amount=record.amount, new=True,
+                    None, record.customer_id, record.currency, record.issue_date, record.amount, new=True,
                 )
-                self.count("invoices", "created")
+                created += 1
             else:
                 self.check_invoice_change(record, current)
+        if "invoices" in self.plan.summary:
+            self.plan.summary["invoices"]["created"] += created
 
     def check_invoice_change(self, record: InvoiceRow, current: dict) -> None:
         name, row = record.external_id, record.row

@@ -92,8 +92,6 @@ def run_import(tables: dict[str, Table], *, dry_run: bool = False, by=None,
     plan = plan_import(raw_ids, records, issues)
     if issues:
         return _rejected(issues)
-    for kind in tables:
-        plan.summary.setdefault(kind, {"created": 0, "updated": 0, "unchanged": 0})
     summary = {kind: plan.summary[kind] for kind in KINDS if kind in plan.summary}
     if not dry_run:
         report("Writing to the ledger", total)

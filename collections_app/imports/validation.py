@@ -9,6 +9,7 @@ import re
 from dataclasses import asdict, dataclass
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
+from functools import partial
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -103,11 +104,11 @@ def text(value, column: str, *, required: bool = False) -> str:
     if value.__class__ is not str:
         value = "" if value is None else str(value)
     value = value.strip()
-    if required and not value:
-        raise BadCell("is required")
-    limit = LENGTHS.get(column)
-    if limit and len(value) > limit:
-        raise BadCell(f"is longer than {limit} characters")
+    if not value:
+        if required:
+            raise BadCell("is required")
+    elif len(value) > LENGTHS.get(column, 1000):
+        raise BadCell(f"is longer than {LENGTHS.get(column, 1000)} characters")
     return value
 
 
@@ -181,83 +182,68 @@ def email(value) -> str:
     return address
 
 
-class RowReader:
-    """Reads the cells of one row, keeping every problem instead of stopping at the first."""
-
-    def __init__(self, kind: str, row: int, values: dict, issues: list[ImportIssue]):
-        self.kind, self.row, self.values, self.issues = kind, row, values, issues
-        self.ok = True
-
-    def __call__(self, column: str, parse, *args, **kwargs):
-        try:
-            return parse(self.values.get(column), *args, **kwargs)
-        except BadCell as problem:
-            self.issues.append(ImportIssue(self.kind, self.row, column, str(problem)))
-            self.ok = False
-            return None
+def credit_limit(value) -> Decimal:
+    return money(value, allow_zero=True) if text(value, "credit_limit") else Decimal("0.00")
 
 
-def customer_row(row: int, values: dict, issues: list) -> CustomerRow | None:
-    cell = RowReader("customers", row, values, issues)
-    limit = values.get("credit_limit")
-    record = CustomerRow(
-        row=row,
-        external_id=cell("customer_id", text, "customer_id", required=True),
-        name=cell("name", text, "name", required=True),
-        parent_id=cell("parent_id", text, "parent_id"),
-        email=cell("email", email),
-        phone=cell("phone", text, "phone"),
-        payment_terms_days=cell("payment_terms_days", whole_days),
-        credit_limit=cell("credit_limit", money, allow_zero=True) if text(limit, "") else Decimal("0.00"),
-        currency=cell("currency", currency) if text(values.get("currency"), "") else settings.BASE_CURRENCY,
-        segment=cell("segment", text, "segment"),
-        collector=cell("collector", text, "collector"),
-    )
-    return record if cell.ok else None
+def account_currency(value) -> str:
+    return currency(value) if text(value, "currency") else settings.BASE_CURRENCY
 
 
-def invoice_row(row: int, values: dict, issues: list) -> InvoiceRow | None:
-    cell = RowReader("invoices", row, values, issues)
-    record = InvoiceRow(
-        row=row,
-        external_id=cell("invoice_id", text, "invoice_id", required=True),
-        customer_id=cell("customer_id", text, "customer_id", required=True),
-        issue_date=cell("issue_date", iso_date),
-        due_date=cell("due_date", iso_date),
-        amount=cell("amount", money),
-        currency=cell("currency", currency),
-        po_number=cell("po_number", text, "po_number"),
-    )
-    if record.issue_date and record.due_date and record.due_date < record.issue_date:
-        issues.append(ImportIssue("invoices", row, "due_date",
-                                  f"due date {record.due_date} is before the issue date {record.issue_date}"))
+def _text(column: str, required: bool = False):
+    return partial(text, column=column, required=required)
+
+
+# Per file: (column, parser) in the order of the record's fields after `row`.
+CELLS = {
+    "customers": (
+        ("customer_id", _text("customer_id", True)), ("name", _text("name", True)), ("parent_id", _text("parent_id")),
+        ("email", email), ("phone", _text("phone")), ("payment_terms_days", whole_days),
+        ("credit_limit", credit_limit), ("currency", account_currency), ("segment", _text("segment")),
+        ("collector", _text("collector")),
+    ),
+    "invoices": (
+        ("invoice_id", _text("invoice_id", True)), ("customer_id", _text("customer_id", True)),
+        ("issue_date", iso_date), ("due_date", iso_date), ("amount", money), ("currency", currency),
+        ("po_number", _text("po_number")),
+    ),
+    "payments": (
+        ("payment_id", _text("payment_id", True)), ("customer_id", _text("customer_id", True)),
+        ("received_date", iso_date), ("amount", money), ("currency", currency), ("invoice_id", _text("invoice_id")),
+    ),
+    "credits": (
+        ("credit_id", _text("credit_id", True)), ("customer_id", _text("customer_id", True)),
+        ("issue_date", iso_date), ("amount", money), ("currency", currency), ("invoice_id", _text("invoice_id")),
+    ),
+}
+RECORDS = {"customers": CustomerRow, "invoices": InvoiceRow, "payments": CashRow, "credits": CashRow}
+
+
+def _cells(kind: str, row: int, values: dict, issues: list) -> list | None:
+    """The row's parsed cells; None after listing every bad cell of the row (not just the first)."""
+    spec = CELLS[kind]
+    try:
+        return [parse(values.get(column)) for column, parse in spec]
+    except BadCell:
+        for column, parse in spec:
+            try:
+                parse(values.get(column))
+            except BadCell as problem:
+                issues.append(ImportIssue(kind, row, column, str(problem)))
         return None
-    return record if cell.ok else None
-
-
-def cash_row(kind: str, row: int, values: dict, issues: list) -> CashRow | None:
-    cell = RowReader(kind, row, values, issues)
-    id_column, date_column = ("payment_id", "received_date") if kind == "payments" else ("credit_id", "issue_date")
-    record = CashRow(
-        row=row,
-        external_id=cell(id_column, text, id_column, required=True),
-        customer_id=cell("customer_id", text, "customer_id", required=True),
-        on=cell(date_column, iso_date),
-        amount=cell("amount", money),
-        currency=cell("currency", currency),
-        invoice_id=cell("invoice_id", text, "invoice_id"),
-    )
-    return record if cell.ok else None
 
 
 def parse_rows(kind: str, rows, issues: list, progress=None) -> list:
     """`rows` is an iterable of (row number, {column: value}); returns the rows that read cleanly."""
-    parse = {"customers": customer_row, "invoices": invoice_row}.get(kind)
-    records = []
+    record_of, records = RECORDS[kind], []
     for count, (row, values) in enumerate(rows, 1):
-        record = parse(row, values, issues) if parse else cash_row(kind, row, values, issues)
-        if record is not None:
-            records.append(record)
+        cells = _cells(kind, row, values, issues)
+        if cells is not None:
+            if kind == "invoices" and cells[3] < cells[2]:
+                issues.append(ImportIssue(kind, row, "due_date", f"due date {cells[3]} is before the issue date "
+                                                                 f"{cells[2]}"))
+            else:
+                records.append(record_of(row, *cells))
         if progress and count % 20000 == 0:
             progress(20000)
     return records
