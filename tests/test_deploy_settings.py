@@ -18,7 +18,9 @@ def compose():
 
 
 def production_env(tmp_path, **extra) -> dict:
-    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL", "DJANGO_SETTINGS_MODULE")}
+    """Only what a production process would have: nothing the test run itself set (e.g. the browser
+    tests' DJANGO_ALLOW_ASYNC_UNSAFE) leaks into the check."""
+    env = {key: os.environ[key] for key in ("PATH", "HOME", "LANG", "LC_ALL", "TMPDIR") if key in os.environ}
     env.update(
         DEBUG="0", SECRET_KEY=secrets.token_urlsafe(50), ALLOWED_HOSTS="workbench.example.com",
         VAR_DIR=str(tmp_path), **extra,
