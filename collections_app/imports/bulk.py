@@ -45,9 +45,10 @@ def _copy(cursor, model, table: str, names: list[str], rows) -> None:
     not_null = [qn(name) for name in names if name in by_column and not by_column[name].null
                 and by_column[name].get_internal_type() in ("CharField", "TextField", "SlugField")]
     force = f", FORCE_NOT_NULL ({', '.join(not_null)})" if not_null else ""
-    cursor.copy_expert(
-        f"COPY {qn(table)} ({', '.join(qn(name) for name in names)}) FROM STDIN WITH (FORMAT csv{force})", buffer
-    )
+    with connection.wrap_database_errors:  # raise Django's IntegrityError & co., as the ORM would
+        cursor.copy_expert(
+            f"COPY {qn(table)} ({', '.join(qn(name) for name in names)}) FROM STDIN WITH (FORMAT csv{force})", buffer
+        )
 
 
 def insert_rows(model, rows: list[dict]) -> list[int]:

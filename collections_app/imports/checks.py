@@ -29,6 +29,7 @@ class Balance:
     last_applied_on: date | None = None
     touched: bool = False
     new: bool = False  # created by this upload
+    was_open: Decimal | None = None  # what the ledger said when the upload was checked
 
 
 @dataclass(slots=True)
@@ -189,6 +190,7 @@ class Checker:
             self.plan.balances[external_id] = Balance(
                 pk=row["pk"], customer_id=row["customer__external_id"], currency=row["currency"],
                 issue_date=row["issue_date"], open_amount=row["open_amount"], void=row["status"] == "void",
+                was_open=row["open_amount"],
             )
         created = 0
         for record in self.first_of_each("invoices", self.records.get("invoices", [])):

@@ -11,12 +11,12 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 
 from .checks import plan_import
 from .reading import Table, table_from_csv, table_from_dicts
 from .validation import FILE_NAMES, KINDS, ImportIssue, id_of, parse_rows
-from .writing import write_plan
+from .writing import LedgerMoved, write_plan
 
 # progress(stage, processed rows): called every few thousand rows and at each stage.
 Progress = Callable[[str, int], None]
@@ -95,8 +95,17 @@ def run_import(tables: dict[str, Table], *, dry_run: bool = False, by=None,
     summary = {kind: plan.summary[kind] for kind in KINDS if kind in plan.summary}
     if not dry_run:
         report("Writing to the ledger", total)
-        with transaction.atomic():
-            write_plan(plan, by=by, progress=lambda stage: report(stage, total))
+        try:
+            with transaction.atomic():
+                write_plan(plan, by=by, progress=lambda stage: report(stage, total))
+        except LedgerMoved as conflict:
+            return _rejected([ImportIssue("", 0, "", str(conflict))])
+        except IntegrityError as refused:
+            # Most likely another import (or the API) wrote one of these ERP ids after this upload was checked.
+            first_line = str(refused).splitlines()[0] if str(refused) else "a constraint failed"
+            return _rejected([ImportIssue("", 0, "", f"the database refused the import ({first_line}); nothing was "
+                                                     f"written. If another import ran at the same time, run this "
+                                                     f"one again")])
     return ImportResult(ok=True, summary=summary, dry_run=dry_run, rows=total)
 
 

@@ -22,6 +22,10 @@ from .existing import chunks
 ASSIGNMENT_REASON = "ERP import"
 
 
+class LedgerMoved(Exception):
+    """Money moved on an invoice between checking the upload and writing it."""
+
+
 def write_plan(plan: Plan, *, by=None, progress=None) -> None:
     """Create and update everything the plan lists. Must run inside transaction.atomic()."""
     now = timezone.now()
@@ -118,8 +122,22 @@ def _invoices(plan: Plan, now) -> None:
         else:
             changed.append({**row, "due_date": record.due_date, "po_number": record.po_number,
                             "amount": record.amount})
+    _lock_unchanged(plan, [row["pk"] for row in touched + changed])
     update_rows(Invoice, touched, balance_fields)
     update_rows(Invoice, changed, [*balance_fields, "due_date", "po_number", "amount"])
+
+
+def _lock_unchanged(plan: Plan, pks: list[int]) -> None:
+    """The upload was checked against the ledger before this transaction began. Lock the invoices it
+    changes and make sure nobody moved money on them since; otherwise stop, and write nothing."""
+    locking = set(pks)
+    was = {b.pk: (external_id, b.was_open) for external_id, b in plan.balances.items() if b.pk in locking}
+    for chunk in chunks(pks):
+        for pk, open_amount in Invoice.objects.select_for_update().filter(pk__in=chunk).values_list("pk",
+                                                                                                  "open_amount"):
+            if open_amount != was[pk][1]:
+                raise LedgerMoved(f"invoice {was[pk][0]} changed while the import was being checked (open "
+                                  f"{was[pk][1]}, now {open_amount}); nothing was written, run the import again")
 
 
 def _cash(plan: Plan, now, by) -> None:

@@ -209,3 +209,41 @@ def test_rows_from_the_api_path_write_the_same_ledger(ledger_balances):
     assert result.ok, result.errors
     assert Invoice.objects.get().status == "paid" and Customer.objects.get().currency == "EUR"
     ledger_balances()
+
+
+def test_money_moved_while_the_upload_was_checked_stops_the_import(monkeypatch, ledger_balances):
+    from collections_app.imports import engine
+
+    c1 = CustomerFactory(external_id="C1")
+    i1 = InvoiceFactory(external_id="I1", customer=c1, issue_date=date(2026, 9, 1), due_date=date(2026, 10, 1))
+    real_plan = engine.plan_import
+
+    def plan_then_a_collector_applies_cash(*args):
+        plan = real_plan(*args)
+        services.payment_receive(customer=c1, external_id="P-LIVE", received_date=date(2026, 10, 2),
+                                 amount="900.00", currency="USD", applications=[(i1, D("900.00"))])
+        return plan
+
+    monkeypatch.setattr(engine, "plan_import", plan_then_a_collector_applies_cash)
+    result = import_files(payments=csv_of("payments", cash("P1", amount="500.00", iid="I1")))
+    assert not result.ok and "invoice I1 changed while the import was being checked" in reasons(result)
+    assert not Payment.objects.filter(external_id="P1").exists()
+    assert Invoice.objects.get().open_amount == D("100.00")
+    ledger_balances()
+
+
+def test_an_id_written_by_someone_else_meanwhile_is_a_clear_error(monkeypatch):
+    from collections_app.imports import engine
+
+    c1 = CustomerFactory(external_id="C1")
+    real_plan = engine.plan_import
+
+    def plan_then_another_import_writes_I1(*args):
+        plan = real_plan(*args)
+        InvoiceFactory(external_id="I1", customer=c1)
+        return plan
+
+    monkeypatch.setattr(engine, "plan_import", plan_then_another_import_writes_I1)
+    result = import_files(invoices=csv_of("invoices", invoice("I1")))
+    assert not result.ok and "the database refused the import" in reasons(result)
+    assert Invoice.objects.count() == 1
