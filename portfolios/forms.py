@@ -66,6 +66,12 @@ class PeriodForm(forms.Form):
     days = forms.TypedChoiceField(choices=[(7, "7 days"), (30, "30 days"), (90, "90 days")], coerce=int,
                                   required=False, empty_value=30)
 
+    def __init__(self, data=None, **kwargs):
+        if data is not None:
+            data = data.copy()
+            data.setdefault("days", "30")
+        super().__init__(data, initial={"days": 30}, **kwargs)
+
     def values(self, today: date) -> tuple[date, int]:
         if not self.is_valid():
             return today, 30
