@@ -400,7 +400,8 @@ def managers_to_mail() -> QuerySet:
 
 
 def can_raise_help(user) -> bool:
-    return has_role(user, Role.COLLECTOR, Role.MANAGER, Role.ADMIN)
+    """Help-needed flags are the collector's; managers resolve them."""
+    return has_role(user, Role.COLLECTOR)
 
 
 def help_requests_for(user, limit: int = 100) -> list:

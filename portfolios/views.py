@@ -135,7 +135,7 @@ def help_needed(request):
     form = HelpRequestForm(request.POST or None, customers=customers, initial=initial)
     if request.method == "POST":
         if not selectors.can_raise_help(request.user):
-            raise PermissionDenied("Only collectors and managers flag accounts.")
+            raise PermissionDenied("Only collectors flag accounts for help.")
         if request.POST.get("customer") and not customers.filter(pk=form["customer"].value()).exists():
             raise Http404("No such account in your portfolio.")
         if form.is_valid():

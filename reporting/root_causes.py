@@ -118,6 +118,33 @@ def _by_month(frame: pd.DataFrame) -> list[dict]:
     ]
 
 
+def _by_customer(disputes: pd.DataFrame, late: pd.DataFrame) -> list[dict]:
+    """Disputed and late amounts per customer, with the root cause that comes up most often."""
+    rows: dict[int, dict] = {}
+
+    def row(customer_id, name) -> dict:
+        return rows.setdefault(int(customer_id), {
+            "customer_id": int(customer_id), "customer": name, "disputes": 0, "disputed_amount": ZERO,
+            "late_invoices": 0, "late_amount": ZERO, "avg_days_late": None, "causes": {},
+        })
+
+    for (customer_id, name), group in disputes.groupby(["customer_id", "customer"]):
+        entry = row(customer_id, name)
+        entry.update(disputes=len(group), disputed_amount=_money(group["base"]))
+        for cause, n in group["root_cause"].value_counts().items():
+            entry["causes"][cause] = entry["causes"].get(cause, 0) + int(n)
+    for (customer_id, name), group in late.groupby(["customer_id", "customer"]):
+        entry = row(customer_id, name)
+        entry.update(late_invoices=len(group), late_amount=_money(group["base"]), avg_days_late=_weighted_days(group))
+        for cause, n in group.loc[group["root_cause"] != UNDISPUTED, "root_cause"].value_counts().items():
+            entry["causes"][cause] = entry["causes"].get(cause, 0) + int(n)
+    for entry in rows.values():
+        causes = entry.pop("causes")
+        main = max(sorted(causes), key=lambda c: causes[c]) if causes else UNDISPUTED
+        entry["main_cause"] = CAUSES.get(main, main)
+    return list(rows.values())
+
+
 def root_causes(*, start: date, end: date, customers=None, top: int = TOP_CUSTOMERS) -> RootCauseReport:
     disputes = dispute_frame(start, end, customers)
     late = late_payment_frame(start, end, customers)
@@ -138,17 +165,7 @@ def root_causes(*, start: date, end: date, customers=None, top: int = TOP_CUSTOM
             "late_invoices": len(lt), "late_amount": _money(lt["base"]),
             "avg_days_late": _weighted_days(lt),
         })
-    customers_rows = []
-    for customer_id in set(disputes["customer_id"]) | set(late["customer_id"]):
-        d, lt = disputes[disputes["customer_id"] == customer_id], late[late["customer_id"] == customer_id]
-        name = (d["customer"].iloc[0] if len(d) else lt["customer"].iloc[0])
-        causes = pd.concat([d["root_cause"], lt.loc[lt["root_cause"] != UNDISPUTED, "root_cause"]])
-        main = causes.value_counts().index[0] if len(causes) else UNDISPUTED
-        customers_rows.append({
-            "customer_id": int(customer_id), "customer": name, "disputes": len(d),
-            "disputed_amount": _money(d["base"]), "late_invoices": len(lt), "late_amount": _money(lt["base"]),
-            "avg_days_late": _weighted_days(lt), "main_cause": CAUSES.get(main, main),
-        })
+    customers_rows = _by_customer(disputes, late)
     customers_rows.sort(key=lambda r: (-(r["disputed_amount"] + r["late_amount"]), r["customer"]))
     return RootCauseReport(start=start, end=end, months=months, by_cause=by_cause,
                            disputes_by_month=_by_month(disputes), late_by_month=_by_month(late),

@@ -66,3 +66,10 @@ def test_collector_sees_only_their_own_flags_and_cannot_resolve(client):
 
     assert [h.message for h in client.get(reverse("team_help")).context["items"]] == ["A"]
     assert client.post(reverse("team_help_resolve", args=[flag.pk])).status_code == 403
+
+
+def test_managers_resolve_flags_but_do_not_raise_them(client):
+    customer = CustomerFactory(portfolio=PortfolioFactory())
+    client.force_login(manager())
+
+    assert client.post(reverse("team_help"), {"customer": customer.pk, "message": "x"}).status_code == 403
