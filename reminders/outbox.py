@@ -30,21 +30,25 @@ from .models import CustomerDunningSettings, InvoiceStepSent, OutboundMessage
 
 log = logging.getLogger(__name__)
 
-LEASE_SECONDS = getattr(settings, "REMINDERS_OUTBOX_LEASE_SECONDS", 600)
+# The lease outlives the send task's hard time limit (reminders.tasks.SEND_LIMITS), so a live
+# worker never loses a row to the sweep; both stay below the broker's visibility timeout.
+LEASE_SECONDS = getattr(settings, "REMINDERS_OUTBOX_LEASE_SECONDS", 900)
 MAX_ATTEMPTS = getattr(settings, "REMINDERS_OUTBOX_MAX_ATTEMPTS", 5)
-REDISPATCH_AFTER = timedelta(minutes=5)
+SEND_BATCH = 20
+REDISPATCH_AFTER = timedelta(minutes=15)
 
 
 def messages_dispatch(message_ids) -> None:
-    """Hand the send of each row to a worker (called after the rows are committed)."""
-    from .tasks import message_send_task
+    """Hand the sends to the workers in batches (called after the rows are committed). A batch
+    costs one broker round trip; the rows are still claimed and sent one by one."""
+    from .tasks import messages_send_task
 
     ids = list(message_ids)
     if not ids:
         return
     OutboundMessage.objects.filter(pk__in=ids).update(dispatched_at=timezone.now())
-    for pk in ids:
-        message_send_task.delay(pk)
+    for start in range(0, len(ids), SEND_BATCH):
+        messages_send_task.delay(ids[start:start + SEND_BATCH])
 
 
 def _claim(pk: int) -> OutboundMessage | None:
@@ -152,9 +156,11 @@ def _record_sent(message: OutboundMessage, attempt: int) -> None:
         )
 
 
-def outbox_recover(*, now=None) -> dict[str, int]:
+def outbox_recover(*, now=None, redispatch_after: timedelta = REDISPATCH_AFTER) -> dict[str, int]:
     """Rows a dead worker left "sending" past their lease go back to the queue (they are not
-    recorded as sent); rows queued whose task was lost are handed to a worker again."""
+    recorded as sent); rows still queued long after their batch was handed out (the batch died
+    with its worker) are handed to a worker again. A duplicate hand-out is harmless: the claim
+    lets only one send happen."""
     now = now or timezone.now()
     expired = OutboundMessage.objects.filter(status=OutboundMessage.Status.SENDING, lease_until__lt=now)
     failed = expired.filter(attempts__gte=MAX_ATTEMPTS).update(
@@ -166,7 +172,7 @@ def outbox_recover(*, now=None) -> dict[str, int]:
         error="The worker was lost while sending; sent again with the same Message-ID.",
     )
     stale = list(OutboundMessage.objects.filter(
-        Q(dispatched_at__isnull=True) | Q(dispatched_at__lt=now - REDISPATCH_AFTER),
+        Q(dispatched_at__isnull=True) | Q(dispatched_at__lt=now - redispatch_after),
         status=OutboundMessage.Status.QUEUED,
     ).values_list("pk", flat=True)[:5000])
     messages_dispatch(stale)
@@ -175,7 +181,7 @@ def outbox_recover(*, now=None) -> dict[str, int]:
 
 def message_queue(
     *, customer: Customer, kind: str, key: str, contact, subject: str, body: str, invoices=(), by=None,
-    attachment: tuple[str, bytes] | None = None,
+    attachment: tuple[str, bytes] | None = None, dispatch: bool = True,
 ) -> tuple[OutboundMessage, bool]:
     """Put a message in the outbox (a manual email, a statement, an invoice copy); the same key
     never makes a second message. Sent by a worker once the row is committed."""
@@ -193,5 +199,6 @@ def message_queue(
                 name, content = attachment
                 message.attachment_name = name
                 message.attachment.save(name, ContentFile(content), save=True)
-            transaction.on_commit(lambda: messages_dispatch([message.pk]))
+            if dispatch:  # else the caller hands it out with others in one batch
+                transaction.on_commit(lambda: messages_dispatch([message.pk]))
     return message, created

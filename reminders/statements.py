@@ -146,7 +146,7 @@ def statement_customers():
 
 
 def statement_issue(*, customer: Customer, month: date, as_of: date | None = None, run: StatementRun | None = None,
-                    by=None, send: bool = True) -> Statement:
+                    by=None, send: bool = True, dispatch: bool = True) -> Statement:
     """The month's statement for an account: rendered once, stored, and emailed to the AP contact
     through the outbox. Asking again for the same month returns the statement already issued."""
     month = month.replace(day=1)
@@ -163,7 +163,7 @@ def statement_issue(*, customer: Customer, month: date, as_of: date | None = Non
             statement.pdf.save(name, ContentFile(pdf), save=False)
             statement.save()
             if send:
-                statement.message = _statement_message(statement, data, pdf, name, by)
+                statement.message = _statement_message(statement, data, pdf, name, by, dispatch)
                 statement.save(update_fields=["message"])
             if run is not None:
                 StatementRun.objects.filter(pk=run.pk).update(done=F("done") + 1)
@@ -172,7 +172,7 @@ def statement_issue(*, customer: Customer, month: date, as_of: date | None = Non
     return statement
 
 
-def _statement_message(statement: Statement, data: StatementData, pdf: bytes, name: str, by):
+def _statement_message(statement: Statement, data: StatementData, pdf: bytes, name: str, by, dispatch: bool):
     from .outbox import message_queue
 
     contact = statement_recipient(statement.customer)
@@ -186,14 +186,15 @@ def _statement_message(statement: Statement, data: StatementData, pdf: bytes, na
                                 month=statement.month)
     subject, body = rendering.render(template, ctx)
     message, _ = message_queue(customer=statement.customer, kind=OutboundMessage.Kind.STATEMENT, key=key,
-                               contact=contact, subject=subject, body=body, by=by, attachment=(name, pdf))
+                               contact=contact, subject=subject, body=body, by=by, attachment=(name, pdf),
+                               dispatch=dispatch)
     return message
 
 
 def statement_run(*, month: date) -> StatementRun:
     """Start (or resume) the month's statement run: every account that should get a statement
     and has none yet is handed to the workers. Safe to call again; nothing is issued twice."""
-    from .tasks import statement_issue_task
+    from .tasks import STATEMENT_BATCH, statements_issue_task
 
     month = month.replace(day=1)
     customer_ids = list(statement_customers().values_list("pk", flat=True))
@@ -206,7 +207,8 @@ def statement_run(*, month: date) -> StatementRun:
             total=len(customer_ids), done=len(issued), status=StatementRun.Status.RUNNING if todo else "done",
             finished_at=None if todo else timezone.now(),
         )
-        transaction.on_commit(lambda: [statement_issue_task.delay(pk, month.isoformat(), run.pk) for pk in todo])
+        batches = [todo[i:i + STATEMENT_BATCH] for i in range(0, len(todo), STATEMENT_BATCH)]
+        transaction.on_commit(lambda: [statements_issue_task.delay(b, month.isoformat(), run.pk) for b in batches])
     run.refresh_from_db()
     return run
 

@@ -12,13 +12,17 @@ from django.utils import timezone
 from . import dunning, outbox, statements, tracking
 from .models import StatementRun
 
-SEND_LIMITS = {"acks_late": True, "soft_time_limit": 90, "time_limit": 120}
+SEND_LIMITS = {"acks_late": True, "soft_time_limit": 540, "time_limit": 600}
+STATEMENT_BATCH = 10
 
 
 @shared_task(**SEND_LIMITS)
-def message_send_task(message_id: int) -> str:
-    message = outbox.message_send(message_id=message_id)
-    return message.status if message else "not claimed"
+def messages_send_task(message_ids: list[int]) -> int:
+    sent = 0
+    for pk in message_ids:
+        message = outbox.message_send(message_id=pk)
+        sent += bool(message and message.status == message.Status.SENT)
+    return sent
 
 
 @shared_task(acks_late=True, soft_time_limit=900, time_limit=1200)
@@ -43,13 +47,18 @@ def statements_if_due() -> int | None:
     return statements.statement_run(month=month).pk if month else None
 
 
-@shared_task(acks_late=True, soft_time_limit=120, time_limit=180)
-def statement_issue_task(customer_id: int, month: str, run_id: int | None = None) -> int:
+@shared_task(acks_late=True, soft_time_limit=540, time_limit=600)
+def statements_issue_task(customer_ids: list[int], month: str, run_id: int | None = None) -> int:
     from collections_app.models import Customer
 
     run = StatementRun.objects.filter(pk=run_id).first() if run_id else None
-    statement = statements.statement_issue(customer=Customer.objects.get(pk=customer_id),
-                                           month=date.fromisoformat(month), run=run)
+    queued = []
+    for customer in Customer.objects.filter(pk__in=customer_ids):
+        statement = statements.statement_issue(customer=customer, month=date.fromisoformat(month), run=run,
+                                               dispatch=False)
+        if statement.message_id and statement.message.status == statement.message.Status.QUEUED:
+            queued.append(statement.message_id)
+    outbox.messages_dispatch(queued)
     if run is not None:
         statements.statement_run_progress(run_id=run.pk)
-    return statement.pk
+    return len(customer_ids)

@@ -45,7 +45,8 @@ def test_collector_sees_only_their_customers_messages(client, book):
     client.force_login(book["alice"])
     body = client.get(reverse("outbox")).content.decode()
     for message in OutboundMessage.objects.select_related("customer"):
-        assert (message.customer.name in body) == (message.customer.portfolio == book["mine"])
+        link = reverse("outbox_message", args=[message.pk])
+        assert (f'href="{link}"' in body) == (message.customer.portfolio == book["mine"])
     other = OutboundMessage.objects.filter(customer__portfolio=book["theirs"]).first()
     assert client.get(reverse("outbox_message", args=[other.pk])).status_code == 404
     own = OutboundMessage.objects.filter(customer__portfolio=book["mine"]).first()

@@ -77,3 +77,12 @@ def test_statement_amounts_are_decimal():
     invoice(customer, due=TODAY, amount="10.10")
     invoice(customer, due=TODAY, amount="20.20")
     assert statement_data(customer, TODAY).total_open == Decimal("30.30")
+
+
+def test_benchmark_figures_are_computed_from_the_book():
+    from reminders.benchmarks import dunning_pass_rate, statement_render_rate
+
+    customer = account()
+    invoice(customer, due=TODAY - timedelta(days=4))
+    assert dunning_pass_rate()["invoices_evaluated"] == 1
+    assert statement_render_rate(sample=5)["statements"] == 1
