@@ -1,0 +1,80 @@
+from django.contrib import admin
+
+from .models import (
+    CustomerDunningSettings,
+    DeliveryEvent,
+    DunningPolicy,
+    DunningRun,
+    DunningStep,
+    InvoiceStepSent,
+    MessageTemplate,
+    OutboundMessage,
+    Statement,
+    StatementRun,
+)
+
+
+class DunningStepInline(admin.TabularInline):
+    model = DunningStep
+    extra = 0
+
+
+@admin.register(DunningPolicy)
+class DunningPolicyAdmin(admin.ModelAdmin):
+    list_display = ["name", "segment", "is_default"]
+    inlines = [DunningStepInline]
+
+
+@admin.register(MessageTemplate)
+class MessageTemplateAdmin(admin.ModelAdmin):
+    list_display = ["name", "kind", "subject", "updated_at"]
+    list_filter = ["kind"]
+
+
+@admin.register(CustomerDunningSettings)
+class CustomerDunningSettingsAdmin(admin.ModelAdmin):
+    list_display = ["customer", "policy", "paused"]
+    raw_id_fields = ["customer"]
+
+
+@admin.register(OutboundMessage)
+class OutboundMessageAdmin(admin.ModelAdmin):
+    list_display = ["created_at", "customer", "to_email", "subject", "kind", "status", "attempts", "sent_at"]
+    list_filter = ["status", "kind"]
+    search_fields = ["subject", "to_email", "key", "provider_message_id"]
+    raw_id_fields = ["customer", "contact", "invoices", "run", "step", "created_by"]
+    list_select_related = ["customer"]
+    # Status moves only through the outbox services; the admin is for looking.
+    readonly_fields = ["key", "status", "attempts", "lease_until", "dispatched_at", "provider_message_id", "sent_at",
+                       "opened_at", "bounced_at"]
+
+
+@admin.register(DunningRun)
+class DunningRunAdmin(admin.ModelAdmin):
+    list_display = ["as_of", "started_at", "trigger", "invoices_evaluated", "messages_queued", "tasks_raised",
+                    "steps_skipped"]
+
+
+@admin.register(InvoiceStepSent)
+class InvoiceStepSentAdmin(admin.ModelAdmin):
+    list_display = ["invoice", "step", "offset_days", "outcome", "on"]
+    list_filter = ["outcome"]
+    raw_id_fields = ["invoice", "step", "run", "message"]
+
+
+@admin.register(DeliveryEvent)
+class DeliveryEventAdmin(admin.ModelAdmin):
+    list_display = ["message", "kind", "at"]
+    list_filter = ["kind"]
+    raw_id_fields = ["message"]
+
+
+@admin.register(StatementRun)
+class StatementRunAdmin(admin.ModelAdmin):
+    list_display = ["month", "status", "done", "total", "started_at", "finished_at"]
+
+
+@admin.register(Statement)
+class StatementAdmin(admin.ModelAdmin):
+    list_display = ["customer", "month", "total_open", "as_of"]
+    raw_id_fields = ["customer", "run", "message"]
