@@ -71,11 +71,12 @@ def import_job_run(*, job_id: int) -> ImportJob | None:
         job.summary = result.summary
         job.total_rows = result.rows or job.total_rows
         if result.ok:
-            job.status, job.processed_rows, job.stage = ImportJob.Status.DONE, result.rows, "Imported"
+            job.status, job.processed_rows = ImportJob.Status.DONE, result.rows
+            job.stage = f"{result.rows:,} rows checked and imported"
         else:
             job.status = ImportJob.Status.REJECTED
             shown = "" if len(result.errors) <= MAX_STORED_ERRORS else f"; the first {MAX_STORED_ERRORS:,} are listed"
-            job.stage = f"Rejected: {len(result.errors):,} problems{shown}; nothing was written"
+            job.stage = f"{len(result.errors):,} problem{'s' if len(result.errors) != 1 else ''} found{shown}"
     job.finished_at = timezone.now()
     job.save(update_fields=["status", "stage", "errors", "summary", "total_rows", "processed_rows", "finished_at"])
     if job.status != ImportJob.Status.FAILED:  # a failed upload is kept to find out why
