@@ -8,6 +8,7 @@ from django.contrib import messages
 from django.http import FileResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from portfolios.access import any_role, can_manage, visible_customers
@@ -25,8 +26,11 @@ def _customer(request, pk: int):
 
 
 def _back(request, customer):
-    return redirect(request.POST.get("next") or "account_messages", customer_pk=customer.pk) \
-        if not request.POST.get("next") else redirect(request.POST["next"])
+    """Back to the page the form was on (the workspace) when it is one of ours, else the panel."""
+    back = request.POST.get("next", "")
+    if back.startswith("/") and url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}):
+        return redirect(back)
+    return redirect("account_messages", customer_pk=customer.pk)
 
 
 @require_GET
@@ -38,6 +42,8 @@ def account_messages(request, customer_pk: int):
         "nav": "accounts", "customer": customer, "messages_sent": selectors.account_messages(customer),
         "statements": selectors.account_statements(customer), "copy_form": InvoiceCopyForm(customer=customer),
         "nonce": uuid.uuid4(), "templates": MessageTemplate.objects.all(),
+        # Forms in the panel come back to the page that shows it (the workspace, when loaded there).
+        "back": (request.htmx.current_url_abs_path if request.htmx else None) or request.get_full_path(),
         "settings_form": DunningSettingsForm(instance=settings_row) if can_manage(request.user) else None,
     }
     if request.htmx and not request.htmx.history_restore_request:

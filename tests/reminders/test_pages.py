@@ -173,3 +173,12 @@ def test_manager_sets_a_per_account_policy_or_pauses_reminders(client, book):
     assert row.policy == lenient and row.paused
     client.force_login(book["alice"])
     assert client.post(reverse("customer_dunning_settings", args=[customer.pk]), {}).status_code == 403
+
+
+def test_manual_send_returns_only_to_a_local_page(client, book):
+    customer = book["mine"].customers.first()
+    client.force_login(book["alice"])
+    url = reverse("account_statement_now", args=[customer.pk])
+    assert client.post(url, {"next": "https://evil.example/"})["Location"] == reverse("account_messages",
+                                                                                        args=[customer.pk])
+    assert client.post(url, {"next": f"/accounts/{customer.pk}/"})["Location"] == f"/accounts/{customer.pk}/"
