@@ -65,14 +65,21 @@ class PeriodForm(forms.Form):
     as_of = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
     days = forms.TypedChoiceField(choices=[(7, "7 days"), (30, "30 days"), (90, "90 days")], coerce=int,
                                   required=False, empty_value=30)
+    top = forms.ChoiceField(choices=[("accounts", "Accounts"), ("families", "Account families")], required=False,
+                            label="Top 20 by")
 
     def __init__(self, data=None, **kwargs):
         if data is not None:
             data = data.copy()
             data.setdefault("days", "30")
-        super().__init__(data, initial={"days": 30}, **kwargs)
+            data.setdefault("top", "accounts")
+        super().__init__(data, initial={"days": 30, "top": "accounts"}, **kwargs)
 
     def values(self, today: date) -> tuple[date, int]:
         if not self.is_valid():
             return today, 30
         return self.cleaned_data.get("as_of") or today, self.cleaned_data.get("days") or 30
+
+    @property
+    def families(self) -> bool:
+        return self.is_valid() and self.cleaned_data.get("top") == "families"

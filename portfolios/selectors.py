@@ -147,7 +147,7 @@ class Dashboard:
     targets_total: TargetRow
 
 
-def team_dashboard(*, collectors, as_of: date, period_days: int = 30) -> Dashboard:
+def team_dashboard(*, collectors, as_of: date, period_days: int = 30, families: bool = False) -> Dashboard:
     """Per collector: AR, past due, > 30 days past due without a plan, touches, coverage, promise-kept
     rate, open disputes and cycle time by root cause, collected vs. target — all aggregated in the
     database or in one pandas frame per source."""
@@ -164,7 +164,7 @@ def team_dashboard(*, collectors, as_of: date, period_days: int = 30) -> Dashboa
     cycle = wm.dispute_cycle_time(start=start, end=as_of, customers=mine)
     disputes = wm.open_disputes(as_of=as_of, customers=mine)
     targets = {r.collector.pk: r for r in target_rows(collectors=collectors, as_of=as_of)}
-    accounts = top_past_due(frame, ids, as_of=as_of)
+    accounts = top_past_due(frame, ids, as_of=as_of, families=families)
     rows = []
     for c in collectors:
         own = frame[frame["collector_id"] == c.pk]
@@ -201,34 +201,43 @@ def team_dashboard(*, collectors, as_of: date, period_days: int = 30) -> Dashboa
     )
 
 
-def top_past_due(frame: pd.DataFrame, collector_ids, *, as_of: date, limit: int = TOP_ACCOUNTS) -> dict:
-    """Each collector's `limit` largest past-due accounts with a one-line headline (the latest promise,
-    dispute or activity on the account). Four queries whatever the number of collectors."""
+def top_past_due(frame: pd.DataFrame, collector_ids, *, as_of: date, limit: int = TOP_ACCOUNTS,
+                 families: bool = False) -> dict:
+    """Each collector's `limit` largest past-due accounts (or account families: the accounts of one
+    family in the collector's portfolio added up) with a one-line headline (the latest promise,
+    dispute or activity on the account or family). Four queries whatever the number of collectors."""
     late = frame[frame["days_past_due"] > 0]
     if late.empty:
         return {pk: [] for pk in collector_ids}
+    key, name = ("family_id", "family") if families else ("customer_id", "customer")
     per_account = (
-        late.groupby(["collector_id", "customer_id", "customer"], dropna=False)
+        late.groupby(["collector_id", key, name], dropna=False)
         .agg(past_due=("open_base", lambda s: sum(s, ZERO)), oldest=("days_past_due", "max"),
-             invoices=("invoice_id", "count"))
+             invoices=("invoice_id", "count"), members=("customer_id", lambda s: sorted(set(s))))
         .reset_index()
     )
     per_account["sort"] = per_account["past_due"].astype(float)
     top = (per_account.sort_values(["collector_id", "sort"], ascending=[True, False])
            .groupby("collector_id").head(limit))
-    headlines = account_headlines(list(top["customer_id"]))
+    events = latest_events([m for members in top["members"] for m in members])
     result = {pk: [] for pk in collector_ids}
     for row in top.itertuples(index=False):
+        found = [events[m] for m in row.members if m in events]
         result.setdefault(row.collector_id, []).append({
-            "customer_id": row.customer_id, "customer": row.customer, "past_due": row.past_due,
-            "oldest_days": int(row.oldest), "invoices": int(row.invoices),
-            "headline": headlines.get(row.customer_id, ""),
+            "customer_id": getattr(row, key), "customer": getattr(row, name), "past_due": row.past_due,
+            "oldest_days": int(row.oldest), "invoices": int(row.invoices), "accounts": len(row.members),
+            "headline": max(found, key=lambda e: e[0])[1] if found else "",
         })
     return result
 
 
 def account_headlines(customer_ids) -> dict[int, str]:
     """The latest promise, dispute or activity of each account, as one line. Four queries."""
+    return {pk: text for pk, (_, text) in latest_events(customer_ids).items()}
+
+
+def latest_events(customer_ids) -> dict[int, tuple]:
+    """(date, one line) of the latest promise, dispute or activity of each account. Four queries."""
     latest = (
         Customer.objects.filter(pk__in=customer_ids)
         .annotate(
@@ -262,7 +271,7 @@ def account_headlines(customer_ids) -> dict[int, str]:
             candidates.append((di.opened_on, f"Dispute: {di.get_root_cause_display()} {di.amount:,.2f} "
                                              f"({di.get_status_display().lower()} since {di.opened_on:%b %d})"))
         if candidates:
-            lines[customer_id] = max(candidates, key=lambda c: c[0])[1]
+            lines[customer_id] = max(candidates, key=lambda c: c[0])
     return lines
 
 

@@ -38,9 +38,11 @@ def _page(request, template: str, context: dict, partial: str):
 @any_role
 def team(request):
     """Managers see every collector, finance reads the same page, a collector sees their own row."""
-    as_of, days = PeriodForm(request.GET).values(timezone.localdate())
+    period = PeriodForm(request.GET)
+    as_of, days = period.values(timezone.localdate())
     collectors = selectors.collectors_visible_to(request.user)
-    dashboard = selectors.team_dashboard(collectors=collectors, as_of=as_of, period_days=days)
+    dashboard = selectors.team_dashboard(collectors=collectors, as_of=as_of, period_days=days,
+                                         families=period.families)
     labels = dict(Dispute.RootCause.choices)
     download = _export(request, {
         "collectors": lambda: exports.collectors_frame(dashboard),
@@ -50,7 +52,7 @@ def team(request):
     }, f"team-{as_of}")
     if download:
         return download
-    context = {"nav": "team", "dashboard": dashboard, "days": days, "period": PeriodForm(request.GET),
+    context = {"nav": "team", "dashboard": dashboard, "days": days, "period": period, "families": period.families,
                "cause_labels": labels, "can_manage": can_manage(request.user),
                "chart": selectors.dashboard_chart(dashboard), "top": selectors.TOP_ACCOUNTS}
     return _page(request, "portfolios/team.html", context, "dashboard")

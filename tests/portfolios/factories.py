@@ -14,17 +14,17 @@ def at(day: str, hour: int = 10) -> datetime:
     return datetime.fromisoformat(f"{day}T{hour:02d}:00:00").replace(tzinfo=UTC)
 
 
-def team_book(*, collectors: int = 3, accounts: int = 8, as_of: str = "2026-10-30") -> list:
+def team_book(*, collectors: int = 3, accounts: int = 8, as_of: str = "2026-10-30", prefix: str = "") -> list:
     """Each collector: `accounts` customers k = 0.. with one invoice of (k + 1) × 100 that is 20 + 5k days
     past due and one current invoice of 250, a call on every
     other account, a kept promise, a broken one, an open dispute and a payment on account. Returns the collectors."""
     today = d(as_of)
     people = []
     for n in range(collectors):
-        person = collector(f"col{n}", first_name=f"Col{n}", last_name="Lector")
-        portfolio = PortfolioFactory(collector=person, name=f"P{n}")
+        person = collector(f"{prefix}col{n}", first_name=f"Col{n}", last_name="Lector")
+        portfolio = PortfolioFactory(collector=person, name=f"{prefix}P{n}")
         for k in range(accounts):
-            customer = CustomerFactory(portfolio=portfolio, name=f"Acct {n}-{k:02d}")
+            customer = CustomerFactory(portfolio=portfolio, name=f"{prefix}Acct {n}-{k:02d}")
             late = issue(customer, (today - timedelta(days=50 + k * 5)).isoformat(), f"{100 * (k + 1)}.00",
                          terms=30)
             issue(customer, (today - timedelta(days=5)).isoformat(), "250.00", terms=30)

@@ -109,3 +109,37 @@ def test_anonymous_visitor_is_sent_to_login(client):
     response = client.get(reverse("team"))
 
     assert response.status_code == 302
+
+
+def test_top_past_due_rolls_up_to_account_families(client):
+    from tests.factories import CustomerFactory
+    from tests.reporting.factories import issue
+
+    people = team_book(collectors=1, accounts=2)
+    portfolio = people[0].portfolios.get()
+    head = CustomerFactory(portfolio=portfolio, name="Family Head")
+    branch = CustomerFactory(portfolio=portfolio, name="Family Branch", parent=head)
+    issue(head, "2026-09-01", "700.00", due="2026-10-01")
+    issue(branch, "2026-09-01", "900.00", due="2026-10-10")
+
+    response = dashboard(client, manager(), top="families")
+
+    top = response.context["dashboard"].rows[0].accounts[0]
+    assert (top["customer"], top["past_due"], top["accounts"]) == ("Family Head", Decimal("1600.00"), 2)
+    assert b"(2 accounts)" in response.content
+
+
+def test_dashboard_query_count_does_not_grow_with_the_team(client):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    boss = manager()
+    client.force_login(boss)
+    team_book(collectors=1, accounts=4, prefix="a")  # one of every kind of row
+    with CaptureQueriesContext(connection) as small:
+        client.get(reverse("team"), {"as_of": AS_OF})
+    team_book(collectors=4, accounts=10, prefix="b")
+    with CaptureQueriesContext(connection) as large:
+        client.get(reverse("team"), {"as_of": AS_OF})
+
+    assert len(large) == len(small)
