@@ -180,10 +180,12 @@ def dunning_run(*, as_of: date | None = None, trigger: str = "beat", by=None) ->
         recipients = dunning_recipients(plan.emails)
         records: list[InvoiceStepSent] = []
         tasks = dict(plan.tasks)
+        unreachable: set[int] = set()
         for customer_id, lines in plan.emails.items():
             contact = recipients.get(customer_id)
-            if contact is None:
-                tasks.setdefault(customer_id, []).extend(lines)
+            if contact is None:  # nobody to email: the collector makes the contact instead
+                tasks[customer_id] = tasks.get(customer_id, []) + lines
+                unreachable.add(customer_id)
                 continue
             message = _queue_reminder(customers[customer_id], contact, lines, invoices, steps, as_of, run)
             if message is not None:
@@ -191,7 +193,8 @@ def dunning_run(*, as_of: date | None = None, trigger: str = "beat", by=None) ->
                 records += [InvoiceStepSent(invoice_id=ln.invoice_id, step_id=ln.step_id, offset_days=ln.offset_days,
                                             outcome="sent", on=as_of, run=run, message=message) for ln in lines]
         for customer_id, lines in tasks.items():
-            _raise_hand_over(customers[customer_id], lines, invoices, steps, as_of)
+            _raise_hand_over(customers[customer_id], lines, invoices, steps, as_of,
+                             no_email=customer_id in unreachable)
             records += [InvoiceStepSent(invoice_id=ln.invoice_id, step_id=ln.step_id, offset_days=ln.offset_days,
                                         outcome="task", on=as_of, run=run) for ln in lines]
         records += [InvoiceStepSent(invoice_id=ln.invoice_id, step_id=ln.step_id, offset_days=ln.offset_days,
@@ -223,12 +226,14 @@ def _queue_reminder(customer, contact, lines, invoices, steps, as_of, run) -> Ou
     return message
 
 
-def _raise_hand_over(customer, lines, invoices, steps, as_of) -> None:
+def _raise_hand_over(customer, lines, invoices, steps, as_of, no_email: bool = False) -> None:
     top = steps[max(lines, key=lambda ln: ln.offset_days).step_id]
+    prefix = "No email address for reminders — " if no_email else ""
     listed = [invoices[ln.invoice_id] for ln in lines]
     detail = rendering.invoice_table(lines_for(listed, as_of))
     total = rendering.totals(lines_for(listed, as_of))
     queue_task_raise(
-        customer=customer, kind="dunning_step", title=f"{top.name}: {len(listed)} invoice(s), {total}", detail=detail,
+        customer=customer, kind="dunning_step", title=f"{prefix}{top.name}: {len(listed)} invoice(s), {total}"[:200],
+        detail=detail,
         due_on=as_of, key=message_key(customer.pk, top.pk, [i.pk for i in listed], as_of),
     )

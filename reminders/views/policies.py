@@ -83,8 +83,17 @@ def template_delete(request, pk: int):
 @require_GET
 @manager_required
 def template_preview(request, pk: int):
-    """The template filled in for a real account (the one picked, else the first with open invoices)."""
+    """The template filled in for a real account (the one picked, else the first with open invoices),
+    with the subject and body as typed in the editor when they are sent along (not saved)."""
     template = get_object_or_404(MessageTemplate, pk=pk)
+    if "subject" in request.GET and "body" in request.GET:
+        template = MessageTemplate(pk=template.pk, name=template.name, subject=request.GET["subject"],
+                                   body=request.GET["body"])
+        form = TemplateForm({"name": template.name, "kind": template.kind, "subject": template.subject,
+                             "body": template.body}, instance=MessageTemplate.objects.get(pk=pk))
+        if not form.is_valid() and ("subject" in form.errors or "body" in form.errors):
+            errors = [e for field in ("subject", "body") for e in form.errors.get(field, [])]
+            return render(request, "reminders/template_form.html#preview", {"template": template, "errors": errors})
     customers = visible_customers(request.user).select_related("portfolio__collector__collector_profile")
     customer = get_object_or_404(customers, pk=request.GET["customer"]) if request.GET.get("customer") else \
         customers.filter(invoices__status="open").order_by("name").first()

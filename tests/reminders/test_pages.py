@@ -182,3 +182,15 @@ def test_manual_send_returns_only_to_a_local_page(client, book):
     assert client.post(url, {"next": "https://evil.example/"})["Location"] == reverse("account_messages",
                                                                                         args=[customer.pk])
     assert client.post(url, {"next": f"/accounts/{customer.pk}/"})["Location"] == f"/accounts/{customer.pk}/"
+
+
+def test_template_preview_shows_unsaved_edits_and_their_errors(client, book):
+    client.force_login(manager())
+    template = MessageTemplate.objects.first()
+    customer = book["mine"].customers.first()
+    url = reverse("dunning_template_preview", args=[template.pk])
+    body = client.get(url, {"customer": customer.pk, "subject": "Nudge {{ customer_name }}", "body": "Hi"}).content
+    assert f"Nudge {customer.name}" in body.decode()
+    assert MessageTemplate.objects.get(pk=template.pk).subject != "Nudge {{ customer_name }}"
+    bad = client.get(url, {"customer": customer.pk, "subject": "{% if %}", "body": "Hi"}).content.decode()
+    assert "Placeholder syntax" in bad
