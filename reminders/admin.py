@@ -25,6 +25,12 @@ class DunningPolicyAdmin(admin.ModelAdmin):
     inlines = [DunningStepInline]
 
 
+@admin.register(DunningStep)
+class DunningStepAdmin(admin.ModelAdmin):
+    list_display = ["policy", "offset_days", "name", "action", "template"]
+    list_filter = ["policy", "action"]
+
+
 @admin.register(MessageTemplate)
 class MessageTemplateAdmin(admin.ModelAdmin):
     list_display = ["name", "kind", "subject", "updated_at"]
