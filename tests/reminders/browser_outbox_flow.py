@@ -3,8 +3,8 @@ message in the outbox (Playwright + Chromium).
 
 Not collected here: it belongs in tests/browser/ (as test_outbox.py), whose session-wide Chromium
 fixture it needs; importing that fixture into another directory starts a second Playwright and
-breaks the browser suite. The lead moves it; until then run it with
-`cp tests/reminders/browser_outbox_flow.py tests/browser/test_outbox_tmp.py && pytest tests/browser/test_outbox_tmp.py`."""
+breaks the browser suite. The lead moves it; until then, to run it, copy it to
+tests/browser/test_outbox_tmp.py and run pytest on that file."""
 
 from datetime import timedelta
 
@@ -15,7 +15,6 @@ from reminders.dunning import dunning_run
 from reminders.models import DunningPolicy, OutboundMessage
 from reminders.outbox import message_send
 from tests.factories import PortfolioFactory, collector, manager
-
 from tests.reminders.factories import account, invoice, policy
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
