@@ -9,6 +9,7 @@ given take their model default, and auto_now / auto_now_add fields take `now`.
 
 import csv
 import io
+from itertools import islice
 from operator import itemgetter
 
 from django.db import connection
@@ -34,12 +35,36 @@ def _columns(model, now) -> list[tuple[str, str, object]]:
     return columns
 
 
+class _CsvStream:
+    """The file COPY reads from, formatted a batch of rows at a time as it is read: PostgreSQL
+    stores the first rows while Python formats the next ones, and the text is never whole in memory."""
+
+    def __init__(self, rows, batch: int = 5000):
+        self.rows, self.batch = iter(rows), batch
+        self.text, self.position = "", 0
+
+    def _fill(self) -> bool:
+        rows = list(islice(self.rows, self.batch))
+        if not rows:
+            return False
+        out = io.StringIO()
+        csv.writer(out, lineterminator="\n").writerows(rows)
+        self.text, self.position = self.text[self.position:] + out.getvalue(), 0
+        return True
+
+    def read(self, size: int = -1) -> str:
+        while (size < 0 or len(self.text) - self.position < size) and self._fill():
+            pass
+        end = len(self.text) if size < 0 else self.position + size
+        data, self.position = self.text[self.position:end], min(end, len(self.text))
+        return data
+
+    readline = read
+
+
 def _copy(cursor, model, table: str, names: list[str], rows) -> None:
     """COPY in CSV form: None is written unquoted-empty (NULL); text columns that may not be NULL
     read an empty cell as ''. The csv module does the quoting, in C."""
-    buffer = io.StringIO()
-    csv.writer(buffer, lineterminator="\n").writerows(rows)
-    buffer.seek(0)
     by_column = {field.column: field for field in model._meta.concrete_fields}
     qn = connection.ops.quote_name
     not_null = [qn(name) for name in names if name in by_column and not by_column[name].null
@@ -47,7 +72,8 @@ def _copy(cursor, model, table: str, names: list[str], rows) -> None:
     force = f", FORCE_NOT_NULL ({', '.join(not_null)})" if not_null else ""
     with connection.wrap_database_errors:  # raise Django's IntegrityError & co., as the ORM would
         cursor.copy_expert(
-            f"COPY {qn(table)} ({', '.join(qn(name) for name in names)}) FROM STDIN WITH (FORMAT csv{force})", buffer
+            f"COPY {qn(table)} ({', '.join(qn(name) for name in names)}) FROM STDIN WITH (FORMAT csv{force})",
+            _CsvStream(rows), 65536,  # bytes per read
         )
 
 
