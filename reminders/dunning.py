@@ -159,7 +159,7 @@ def lines_for(invoices, as_of: date, step_names: dict[int, str] | None = None) -
     ]
 
 
-def dunning_run(*, as_of: date | None = None, trigger: str = "beat", by=None) -> DunningRun:
+def dunning_run(*, as_of: date | None = None, trigger: str = "beat", by=None, by_id: int | None = None) -> DunningRun:
     """Once a day every account gets at most one reminder listing every invoice due for a step;
     steps that hand over to the collector put a task in their queue instead. Nothing goes to an
     account on hold, a disputed invoice or one under an open promise; the send re-checks payment."""
@@ -169,7 +169,7 @@ def dunning_run(*, as_of: date | None = None, trigger: str = "beat", by=None) ->
     plan = dunning_plan(as_of)
     queued: list[int] = []
     with transaction.atomic():
-        run = DunningRun.objects.create(as_of=as_of, trigger=trigger, by=by,
+        run = DunningRun.objects.create(as_of=as_of, trigger=trigger, by=by, by_id=by_id or (by.pk if by else None),
                                         invoices_evaluated=plan.invoices_evaluated,
                                         invoices_blocked=plan.invoices_blocked)
         customer_ids = set(plan.emails) | set(plan.tasks)

@@ -26,8 +26,8 @@ def messages_send_task(message_ids: list[int]) -> int:
 
 
 @shared_task(acks_late=True, soft_time_limit=900, time_limit=1200)
-def dunning_run_daily(as_of: str | None = None) -> int:
-    run = dunning.dunning_run(as_of=date.fromisoformat(as_of) if as_of else None, trigger="beat")
+def dunning_run_daily(as_of: str | None = None, trigger: str = "beat", by_id: int | None = None) -> int:
+    run = dunning.dunning_run(as_of=date.fromisoformat(as_of) if as_of else None, trigger=trigger, by_id=by_id)
     return run.pk
 
 

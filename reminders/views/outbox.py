@@ -1,5 +1,6 @@
 from datetime import timedelta
 
+from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
@@ -77,5 +78,6 @@ def dunning(request):
 @require_POST
 @manager_required
 def dunning_run_now(request):
-    dunning_run_daily.delay(timezone.localdate().isoformat())
+    dunning_run_daily.delay(timezone.localdate().isoformat(), "manager", request.user.pk)
+    messages.success(request, "Today's dunning pass is running; refresh to see it in the history.")
     return redirect("dunning")

@@ -70,6 +70,17 @@ def test_dunning_page_shows_tomorrows_dry_run_and_history(client, book, django_a
     assert OutboundMessage.objects.count() == 24  # the dry run wrote nothing
 
 
+def test_manager_runs_todays_pass_from_the_page_and_it_is_in_the_history(client, book):
+    boss = manager()
+    client.force_login(boss)
+    assert client.post(reverse("dunning_run_now")).status_code == 302
+    from reminders.models import DunningRun
+
+    run = DunningRun.objects.order_by("-pk").first()
+    assert run.trigger == "manager" and run.by == boss and run.messages_queued == 0  # nothing new today
+    assert "manager" in client.get(reverse("dunning")).content.decode()
+
+
 @pytest.mark.parametrize("name", ["dunning", "dunning_policies", "statements"])
 def test_manager_pages_refuse_collectors_and_finance(client, book, name):
     for user in (book["alice"], finance()):
