@@ -4,7 +4,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db.models import Case, DecimalField, F, OuterRef, Q, Subquery, Sum, Value, When
-from django.db.models.functions import Coalesce
+from django.db.models.functions import Coalesce, Round
 
 from .models import Application, CreditNote, Invoice, Payment, WriteOff
 
@@ -34,13 +34,18 @@ def _sum_of(model, fk: str, field: str = "amount", **filters):
 
 
 def ledger_differences() -> list[Difference]:
-    """Invoice open = amount − applications − write-offs (0 when void); a payment's or credit's
+    """SQLite sums decimals as floating point, hence the rounding to cents before comparing.
+
+    Invoice open = amount − applications − write-offs (0 when void); a payment's or credit's
     unapplied = amount − its applications (0 for a reversed payment). Returns what disagrees."""
     invoices = (
         Invoice.objects.annotate(
-            recomputed=Case(
-                When(status=Invoice.Status.VOID, then=ZERO),
-                default=F("amount") - _sum_of(Application, "invoice") - _sum_of(WriteOff, "invoice"),
+            recomputed=Round(
+                Case(
+                    When(status=Invoice.Status.VOID, then=ZERO),
+                    default=F("amount") - _sum_of(Application, "invoice") - _sum_of(WriteOff, "invoice"),
+                ),
+                2,
             )
         )
         .exclude(open_amount=F("recomputed"))
@@ -53,16 +58,19 @@ def ledger_differences() -> list[Difference]:
     )
     payments = (
         Payment.objects.annotate(
-            recomputed=Case(
-                When(status=Payment.Status.REVERSED, then=ZERO),
-                default=F("amount") - _sum_of(Application, "payment"),
+            recomputed=Round(
+                Case(
+                    When(status=Payment.Status.REVERSED, then=ZERO),
+                    default=F("amount") - _sum_of(Application, "payment"),
+                ),
+                2,
             )
         )
         .exclude(unapplied_amount=F("recomputed"))
         .values_list("external_id", "unapplied_amount", "recomputed")
     )
     credits = (
-        CreditNote.objects.annotate(recomputed=F("amount") - _sum_of(Application, "credit_note"))
+        CreditNote.objects.annotate(recomputed=Round(F("amount") - _sum_of(Application, "credit_note"), 2))
         .exclude(unapplied_amount=F("recomputed"))
         .values_list("external_id", "unapplied_amount", "recomputed")
     )
