@@ -71,6 +71,7 @@ INSTALLED_APPS = [
     "rest_framework.authtoken",
     "django_filters",
     "drf_spectacular",
+    "drf_spectacular_sidecar",
     "django_htmx",
     "template_partials",
     "django_celery_beat",
@@ -187,14 +188,16 @@ if REDIS_URL:
         "visibility_timeout": envint("CELERY_VISIBILITY_TIMEOUT", 3600),
     }
 else:
-    for sub in ("in", "processed"):
+    for sub in ("in", "processed", "control"):
         (CELERY_BROKER_DIR / sub).mkdir(parents=True, exist_ok=True)
     CELERY_BROKER_URL = "filesystem://"
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": str(CELERY_BROKER_DIR / "in"),
         "data_folder_out": str(CELERY_BROKER_DIR / "in"),
         "processed_folder": str(CELERY_BROKER_DIR / "processed"),
+        "control_folder": str(CELERY_BROKER_DIR / "control"),
         "store_processed": False,
+        "polling_interval": 0.2,
     }
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_ACKS_LATE = True
@@ -245,7 +248,34 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "Customers, invoices, payments, credit notes and collection work.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
 }
+
+# Cache: shared by every web process, so rate limits hold across gunicorn workers.
+if REDIS_URL:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+else:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": str(VAR_DIR / "cache"),
+        }
+    }
+
+# Customer portal: signed links and how many requests one link may post per window.
+PORTAL_POST_LIMIT = envint("PORTAL_POST_LIMIT", 20)
+PORTAL_POST_WINDOW = envint("PORTAL_POST_WINDOW", 3600)
+
+# Reminders: the bounce webhook's shared secret, the send lease, and when an unopened invoice is
+# raised to the collector.
+REMINDERS_BOUNCE_WEBHOOK_SECRET = envstr("BOUNCE_WEBHOOK_SECRET")
+REMINDERS_OUTBOX_LEASE_SECONDS = envint("OUTBOX_LEASE_SECONDS", 900)
+REMINDERS_NOT_OPENED_DAYS = envint("NOT_OPENED_DAYS", 3)
+
+# Uploads larger than this are imported by the Celery worker with a progress bar.
+IMPORT_INLINE_MAX_BYTES = envint("IMPORT_INLINE_MAX_BYTES", 512 * 1024)
 
 # Production hardening: on by default when DEBUG is off, each switch overridable.
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")

@@ -18,6 +18,17 @@ def _mail_in_memory(settings):
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 
 
+@pytest.fixture(autouse=True)
+def _fresh_cache_and_fast_hashing(settings):
+    """Each test starts with an empty cache (rate-limit counters included) of its own, and hashes
+    passwords cheaply: the production hasher is deliberately slow."""
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    from django.core.cache import cache
+
+    cache.clear()
+
+
 @pytest.fixture
 def ledger_balances(db):
     """Call after a scenario that moved money: check_ledger must find no difference."""
