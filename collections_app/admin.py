@@ -14,7 +14,9 @@ from .models import (
     Invoice,
     Payment,
     PromiseToPay,
+    QueueEntry,
     QueueTask,
+    Snooze,
     WriteOff,
 )
 
@@ -128,7 +130,7 @@ class DisputeAdmin(admin.ModelAdmin):
 
 @admin.register(EscalationLevel)
 class EscalationLevelAdmin(admin.ModelAdmin):
-    list_display = ["order", "name", "contact_role", "description"]
+    list_display = ["order", "name", "contact_role", "to_team_manager", "description"]
 
 
 @admin.register(Escalation)
@@ -150,3 +152,18 @@ class QueueTaskAdmin(admin.ModelAdmin):
 class ImportJobAdmin(admin.ModelAdmin):
     list_display = ["pk", "status", "total_rows", "processed_rows", "created_by", "created_at", "finished_at"]
     list_filter = ["status"]
+
+
+@admin.register(QueueEntry)
+class QueueEntryAdmin(admin.ModelAdmin):
+    list_display = ["day", "customer", "collector", "score", "status"]
+    list_filter = ["status", "day"]
+    raw_id_fields = ["customer", "activity"]
+    list_select_related = ["customer", "collector"]
+
+
+@admin.register(Snooze)
+class SnoozeAdmin(admin.ModelAdmin):
+    list_display = ["customer", "until", "reason", "by"]
+    raw_id_fields = ["customer"]
+    list_select_related = ["customer", "by"]

@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from .models import Application, CreditNote, Customer, Invoice, Payment, WriteOff
 from .models.ledger import ZERO
+from .work_services import promises_settle
 
 
 class LedgerError(ValidationError):
@@ -65,7 +66,8 @@ def _apply(*, invoice_id: int, amount: Decimal, on: date, payment=None, credit_n
         invoice=invoice, payment=payment, credit_note=credit_note, amount=amount, applied_on=on, created_by=by
     )
     _set_open(invoice, invoice.open_amount - amount, on)
-    __import__("collections_app.work_services").work_services.promises_settle(invoice_ids=[invoice.pk])  # settles
+    # Cash reaching an invoice may keep a promise made on it.
+    promises_settle(invoice_ids=[invoice.pk])
     return application
 
 

@@ -4,6 +4,7 @@ from datetime import date
 
 from celery import shared_task
 
+from .imports.tasks import import_job_run_task  # noqa: F401  (autodiscovery only loads this module)
 from .queue.services import queue_build
 from .work_services import promises_settle
 
