@@ -9,6 +9,8 @@ from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
 
+from portal.links import portal_url_for
+from portal.services import portal_access_revoke
 from portfolios.access import any_role, can_manage, has_role, manager_required, sees_everything, visible_customers
 from portfolios.models import Role
 from portfolios.services import customers_assign
@@ -118,6 +120,8 @@ def account_detail(request, pk: int):
         "timeline": timeline_for(customer),
         "timeline_template": _optional_template("collections/_timeline.html"),
         "actions_template": _optional_template("collections/_workspace_actions.html"),
+        "messages_template": _optional_template("reminders/_workspace_messages.html"),
+        "portal_url": portal_url_for(customer, family=customer.parent_id is None),
     }
     for section, rows in (
         ("open", selectors.open_invoices(customer)),
@@ -132,3 +136,17 @@ def account_detail(request, pk: int):
     for invoice in ctx["open"]:
         invoice.days_late = invoice.days_past_due(today)
     return render(request, "collections/account.html", ctx)
+
+
+@require_POST
+@any_role
+def account_portal_revoke(request, pk: int):
+    """Kill every portal link sent to this account so far (a link forwarded to the wrong person)."""
+    customer = get_object_or_404(visible_customers(request.user), pk=pk)
+    reason = request.POST.get("reason", "").strip()
+    if not reason:
+        messages.error(request, "Say why the links are revoked.")
+    else:
+        portal_access_revoke(customer=customer, by=request.user, reason=reason)
+        messages.success(request, "Every portal link sent so far is revoked; new reminders carry a new link.")
+    return redirect(reverse("account", args=[customer.pk]) + "#portal")

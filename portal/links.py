@@ -65,17 +65,19 @@ class PortalLink:
         return Customer.objects.filter(pk__in=self.customer_ids).order_by("name")
 
 
-def _access_for(customer: Customer) -> PortalAccess:
-    access, _ = PortalAccess.objects.get_or_create(customer=customer)
-    return access
+def _current_version(customer: Customer) -> int:
+    """Read-only: a customer whose links were never revoked has no PortalAccess row and version 1,
+    so showing a link on a page never writes."""
+    version = PortalAccess.objects.filter(customer=customer).values_list("version", flat=True).first()
+    return version or PortalAccess._meta.get_field("version").default
 
 
 def portal_token_for(customer: Customer, *, family: bool = False, max_age_days: int = DEFAULT_MAX_AGE_DAYS) -> str:
     if not 0 < max_age_days <= HARD_MAX_AGE_DAYS:
         raise ValueError(f"max_age_days must be between 1 and {HARD_MAX_AGE_DAYS}")
-    access = _access_for(customer)
+    version = _current_version(customer)
     expires = int(time.time()) + max_age_days * DAY
-    payload = {"c": customer.pk, "v": access.version, "f": int(bool(family)), "x": expires}
+    payload = {"c": customer.pk, "v": version, "f": int(bool(family)), "x": expires}
     return signing.dumps(payload, salt=SALT, compress=True)
 
 
@@ -101,11 +103,11 @@ def portal_link_check(token: str) -> PortalLink:
     if time.time() > expires:
         raise ExpiredLink()
     access = PortalAccess.objects.select_related("customer").filter(customer_id=customer_id).first()
-    if access is None:
+    customer = access.customer if access else Customer.objects.filter(pk=customer_id).first()
+    if customer is None:
         raise TamperedLink()
-    if access.version != version:
+    if (access.version if access else PortalAccess._meta.get_field("version").default) != version:
         raise RevokedLink()
-    customer = access.customer
     ids = [customer.pk]
     if family:
         ids += list(Customer.objects.filter(parent=customer).values_list("pk", flat=True))

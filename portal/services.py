@@ -40,6 +40,7 @@ def portal_visit_log(*, customer: Customer, family: bool = False) -> Activity | 
     half hour of browsing."""
     now = timezone.now()
     with transaction.atomic():
+        PortalAccess.objects.get_or_create(customer=customer)
         updated = PortalAccess.objects.filter(customer=customer).exclude(last_visit_at__gt=now - VISIT_WINDOW)
         if not updated.update(last_visit_at=now):
             PortalAccess.objects.filter(customer=customer).update(last_visit_at=now)

@@ -100,6 +100,9 @@ def test_admin_action_revokes_the_links_of_the_selected_customers(client):
     admin_user = User.objects.create_superuser("portal_admin", "pa@example.com", "demo-pass-123")
     customer, other = CustomerFactory(), CustomerFactory()
     token, other_token = portal_token_for(customer), portal_token_for(other)
+    # Issuing a link writes nothing; the admin lists the customers whose access was recorded.
+    assert not PortalAccess.objects.exists()
+    PortalAccess.objects.create(customer=customer)
     client.force_login(admin_user)
     response = client.post(reverse("admin:portal_portalaccess_changelist"), {
         "action": "revoke_links", "_selected_action": [PortalAccess.objects.get(customer=customer).pk],
