@@ -1,10 +1,13 @@
 from datetime import date
 
+from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
 from collections_app.demo import book
 from collections_app.models import Customer
+from collections_app.queue.services import queue_build
+from collections_app.work_services import promises_settle
 
 
 class Command(BaseCommand):
@@ -37,3 +40,9 @@ class Command(BaseCommand):
         summary = book.seed(size=size, seed=seed, as_of=as_of, customers=customers,
                        log=self.stdout.write if options["verbosity"] > 1 else None)
         self.stdout.write(self.style.SUCCESS(f"Demo book loaded: {summary}"))
+        # What the nightly jobs would have left behind: settled promises, this morning's queues
+        # and month-end AR snapshots for the trend charts.
+        settled = promises_settle(on=as_of)
+        queued = queue_build(on=as_of)
+        call_command("ar_snapshot", "--month-ends", "12", verbosity=0)
+        self.stdout.write(f"{settled} promises settled, {queued} queue items built, month-end snapshots stored.")

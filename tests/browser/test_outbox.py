@@ -1,10 +1,5 @@
 """A manager reviews tomorrow's dunning run, edits a template with a live preview and reads a sent
-message in the outbox (Playwright + Chromium).
-
-Not collected here: it belongs in tests/browser/ (as test_outbox.py), whose session-wide Chromium
-fixture it needs; importing that fixture into another directory starts a second Playwright and
-breaks the browser suite. The lead moves it; until then, to run it, copy it to
-tests/browser/test_outbox_tmp.py and run pytest on that file."""
+message in the outbox (Playwright + Chromium)."""
 
 from datetime import timedelta
 
@@ -39,6 +34,7 @@ def test_manager_reviews_dunning_edits_a_template_and_reads_the_outbox(page, log
 
     page.goto("/reminders/policies/")
     page.get_by_role("link", name="Reminder").first.click()
+    page.wait_for_load_state("networkidle")  # the first preview loads by itself; let it land first
     page.fill("#id_subject", "Gentle nudge for {{ customer_name }}")
     page.select_option("#preview-customer", label="Northwind Traders")
     preview = page.locator("#template-preview")

@@ -1,0 +1,70 @@
+"""`make bench`: figures on a real-sized book. Prints a table and writes bench/results.json.
+
+Timings are printed, never asserted. The large book is loaded once into the configured database
+(DATABASE_URL; PostgreSQL recommended) and reused afterwards.
+"""
+
+import json
+import time
+from pathlib import Path
+
+from django.conf import settings
+from django.core.management import call_command
+from django.core.management.base import BaseCommand
+from django.db import connection
+from django.utils import timezone
+
+from collections_app.models import Customer, Invoice
+from reminders.benchmarks import dunning_pass_rate, statement_render_rate
+from reporting.bench import run as reports_run
+
+TARGETS = {"dunning_invoices_per_second": 5000, "report_ratio": 2.0}
+
+
+class Command(BaseCommand):
+    help = "Benchmark dunning, statements and reports on the large demo book (or --small); print the figures."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--small", action="store_true", help="use the small demo book (a CI smoke test)")
+        parser.add_argument("--statements", type=int, default=100, help="statements to render for the rate")
+        parser.add_argument("--output", default=str(settings.BASE_DIR / "bench" / "results.json"))
+
+    def handle(self, *args, small, statements, output, **options):
+        size = "small" if small else "large"
+        if connection.vendor != "postgresql" and not small:
+            self.stderr.write("Note: the large book is meant for PostgreSQL (set DATABASE_URL).")
+        if not Customer.objects.exists():
+            started = time.perf_counter()
+            call_command("seed_demo", size=size)
+            self.stdout.write(f"Loaded the {size} demo book in {time.perf_counter() - started:.1f} s")
+        as_of = timezone.localdate()
+        book = {"customers": Customer.objects.count(), "invoices": Invoice.objects.count(),
+                "database": connection.vendor}
+        dunning = dunning_pass_rate(as_of)
+        rendering = statement_render_rate(statements, as_of)
+        reports = reports_run(as_of, repeat=1 if small else 3)
+
+        rows = [
+            ("dunning pass: invoices evaluated / s", dunning.get("invoices_per_second"),
+             f">= {TARGETS['dunning_invoices_per_second']}",
+             (dunning.get("invoices_per_second") or 0) >= TARGETS["dunning_invoices_per_second"]),
+            ("statements rendered / s (one process)", rendering.get("statements_per_second"), "", None),
+        ]
+        for report in reports:
+            rows.append((f"{report['report']}: engine s / SQL s (ratio)",
+                         f"{report['engine_s']:.3f} / {report['sql_s']:.3f} ({report['ratio']:.2f}x)",
+                         f"<= {TARGETS['report_ratio']}x, same figure: {report['same']}",
+                         report["ratio"] <= TARGETS["report_ratio"] and report["same"]))
+
+        self.stdout.write(
+            f"\nBook: {book['customers']:,} customers, {book['invoices']:,} invoices on {book['database']}\n"
+        )
+        self.stdout.write(f"{'what':48} {'figure':>28}  {'target':32} result")
+        for what, figure, target, passed in rows:
+            verdict = "" if passed is None else ("pass" if passed else "FAIL")
+            self.stdout.write(f"{what:48} {str(figure):>28}  {target:32} {verdict}")
+        path = Path(output)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps({"as_of": str(as_of), "book": book, "dunning": dunning,
+                                    "statements": rendering, "reports": reports}, indent=2, default=str))
+        self.stdout.write(f"\nWritten to {path}")
