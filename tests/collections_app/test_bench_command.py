@@ -4,20 +4,51 @@ from io import StringIO
 import pytest
 from django.core.management import call_command
 
-from tests.factories import CustomerFactory, InvoiceFactory
+from collections_app.models import QueueEntry
+from tests.factories import CustomerFactory, InvoiceFactory, PortfolioFactory, collector
 
 pytestmark = pytest.mark.django_db
+
+
+def _run(tmp_path, *extra):
+    out = StringIO()
+    call_command("bench", "--small", "--statements", "1", "--requests", "2", "--output",
+                 str(tmp_path / "results.json"), *extra, stdout=out)
+    return out.getvalue(), json.loads((tmp_path / "results.json").read_text())
 
 
 def test_bench_prints_figures_and_writes_results(tmp_path):
     customer = CustomerFactory()
     InvoiceFactory.create_batch(3, customer=customer)
-    out = StringIO()
-    call_command("bench", "--small", "--statements", "1", "--output", str(tmp_path / "results.json"), stdout=out)
-    printed = out.getvalue()
+    printed, results = _run(tmp_path)
     assert "dunning pass: invoices evaluated / s" in printed
     assert "aging: engine s / SQL s" in printed
-    results = json.loads((tmp_path / "results.json").read_text())
     assert results["book"]["invoices"] == 3
     assert {r["report"] for r in results["reports"]} == {"aging", "dso", "forecast"}
     assert all(r["same"] for r in results["reports"])
+    # No collector owns the account: the queue page says why it was not measured.
+    assert "skipped" in results["queue_page"]
+
+
+def test_bench_times_the_busiest_collectors_queue_and_the_biggest_account(tmp_path):
+    busy, quiet = collector(), collector()
+    busy_portfolio, quiet_portfolio = PortfolioFactory(collector=busy), PortfolioFactory(collector=quiet)
+    accounts = CustomerFactory.create_batch(3, portfolio=busy_portfolio)
+    biggest = CustomerFactory(portfolio=quiet_portfolio)
+    InvoiceFactory.create_batch(4, customer=biggest)
+    for account in accounts:
+        InvoiceFactory(customer=account)
+    printed, results = _run(tmp_path)
+
+    queue = results["queue_page"]
+    assert queue["collector"] == busy.username
+    assert queue["accounts"] == 3
+    assert queue["status"] == 200 and queue["requests"] == 2 and queue["queries"] > 0
+    assert queue["p95_ms"] >= queue["p50_ms"] > 0
+    workspace = results["workspace_page"]
+    assert workspace["customer"] == biggest.external_id and workspace["invoices"] == 4
+    assert workspace["viewer"] == quiet.username and workspace["status"] == 200
+    assert results["queue_scoring"]["items"] == QueueEntry.objects.count()
+    assert "queue page: p50 / p95 ms, queries" in printed
+    assert "account workspace: p50 / p95 ms, queries" in printed
+    assert "nightly queue scoring" in printed

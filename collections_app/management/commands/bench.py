@@ -14,11 +14,12 @@ from django.core.management.base import BaseCommand
 from django.db import connection
 from django.utils import timezone
 
+from collections_app.benchmarks import pages
 from collections_app.models import Customer, Invoice
 from reminders.benchmarks import dunning_pass_rate, statement_render_rate
 from reporting.bench import run as reports_run
 
-TARGETS = {"dunning_invoices_per_second": 5000, "report_ratio": 2.0}
+TARGETS = {"dunning_invoices_per_second": 5000, "report_ratio": 2.0, "queue_p95_ms": 150, "workspace_p95_ms": 150}
 
 
 class Command(BaseCommand):
@@ -27,9 +28,10 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--small", action="store_true", help="use the small demo book (a CI smoke test)")
         parser.add_argument("--statements", type=int, default=100, help="statements to render for the rate")
+        parser.add_argument("--requests", type=int, default=20, help="timed requests per page")
         parser.add_argument("--output", default=str(settings.BASE_DIR / "bench" / "results.json"))
 
-    def handle(self, *args, small, statements, output, **options):
+    def handle(self, *args, small, statements, requests, output, **options):
         size = "small" if small else "large"
         if connection.vendor != "postgresql" and not small:
             self.stderr.write("Note: the large book is meant for PostgreSQL (set DATABASE_URL).")
@@ -43,6 +45,9 @@ class Command(BaseCommand):
         dunning = dunning_pass_rate(as_of)
         rendering = statement_render_rate(statements, as_of)
         reports = reports_run(as_of, repeat=1 if small else 3)
+        queue = pages.queue_page(requests)
+        workspace = pages.workspace_page(requests)
+        scoring = pages.queue_scoring()
 
         rows = [
             ("dunning pass: invoices evaluated / s", dunning.get("invoices_per_second"),
@@ -55,6 +60,10 @@ class Command(BaseCommand):
                          f"{report['engine_s']:.3f} / {report['sql_s']:.3f} ({report['ratio']:.2f}x)",
                          f"<= {TARGETS['report_ratio']}x, same figure: {report['same']}",
                          report["ratio"] <= TARGETS["report_ratio"] and report["same"]))
+        rows.append(_page_row("queue page", queue, TARGETS["queue_p95_ms"]))
+        rows.append(_page_row("account workspace", workspace, TARGETS["workspace_p95_ms"]))
+        rows.append(("nightly queue scoring, all collectors: s",
+                     f"{scoring['seconds']:.2f} ({scoring['items']:,} items)", "", None))
 
         self.stdout.write(
             f"\nBook: {book['customers']:,} customers, {book['invoices']:,} invoices on {book['database']}\n"
@@ -65,6 +74,16 @@ class Command(BaseCommand):
             self.stdout.write(f"{what:48} {str(figure):>28}  {target:32} {verdict}")
         path = Path(output)
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(json.dumps({"as_of": str(as_of), "book": book, "dunning": dunning,
-                                    "statements": rendering, "reports": reports}, indent=2, default=str))
+        results = {"as_of": str(as_of), "book": book, "dunning": dunning, "statements": rendering, "reports": reports,
+                   "queue_page": queue, "workspace_page": workspace, "queue_scoring": scoring}
+        path.write_text(json.dumps(results, indent=2, default=str))
         self.stdout.write(f"\nWritten to {path}")
+
+
+def _page_row(name: str, figures: dict, target_ms: float) -> tuple:
+    """A table row for a page timing: p50 / p95 and the query count, or why it was skipped."""
+    if "skipped" in figures:
+        return (f"{name}: p50 / p95 ms, queries", f"skipped: {figures['skipped']}", f"p95 < {target_ms} ms", None)
+    passed = figures["status"] == 200 and figures["p95_ms"] < target_ms
+    return (f"{name}: p50 / p95 ms, queries", f"{figures['p50_ms']} / {figures['p95_ms']}, {figures['queries']} q",
+            f"p95 < {target_ms} ms, HTTP 200", passed)
