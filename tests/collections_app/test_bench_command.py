@@ -4,7 +4,7 @@ from io import StringIO
 import pytest
 from django.core.management import call_command
 
-from collections_app.models import QueueEntry
+from collections_app.models import Customer, Invoice, QueueEntry
 from tests.factories import CustomerFactory, InvoiceFactory, PortfolioFactory, collector
 
 pytestmark = pytest.mark.django_db
@@ -52,3 +52,27 @@ def test_bench_times_the_busiest_collectors_queue_and_the_biggest_account(tmp_pa
     assert "queue page: p50 / p95 ms, queries" in printed
     assert "account workspace: p50 / p95 ms, queries" in printed
     assert "nightly queue scoring" in printed
+
+
+def test_bench_times_an_import_and_leaves_the_book_as_it_was(tmp_path):
+    customer = CustomerFactory(external_id="C000000")  # the sample book's own first id
+    InvoiceFactory(customer=customer, external_id="INV0000000")
+    printed, results = _run(tmp_path, "--import-invoices", "100")
+    figures = results["import"]
+    # 4 customers, 100 invoices, 60 payments, 2 credit notes (invoices 4 and 54; see sample_book)
+    assert figures["rows"] == 166 and figures["rolled_back"] is True
+    assert figures["summary"]["invoices"]["created"] == 100
+    assert figures["rows_per_second"] > 0
+    assert Customer.objects.count() == 1 and Invoice.objects.count() == 1
+    assert "import: rows / s" in printed
+    # Processes that cannot reach the in-memory test database are reported, not run.
+    assert "skipped" in results["statement_worker"] and "skipped" in results["web_under_load"]
+
+
+def test_bench_statement_worker_reports_its_peak_memory():
+    customer = CustomerFactory()
+    InvoiceFactory(customer=customer)
+    out = StringIO()
+    call_command("bench", "--statement-worker", "1", stdout=out)
+    figures = json.loads(out.getvalue())
+    assert figures["peak_mib"] > 0 and "statements" in figures

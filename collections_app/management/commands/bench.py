@@ -4,6 +4,7 @@ Timings are printed, never asserted. The large book is loaded once into the conf
 (DATABASE_URL; PostgreSQL recommended) and reused afterwards.
 """
 
+import argparse
 import json
 import time
 from pathlib import Path
@@ -15,11 +16,15 @@ from django.db import connection
 from django.utils import timezone
 
 from collections_app.benchmarks import pages
+from collections_app.benchmarks.importing import import_rate
+from collections_app.benchmarks.load import web_under_load
+from collections_app.benchmarks.memory import render_and_measure, statement_worker_memory
 from collections_app.models import Customer, Invoice
 from reminders.benchmarks import dunning_pass_rate, statement_render_rate
 from reporting.bench import run as reports_run
 
-TARGETS = {"dunning_invoices_per_second": 5000, "report_ratio": 2.0, "queue_p95_ms": 150, "workspace_p95_ms": 150}
+TARGETS = {"dunning_invoices_per_second": 5000, "report_ratio": 2.0, "queue_p95_ms": 150, "workspace_p95_ms": 150,
+           "import_rows_per_second": 20000, "worker_mib": 500, "load_p95_ms": 500}
 
 
 class Command(BaseCommand):
@@ -29,9 +34,18 @@ class Command(BaseCommand):
         parser.add_argument("--small", action="store_true", help="use the small demo book (a CI smoke test)")
         parser.add_argument("--statements", type=int, default=100, help="statements to render for the rate")
         parser.add_argument("--requests", type=int, default=20, help="timed requests per page")
+        parser.add_argument("--import-invoices", type=int, default=None,
+                            help="invoices in the timed sample export (default 50,000; 2,000 with --small)")
+        parser.add_argument("--users", type=int, default=50, help="simulated collectors for the load test")
+        parser.add_argument("--load-seconds", type=float, default=20, help="how long the load test runs")
+        parser.add_argument("--statement-worker", type=int, default=None, help=argparse.SUPPRESS)
         parser.add_argument("--output", default=str(settings.BASE_DIR / "bench" / "results.json"))
 
-    def handle(self, *args, small, statements, requests, output, **options):
+    def handle(self, *args, small, statements, requests, import_invoices, users, load_seconds, statement_worker, output,
+               **options):
+        if statement_worker is not None:  # the child process started for the memory figure
+            self.stdout.write(json.dumps(render_and_measure(statement_worker)))
+            return
         size = "small" if small else "large"
         if connection.vendor != "postgresql" and not small:
             self.stderr.write("Note: the large book is meant for PostgreSQL (set DATABASE_URL).")
@@ -48,6 +62,9 @@ class Command(BaseCommand):
         queue = pages.queue_page(requests)
         workspace = pages.workspace_page(requests)
         scoring = pages.queue_scoring()
+        importing = import_rate(import_invoices if import_invoices is not None else (2000 if small else 50000))
+        memory = statement_worker_memory(statements)
+        load = web_under_load(users, load_seconds)
 
         rows = [
             ("dunning pass: invoices evaluated / s", dunning.get("invoices_per_second"),
@@ -64,6 +81,17 @@ class Command(BaseCommand):
         rows.append(_page_row("account workspace", workspace, TARGETS["workspace_p95_ms"]))
         rows.append(("nightly queue scoring, all collectors: s",
                      f"{scoring['seconds']:.2f} ({scoring['items']:,} items)", "", None))
+        rows.append(_rate_row("import: rows / s", importing, "rows_per_second", TARGETS["import_rows_per_second"]))
+        rows.append(("statement worker: peak memory MiB",
+                     memory.get("peak_mib", f"skipped: {memory.get('skipped')}"), f"< {TARGETS['worker_mib']} MiB",
+                     memory["peak_mib"] < TARGETS["worker_mib"] if "peak_mib" in memory else None))
+        if "skipped" in load:
+            rows.append(("web under load: req/s, p95 ms, errors", f"skipped: {load['skipped']}", "", None))
+        else:
+            rows.append((f"web under load ({load['users']} users): req/s, p95 ms, errors",
+                         f"{load['requests_per_second']}, {load['p95_ms']}, {load['errors']}",
+                         f"p95 < {TARGETS['load_p95_ms']} ms, 0 errors",
+                         load["p95_ms"] < TARGETS["load_p95_ms"] and load["errors"] == 0))
 
         self.stdout.write(
             f"\nBook: {book['customers']:,} customers, {book['invoices']:,} invoices on {book['database']}\n"
@@ -75,7 +103,8 @@ class Command(BaseCommand):
         path = Path(output)
         path.parent.mkdir(parents=True, exist_ok=True)
         results = {"as_of": str(as_of), "book": book, "dunning": dunning, "statements": rendering, "reports": reports,
-                   "queue_page": queue, "workspace_page": workspace, "queue_scoring": scoring}
+                   "queue_page": queue, "workspace_page": workspace, "queue_scoring": scoring,
+                   "import": importing, "statement_worker": memory, "web_under_load": load, "targets": TARGETS}
         path.write_text(json.dumps(results, indent=2, default=str))
         self.stdout.write(f"\nWritten to {path}")
 
@@ -87,3 +116,10 @@ def _page_row(name: str, figures: dict, target_ms: float) -> tuple:
     passed = figures["status"] == 200 and figures["p95_ms"] < target_ms
     return (f"{name}: p50 / p95 ms, queries", f"{figures['p50_ms']} / {figures['p95_ms']}, {figures['queries']} q",
             f"p95 < {target_ms} ms, HTTP 200", passed)
+
+
+def _rate_row(name: str, figures: dict, key: str, target: float) -> tuple:
+    """A table row for a rate with a floor, or why it was skipped."""
+    if "skipped" in figures:
+        return (name, f"skipped: {figures['skipped']}", f">= {target:,}", None)
+    return (name, f"{figures[key]:,}", f">= {target:,}", (figures[key] or 0) >= target)

@@ -1,0 +1,61 @@
+"""Import speed: a synthetic ERP export (collections_app.imports.sample_book) imported into this
+database inside a transaction that is rolled back, so the book is the same before and after."""
+
+import csv
+import tempfile
+import time
+from pathlib import Path
+
+from django.db import transaction
+
+from collections_app.imports.engine import import_files
+from collections_app.imports.sample_book import write_sample_book
+from collections_app.models import Customer, Invoice
+
+PREFIX = "BENCH-"
+ID_COLUMNS = {"customer_id", "parent_id", "invoice_id", "payment_id", "credit_id"}
+
+
+class _Undo(Exception):
+    """Raised after the import was timed, to roll it back."""
+
+
+def _prefix_ids(path: Path) -> None:
+    """Give every ERP id in the file the bench prefix, so the sample cannot collide with the book's
+    own ids (the sample book numbers customers C000000… and invoices INV0000000…, as seeds do)."""
+    with path.open(newline="", encoding="utf-8") as handle:
+        rows = list(csv.reader(handle))
+    header = rows[0]
+    columns = [n for n, name in enumerate(header) if name in ID_COLUMNS]
+    for row in rows[1:]:
+        for n in columns:
+            if row[n]:
+                row[n] = PREFIX + row[n]
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        csv.writer(handle).writerows(rows)
+
+
+def import_rate(invoices: int) -> dict:
+    """Rows per second importing a sample book of `invoices` invoices (and its customers, payments
+    and credit notes); nothing stays in the database."""
+    if invoices <= 0:
+        return {"skipped": "--import-invoices 0"}
+    if (Customer.objects.filter(external_id__startswith=PREFIX).exists()
+            or Invoice.objects.filter(external_id__startswith=PREFIX).exists()):
+        return {"skipped": f"the book already holds ids starting {PREFIX!r}; the sample would update them"}
+    with tempfile.TemporaryDirectory(prefix="cw-bench-import-") as folder:
+        paths = write_sample_book(Path(folder), invoices=invoices, collectors=())
+        for path in paths.values():
+            _prefix_ids(path)
+        start = time.perf_counter()
+        try:
+            with transaction.atomic():
+                result = import_files(**paths)
+                seconds = time.perf_counter() - start
+                raise _Undo
+        except _Undo:
+            pass
+    if not result.ok:
+        return {"skipped": f"the import was refused: {result.error_lines()[0]}", "errors": len(result.errors)}
+    return {"invoices": invoices, "rows": result.rows, "seconds": round(seconds, 3), "rolled_back": True,
+            "rows_per_second": round(result.rows / seconds) if seconds else None, "summary": result.summary}
