@@ -10,7 +10,7 @@ SIZE ?= small
 PYTEST_ARGS ?=
 
 .DEFAULT_GOAL := help
-.PHONY: help install migrate demo demo-logins run web worker beat test lint check collectstatic bench clean-var
+.PHONY: help install migrate demo demo-logins run web worker beat test lint check collectstatic bench bench-small clean-var
 
 help: ## List the targets
 	@echo "Collections Workbench — make <target>:"
@@ -65,6 +65,9 @@ collectstatic: install ## Collect static files into staticfiles/ (what productio
 
 bench: install ## Benchmarks on the large book (PostgreSQL via DATABASE_URL); prints figures
 	$(PY) manage.py bench
+
+bench-small: install ## The same benchmarks on the small demo book (a smoke test; figures not meaningful)
+	$(PY) manage.py bench --small --users 10 --load-seconds 5
 
 clean-var: ## Delete the embedded database, broker queue and mail (var/ or VAR_DIR)
 	rm -rf "$${VAR_DIR:-var}"

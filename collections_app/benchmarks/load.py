@@ -2,6 +2,7 @@
 simulated collectors (threads), each logged in with its own session, opening their queue and their
 accounts for a bounded time."""
 
+import logging
 import random
 import socket
 import subprocess
@@ -35,6 +36,7 @@ def _sessions(users: int) -> list[tuple[str, list[int]]]:
     collectors with accounts in turn."""
     collectors = list(get_user_model().objects.filter(portfolios__customers__isnull=False).distinct().order_by("pk"))
     sessions = []
+    logging.getLogger("axes").disabled = True  # fifty "successful login" lines say nothing here
     for n in range(users if collectors else 0):
         user = collectors[n % len(collectors)]
         client = Client()
@@ -42,6 +44,7 @@ def _sessions(users: int) -> list[tuple[str, list[int]]]:
         accounts = list(Customer.objects.filter(portfolio__collector=user).order_by("?")
                         .values_list("pk", flat=True)[:50])
         sessions.append((client.cookies[settings.SESSION_COOKIE_NAME].value, accounts))
+    logging.getLogger("axes").disabled = False
     return sessions
 
 
