@@ -2,7 +2,7 @@ import json
 from io import StringIO
 
 import pytest
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 
 from collections_app.models import Customer, Invoice, QueueEntry
 from tests.factories import CustomerFactory, InvoiceFactory, PortfolioFactory, collector
@@ -76,3 +76,14 @@ def test_bench_statement_worker_reports_its_peak_memory():
     call_command("bench", "--statement-worker", "1", stdout=out)
     figures = json.loads(out.getvalue())
     assert figures["peak_mib"] > 0 and "statements" in figures
+
+
+def test_bench_skips_the_parts_it_is_told_to(tmp_path):
+    InvoiceFactory.create_batch(2, customer=CustomerFactory())
+    printed, results = _run(tmp_path, "--skip", "reports,dunning,import")
+    assert results["reports"] == []
+    assert results["dunning"] == {"skipped": "--skip"} and results["import"] == {"skipped": "--skip"}
+    assert "statements" in results["statements"]
+    assert "aging: engine s / SQL s" not in printed
+    with pytest.raises(CommandError):
+        call_command("bench", "--skip", "nonsense", stdout=StringIO())
