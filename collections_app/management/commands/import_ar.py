@@ -4,7 +4,11 @@ import time
 
 from django.core.management.base import BaseCommand, CommandError
 
+from collections_app.db_stats import refresh_planner_statistics
 from collections_app.imports.engine import import_files
+
+# After this many rows the tables have changed enough for the query planner to need new statistics.
+BIG_IMPORT_ROWS = 10_000
 
 
 class Command(BaseCommand):
@@ -39,6 +43,8 @@ class Command(BaseCommand):
         rate = f" ({result.rows / seconds:,.0f} rows/s)" if seconds > 0 else ""
         verb = "Checked (dry run, nothing written)" if result.dry_run else "Imported"
         self.stdout.write(self.style.SUCCESS(f"{verb}: {result.rows:,} rows in {seconds:.1f} s{rate}."))
+        if not result.dry_run and result.rows >= BIG_IMPORT_ROWS:
+            refresh_planner_statistics()
 
     def progress(self, verbosity: int):
         if verbosity < 2:

@@ -4,6 +4,7 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
+from collections_app.db_stats import refresh_planner_statistics
 from collections_app.demo import book
 from collections_app.models import Customer
 from collections_app.queue.services import queue_build
@@ -42,6 +43,7 @@ class Command(BaseCommand):
         self.stdout.write(self.style.SUCCESS(f"Demo book loaded: {summary}"))
         # What the nightly jobs would have left behind: settled promises, this morning's queues
         # and month-end AR snapshots for the trend charts.
+        refresh_planner_statistics()
         settled = promises_settle(on=as_of)
         queued = queue_build(on=as_of)
         call_command("ar_snapshot", "--month-ends", "12", verbosity=0)
