@@ -59,8 +59,10 @@ def _wait_until_up(base: str, server: subprocess.Popen, seconds: float = 30) -> 
     return False
 
 
-def web_under_load(users: int = 50, seconds: float = 20, workers: int = 2, threads: int = 4) -> dict:
-    """Requests per second, p95 and errors with `users` collectors hitting /queue/ and /accounts/<id>/."""
+def web_under_load(users: int = 50, seconds: float = 20, workers: int = 2, threads: int = 4,
+                   think: float = 0) -> dict:
+    """Requests per second, p95 and errors with `users` collectors hitting /queue/ and /accounts/<id>/,
+    each pausing `think` seconds on average after a page (0: the next request at once, the worst case)."""
     env = child_env()
     if env is None:
         return {"skipped": "the database is in memory, gunicorn cannot reach it"}
@@ -102,6 +104,8 @@ def web_under_load(users: int = 50, seconds: float = 20, workers: int = 2, threa
                         timings.append(elapsed)
                         if failed:
                             errors.append(f"{path.split('/')[1]}: {failed}")
+                    if think:
+                        time.sleep(min(rnd.uniform(0, 2 * think), max(deadline - time.monotonic(), 0)))
 
         started = time.perf_counter()
         crowd = [threading.Thread(target=collector, args=(cookie, accounts, n), daemon=True)
@@ -123,4 +127,5 @@ def web_under_load(users: int = 50, seconds: float = 20, workers: int = 2, threa
     return {"users": len(sessions), "seconds": round(elapsed, 1), "requests": len(timings),
             "requests_per_second": round(len(timings) / elapsed, 1), "p50_ms": round(percentile(timings, 0.5), 1),
             "p95_ms": round(percentile(timings, 0.95), 1), "errors": len(errors),
-            "first_errors": sorted(set(errors))[:5], "gunicorn": f"{workers} workers x {threads} threads"}
+            "first_errors": sorted(set(errors))[:5], "gunicorn": f"{workers} workers x {threads} threads",
+            "think_seconds": think}

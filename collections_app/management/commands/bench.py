@@ -39,12 +39,14 @@ class Command(BaseCommand):
                             help="invoices in the timed sample export (default 50,000; 2,000 with --small)")
         parser.add_argument("--users", type=int, default=50, help="simulated collectors for the load test")
         parser.add_argument("--load-seconds", type=float, default=20, help="how long the load test runs")
+        parser.add_argument("--think-seconds", type=float, default=0,
+                            help="mean pause of a simulated collector after each page (0: none, the worst case)")
         parser.add_argument("--skip", default="", help=f"comma-separated parts not to measure: {', '.join(PARTS)}")
         parser.add_argument("--statement-worker", type=int, default=None, help=argparse.SUPPRESS)
         parser.add_argument("--output", default=str(settings.BASE_DIR / "bench" / "results.json"))
 
-    def handle(self, *args, small, statements, requests, import_invoices, users, load_seconds, skip, statement_worker,
-               output, **options):
+    def handle(self, *args, small, statements, requests, import_invoices, users, load_seconds, think_seconds, skip,
+               statement_worker, output, **options):
         if statement_worker is not None:  # the child process started for the memory figure
             self.stdout.write(json.dumps(render_and_measure(statement_worker)))
             return
@@ -74,7 +76,7 @@ class Command(BaseCommand):
         sample = import_invoices if import_invoices is not None else (2000 if small else 50000)
         importing = measure("import", lambda: import_rate(sample))
         memory = measure("memory", lambda: statement_worker_memory(statements))
-        load = measure("load", lambda: web_under_load(users, load_seconds))
+        load = measure("load", lambda: web_under_load(users, load_seconds, think=think_seconds))
 
         rows = [
             _rate_row("dunning pass: invoices evaluated / s", dunning, "invoices_per_second",
@@ -99,7 +101,7 @@ class Command(BaseCommand):
         if "skipped" in load:
             rows.append(("web under load: req/s, p95 ms, errors", f"skipped: {load['skipped']}", "", None))
         else:
-            rows.append((f"web under load ({load['users']} users): req/s, p95 ms, errors",
+            rows.append((f"web under load ({load['users']} users, think {load['think_seconds']} s): req/s, p95, err",
                          f"{load['requests_per_second']}, {load['p95_ms']}, {load['errors']}",
                          f"p95 < {TARGETS['load_p95_ms']} ms, 0 errors",
                          load["p95_ms"] < TARGETS["load_p95_ms"] and load["errors"] == 0))
