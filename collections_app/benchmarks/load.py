@@ -79,6 +79,7 @@ def web_under_load(users: int = 50, seconds: float = 20, workers: int = 2, threa
          "--threads", str(threads), "--log-level", "warning"],
         cwd=settings.BASE_DIR, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     timings, errors, lock = [], [], threading.Lock()
+    by_page = {"queue": [], "accounts": []}
     try:
         if not _wait_until_up(base, server):
             return {"skipped": "gunicorn did not start"}
@@ -102,6 +103,7 @@ def web_under_load(users: int = 50, seconds: float = 20, workers: int = 2, threa
                     elapsed = (time.perf_counter() - start) * 1000
                     with lock:
                         timings.append(elapsed)
+                        by_page[path.split("/")[1]].append(elapsed)
                         if failed:
                             errors.append(f"{path.split('/')[1]}: {failed}")
                     if think:
@@ -128,4 +130,5 @@ def web_under_load(users: int = 50, seconds: float = 20, workers: int = 2, threa
             "requests_per_second": round(len(timings) / elapsed, 1), "p50_ms": round(percentile(timings, 0.5), 1),
             "p95_ms": round(percentile(timings, 0.95), 1), "errors": len(errors),
             "first_errors": sorted(set(errors))[:5], "gunicorn": f"{workers} workers x {threads} threads",
-            "think_seconds": think}
+            "think_seconds": think,
+            "p95_ms_by_page": {page: round(percentile(times, 0.95), 1) for page, times in by_page.items() if times}}
