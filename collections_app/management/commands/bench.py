@@ -109,10 +109,10 @@ class Command(BaseCommand):
         self.stdout.write(
             f"\nBook: {book['customers']:,} customers, {book['invoices']:,} invoices on {book['database']}\n"
         )
-        self.stdout.write(f"{'what':48} {'figure':>28}  {'target':32} result")
+        self.stdout.write(f"{'what':56} {'figure':>28}  {'target':32} result")
         for what, figure, target, passed in rows:
             verdict = "" if passed is None else ("pass" if passed else "FAIL")
-            self.stdout.write(f"{what:48} {str(figure):>28}  {target:32} {verdict}")
+            self.stdout.write(f"{what:56} {str(figure):>28}  {target:32} {verdict}")
         path = Path(output)
         path.parent.mkdir(parents=True, exist_ok=True)
         results = {"as_of": str(as_of), "book": book, "dunning": dunning, "statements": rendering, "reports": reports,
