@@ -65,7 +65,7 @@ def web_under_load(users: int = 50, seconds: float = 20, workers: int = 2, threa
     each pausing `think` seconds on average after a page (0: the next request at once, the worst case)."""
     env = child_env()
     if env is None:
-        return {"skipped": "the database is in memory, gunicorn cannot reach it"}
+        return {"skipped": "gunicorn cannot see this database (in memory, or in an open transaction)"}
     if users <= 0 or seconds <= 0:
         return {"skipped": "no simulated users or no time"}
     sessions = _sessions(users)

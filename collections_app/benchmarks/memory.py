@@ -24,7 +24,7 @@ def statement_worker_memory(sample: int, timeout: int = 600) -> dict:
     """Run a separate worker process rendering `sample` statements; its peak memory in MiB."""
     env = child_env()
     if env is None:
-        return {"skipped": "the database is in memory, a worker process cannot reach it"}
+        return {"skipped": "a worker process cannot see this database (in memory, or in an open transaction)"}
     done = subprocess.run([sys.executable, str(settings.BASE_DIR / "manage.py"), "bench", "--statement-worker",
                            str(sample)], env=env, capture_output=True, text=True, timeout=timeout, check=False)
     if done.returncode != 0:

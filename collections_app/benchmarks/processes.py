@@ -8,7 +8,9 @@ from django.db import connection
 
 def database_url() -> str | None:
     """DATABASE_URL for the database this process is connected to, or None when another process
-    cannot reach it (an in-memory SQLite database, as in the tests)."""
+    cannot see what this one sees (an in-memory SQLite database, or an open transaction: the tests)."""
+    if connection.in_atomic_block:
+        return None
     db = connection.settings_dict
     if connection.vendor == "postgresql":
         credentials = quote(db["USER"] or "", safe="")
