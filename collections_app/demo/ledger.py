@@ -35,6 +35,12 @@ def money(value) -> Decimal:
     return Decimal(str(value)).quantize(CENT, rounding=ROUND_HALF_UP)
 
 
+def share_of(amount: Decimal, share) -> Decimal:
+    """A random share of an amount, in cents: the random draw is turned into a Decimal first, so the
+    money itself never passes through a float."""
+    return money(amount * Decimal(str(round(share, 6))))
+
+
 def at(day: date, hour: int = 9, minute: int = 0) -> datetime:
     return datetime.combine(day, time(hour, minute), tzinfo=timezone.get_current_timezone())
 
@@ -142,7 +148,7 @@ def _plan_moves(account: Account, bill: Bill, *, as_of: date, numbers: Numbers, 
     if rng.random() < credit_rate:
         issued = invoice.issue_date + timedelta(days=rng.randint(3, 40))
         if issued <= as_of:
-            amount = money(float(invoice.amount) * rng.uniform(0.05, 0.25))
+            amount = share_of(invoice.amount, rng.uniform(0.05, 0.25))
             note = _credit_note(account, numbers, rows, issued, amount, "Price adjustment")
             if rng.random() < 0.7:
                 bill.moves.append((issued, "credit", amount, note))
@@ -159,7 +165,7 @@ def _plan_moves(account: Account, bill: Bill, *, as_of: date, numbers: Numbers, 
         open_now = invoice.amount - sum((m[2] for m in bill.moves), Decimal(0))
         if open_now <= 0:
             break
-        amount = open_now if share >= 1 else money(float(open_now) * share)
+        amount = open_now if share >= 1 else share_of(open_now, share)
         if share == 1.0 and account.behaviour == "partial" and rng.random() < 0.1 and open_now > 60:
             short = money(rng.uniform(5, 45))  # the customer short-pays; the rest is written off later
             amount = open_now - short
@@ -216,7 +222,7 @@ def _plan_dispute(account: Account, bill: Bill, *, as_of: date, numbers: Numbers
     cause = rng.choices(list(DISPUTE_CAUSES), weights=[c[2] for c in DISPUTE_CAUSES.values()])[0]
     owner, (low, high), _weight = DISPUTE_CAUSES[cause]
     amount = invoice.amount if high == 1.0 and low == 1.0 else min(
-        invoice.amount, money(max(10.0, float(invoice.amount) * rng.uniform(low, high))))
+        invoice.amount, max(Decimal("10.00"), share_of(invoice.amount, rng.uniform(low, high))))
     resolved_on = opened_on + timedelta(days=int(rng.triangular(5, 90, 20)))
     if resolved_on >= as_of or (as_of - opened_on).days < 60 and rng.random() < 0.6:
         status = rng.choice((Dispute.Status.OPEN, Dispute.Status.IN_REVIEW))
@@ -261,7 +267,7 @@ def _record_payments(account: Account, pay_runs, *, as_of: date, numbers: Number
     for on in sorted(pay_runs):
         lines = pay_runs[on]
         total = sum((amount for _bill, amount in lines), Decimal(0))
-        extra = money(float(total) * rng.uniform(0.01, 0.05)) if rng.random() < 0.03 else Decimal("0.00")
+        extra = share_of(total, rng.uniform(0.01, 0.05)) if rng.random() < 0.03 else Decimal("0.00")
         payment = Payment(
             external_id=numbers.next("PAY"), customer=customer, received_date=on, amount=total + extra,
             currency=customer.currency, reference=f"{rng.choice(('ACH', 'Wire', 'Check'))} {rng.randint(10**5, 10**6)}",
