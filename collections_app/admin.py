@@ -4,6 +4,8 @@ from .models import (
     Activity,
     Application,
     Contact,
+    CreditHoldEvent,
+    CreditHoldRule,
     CreditNote,
     Customer,
     Dispute,
@@ -13,6 +15,8 @@ from .models import (
     ImportJob,
     Invoice,
     Payment,
+    PaymentPlan,
+    PlanInstallment,
     PromiseToPay,
     QueueEntry,
     QueueTask,
@@ -167,3 +171,56 @@ class SnoozeAdmin(admin.ModelAdmin):
     list_display = ["customer", "until", "reason", "by"]
     raw_id_fields = ["customer"]
     list_select_related = ["customer", "by"]
+
+
+class PlanInstallmentInline(admin.TabularInline):
+    model = PlanInstallment
+    extra = 0
+    can_delete = False
+    readonly_fields = ["number", "due_on", "amount", "amount_paid", "status", "settled_on", "missed_on"]
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(PaymentPlan)
+class PaymentPlanAdmin(LedgerAdmin):
+    """Plans are made, renegotiated and cancelled through collections_app.plans.services."""
+
+    list_display = ["customer", "total_amount", "currency", "status", "source", "starts_on", "created_at"]
+    list_filter = ["status", "source"]
+    search_fields = ["customer__external_id", "customer__name"]
+    raw_id_fields = ["customer", "invoices", "replaces", "activity"]
+    inlines = [PlanInstallmentInline]
+
+    def has_add_permission(self, request):
+        return False
+
+
+@admin.register(CreditHoldRule)
+class CreditHoldRuleAdmin(admin.ModelAdmin):
+    list_display = ["name", "kind", "days_past_due", "min_amount", "segment", "active"]
+    list_filter = ["kind", "active"]
+
+
+@admin.register(CreditHoldEvent)
+class CreditHoldEventAdmin(LedgerAdmin):
+    """Holds and releases go through collections_app.holds.services; the log is never edited."""
+
+    list_display = ["created_at", "customer", "action", "source", "rule", "reason", "balance", "by"]
+    list_filter = ["action", "source"]
+    search_fields = ["customer__external_id", "customer__name", "reason"]
+    raw_id_fields = ["customer"]
+
+    def has_add_permission(self, request):
+        return False
+
+
+@admin.register(PlanInstallment)
+class PlanInstallmentAdmin(LedgerAdmin):
+    list_display = ["plan", "number", "due_on", "amount", "amount_paid", "status"]
+    list_filter = ["status"]
+    raw_id_fields = ["plan"]
+
+    def has_add_permission(self, request):
+        return False

@@ -1,6 +1,16 @@
 from django.contrib import admin
 
-from .models import Assignment, CollectorProfile, HelpRequest, MonthlyTarget, OneOnOne, Portfolio, Team, WeeklyDigest
+from .models import (
+    Assignment,
+    CollectorProfile,
+    EDeliveryGoal,
+    HelpRequest,
+    MonthlyTarget,
+    OneOnOne,
+    Portfolio,
+    Team,
+    WeeklyDigest,
+)
 
 
 @admin.register(Team)
@@ -53,3 +63,8 @@ class HelpRequestAdmin(admin.ModelAdmin):
 class WeeklyDigestAdmin(admin.ModelAdmin):
     list_display = ["week_start", "manager", "sent_at", "collectors"]
     list_select_related = ["manager"]
+
+
+@admin.register(EDeliveryGoal)
+class EDeliveryGoalAdmin(admin.ModelAdmin):
+    list_display = ["team", "starts_on", "ends_on", "baseline_share", "target_share", "set_by"]

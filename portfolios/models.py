@@ -171,3 +171,33 @@ class WeeklyDigest(models.Model):
 
     def __str__(self) -> str:
         return f"Digest for {self.manager} week of {self.week_start}"
+
+
+class EDeliveryGoal(models.Model):
+    """A manager's goal for moving customers from paper to email: reach `target_share` of customers
+    with a valid AP email and e-delivery on by `ends_on`, from `baseline_share` measured on `starts_on`.
+    A team's goal covers its collectors' portfolios; a goal without a team covers the whole book."""
+
+    team = models.ForeignKey(Team, null=True, blank=True, on_delete=models.PROTECT, related_name="e_delivery_goals")
+    starts_on = models.DateField()
+    ends_on = models.DateField()
+    baseline_share = models.DecimalField(max_digits=5, decimal_places=4, help_text="0.6250 = 62.5 % of customers.")
+    target_share = models.DecimalField(max_digits=5, decimal_places=4)
+    note = models.CharField(max_length=200, blank=True)
+    set_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-starts_on", "-pk"]
+        constraints = [
+            models.CheckConstraint(condition=Q(ends_on__gt=models.F("starts_on")), name="goal_ends_after_start"),
+            models.CheckConstraint(
+                condition=Q(target_share__gte=0, target_share__lte=1, baseline_share__gte=0, baseline_share__lte=1),
+                name="goal_shares_are_fractions",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"E-delivery {self.baseline_share:.0%} → {self.target_share:.0%} by {self.ends_on}"

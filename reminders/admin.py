@@ -1,6 +1,7 @@
 from django.contrib import admin
 
 from .models import (
+    ChargeProposal,
     CustomerDunningSettings,
     DeliveryEvent,
     DunningPolicy,
@@ -84,3 +85,22 @@ class StatementRunAdmin(admin.ModelAdmin):
 class StatementAdmin(admin.ModelAdmin):
     list_display = ["customer", "month", "total_open", "as_of"]
     raw_id_fields = ["customer", "run", "message"]
+
+
+@admin.register(ChargeProposal)
+class ChargeProposalAdmin(admin.ModelAdmin):
+    """Proposals are approved or waived on the charges page (reminders.charges); the admin only shows them."""
+
+    list_display = ["created_at", "customer", "invoice", "kind", "amount", "currency", "status", "decided_by"]
+    list_filter = ["status", "kind"]
+    search_fields = ["customer__external_id", "invoice__external_id"]
+    raw_id_fields = ["customer", "invoice", "charge"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -1,3 +1,4 @@
+from .holds import CreditHoldEvent, CreditHoldRule
 from .imports import ImportJob
 from .ledger import (
     Application,
@@ -9,6 +10,7 @@ from .ledger import (
     Payment,
     WriteOff,
 )
+from .plans import PaymentPlan, PlanInstallment
 from .queue import QueueEntry, Snooze
 from .work import Activity, Dispute, Escalation, EscalationLevel, PromiseToPay, QueueTask
 
@@ -16,6 +18,8 @@ __all__ = [
     "Activity",
     "Application",
     "Contact",
+    "CreditHoldEvent",
+    "CreditHoldRule",
     "CreditNote",
     "Customer",
     "Dispute",
@@ -25,6 +29,8 @@ __all__ = [
     "ImportJob",
     "Invoice",
     "Payment",
+    "PaymentPlan",
+    "PlanInstallment",
     "PromiseToPay",
     "QueueEntry",
     "QueueTask",

@@ -38,6 +38,17 @@ class Customer(models.Model):
     segment = models.CharField(max_length=40, blank=True, db_index=True)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.ACTIVE)
     hold_reason = models.CharField(max_length=200, blank=True)
+    # Credit hold (orders blocked in the ERP) is not the account status above: an account on credit
+    # hold is still reminded and worked. Kept by collections_app.holds.services with its events.
+    credit_hold = models.BooleanField(default=False, db_index=True)
+    credit_hold_reason = models.CharField(max_length=200, blank=True)
+    credit_hold_since = models.DateTimeField(null=True, blank=True)
+    # A release by hand can keep the automatic hold rules away from the account until this day.
+    credit_hold_exempt_until = models.DateField(null=True, blank=True)
+    e_delivery = models.BooleanField(
+        "e-delivery", default=True,
+        help_text="Invoices and statements go by email to the AP contact; off means on paper, by post.",
+    )
     # The current portfolio, kept by portfolios.services together with the Assignment history.
     portfolio = models.ForeignKey(
         "portfolios.Portfolio", null=True, blank=True, on_delete=models.PROTECT, related_name="customers"
@@ -93,12 +104,26 @@ class Contact(models.Model):
 
 
 class Invoice(models.Model):
+    """A receivable document. Most are invoices from the ERP; late-payment fees and interest are
+    charges of their own type, issued by `services.charge_issue` against the invoice they arise
+    from (`charge_for`), so the original invoice is never edited."""
+
     class Status(models.TextChoices):
         OPEN = "open", "Open"
         PAID = "paid", "Paid"
         VOID = "void", "Void"
 
+    class DocumentType(models.TextChoices):
+        INVOICE = "invoice", "Invoice"
+        LATE_FEE = "late_fee", "Late-payment fee"
+        INTEREST = "interest", "Late-payment interest"
+
     external_id = models.CharField("invoice id", max_length=64, unique=True)
+    document_type = models.CharField(max_length=8, choices=DocumentType.choices, default=DocumentType.INVOICE)
+    charge_for = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="charges",
+        help_text="For a fee or interest charge: the invoice it was charged on.",
+    )
     customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="invoices")
     issue_date = models.DateField()
     due_date = models.DateField()
@@ -135,6 +160,11 @@ class Invoice(models.Model):
             models.CheckConstraint(condition=Q(open_amount__gte=0), name="invoice_open_not_negative"),
             models.CheckConstraint(condition=Q(open_amount__lte=models.F("amount")), name="invoice_open_le_amount"),
             models.CheckConstraint(condition=Q(due_date__gte=models.F("issue_date")), name="invoice_due_after_issue"),
+            models.CheckConstraint(
+                condition=Q(document_type="invoice", charge_for__isnull=True)
+                | (~Q(document_type="invoice") & Q(charge_for__isnull=False)),
+                name="charge_has_source_invoice",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -146,6 +176,10 @@ class Invoice(models.Model):
     @property
     def is_open(self) -> bool:
         return self.status == self.Status.OPEN
+
+    @property
+    def is_charge(self) -> bool:
+        return self.document_type != self.DocumentType.INVOICE
 
 
 class Payment(models.Model):

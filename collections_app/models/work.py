@@ -195,6 +195,10 @@ class QueueTask(models.Model):
         PORTAL_DISPUTE = "portal_dispute", "Dispute from the portal"
         PORTAL_PROMISE = "portal_promise", "Promise from the portal"
         PORTAL_REQUEST = "portal_request", "Request from the portal"
+        PORTAL_PLAN = "portal_plan", "Payment plan from the portal"
+        PLAN_MISSED = "plan_missed", "Plan installment missed"
+        CHARGE_APPROVAL = "charge_approval", "Fees / interest to approve"
+        CREDIT_HOLD = "credit_hold", "Put on credit hold"
         MANUAL = "manual", "Manual"
 
     class Status(models.TextChoices):

@@ -35,6 +35,7 @@ class OutboundMessage(models.Model):
         DUNNING = "dunning", "Dunning reminder"
         STATEMENT = "statement", "Monthly statement"
         INVOICE_COPY = "invoice_copy", "Invoice copy"
+        PLAN = "plan", "Payment plan reminder"
         MANUAL = "manual", "Written by a collector"
 
     class Status(models.TextChoices):

@@ -11,6 +11,7 @@ class MessageTemplate(models.Model):
         DUNNING = "dunning", "Dunning reminder"
         STATEMENT = "statement", "Monthly statement"
         INVOICE_COPY = "invoice_copy", "Invoice copy"
+        PLAN_MISSED = "plan_missed", "Payment plan: installment missed"
         FREE = "free", "Free-form letter"
 
     name = models.CharField(max_length=80, unique=True)
@@ -33,6 +34,19 @@ class DunningPolicy(models.Model):
     name = models.CharField(max_length=80, unique=True)
     segment = models.CharField(max_length=40, blank=True, help_text="Customers of this segment use this policy.")
     is_default = models.BooleanField(default=False, help_text="Used for segments without a policy of their own.")
+    portal_plans_allowed = models.BooleanField(
+        default=False, help_text="Customers may set up a payment plan themselves on the portal."
+    )
+    portal_plan_max_installments = models.PositiveSmallIntegerField(
+        default=3, help_text="The most installments a customer may choose on the portal."
+    )
+    portal_plan_max_days = models.PositiveSmallIntegerField(
+        default=90, help_text="The last installment of a portal plan falls at most this many days ahead."
+    )
+    plan_missed_template = models.ForeignKey(
+        MessageTemplate, null=True, blank=True, on_delete=models.PROTECT, related_name="+",
+        help_text="Sent when a payment plan installment is missed and dunning resumes.",
+    )
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
@@ -57,6 +71,22 @@ class DunningStep(models.Model):
     name = models.CharField(max_length=80)
     action = models.CharField(max_length=5, choices=Action.choices, default=Action.EMAIL)
     template = models.ForeignKey(MessageTemplate, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    # Late-payment charges proposed when an invoice reaches this step (reminders.charges); a
+    # collector or manager approves or waives each proposal before it reaches the ledger.
+    fee_amount = models.DecimalField(
+        max_digits=14, decimal_places=2, default=0, help_text="A fixed fee per invoice reaching this step (0 = none)."
+    )
+    interest_annual_rate = models.DecimalField(
+        max_digits=7, decimal_places=4, default=0,
+        help_text="Annual interest in percent on the overdue amount, computed daily (0 = none).",
+    )
+    charge_min_balance = models.DecimalField(
+        max_digits=14, decimal_places=2, default=0,
+        help_text="No fee or interest on an invoice with less open than this.",
+    )
+    charge_grace_days = models.PositiveSmallIntegerField(
+        default=0, help_text="Interest starts this many days after the due date."
+    )
 
     class Meta:
         ordering = ["policy", "offset_days"]
@@ -65,6 +95,8 @@ class DunningStep(models.Model):
             models.CheckConstraint(
                 condition=Q(action="task") | Q(template__isnull=False), name="email_step_has_template"
             ),
+            models.CheckConstraint(condition=Q(fee_amount__gte=0), name="step_fee_not_negative"),
+            models.CheckConstraint(condition=Q(interest_annual_rate__gte=0), name="step_interest_not_negative"),
         ]
 
     def __str__(self) -> str:
