@@ -63,11 +63,12 @@ check: install ## Django's deployment checks under production-like settings
 collectstatic: install ## Collect static files into staticfiles/ (what production serves)
 	$(PY) manage.py collectstatic --noinput
 
-bench: install ## Benchmarks on the large book (PostgreSQL via DATABASE_URL); prints figures
+bench: migrate ## Benchmarks on the large book (PostgreSQL via DATABASE_URL); prints figures
 	$(PY) manage.py bench
 
-bench-small: install ## The same benchmarks on the small demo book (a smoke test; figures not meaningful)
-	$(PY) manage.py bench --small --users 10 --load-seconds 5
+bench-small: migrate ## The same benchmarks on the small demo book (a smoke test; figures not meaningful)
+	$(PY) manage.py bench --small --statements 20 --requests 5 --workspace-invoices 200 --users 10 \
+		--load-seconds 5 --think 0.5,2 --saturation-seconds 3 --output "$${VAR_DIR:-var}/bench-small.json"
 
 clean-var: ## Delete the embedded database, broker queue and mail (var/ or VAR_DIR)
 	rm -rf "$${VAR_DIR:-var}"

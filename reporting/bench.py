@@ -58,16 +58,17 @@ def _tables() -> dict:
             "inv": Invoice._meta.db_table, "cn": CreditNote._meta.db_table}
 
 
-def _params(as_of: date) -> dict:
+def _params(as_of: date, start: date | None = None) -> dict:
     return {"d": as_of, "d30": as_of - timedelta(days=30), "d60": as_of - timedelta(days=60),
-            "d90": as_of - timedelta(days=90), "start": as_of - timedelta(days=89), "base": settings.BASE_CURRENCY}
+            "d90": as_of - timedelta(days=90), "start": start or as_of - timedelta(days=89),
+            "base": settings.BASE_CURRENCY}
 
 
-def _sql(template: str, as_of: date) -> list:
+def _sql(template: str, as_of: date, start: date | None = None) -> list:
     tables = _tables()
     sql = template.format(open_at=OPEN_AT.format(**tables), **tables)
     with connection.cursor() as cursor:
-        cursor.execute(sql, _params(as_of))
+        cursor.execute(sql, _params(as_of, start))
         return [Decimal(str(v or 0)) for v in cursor.fetchone()]
 
 
@@ -79,6 +80,17 @@ def sql_dso(as_of: date) -> Decimal | None:
     ar = sum(sql_buckets(as_of), Decimal(0))
     sales = _sql(SALES_SQL, as_of)[0]
     return ar / sales * 90 if sales else None
+
+
+def sql_cei(start: date, end: date) -> Decimal | None:
+    """CEI (METRICS.md) from the hand-written aggregates: AR by bucket the day before `start` and at
+    `end`, credit sales over start..end."""
+    months = (end.year - start.year) * 12 + end.month - start.month + 1
+    beginning = sum(sql_buckets(start - timedelta(days=1)), Decimal(0))
+    ending_buckets = sql_buckets(end)
+    ending, ending_current = sum(ending_buckets, Decimal(0)), ending_buckets[0]
+    collectible = beginning + _sql(SALES_SQL, end, start)[0] / months
+    return (collectible - ending) / (collectible - ending_current) * 100 if collectible != ending_current else None
 
 
 def _time(fn, repeat: int) -> tuple[float, object]:
@@ -95,11 +107,15 @@ def _cents(value) -> Decimal | None:
 
 
 def run(as_of: date | None = None, repeat: int = 3) -> list[dict]:
-    """[{report, engine_s, sql_s, ratio, engine, sql, same}] for aging, dso and forecast."""
+    """[{report, engine_s, sql_s, ratio, engine, sql, same}] for aging, dso, cei and forecast."""
     as_of = as_of or timezone.localdate()
+    month_start = as_of.replace(day=1)
     cases = [
         ("aging", lambda: metrics.aging(as_of=as_of).total, lambda: sum(sql_buckets(as_of), Decimal(0))),
         ("dso", lambda: metrics.dso(as_of).dso, lambda: sql_dso(as_of)),
+        # CEI month to date: AR the day before the month (a month-end: the engine reads the nightly
+        # snapshot when one is stored) and at D, credit sales of the month.
+        ("cei", lambda: metrics.cei(month_start, as_of).cei, lambda: sql_cei(month_start, as_of)),
         # The forecast reads the same open invoices; its baseline is the plain open-AR aggregate, and
         # forecast + at risk + later must add up to that AR.
         ("forecast", lambda: (lambda f: f.forecast + f.at_risk + f.beyond)(metrics.forecast(as_of=as_of)),

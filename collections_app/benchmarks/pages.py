@@ -2,9 +2,11 @@
 
 import statistics
 import time
+from datetime import timedelta
+from decimal import Decimal
 
 from django.contrib.auth import get_user_model
-from django.db import connection, reset_queries
+from django.db import connection, reset_queries, transaction
 from django.db.models import Count
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
@@ -13,6 +15,7 @@ from django.utils import timezone
 
 from collections_app.models import Customer, Invoice, QueueEntry
 from collections_app.queue.services import queue_build
+from collections_app.services import invoice_issue
 
 
 def percentile(values: list[float], share: float) -> float:
@@ -63,9 +66,16 @@ def queue_page(requests: int = 20) -> dict:
             **time_page(user, reverse("queue"), requests)}
 
 
-def workspace_page(requests: int = 20) -> dict:
+class _RollBack(Exception):
+    """Raised to undo the invoices added for the timing."""
+
+
+def workspace_page(requests: int = 20, invoices: int = 500) -> dict:
     """The account workspace of the account with the most invoices, seen by its collector (or, when
-    it has none, by a superuser)."""
+    it has none, by a superuser), with at least `invoices` invoices: when it has fewer, open invoices
+    are issued to it (through `invoice_issue`) inside a transaction that is rolled back after the
+    timing. Timed twice: the page as it opens (25 rows per section) and with every open invoice
+    listed (`?show=open`)."""
     row = Invoice.objects.values("customer").annotate(invoices=Count("pk")).order_by("-invoices").first()
     if row is None:
         return {"skipped": "no invoices"}
@@ -74,8 +84,29 @@ def workspace_page(requests: int = 20) -> dict:
     user = user or get_user_model().objects.filter(is_superuser=True, is_active=True).first()
     if user is None:
         return {"skipped": "the account has no collector and there is no superuser to view it"}
-    return {"customer": customer.external_id, "invoices": row["invoices"], "viewer": user.get_username(),
-            **time_page(user, reverse("account", args=[customer.pk]), requests)}
+    url = reverse("account", args=[customer.pk])
+    try:
+        with transaction.atomic():
+            added = _add_open_invoices(customer, max(invoices - row["invoices"], 0))
+            figures = time_page(user, url, requests)
+            listed = time_page(user, url + "?show=open", requests)
+            raise _RollBack
+    except _RollBack:
+        pass
+    return {"customer": customer.external_id, "invoices": row["invoices"], "added_then_rolled_back": added,
+            "viewer": user.get_username(), **figures,
+            "show_open": {key: listed[key] for key in ("url", "status", "queries", "p50_ms", "p95_ms")}}
+
+
+def _add_open_invoices(customer: Customer, count: int) -> int:
+    """Issue `count` open invoices to `customer`, due over the last five months (every aging bucket)."""
+    today = timezone.localdate()
+    for n in range(count):
+        issued = today - timedelta(days=(n * 7) % 150 + 1)
+        invoice_issue(customer=customer, external_id=f"BENCH-WS-{customer.pk}-{n:04d}", issue_date=issued,
+                      due_date=issued + timedelta(days=30), amount=Decimal(100 + (n * 37) % 4900) + Decimal("0.25"),
+                      currency=customer.currency)
+    return count
 
 
 def queue_scoring() -> dict:

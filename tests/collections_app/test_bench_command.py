@@ -12,7 +12,7 @@ pytestmark = pytest.mark.django_db
 
 def _run(tmp_path, *extra):
     out = StringIO()
-    call_command("bench", "--small", "--statements", "1", "--requests", "2", "--output",
+    call_command("bench", "--small", "--statements", "1", "--requests", "2", "--workspace-invoices", "10", "--output",
                  str(tmp_path / "results.json"), *extra, stdout=out)
     return out.getvalue(), json.loads((tmp_path / "results.json").read_text())
 
@@ -24,7 +24,7 @@ def test_bench_prints_figures_and_writes_results(tmp_path):
     assert "dunning pass: invoices evaluated / s" in printed
     assert "aging: engine s / SQL s" in printed
     assert results["book"]["invoices"] == 3
-    assert {r["report"] for r in results["reports"]} == {"aging", "dso", "forecast"}
+    assert {r["report"] for r in results["reports"]} == {"aging", "dso", "cei", "forecast"}
     assert all(r["same"] for r in results["reports"])
     # No collector owns the account: the queue page says why it was not measured.
     assert "skipped" in results["queue_page"]
@@ -38,7 +38,7 @@ def test_bench_times_the_busiest_collectors_queue_and_the_biggest_account(tmp_pa
     InvoiceFactory.create_batch(4, customer=biggest)
     for account in accounts:
         InvoiceFactory(customer=account)
-    printed, results = _run(tmp_path)
+    printed, results = _run(tmp_path, "--workspace-invoices", "10")
 
     queue = results["queue_page"]
     assert queue["collector"] == busy.username
@@ -48,9 +48,14 @@ def test_bench_times_the_busiest_collectors_queue_and_the_biggest_account(tmp_pa
     workspace = results["workspace_page"]
     assert workspace["customer"] == biggest.external_id and workspace["invoices"] == 4
     assert workspace["viewer"] == quiet.username and workspace["status"] == 200
+    # Timed with 10 invoices (--workspace-invoices 10): six issued for the timing, then rolled back.
+    assert workspace["added_then_rolled_back"] == 6
+    assert workspace["show_open"]["status"] == 200 and workspace["show_open"]["url"].endswith("?show=open")
+    assert Invoice.objects.filter(customer=biggest).count() == 4
+    assert not Invoice.objects.filter(external_id__startswith="BENCH-").exists()
     assert results["queue_scoring"]["items"] == QueueEntry.objects.count()
     assert "queue page: p50 / p95 ms, queries" in printed
-    assert "account workspace: p50 / p95 ms, queries" in printed
+    assert "account workspace (10 invoices): p50 / p95 ms, queries" in printed
     assert "nightly queue scoring" in printed
 
 
@@ -87,3 +92,14 @@ def test_bench_skips_the_parts_it_is_told_to(tmp_path):
     assert "aging: engine s / SQL s" not in printed
     with pytest.raises(CommandError):
         call_command("bench", "--skip", "nonsense", stdout=StringIO())
+
+
+def test_bench_reads_the_think_time_as_low_and_high_seconds(tmp_path):
+    from collections_app.management.commands.bench import _between
+
+    assert _between("2,8") == (2.0, 8.0)
+    assert _between("0") == (0.0, 0.0)
+    with pytest.raises(Exception, match="LOW"):
+        _between("8,2")
+    with pytest.raises(CommandError, match="think"):
+        call_command("bench", "--think", "soon", stdout=StringIO(), stderr=StringIO())

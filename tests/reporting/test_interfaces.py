@@ -126,10 +126,11 @@ def test_bench_compares_the_engine_with_plain_sql_on_the_same_figures():
     worked_example()
     lines = []
     results = bench.print_report(as_of=D, repeat=1, write=lines.append)
-    assert [r["report"] for r in results] == ["aging", "dso", "forecast"]
+    assert [r["report"] for r in results] == ["aging", "dso", "cei", "forecast"]
     assert all(r["same"] for r in results), results
     assert results[1]["engine"] == Decimal("51.43")
-    assert len(lines) == 5
+    assert results[2]["engine"] == results[2]["sql"] == Decimal("57.14")  # METRICS.md: CEI for September
+    assert len(lines) == 6
 
 
 def test_ar_snapshot_command_backfills_month_ends():
