@@ -3,20 +3,24 @@
 from django.db.models import Exists, OuterRef, QuerySet
 from django.utils import timezone
 
-from .models import Dispute, Invoice, PromiseToPay
+from .models import Dispute, Invoice, PaymentPlan, PromiseToPay
 
 OPEN_DISPUTE = [Dispute.Status.OPEN, Dispute.Status.IN_REVIEW]
 
 
 def invoices_blocked_from_dunning() -> QuerySet:
-    """Open invoices that must get no reminder: under an open (or in-review) dispute, or covered by
-    an open promise to pay whose date has not passed. One query, no DISTINCT (EXISTS subqueries),
-    so the reminders app can exclude it from its candidates:
+    """Open invoices that must get no reminder: under an open (or in-review) dispute, covered by
+    an open promise to pay whose date has not passed, or in a payment plan on track. One query, no
+    DISTINCT (EXISTS subqueries), so the reminders app can exclude it from its candidates:
     `candidates.exclude(pk__in=invoices_blocked_from_dunning().values("pk"))`."""
     today = timezone.localdate()
     disputed = Dispute.objects.filter(invoices=OuterRef("pk"), status__in=OPEN_DISPUTE)
     promised = PromiseToPay.objects.filter(invoices=OuterRef("pk"), status=PromiseToPay.Status.OPEN, pay_by__gte=today)
-    return Invoice.objects.filter(status=Invoice.Status.OPEN).filter(Exists(disputed) | Exists(promised))
+    # A payment plan on track pauses dunning; once an installment is missed (broken) it resumes.
+    planned = PaymentPlan.objects.filter(invoices=OuterRef("pk"), status=PaymentPlan.Status.ACTIVE)
+    return Invoice.objects.filter(status=Invoice.Status.OPEN).filter(
+        Exists(disputed) | Exists(promised) | Exists(planned)
+    )
 
 
 def disputed_invoices() -> QuerySet:

@@ -5,16 +5,16 @@ rows that justify the change (an Application, a WriteOff, a reversal) and update
 balances with them. `manage.py check_ledger` recomputes those balances from the rows.
 """
 
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import F
 from django.utils import timezone
 
 from .models import Application, CreditNote, Customer, Invoice, Payment, WriteOff
 from .models.ledger import ZERO
+from .plans.services import plans_settle
 from .work_services import promises_settle
 
 
@@ -66,8 +66,9 @@ def _apply(*, invoice_id: int, amount: Decimal, on: date, payment=None, credit_n
         invoice=invoice, payment=payment, credit_note=credit_note, amount=amount, applied_on=on, created_by=by
     )
     _set_open(invoice, invoice.open_amount - amount, on)
-    # Cash reaching an invoice may keep a promise made on it.
+    # Cash reaching an invoice may keep a promise made on it, or pay a plan installment.
     promises_settle(invoice_ids=[invoice.pk])
+    plans_settle(invoice_ids=[invoice.pk])
     return application
 
 
@@ -112,7 +113,9 @@ def payment_apply(*, payment: Payment, invoice: Invoice, amount, on: date | None
         application = _apply(
             invoice_id=invoice.pk, amount=amount, on=on or timezone.localdate(), payment=payment, by=by
         )
-        Payment.objects.filter(pk=payment.pk).update(unapplied_amount=F("unapplied_amount") - amount)
+        # The row is locked: compute in Decimal here, not with F() (SQLite does F() arithmetic on decimals
+        # in floating point, which can leave -0.00000000001 and trip the not-negative constraint).
+        Payment.objects.filter(pk=payment.pk).update(unapplied_amount=payment.unapplied_amount - amount)
     return application
 
 
@@ -147,7 +150,7 @@ def credit_note_apply(
         application = _apply(
             invoice_id=invoice.pk, amount=amount, on=on or timezone.localdate(), credit_note=credit_note, by=by
         )
-        CreditNote.objects.filter(pk=credit_note.pk).update(unapplied_amount=F("unapplied_amount") - amount)
+        CreditNote.objects.filter(pk=credit_note.pk).update(unapplied_amount=credit_note.unapplied_amount - amount)
     return application
 
 
@@ -167,10 +170,9 @@ def application_reverse(*, application: Application, on: date | None = None, by=
             amount=-application.amount, applied_on=on, reverses=application, created_by=by,
         )
         _set_open(invoice, invoice.open_amount + application.amount, on)
-        source_model = Payment if application.payment_id else CreditNote
-        source_model.objects.filter(pk=application.payment_id or application.credit_note_id).update(
-            unapplied_amount=F("unapplied_amount") + application.amount
-        )
+        source = _lock(Payment if application.payment_id else CreditNote,
+                       application.payment_id or application.credit_note_id)
+        type(source).objects.filter(pk=source.pk).update(unapplied_amount=source.unapplied_amount + application.amount)
     return reversal
 
 
@@ -230,3 +232,34 @@ def invoice_void(*, invoice: Invoice, reason: str, by=None) -> Invoice:
         invoice.void_reason = reason
         invoice.save()
     return invoice
+
+
+def charge_issue(*, source: Invoice, kind: str, amount, on: date, period_end: date | None = None, by=None) -> Invoice:
+    """A late-payment fee or interest becomes a receivable of its own type, charged on the invoice
+    it arises from, which is never edited. Approved on `on`, it is issued that day and falls due on
+    the customer's payment terms, like any invoice; it is reminded like one, but is never itself
+    charged a fee or interest. Its id is derived from the source: `<source>-FEE-<n>` (the n-th fee
+    on that invoice) or `<source>-INT-<yyyymmdd>` (the last day of interest it covers)."""
+    amount = _money(amount)
+    if kind not in (Invoice.DocumentType.LATE_FEE, Invoice.DocumentType.INTEREST):
+        raise LedgerError(f"{kind!r} is not a kind of charge.")
+    if amount <= 0:
+        raise LedgerError("A charge must be positive.")
+    with transaction.atomic():
+        source = Invoice.objects.select_for_update().select_related("customer").get(pk=source.pk)
+        if source.document_type != Invoice.DocumentType.INVOICE:
+            raise LedgerError(f"{source} is itself a charge; charges are never charged again.")
+        if source.status == Invoice.Status.VOID:
+            raise LedgerError(f"Invoice {source} is void; nothing can be charged on it.")
+        if kind == Invoice.DocumentType.LATE_FEE:
+            suffix = f"FEE-{source.charges.filter(document_type=kind).count() + 1}"
+        else:
+            suffix = f"INT-{(period_end or on):%Y%m%d}"
+        external_id = f"{source.external_id[:64 - len(suffix) - 1]}-{suffix}"
+        if Invoice.objects.filter(external_id=external_id).exists():
+            raise LedgerError(f"A charge {external_id} already exists.")
+        return Invoice.objects.create(
+            customer=source.customer, external_id=external_id, document_type=kind, charge_for=source,
+            issue_date=on, due_date=on + timedelta(days=source.customer.payment_terms_days), amount=amount,
+            currency=source.currency, open_amount=amount,
+        )

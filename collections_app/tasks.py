@@ -4,7 +4,10 @@ from datetime import date
 
 from celery import shared_task
 
+from .holds.services import credit_holds_apply_rules
 from .imports.tasks import import_job_run_task  # noqa: F401  (autodiscovery only loads this module)
+from .plans.services import plans_settle
+from .plans.tasks import plans_settle_nightly  # noqa: F401  (autodiscovery only loads this module)
 from .queue.services import queue_build
 from .work_services import promises_settle
 
@@ -17,10 +20,12 @@ def promises_settle_nightly(on: str | None = None) -> int:
 
 @shared_task
 def queues_build_nightly(on: str | None = None) -> int:
-    """Settle promises first (a promise broken yesterday must top this morning's list), then score
-    every portfolio and store today's lists."""
+    """Settle promises and payment plans first (a promise broken or a plan installment missed
+    yesterday must top this morning's list), then score every portfolio and store today's lists."""
     day = date.fromisoformat(on) if on else None
     promises_settle(on=day)
+    plans_settle(on=day)
+    credit_holds_apply_rules(on=day)  # after the plans: a plan broken last night is a hold rule
     return queue_build(on=day)
 
 

@@ -5,9 +5,20 @@ from dataclasses import dataclass
 from datetime import datetime, time
 from decimal import Decimal
 
+from django.db.models import Count
 from django.utils import timezone
 
-from .models import Activity, Customer, Dispute, Escalation, Payment, PromiseToPay
+from .models import (
+    Activity,
+    CreditHoldEvent,
+    Customer,
+    Dispute,
+    Escalation,
+    Payment,
+    PaymentPlan,
+    PlanInstallment,
+    PromiseToPay,
+)
 
 KINDS = {
     "activity": "Activities",
@@ -15,6 +26,8 @@ KINDS = {
     "dispute": "Disputes",
     "escalation": "Escalations",
     "payment": "Payments",
+    "hold": "Credit holds",
+    "plan": "Payment plans",
 }
 
 
@@ -75,5 +88,37 @@ def timeline_for(customer: Customer, *, kinds=None, limit: int = 100) -> Timelin
         for p in Payment.objects.filter(customer=customer)[:limit]:
             entries.append(Entry("payment", _at(p.received_date), f"Payment {p.external_id} received", p.reference,
                                  amount=p.amount, status=p.get_status_display()))
+    if "hold" in kinds:
+        for h in CreditHoldEvent.objects.filter(customer=customer).select_related("by", "rule").order_by("-pk")[:limit]:
+            source = f" by rule {h.rule.name}" if h.rule else f" ({h.get_source_display().lower()})"
+            title = "Put on credit hold" if h.action == CreditHoldEvent.Action.HOLD else "Credit hold released"
+            entries.append(Entry("hold", h.created_at, f"{title}{source}", h.reason, amount=h.balance, by=_who(h.by)))
+    if "plan" in kinds:
+        entries += _plan_entries(customer, limit)
     entries.sort(key=lambda e: e.at, reverse=True)
     return Timeline(entries[:limit], customer_id=customer.pk, kind=next(iter(kinds)) if len(kinds) == 1 else "")
+
+
+def _plan_entries(customer: Customer, limit: int) -> list[Entry]:
+    """Plans agreed, renegotiated and cancelled, and installments kept, paid late or missed (two
+    queries)."""
+    entries = []
+    for p in PaymentPlan.objects.filter(customer=customer).select_related("by").annotate(
+            count=Count("installments")).order_by("-created_at")[:limit]:
+        made = "renegotiated" if p.replaces_id else ("set up in the portal" if p.source == "portal" else "agreed")
+        entries.append(Entry("plan", p.created_at, f"Payment plan {made}: {p.count} installment(s)", p.note,
+                             amount=p.total_amount, by=_who(p.by), status=p.get_status_display()))
+        if p.ended_on and p.status in (PaymentPlan.Status.CANCELLED, PaymentPlan.Status.RENEGOTIATED):
+            entries.append(Entry("plan", _at(p.ended_on), f"Payment plan {p.get_status_display().lower()}",
+                                 p.end_reason, amount=p.total_amount))
+    settled = PlanInstallment.objects.filter(plan__customer=customer, status__in=[
+        PlanInstallment.Status.KEPT, PlanInstallment.Status.LATE, PlanInstallment.Status.MISSED,
+    ]).order_by("-due_on")[:limit]
+    for i in settled:
+        if i.missed_on:
+            entries.append(Entry("plan", _at(i.missed_on), f"Plan installment {i.number} missed (due "
+                                 f"{i.due_on:%b %d, %Y})", amount=i.amount, status="Missed"))
+        if i.settled_on:
+            entries.append(Entry("plan", _at(i.settled_on), f"Plan installment {i.number} paid (due "
+                                 f"{i.due_on:%b %d, %Y})", amount=i.amount, status=i.get_status_display()))
+    return entries

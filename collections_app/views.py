@@ -14,9 +14,11 @@ from portal.services import portal_access_revoke
 from portfolios.access import any_role, can_manage, has_role, manager_required, sees_everything, visible_customers
 from portfolios.models import Role
 from portfolios.services import customers_assign
+from reminders.charge_selectors import account_charges
 
 from . import account_selectors as selectors
 from .forms import AccountFilterForm, ReassignForm
+from .plans.selectors import account_plans
 from .timeline import timeline_for
 
 ACCOUNTS_PER_PAGE = 50
@@ -114,6 +116,8 @@ def account_detail(request, pk: int):
         "show": show,
         "figures": selectors.account_figures(customer, on=today),
         "unapplied": selectors.unapplied(customer),
+        "plans": account_plans(customer),
+        "charges": account_charges(customer),
         "children": customer.children.order_by("name")[:WORKSPACE_ROWS],
         "contacts": customer.contacts.order_by("-active", "-is_primary", "name"),
         "assignments": selectors.assignment_history(customer),

@@ -8,6 +8,8 @@ from decimal import Decimal
 from django import forms
 
 from collections_app.models import CreditNote, Dispute, Invoice
+from collections_app.plans.schedule import Interval, equal_schedule
+from collections_app.plans.selectors import plannable_invoices
 
 from .links import PortalLink
 from .selectors import open_invoices
@@ -150,3 +152,49 @@ class FeedbackForm(forms.Form):
     comment = forms.CharField(label="Anything we should do better? (optional)", max_length=1000, required=False,
                               widget=forms.Textarea(attrs={"rows": 3}))
 
+
+
+class PortalPlanForm(forms.Form):
+    """A customer proposes a payment plan for past-due invoices, within the policy's limits: at
+    most `max_installments` equal installments, the first today or later, the last no more than
+    `max_days` ahead."""
+
+    invoices = InvoiceChoices(queryset=Invoice.objects.none(), label="Past-due invoices to pay in installments")
+    count = forms.TypedChoiceField(label="Number of installments", coerce=int)
+    first_due = forms.DateField(label="First payment date", widget=forms.DateInput(attrs={"type": "date"}))
+    interval = forms.ChoiceField(label="Then", choices=Interval.CHOICES, initial=Interval.MONTHLY)
+    note = forms.CharField(label="Note (optional)", max_length=1000, required=False,
+                           widget=forms.Textarea(attrs={"rows": 2}))
+
+    def __init__(self, *args, link: PortalLink, policy, today: date, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.today, self.policy = today, policy
+        self.fields["invoices"].queryset = plannable_invoices(link.customer_ids).filter(due_date__lt=today)
+        self.fields["count"].choices = [(n, str(n)) for n in range(2, policy.portal_plan_max_installments + 1)] or [
+            (1, "1")]
+        self.schedule = []
+
+    def clean_first_due(self):
+        first_due = self.cleaned_data["first_due"]
+        if first_due < self.today:
+            raise forms.ValidationError("The first payment date cannot be in the past.")
+        return first_due
+
+    def clean(self):
+        data = super().clean()
+        invoices, count, first_due = data.get("invoices"), data.get("count"), data.get("first_due")
+        if not invoices or not count or not first_due:
+            return data
+        if len({inv.customer_id for inv in invoices}) > 1:
+            raise forms.ValidationError("Please set up a plan for one account at a time.")
+        if len({inv.currency for inv in invoices}) > 1:
+            raise forms.ValidationError("Please set up a plan for invoices in one currency at a time.")
+        self.schedule = equal_schedule(total=_open_total(invoices), count=count, first_due=first_due,
+                                       interval=data["interval"])
+        last_allowed = self.today + timedelta(days=self.policy.portal_plan_max_days)
+        if self.schedule[-1].due_on > last_allowed:
+            raise forms.ValidationError(
+                f"The last installment would fall on {self.schedule[-1].due_on:%Y-%m-%d}; a plan set up here must "
+                f"end by {last_allowed:%Y-%m-%d}. Choose fewer installments, a shorter interval or an earlier "
+                "first date, or contact us.")
+        return data

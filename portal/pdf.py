@@ -13,12 +13,14 @@ from collections_app.models import Invoice
 def invoice_copy_pdf(invoice: Invoice) -> bytes:
     buffer = BytesIO()
     pdf = canvas.Canvas(buffer, pagesize=A4)
-    pdf.setTitle(f"Invoice {invoice.external_id} (copy)")
+    # A late-payment fee or interest charge is titled as what it is, with the invoice it is charged on.
+    title = invoice.get_document_type_display() if invoice.is_charge else "Invoice"
+    pdf.setTitle(f"{title} {invoice.external_id} (copy)")
     width, height = A4
     left, y = 20 * mm, height - 25 * mm
 
     pdf.setFont("Helvetica-Bold", 18)
-    pdf.drawString(left, y, f"Invoice {invoice.external_id}")
+    pdf.drawString(left, y, f"{title} {invoice.external_id}")
     pdf.setFont("Helvetica", 9)
     pdf.drawRightString(width - left, y, f"Copy printed {timezone.localdate():%Y-%m-%d}")
     y -= 14 * mm
@@ -34,6 +36,7 @@ def invoice_copy_pdf(invoice: Invoice) -> bytes:
     rows = [
         ("Issue date", f"{invoice.issue_date:%Y-%m-%d}"),
         ("Due date", f"{invoice.due_date:%Y-%m-%d}"),
+        *([("Charged on invoice", invoice.charge_for.external_id)] if invoice.is_charge else []),
         ("PO number", invoice.po_number or "—"),
         ("Amount", f"{invoice.currency} {invoice.amount:,}"),
         ("Paid or credited", f"{invoice.currency} {invoice.amount - invoice.open_amount:,}"),

@@ -8,7 +8,9 @@ from django.db.models import Case, DecimalField, Exists, OuterRef, Q, QuerySet, 
 from django.db.models.functions import Coalesce
 from django.shortcuts import get_object_or_404
 
-from collections_app.models import CreditNote, Dispute, Invoice, Payment, PromiseToPay
+from collections_app.models import CreditNote, Dispute, Invoice, Payment, PaymentPlan, PromiseToPay
+from collections_app.plans.selectors import LIVE as LIVE_PLAN
+from collections_app.plans.selectors import portal_plans
 
 from .links import PortalLink
 from .models import PortalRequest
@@ -39,6 +41,7 @@ def open_invoices(link: PortalLink) -> QuerySet:
         .annotate(
             disputed=Exists(Dispute.objects.filter(invoices=OuterRef("pk"), status__in=OPEN_DISPUTE)),
             promised=Exists(PromiseToPay.objects.filter(invoices=OuterRef("pk"), status=PromiseToPay.Status.OPEN)),
+            planned=Exists(PaymentPlan.objects.filter(invoices=OuterRef("pk"), status__in=LIVE_PLAN)),
         )
         .order_by("due_date", "external_id")
     )
@@ -103,6 +106,7 @@ def portal_overview(link: PortalLink, on: date) -> dict:
         ),
         "disputes": list(Dispute.objects.filter(customer_id__in=ids).prefetch_related("invoices")[:20]),
         "promises": list(PromiseToPay.objects.filter(customer_id__in=ids).prefetch_related("invoices")[:20]),
+        "plans": portal_plans(ids),
         "requests": list(
             PortalRequest.objects.filter(customer_id__in=ids).select_related("credit_note").prefetch_related("invoices")[:20]
         ),

@@ -7,6 +7,7 @@ up inside the link's accounts only, so another customer's id answers 404.
 
 from functools import wraps
 
+from django.core.exceptions import ValidationError
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -14,8 +15,12 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 from django_htmx.http import HttpResponseClientRedirect
 
+from collections_app.models import PaymentPlan
+from collections_app.plans.selectors import dunning_policy_for
+from collections_app.plans.services import plan_create
+
 from . import services
-from .forms import ApContactForm, AutopayForm, CreditApplyForm, DisputeForm, FeedbackForm, PromiseForm
+from .forms import ApContactForm, AutopayForm, CreditApplyForm, DisputeForm, FeedbackForm, PortalPlanForm, PromiseForm
 from .links import PortalLinkError, portal_link_check
 from .models import PortalRequest
 from .pdf import invoice_copy_pdf
@@ -67,6 +72,8 @@ DONE_MESSAGES = {
     "autopay": "Thank you. We received your autopay request and will contact you to set it up.",
     "contact": "Thank you. We received the new accounts-payable contact and will update our records.",
     "feedback": "Thank you for your feedback.",
+    "plan": "Thank you. Your payment plan is set up; we will not send reminders for these invoices while you pay "
+            "the installments on time.",
 }
 
 
@@ -75,8 +82,10 @@ DONE_MESSAGES = {
 def home(request, link):
     services.portal_visit_log(customer=link.customer, family=link.family)
     today = timezone.localdate()
+    policy = dunning_policy_for(link.customer)
     ctx = {"link": link, "today": today, "done": DONE_MESSAGES.get(request.GET.get("done", "")),
-           "has_statement": latest_statement(link.customer) is not None, **portal_overview(link, today)}
+           "has_statement": latest_statement(link.customer) is not None, **portal_overview(link, today),
+           "plans_allowed": bool(policy and policy.portal_plans_allowed)}
     return render(request, "portal/home.html", ctx)
 
 
@@ -127,6 +136,31 @@ def promise(request, link):
         return _done(request, link, "promise")
     return _form_page(request, link, form, title="Promise to pay", submit="Send promise",
                       intro="Tell us when you will pay; we will hold our reminders for these invoices until then.")
+
+
+@require_http_methods(["GET", "POST"])
+@portal_view
+def plan(request, link):
+    """The customer sets up a payment plan for past-due invoices, if their dunning policy allows it."""
+    policy = dunning_policy_for(link.customer)
+    if policy is None or not policy.portal_plans_allowed:
+        return render(request, "portal/plan_unavailable.html", {"link": link}, status=403)
+    today = timezone.localdate()
+    initial = {"invoices": request.GET.getlist("invoice"), "first_due": today} if request.method == "GET" else None
+    form = PortalPlanForm(request.POST or None, link=link, policy=policy, today=today, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            plan_create(invoices=form.cleaned_data["invoices"], source=PaymentPlan.Source.PORTAL,
+                        installments=[(row.due_on, row.amount) for row in form.schedule],
+                        note=form.cleaned_data["note"])
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            return _done(request, link, "plan")
+    return _form_page(request, link, form, title="Set up a payment plan", submit="Set up the plan",
+                      intro=f"Pay past-due invoices in up to {policy.portal_plan_max_installments} equal installments "
+                            f"over at most {policy.portal_plan_max_days} days. While you pay as agreed we send no "
+                            "reminders for them.")
 
 
 @require_http_methods(["GET", "POST"])

@@ -14,7 +14,7 @@ from collections_app.models import Dispute
 from reporting.exports import frame_response
 from reporting.root_causes import months_back, root_causes
 
-from . import exports, selectors, services
+from . import e_delivery, exports, selectors, services
 from .access import any_role, can_manage, manager_required, role_required, sees_everything, visible_customers
 from .forms import HelpRequestForm, HelpResolveForm, MonthField, OneOnOneForm, PeriodForm, TargetForm
 from .models import HelpRequest, OneOnOne, Role
@@ -55,6 +55,8 @@ def team(request):
     context = {"nav": "team", "dashboard": dashboard, "days": days, "period": period, "families": period.families,
                "cause_labels": labels, "can_manage": can_manage(request.user),
                "chart": selectors.dashboard_chart(dashboard), "top": selectors.TOP_ACCOUNTS}
+    if not request.htmx:  # the goals sit outside the dashboard fragment that the filters swap
+        context["e_delivery_goals"] = e_delivery.goals_progress(timezone.localdate())
     return _page(request, "portfolios/team.html", context, "dashboard")
 
 

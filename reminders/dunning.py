@@ -22,6 +22,7 @@ from collections_app.selectors import invoices_blocked_from_dunning
 from collections_app.work_services import queue_task_raise
 
 from . import rendering
+from .charges import charges_propose
 from .models import CustomerDunningSettings, DunningPolicy, DunningRun, DunningStep, InvoiceStepSent, OutboundMessage
 
 
@@ -135,10 +136,12 @@ def dunning_plan(as_of: date) -> DunningPlan:
 
 def dunning_recipients(customer_ids) -> dict[int, Contact]:
     """The contact each customer's reminders go to: an active, not bounced AP clerk with an email
-    first, else the primary contact, else any contact with an email."""
+    first, else the primary contact, else any contact with an email. A paper customer (e-delivery
+    off) gets none: like an account with no email, its collector gets the hand-over task."""
     preference = {Contact.Role.AP_CLERK: 0}
     chosen: dict[int, Contact] = {}
-    contacts = (Contact.objects.filter(customer_id__in=list(customer_ids), active=True, email_bounced_at__isnull=True)
+    contacts = (Contact.objects.filter(customer_id__in=list(customer_ids), active=True, email_bounced_at__isnull=True,
+                                       customer__e_delivery=True)
                 .exclude(email=""))
     for contact in sorted(contacts, key=lambda c: (preference.get(c.role, 1), not c.is_primary, c.pk)):
         chosen.setdefault(contact.customer_id, contact)
@@ -200,6 +203,8 @@ def dunning_run(*, as_of: date | None = None, trigger: str = "beat", by=None, by
         records += [InvoiceStepSent(invoice_id=ln.invoice_id, step_id=ln.step_id, offset_days=ln.offset_days,
                                     outcome="skipped", on=as_of, run=run) for ln in plan.skipped]
         InvoiceStepSent.objects.bulk_create(records, ignore_conflicts=True)
+        # Fees and interest of the steps just recorded, for a person to approve (reminders.charges).
+        charges_propose(as_of=as_of, run=run)
         run.messages_queued, run.tasks_raised, run.steps_skipped = len(queued), len(tasks), len(plan.skipped)
         run.finished_at = timezone.now()
         run.save(update_fields=["messages_queued", "tasks_raised", "steps_skipped", "finished_at"])
@@ -228,7 +233,8 @@ def _queue_reminder(customer, contact, lines, invoices, steps, as_of, run) -> Ou
 
 def _raise_hand_over(customer, lines, invoices, steps, as_of, no_email: bool = False) -> None:
     top = steps[max(lines, key=lambda ln: ln.offset_days).step_id]
-    prefix = "No email address for reminders — " if no_email else ""
+    prefix = ("On paper (e-delivery off) — " if not customer.e_delivery
+              else "No email address for reminders — ") if no_email else ""
     listed = [invoices[ln.invoice_id] for ln in lines]
     detail = rendering.invoice_table(lines_for(listed, as_of))
     total = rendering.totals(lines_for(listed, as_of))

@@ -12,19 +12,43 @@ class PolicyForm(forms.ModelForm):
         fields = ["name", "segment", "is_default"]
 
 
+CHARGE_FIELDS = ("fee_amount", "interest_annual_rate", "charge_min_balance", "charge_grace_days")
+
+
 class StepForm(forms.ModelForm):
     class Meta:
         model = DunningStep
-        fields = ["offset_days", "name", "action", "template"]
+        fields = ["offset_days", "name", "action", "template", "fee_amount", "interest_annual_rate",
+                  "charge_min_balance", "charge_grace_days"]
+        labels = {"fee_amount": "Late-payment fee", "interest_annual_rate": "Interest, % a year",
+                  "charge_min_balance": "No charges under this open amount",
+                  "charge_grace_days": "Interest grace days"}
+        help_texts = {
+            "fee_amount": "Proposed once per invoice reaching this step, in the invoice's currency; a collector "
+                          "or manager approves or waives it. 0 = no fee.",
+            "interest_annual_rate": "Computed daily on the overdue amount from the due date (after the grace "
+                                    "days) to the payment or statement date, in 365- or 366-day years, rounded "
+                                    "once to the cent, half up. Example: 8 % a year on 1,000.00 overdue for 30 "
+                                    "days = 1,000.00 × 8 / 100 × 30 / 365 = 6.58. 0 = no interest.",
+            "charge_min_balance": "An invoice with less open than this gets no fee, and no interest for the days "
+                                  "its overdue amount is below it.",
+            "charge_grace_days": "Interest starts this many days after the due date; the grace days are never "
+                                 "charged. Example: due June 1 with 10 grace days, interest counts from June 12.",
+        }
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["template"].queryset = MessageTemplate.objects.filter(kind=MessageTemplate.Kind.DUNNING)
+        for name in CHARGE_FIELDS:  # left empty: no fee, no interest
+            self.fields[name].required = False
 
     def clean(self):
         data = super().clean()
         if data.get("action") == DunningStep.Action.EMAIL and not data.get("template"):
             self.add_error("template", "A step that sends an email needs a template.")
+        for name in CHARGE_FIELDS:
+            if name not in self.errors and data.get(name) is None:
+                data[name] = DunningStep._meta.get_field(name).default
         return data
 
 

@@ -64,7 +64,7 @@ def statement_data(customer: Customer, as_of: date) -> StatementData:
     return StatementData(
         customer=customer, as_of=as_of,
         invoices=list(Invoice.objects.filter(family, status=Invoice.Status.OPEN, open_amount__gt=0)
-                      .select_related("customer").order_by("due_date", "external_id")),
+                      .select_related("customer", "charge_for").order_by("due_date", "external_id")),
         payments=list(Payment.objects.filter(family, status=Payment.Status.POSTED, unapplied_amount__gt=0)
                       .order_by("received_date")),
         credits=list(CreditNote.objects.filter(family, unapplied_amount__gt=0).order_by("issue_date")),
@@ -80,6 +80,15 @@ def _table(rows, widths, money_cols=()):
     return table
 
 
+def _document_label(invoice: Invoice) -> str:
+    """A late-payment fee or interest is listed as such, with the invoice it was charged on."""
+    if invoice.document_type == Invoice.DocumentType.LATE_FEE:
+        return f"{invoice.external_id}\nLate fee on {invoice.charge_for.external_id}"
+    if invoice.document_type == Invoice.DocumentType.INTEREST:
+        return f"{invoice.external_id}\nInterest on {invoice.charge_for.external_id}"
+    return invoice.external_id
+
+
 def statement_pdf(data: StatementData, portal_link: str) -> bytes:
     styles = getSampleStyleSheet()
     buffer = io.BytesIO()
@@ -93,7 +102,7 @@ def statement_pdf(data: StatementData, portal_link: str) -> bytes:
     ]
     rows = [["Invoice", *(["Account"] if family else []), "Issued", "Due", "Days late", "Amount", "Open", "Cur."]]
     for i in data.invoices:
-        rows.append([i.external_id, *([i.customer.external_id] if family else []), i.issue_date.isoformat(),
+        rows.append([_document_label(i), *([i.customer.external_id] if family else []), i.issue_date.isoformat(),
                      i.due_date.isoformat(), str(max(0, (data.as_of - i.due_date).days)), f"{i.amount:,.2f}",
                      f"{i.open_amount:,.2f}", i.currency])
     for currency, total in sorted(data.totals().items()):
@@ -129,9 +138,20 @@ def first_business_day(month: date) -> date:
 
 
 def statement_recipient(customer: Customer) -> Contact | None:
+    """The AP clerk the statement is emailed to; none for a paper customer (e-delivery off), whose
+    statement is issued all the same and listed for printing (`statements_to_print`)."""
+    if not customer.e_delivery:
+        return None
     return (Contact.objects.filter(customer=customer, role=Contact.Role.AP_CLERK, receives_statements=True,
                                    active=True, email_bounced_at__isnull=True).exclude(email="")
             .order_by("-is_primary", "pk").first())
+
+
+def statements_to_print(customers, month: date):
+    """The month's statements that were not emailed (a paper customer, or no AP email that works),
+    among `customers`: they go by post."""
+    return (Statement.objects.filter(month=month.replace(day=1), message__isnull=True, customer__in=customers)
+            .select_related("customer").order_by("customer__name", "pk"))
 
 
 def statement_customers():

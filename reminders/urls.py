@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import account, outbox, policies, statements, tracking
+from .views import account, charges, outbox, policies, statements, tracking
 
 urlpatterns = [
     path("outbox/", outbox.outbox, name="outbox"),
@@ -18,6 +18,12 @@ urlpatterns = [
     path("templates/<int:pk>/", policies.template_edit, name="dunning_template"),
     path("templates/<int:pk>/delete/", policies.template_delete, name="dunning_template_delete"),
     path("templates/<int:pk>/preview/", policies.template_preview, name="dunning_template_preview"),
+    path("charges/", charges.charges, name="charges"),
+    path("charges/approve/", charges.charges_approve_selected, name="charges_approve_selected"),
+    path("charges/propose/", charges.charges_propose_now, name="charges_propose_now"),
+    path("charges/waivers/", charges.charge_waivers, name="charge_waivers"),
+    path("charges/<int:pk>/approve/", charges.charge_approve_one, name="charge_approve"),
+    path("charges/<int:pk>/waive/", charges.charge_waive_one, name="charge_waive"),
     path("statements/", statements.statements, name="statements"),
     path("statements/run/", statements.statement_run_start, name="statement_run_start"),
     path("statements/runs/<int:pk>/", statements.statement_run_status, name="statement_run_status"),

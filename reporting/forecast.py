@@ -1,9 +1,10 @@
 """Month-end collection forecast (METRICS.md) and cash collected.
 
-Each invoice open at D gets a predicted pay date: the promised date under an open promise; else, when
-disputed, due date + the dispute cycle time for its root cause + the customer's weighted average days
-late; else due date + the customer's weighted average days late. The offset is rounded once, to the
-nearest whole day, halves away from zero. Forecast(D, E) sums invoices predicted in D < date ≤ E;
+Each invoice open at D gets a predicted pay date: in a payment plan live at D, the date of the installment
+that completes it (a choice beyond METRICS.md, see `_plan_dates`); else the promised date under an open
+promise; else, when disputed, due date + the dispute cycle time for its root cause + the customer's
+weighted average days late; else due date + the customer's weighted average days late. The offset is
+rounded once, to the nearest whole day, halves away from zero. Forecast(D, E) sums invoices predicted in D < date ≤ E;
 those predicted on or before D are at risk, shown beside the forecast.
 """
 
@@ -15,7 +16,7 @@ import pandas as pd
 from dateutil.relativedelta import relativedelta
 from django.db.models import Q
 
-from collections_app.models import Dispute, PromiseToPay
+from collections_app.models import Dispute, PaymentPlan, PlanInstallment, PromiseToPay
 
 from .aging import month_ends
 from .behaviour import PaymentBehaviour, payment_behaviour, window_start
@@ -81,6 +82,43 @@ def _promised_dates(as_of: date, scope: Scope) -> dict[int, date]:
     return dict(rows)
 
 
+def _plan_dates(as_of: date, frame: pd.DataFrame) -> dict[int, date]:
+    """Invoice → the installment date by which a payment plan live at the end of D expects it paid.
+
+    The plan's installments are cumulated in order. Its open invoices (oldest due first, at their
+    open amount at D) are laid end to end after what the plan has already received, and each is
+    predicted on the first installment whose cumulative amount covers its last cent. Two queries."""
+    live_then = Q(paymentplan__status__in=[PaymentPlan.Status.ACTIVE, PaymentPlan.Status.BROKEN]) | Q(
+        paymentplan__ended_on__gt=as_of)
+    links = list(PaymentPlan.invoices.through.objects.filter(live_then, paymentplan__created_at__date__lte=as_of)
+                 .order_by("paymentplan_id", "invoice__due_date", "invoice_id")
+                 .values_list("paymentplan_id", "paymentplan__total_amount", "invoice_id"))
+    if not links or frame.empty:
+        return {}
+    schedule: dict[int, list[tuple[Decimal, date]]] = {}
+    for plan_id, due_on, amount in PlanInstallment.objects.filter(
+            plan_id__in={plan_id for plan_id, _, _ in links}).order_by("plan_id", "number").values_list(
+            "plan_id", "due_on", "amount"):
+        steps = schedule.setdefault(plan_id, [])
+        steps.append(((steps[-1][0] if steps else ZERO) + amount, due_on))
+    open_at = dict(zip(frame["invoice_id"], frame["open"], strict=True))
+    dates: dict[int, date] = {}
+    by_plan: dict[int, list] = {}
+    for plan_id, total, invoice_id in links:
+        by_plan.setdefault(plan_id, [total, []])[1].append(invoice_id)
+    for plan_id, (total, invoice_ids) in by_plan.items():
+        steps = schedule.get(plan_id)
+        if not steps:
+            continue
+        position = total - sum((open_at.get(i, ZERO) for i in invoice_ids), ZERO)  # already received
+        for invoice_id in invoice_ids:
+            if invoice_id not in open_at:
+                continue
+            position += open_at[invoice_id]
+            dates[invoice_id] = next((due for cumulative, due in steps if cumulative >= position), steps[-1][1])
+    return dates
+
+
 def _disputed(as_of: date, scope: Scope) -> dict[int, str]:
     """Invoice → root cause of the latest dispute open at the end of D."""
     links = Dispute.invoices.through.objects.filter(dispute__opened_on__lte=as_of).filter(
@@ -119,10 +157,14 @@ def predict(frame: pd.DataFrame, as_of: date, scope: Scope, behaviour: PaymentBe
     behaviour = behaviour or payment_behaviour(as_of)
     cycle = cycle or dispute_cycle(as_of)
     promised, disputed = _promised_dates(as_of, scope), _disputed(as_of, scope)
+    planned = _plan_dates(as_of, frame)
     predicted, basis = [], []
     for invoice_id, customer_id, due in zip(frame["invoice_id"], frame["customer_id"], frame["due_date"],
                                             strict=True):
-        if invoice_id in promised:
+        if invoice_id in planned:
+            predicted.append(planned[invoice_id])
+            basis.append("payment plan")
+        elif invoice_id in promised:
             predicted.append(promised[invoice_id])
             basis.append("promise")
         elif invoice_id in disputed:

@@ -106,3 +106,29 @@ class InvoiceFactory(factory.django.DjangoModelFactory):
     amount = Decimal("1000.00")
     currency = "USD"
     open_amount = factory.LazyAttribute(lambda i: i.amount)
+
+
+def past_due_invoice(customer, amount: str, *, days: int, **kwargs) -> Invoice:
+    """An open invoice of `customer` that fell due `days` ago (negative: not due yet)."""
+    from django.utils import timezone
+
+    due = timezone.localdate() - timedelta(days=days)
+    return InvoiceFactory(customer=customer, issue_date=due - timedelta(days=30), due_date=due,
+                          amount=Decimal(amount), **kwargs)
+
+
+def PaymentPlanFactory(*, customer=None, invoices=None, count: int = 3, first_in_days: int = 7, **kwargs):  # noqa: N802
+    """A live plan made through `plan_create`: `count` monthly installments, equal split, over past-due
+    invoices of the customer (two are made when none are given)."""
+    from django.utils import timezone
+
+    from collections_app.plans.schedule import Interval, equal_schedule
+    from collections_app.plans.services import plan_create
+
+    customer = customer or CustomerFactory()
+    invoices = invoices or [past_due_invoice(customer, "600.00", days=40), past_due_invoice(customer, "400.00",
+                                                                                          days=10)]
+    total = sum((i.open_amount for i in invoices), Decimal("0.00"))
+    schedule = equal_schedule(total=total, count=count, interval=Interval.MONTHLY,
+                              first_due=timezone.localdate() + timedelta(days=first_in_days))
+    return plan_create(invoices=invoices, installments=[(p.due_on, p.amount) for p in schedule], **kwargs)

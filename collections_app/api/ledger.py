@@ -1,6 +1,10 @@
 """Read-only ledger endpoints: money changes only through services and the bulk import."""
 
+from datetime import UTC
+
 import django_filters
+from django.core.exceptions import ValidationError
+from django.db import models
 from django.db.models import DecimalField, Q, Sum, Value
 from django.db.models.functions import Coalesce
 from rest_framework import serializers, viewsets
@@ -23,7 +27,8 @@ class CustomerSerializer(serializers.ModelSerializer):
         fields = [
             "id", "external_id", "name", "parent", "parent_external_id", "email", "phone", "payment_terms_days",
             "credit_limit", "currency", "segment", "status", "hold_reason", "portfolio", "collector",
-            "open_balance", "follow_up_on", "created_at", "updated_at",
+            "open_balance", "follow_up_on", "credit_hold", "credit_hold_reason", "credit_hold_since", "e_delivery",
+            "created_at", "updated_at",
         ]
 
 
@@ -39,9 +44,13 @@ class InvoiceSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Invoice
-        fields = ["id", "external_id", "customer", "customer_external_id", "issue_date", "due_date", "amount",
+        fields = ["id", "external_id", "document_type", "charge_for", "customer", "customer_external_id",
+                  "issue_date", "due_date", "amount",
                   "currency", "po_number", "open_amount", "status", "closed_on", "approval_requested_on", "sent_at",
                   "opened_at", "voided_at", "void_reason", "created_at", "updated_at"]
+        # A fee or interest charge (document_type late_fee / interest, charge_for = the invoice it was
+        # charged on) is only ever issued by approving a proposal, never written through the API.
+        read_only_fields = ["document_type", "charge_for"]
 
 
 class PaymentSerializer(serializers.ModelSerializer):
@@ -71,11 +80,33 @@ class ApplicationSerializer(serializers.ModelSerializer):
                   "reverses", "created_at"]
 
 
+class _UtcIsoDateTimeField(django_filters.fields.IsoDateTimeField):
+    """Python accepts UTC offsets up to ±23:59, PostgreSQL only ±15:59: compare in UTC."""
+
+    def to_python(self, value):
+        value = super().to_python(value)
+        if value is not None and value.tzinfo is not None:
+            try:
+                value = value.astimezone(UTC)
+            except OverflowError:
+                raise ValidationError("Date and time out of range.") from None
+        return value
+
+
+class UtcIsoDateTimeFilter(django_filters.IsoDateTimeFilter):
+    field_class = _UtcIsoDateTimeField
+
+
+UTC_DATETIMES = {models.DateTimeField: {"filter_class": UtcIsoDateTimeFilter}}
+
+
 class CustomerFilter(django_filters.FilterSet):
     class Meta:
         model = Customer
+        filter_overrides = UTC_DATETIMES
         fields = {"external_id": ["exact"], "name": ["icontains"], "status": ["exact"], "segment": ["exact"],
-                  "currency": ["exact"], "parent": ["exact"], "portfolio": ["exact"], "updated_at": ["gte", "lte"]}
+                  "currency": ["exact"], "parent": ["exact"], "portfolio": ["exact"], "updated_at": ["gte", "lte"],
+                  "credit_hold": ["exact"]}
 
 
 class ContactFilter(django_filters.FilterSet):
@@ -87,6 +118,7 @@ class ContactFilter(django_filters.FilterSet):
 class InvoiceFilter(django_filters.FilterSet):
     class Meta:
         model = Invoice
+        filter_overrides = UTC_DATETIMES
         fields = {"external_id": ["exact"], "customer": ["exact"], "customer__external_id": ["exact"],
                   "status": ["exact"], "currency": ["exact"], "due_date": ["gte", "lte"],
                   "issue_date": ["gte", "lte"], "updated_at": ["gte", "lte"]}

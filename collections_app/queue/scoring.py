@@ -18,6 +18,9 @@ from decimal import Decimal
 PROMISE_BROKEN = 1000  # a promise broken (or only partly kept) and not yet followed up
 PROMISE_BROKEN_LOOKBACK_DAYS = 7  # a broken promise older than this is ordinary past-due work again
 PROMISE_DUE_TODAY = 500
+# A payment plan installment missed weighs as much as a broken promise (it is one).
+PLAN_MISSED = PROMISE_BROKEN
+PLAN_MISSED_LOOKBACK_DAYS = PROMISE_BROKEN_LOOKBACK_DAYS
 
 # 2. Past-due balance, by age bucket: points per PAST_DUE_UNIT of money in the bucket, capped.
 AGE_WEIGHTS = {"1–30": 1, "31–60": 2, "61–90": 3, "91+": 4}
@@ -58,6 +61,7 @@ TASK_POINTS = {
     "dunning_step": 250,
     "portal_dispute": 300,
     "portal_promise": 200,
+    "portal_plan": 200,
     "portal_request": 300,
     "manual": 200,
     # bounce, not_opened and statement tasks count under signals 7 and 8.
@@ -90,6 +94,7 @@ class Facts:
     last_worked: date | None = None
     broken_promises: list = field(default_factory=list)  # [(amount, paid, pay_by)]
     promises_due_today: list = field(default_factory=list)  # [amount]
+    missed_installments: list = field(default_factory=list)  # [(number, amount, paid, due_on)]
     stale_disputes: list = field(default_factory=list)  # [(root cause label, amount, days, owner label)]
     awaiting_approval: list = field(default_factory=list)  # [(invoice id, days)]
     bounced_contacts: list = field(default_factory=list)  # [name]
@@ -148,7 +153,8 @@ def cadence_days(facts: Facts) -> int:
 def left_to_reminders(facts: Facts) -> bool:
     """Small balances in good standing are the dunning run's job, not a collector's."""
     return (facts.balance < LOW_BALANCE and facts.over_30 == 0 and not facts.broken_promises
-            and not facts.tasks and not facts.stale_disputes and not facts.awaiting_approval)
+            and not facts.missed_installments and not facts.tasks and not facts.stale_disputes
+            and not facts.awaiting_approval)
 
 
 def score(facts: Facts, on: date) -> Scored | None:
@@ -169,6 +175,10 @@ def score(facts: Facts, on: date) -> Scored | None:
             f"promise of {money(amount, cur)} broken {days_ago((on - pay_by).days)}{kept}")
     for amount in facts.promises_due_today:
         add("promise_due", PROMISE_DUE_TODAY, f"promise of {money(amount, cur)} due today")
+    for number, amount, paid, due_on in facts.missed_installments:
+        kept = f" ({money(paid, cur)} paid)" if paid else ""
+        add("plan_missed", PLAN_MISSED, f"payment plan installment {number} of {money(amount, cur)} "
+                                        f"missed, due {days_ago((on - due_on).days)}{kept}")
     # 2. Past due by age and size. 4. Cadence is read into the same sentence.
     oldest = next((name for name in reversed(list(AGE_WEIGHTS)) if facts.buckets[name] > 0), None)
     if oldest:
@@ -224,6 +234,8 @@ def next_action(facts: Facts, top_signal: str) -> str:
     who = facts.primary_contact or "the AP contact"
     if top_signal == "promise_broken":
         return f"Call {who} about the broken promise and get a new date"
+    if top_signal == "plan_missed":
+        return f"Call {who} about the missed plan installment: get it paid or renegotiate the plan"
     if facts.escalation:
         esc = facts.escalation
         person = f" ({esc['contact_name']})" if esc.get("contact_name") else ""
@@ -238,6 +250,7 @@ def next_action(facts: Facts, top_signal: str) -> str:
         "task_statement": "Resend the monthly statement",
         "task_portal_dispute": "Review the dispute raised in the portal",
         "task_portal_promise": "Confirm the promise made in the portal",
+        "task_portal_plan": "Review the payment plan the customer set up in the portal",
         "task_portal_request": "Answer the customer's portal request",
         "follow_up": "Do the follow-up you planned",
     }

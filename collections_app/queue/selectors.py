@@ -19,6 +19,8 @@ from ..models import (
     EscalationLevel,
     Invoice,
     Payment,
+    PaymentPlan,
+    PlanInstallment,
     PromiseToPay,
     QueueEntry,
     QueueTask,
@@ -87,6 +89,7 @@ def account_facts(customers: QuerySet, on: date) -> dict[int, scoring.Facts]:
 
     _add_invoices(facts, mine, on)
     _add_promises(facts, mine, on)
+    _add_missed_installments(facts, mine, on)
     waiting = _add_disputes_and_approvals(facts, mine, on)
     contacts = _add_contacts(facts, mine)
     _add_tasks(facts, mine, on)
@@ -98,9 +101,10 @@ def account_facts(customers: QuerySet, on: date) -> dict[int, scoring.Facts]:
 def _add_invoices(facts, mine, on) -> None:
     open_promise = PromiseToPay.objects.filter(invoices=OuterRef("pk"), status=PromiseToPay.Status.OPEN)
     open_dispute = Dispute.objects.filter(invoices=OuterRef("pk"), status__in=OPEN_DISPUTE)
+    on_track_plan = PaymentPlan.objects.filter(invoices=OuterRef("pk"), status=PaymentPlan.Status.ACTIVE)
     rows = (
         Invoice.objects.filter(mine, status=Invoice.Status.OPEN, open_amount__gt=0)
-        .annotate(planned=Exists(open_promise) | Exists(open_dispute))
+        .annotate(planned=Exists(open_promise) | Exists(open_dispute) | Exists(on_track_plan))
         .values_list("customer_id", "external_id", "due_date", "open_amount", "sent_at", "opened_at", "planned")
     )
     for customer_id, external_id, due_date, open_amount, sent_at, opened_at, planned in rows:
@@ -134,6 +138,20 @@ def _add_promises(facts, mine, on) -> None:
         elif account.last_worked is None or account.last_worked <= pay_by:
             # Broken (or past its date and not settled yet) and nobody has called since.
             account.broken_promises.append((amount, paid, pay_by))
+
+
+def _add_missed_installments(facts, mine, on) -> None:
+    """Installments of broken plans missed in the last days that nobody has called about since
+    their due date: the next morning they top the list, like a broken promise."""
+    recent = on - timedelta(days=scoring.PLAN_MISSED_LOOKBACK_DAYS)
+    rows = PlanInstallment.objects.filter(
+        plan__in=PaymentPlan.objects.filter(mine, status=PaymentPlan.Status.BROKEN),
+        status=PlanInstallment.Status.MISSED, due_on__gte=recent, due_on__lt=on,
+    ).values_list("plan__customer_id", "number", "amount", "amount_paid", "due_on")
+    for customer_id, number, amount, paid, due_on in rows:
+        account = facts.get(customer_id)
+        if account is not None and (account.last_worked is None or account.last_worked <= due_on):
+            account.missed_installments.append((number, amount, paid, due_on))
 
 
 def _add_disputes_and_approvals(facts, mine, on) -> dict[int, list]:
@@ -182,6 +200,8 @@ def _add_tasks(facts, mine, on) -> None:
             continue
         if kind == QueueTask.Kind.BOUNCE and account.bounced_contacts:
             continue  # the bounced address already says it
+        if kind == QueueTask.Kind.PLAN_MISSED:
+            continue  # the missed installment signal says it, for as long as it matters
         account.tasks.append((kind, title))
 
 

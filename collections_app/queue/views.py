@@ -14,6 +14,8 @@ from portfolios.models import Role
 
 from .. import work_services
 from ..models import Dispute, Invoice, QueueEntry
+from ..plans import services as plans
+from ..plans.forms import PlanForm
 from ..services import LedgerError
 from ..timeline import timeline_for
 from . import selectors
@@ -88,6 +90,7 @@ def _queue_context(request, collector, *, open_entry=None) -> dict:
 def _panel_context(request, entry: QueueEntry, **forms) -> dict:
     customer = entry.customer
     escalation = entry.escalation or {}
+    plan_form = forms.get("plan_form") or PlanForm(customer=customer)
     return {
         "entry": entry,
         "customer": customer,
@@ -102,6 +105,8 @@ def _panel_context(request, entry: QueueEntry, **forms) -> dict:
             "level": escalation.get("level"), "contact": escalation.get("contact"),
             "reason": escalation.get("why", "")}) if escalation else None),
         "reassign_form": (forms.get("reassign_form") or ReassignItemForm()) if can_manage(request.user) else None,
+        "plan_form": plan_form,
+        "preview": plan_form.preview(),
         "today": timezone.localdate(),
     }
 
@@ -122,6 +127,7 @@ def queue_refresh(request):
     """Score the collector's accounts now and store today's list (what the nightly job does)."""
     collector = _collector_for(request, None)
     work_services.promises_settle()
+    plans.plans_settle()
     queue_build(collector_ids=[collector.pk])
     url = reverse("queue") + ("" if collector == request.user else f"?collector={collector.get_username()}")
     if _partial(request):
@@ -210,6 +216,24 @@ def queue_item_escalate(request, pk: int):
         )
         return _after_item(request, entry, f"{entry.customer.name} escalated to {escalation.level.name}.")
     return _panel_with_errors(request, entry, escalate_form=form)
+
+
+@require_POST
+@queue_roles
+def queue_item_plan(request, pk: int):
+    """Offer a payment plan from the queue: the plan is agreed and the item leaves today's list."""
+    entry = _visible_entry(request, pk)
+    form = PlanForm(request.POST, customer=entry.customer)
+    if form.is_valid():
+        try:
+            plan = plans.plan_create(invoices=form.cleaned_data["invoices"], installments=form.installments,
+                                     by=request.user, note=form.cleaned_data["note"])
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            return _after_item(request, entry, f"{entry.customer.name}: payment plan of {plan.total_amount:,} "
+                                               f"{plan.currency} in {len(form.installments)} installments agreed.")
+    return _panel_with_errors(request, entry, plan_form=form)
 
 
 @require_POST

@@ -6,6 +6,9 @@ from django.utils import timezone
 
 from collections_app.db_stats import refresh_planner_statistics
 from collections_app.demo import book
+from collections_app.demo.charges import seed_charges
+from collections_app.demo.holds import seed_holds_and_e_delivery
+from collections_app.demo.plans import seed_plans
 from collections_app.models import Customer
 from collections_app.queue.services import queue_build
 from collections_app.work_services import promises_settle
@@ -45,6 +48,9 @@ class Command(BaseCommand):
         # and month-end AR snapshots for the trend charts.
         refresh_planner_statistics()
         settled = promises_settle(on=as_of)
+        seed_plans(as_of=as_of)
+        self.stdout.write(seed_holds_and_e_delivery(seed=seed, as_of=as_of))
+        self.stdout.write(seed_charges(as_of=as_of))
         queued = queue_build(on=as_of)
         call_command("ar_snapshot", "--month-ends", "12", verbosity=0)
         self.stdout.write(f"{settled} promises settled, {queued} queue items built, month-end snapshots stored.")
