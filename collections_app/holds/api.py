@@ -17,10 +17,7 @@ from rest_framework.pagination import BasePagination
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from portfolios.access import has_role
-from portfolios.models import Role
-
-from ..api.access import INTEGRATION, RolePermission, api_customers, scoped
+from ..api.access import RolePermission, api_customers, scoped
 from ..models import CreditHoldEvent
 from . import services
 
@@ -143,7 +140,7 @@ class CustomerCreditHold(APIView):
                 event = services.credit_hold_place(customer=customer, reason=data["reason"], by=request.user,
                                                    source=CreditHoldEvent.Source.API)
             else:
-                if not has_role(request.user, Role.MANAGER, Role.ADMIN, INTEGRATION):
+                if not services.may_release(request.user):
                     raise PermissionDenied("Only managers and integrations release a credit hold.")
                 event = services.credit_hold_release(customer=customer, reason=data["reason"], by=request.user,
                                                      exempt_until=data.get("exempt_until"),

@@ -33,12 +33,26 @@ from django.db.models import (
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from portfolios.access import has_role
+from portfolios.models import Role
+
+from ..api.access import INTEGRATION
 from ..models import CreditHoldEvent, CreditHoldRule, Customer, FxRate, Invoice, PaymentPlan, QueueTask
 from ..models.ledger import ZERO
 
 MONEY_FIELD = DecimalField(max_digits=14, decimal_places=2)
 RATE_FIELD = DecimalField(max_digits=18, decimal_places=8)
 BATCH = 500
+
+
+def may_hold(user) -> bool:
+    """Collectors (on their own accounts), managers and admins put accounts on credit hold."""
+    return has_role(user, Role.COLLECTOR, Role.MANAGER, Role.ADMIN, INTEGRATION)
+
+
+def may_release(user) -> bool:
+    """Releasing lets the account's orders flow again: managers, admins and the ERP's integration user."""
+    return has_role(user, Role.MANAGER, Role.ADMIN, INTEGRATION)
 
 
 class CreditHoldError(ValidationError):

@@ -6,8 +6,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from portfolios.access import any_role, can_manage, has_role, manager_required, visible_customers
-from portfolios.models import Role
+from portfolios.access import any_role, manager_required, visible_customers
 
 from ..models import CreditHoldRule
 from . import selectors, services
@@ -30,7 +29,7 @@ def account_credit_hold(request, pk: int):
     customer = get_object_or_404(visible_customers(request.user), pk=pk)
     form = HoldForm(request.POST or None)
     if request.method == "POST":
-        if not has_role(request.user, Role.COLLECTOR, Role.MANAGER, Role.ADMIN):
+        if not services.may_hold(request.user):
             raise PermissionDenied("Only collectors and managers put accounts on credit hold.")
         if form.is_valid():
             try:
@@ -43,8 +42,8 @@ def account_credit_hold(request, pk: int):
     ctx = {
         "nav": "accounts", "customer": customer, "hold_form": form, "release_form": ReleaseForm(),
         "events": selectors.hold_events().filter(customer=customer).order_by("-pk")[:EVENTS_SHOWN],
-        "can_hold": has_role(request.user, Role.COLLECTOR, Role.MANAGER, Role.ADMIN),
-        "can_release": can_manage(request.user),
+        "can_hold": services.may_hold(request.user),
+        "can_release": services.may_release(request.user),
     }
     return render(request, "holds/account_hold.html", ctx, status=400 if form.errors else 200)
 
