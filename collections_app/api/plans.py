@@ -7,6 +7,7 @@ from rest_framework import mixins, serializers, viewsets
 from collections_app.models import PaymentPlan, PlanInstallment
 
 from .access import RolePermission, scoped
+from .ledger import UTC_DATETIMES
 
 
 class InstallmentSerializer(serializers.ModelSerializer):
@@ -28,6 +29,7 @@ class PaymentPlanSerializer(serializers.ModelSerializer):
 class PaymentPlanFilter(django_filters.FilterSet):
     class Meta:
         model = PaymentPlan
+        filter_overrides = UTC_DATETIMES
         fields = {"customer": ["exact"], "customer__external_id": ["exact"], "status": ["exact"],
                   "source": ["exact"], "created_at": ["gte", "lte"]}
 

@@ -12,6 +12,7 @@ from collections_app.models import Activity, Contact, Customer, Dispute, Invoice
 from collections_app.work_services import activity_log, dispute_open, promise_record
 
 from .access import RolePermission, api_customers, scoped
+from .ledger import UTC_DATETIMES
 
 MONEY = {"max_digits": 14, "decimal_places": 2}
 # Kinds a person or an ERP logs; portal visits and system messages are the system's own.
@@ -127,6 +128,7 @@ class DisputeInput(_WorkInput):
 class ActivityFilter(django_filters.FilterSet):
     class Meta:
         model = Activity
+        filter_overrides = UTC_DATETIMES
         fields = {"customer": ["exact"], "customer__external_id": ["exact"], "kind": ["exact"],
                   "outcome": ["exact"], "occurred_at": ["gte", "lte"]}
 
@@ -134,6 +136,7 @@ class ActivityFilter(django_filters.FilterSet):
 class PromiseFilter(django_filters.FilterSet):
     class Meta:
         model = PromiseToPay
+        filter_overrides = UTC_DATETIMES
         fields = {"customer": ["exact"], "customer__external_id": ["exact"], "status": ["exact"],
                   "source": ["exact"], "pay_by": ["gte", "lte"], "created_at": ["gte", "lte"]}
 

@@ -93,3 +93,13 @@ def test_schema_documents_every_endpoint(client):
         assert path in schema["paths"], path
     assert "post" not in schema["paths"]["/api/invoices/"]
     assert {"tokenAuth", "cookieAuth"} <= set(schema["components"]["securitySchemes"])
+
+
+@pytest.mark.parametrize("endpoint, field", [("api-activity-list", "occurred_at"), ("api-promise-list", "created_at"),
+                                             ("api-plan-list", "created_at"), ("api-customer-list", "updated_at")])
+def test_date_time_filters_accept_any_utc_offset_python_reads(book, endpoint, field):
+    """PostgreSQL refuses offsets beyond ±15:59 that Python accepts; the filters compare in UTC."""
+    erp = token_client(book["erp"])
+    response = erp.get(reverse(endpoint), {f"{field}__gte": "2000-01-01T00:00:00+23:00"})
+    assert response.status_code == 200
+    assert erp.get(reverse(endpoint), {f"{field}__gte": "0001-01-01T00:00:00+23:00"}).status_code == 400
