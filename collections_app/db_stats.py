@@ -1,13 +1,19 @@
-"""Planner statistics after bulk loads.
+"""Planner statistics after bulk loads and bulk rewrites.
 
-A freshly bulk-loaded table has no statistics until autovacuum gets to it; until then PostgreSQL
-plans correlated subqueries over hundreds of thousands of rows as if the tables were empty (a report
-that takes a second can take many minutes). The bulk writers refresh them right away.
+A freshly bulk-loaded table has no statistics until autovacuum gets to it (and a server run without
+autovacuum never does); until then PostgreSQL plans correlated subqueries over hundreds of thousands
+of rows as if the tables were empty (a report that takes a second can take many minutes), and plans
+this morning's queue as if yesterday's were all there is. The bulk writers refresh them right away.
 """
 
 from django.db import connection
 
 
-def refresh_planner_statistics() -> None:
+def refresh_planner_statistics(*models) -> None:
+    """ANALYZE the tables of `models`, or the whole database when none is given."""
+    quote = connection.ops.quote_name
     with connection.cursor() as cursor:
-        cursor.execute("ANALYZE")
+        if not models:
+            cursor.execute("ANALYZE")
+        for model in models:
+            cursor.execute(f"ANALYZE {quote(model._meta.db_table)}")

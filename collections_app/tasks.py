@@ -4,8 +4,10 @@ from datetime import date
 
 from celery import shared_task
 
+from .db_stats import refresh_planner_statistics
 from .holds.services import credit_holds_apply_rules
 from .imports.tasks import import_job_run_task  # noqa: F401  (autodiscovery only loads this module)
+from .models import QueueEntry
 from .plans.services import plans_settle
 from .plans.tasks import plans_settle_nightly  # noqa: F401  (autodiscovery only loads this module)
 from .queue.services import queue_build
@@ -26,7 +28,9 @@ def queues_build_nightly(on: str | None = None) -> int:
     promises_settle(on=day)
     plans_settle(on=day)
     credit_holds_apply_rules(on=day)  # after the plans: a plan broken last night is a hold rule
-    return queue_build(on=day)
+    built = queue_build(on=day)
+    refresh_planner_statistics(QueueEntry)  # today's rows replaced yesterday's: plan the pages on them
+    return built
 
 
 @shared_task

@@ -231,3 +231,17 @@ def test_workspace_actions_log_a_call_and_set_a_follow_up(client, alice, alice_b
     assert response.status_code == 302
     customer.refresh_from_db()
     assert customer.follow_up_on == today() + timedelta(days=7)
+
+
+def test_nightly_build_refreshes_the_queue_tables_statistics(monkeypatch, alice, alice_book):
+    analysed = []
+    monkeypatch.setattr(tasks, "refresh_planner_statistics", lambda *models: analysed.append(models))
+    tasks.queues_build_nightly.delay().get()
+    assert analysed == [(QueueEntry,)]
+
+
+def test_planner_statistics_refresh_runs_on_either_database(alice_book):
+    from collections_app.db_stats import refresh_planner_statistics
+
+    refresh_planner_statistics(QueueEntry)  # raises if the statement is wrong for this database
+    refresh_planner_statistics()
