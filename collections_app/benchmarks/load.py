@@ -1,20 +1,19 @@
 """The web server under load: gunicorn on a free loopback port (as the Procfile runs it, with
-production settings: DEBUG off, static files collected), and simulated collectors (threads), each
-logged in with its own session, opening their queue and their accounts for a bounded time.
+production settings: DEBUG off, static files collected), warmed up, then simulated collectors, each
+logged in with its own session, opening their queue and their accounts for a bounded time. The
+collectors run in a separate process (`crowd`), as a locust swarm would.
 
 A simulated collector opens their queue, then one of their accounts, and so on; after each page it
 reads for a pause drawn uniformly between `think` = (low, high) seconds (locust's `between(low, high)`);
 (0, 0) sends the next request at once: a saturation test, not a workload."""
 
+import json
 import logging
-import random
 import socket
 import subprocess
 import sys
 import tempfile
-import threading
 import time
-import urllib.error
 import urllib.request
 from pathlib import Path
 
@@ -102,6 +101,30 @@ def web_under_load(users: int = 50, seconds: float = 20, workers: int = 2, threa
         return _run(env, sessions, seconds, workers, threads, low, high)
 
 
+def _warm_up(base: str, sessions: list, rounds: int) -> None:
+    """A few untimed pages first, as a server that has been up all morning: each gunicorn thread has
+    its database connection and compiled templates before the first collector arrives."""
+    cookie_name = settings.SESSION_COOKIE_NAME
+    for cookie, accounts in sessions[:rounds]:
+        headers = {"Cookie": f"{cookie_name}={cookie}", "X-Forwarded-Proto": "https"}
+        for path in ("/queue/", f"/accounts/{accounts[0]}/" if accounts else "/queue/"):
+            try:
+                with urllib.request.urlopen(urllib.request.Request(base + path, headers=headers), timeout=30) as page:
+                    page.read()
+            except OSError:
+                pass  # the timed run counts errors; the warm-up only warms
+
+
+def _crowd(env: dict, plan: dict) -> list[dict]:
+    """Run the simulated collectors in their own process (`benchmarks.crowd`); every request's record."""
+    done = subprocess.run([sys.executable, "-m", "collections_app.benchmarks.crowd"], input=json.dumps(plan),
+                          cwd=settings.BASE_DIR, env=env, capture_output=True, text=True, check=False,
+                          timeout=plan["ramp"] + plan["seconds"] + 120)
+    if done.returncode != 0:
+        raise RuntimeError((done.stderr.strip().splitlines() or ["the load generator failed"])[-1])
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
 def _run(env: dict, sessions: list, seconds: float, workers: int, threads: int, low: float, high: float) -> dict:
     port = _free_port()
     base = f"http://{HOST}:{port}"
@@ -110,46 +133,16 @@ def _run(env: dict, sessions: list, seconds: float, workers: int, threads: int, 
         [str(gunicorn), "collections_app.wsgi", "--bind", f"{HOST}:{port}", "--workers", str(workers),
          "--threads", str(threads), "--log-level", "warning"],
         cwd=settings.BASE_DIR, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-    timings, errors, lock = [], [], threading.Lock()
-    by_page = {"queue": [], "accounts": []}
+    ramp = high  # arrivals spread over one longest pause, as locust spawns users at a rate
     try:
         if not _wait_until_up(base, server):
             return {"skipped": "gunicorn did not start"}
-        deadline = time.monotonic() + seconds
-
-        def collector(cookie: str, accounts: list[int], seed: int) -> None:
-            rnd = random.Random(seed)
-            opener = urllib.request.build_opener()
-            # As behind the TLS-terminating proxy production runs behind (SECURE_PROXY_SSL_HEADER).
-            opener.addheaders = [("Cookie", f"{settings.SESSION_COOKIE_NAME}={cookie}"), ("X-Forwarded-Proto", "https")]
-            while time.monotonic() < deadline:
-                for path in ("/queue/", f"/accounts/{rnd.choice(accounts)}/" if accounts else "/queue/"):
-                    start = time.perf_counter()
-                    try:
-                        with opener.open(base + path, timeout=30) as response:
-                            response.read()
-                            failed = None if response.status == 200 else f"HTTP {response.status}"
-                            if "/login/" in response.url:
-                                failed = "sent to the login page"
-                    except (urllib.error.URLError, OSError) as problem:
-                        failed = str(problem)
-                    elapsed = (time.perf_counter() - start) * 1000
-                    with lock:
-                        timings.append(elapsed)
-                        by_page[path.split("/")[1]].append(elapsed)
-                        if failed:
-                            errors.append(f"{path.split('/')[1]}: {failed}")
-                    if high:
-                        time.sleep(min(rnd.uniform(low, high), max(deadline - time.monotonic(), 0)))
-
-        started = time.perf_counter()
-        crowd = [threading.Thread(target=collector, args=(cookie, accounts, n), daemon=True)
-                 for n, (cookie, accounts) in enumerate(sessions)]
-        for thread in crowd:
-            thread.start()
-        for thread in crowd:
-            thread.join()
-        elapsed = time.perf_counter() - started
+        _warm_up(base, sessions, rounds=workers * threads)
+        records = _crowd(env, {"base": base, "cookie_name": settings.SESSION_COOKIE_NAME, "seconds": seconds,
+                               "think": [low, high], "ramp": ramp, "seed": 0,
+                               "users": [{"cookie": cookie, "accounts": accounts} for cookie, accounts in sessions]})
+    except (RuntimeError, subprocess.TimeoutExpired) as problem:
+        return {"skipped": f"load generator: {problem}"}
     finally:
         server.terminate()
         try:
@@ -157,12 +150,19 @@ def _run(env: dict, sessions: list, seconds: float, workers: int, threads: int, 
         except subprocess.TimeoutExpired:
             server.kill()
             server.wait()
-    if not timings:
+    if not records:
         return {"skipped": "no request completed"}
+    timings = [record["ms"] for record in records]
+    errors = [f"{record['page']}: {record['error']}" for record in records if record["error"]]
+    elapsed = max(r["at"] + r["ms"] / 1000 for r in records) - min(r["at"] for r in records)
+    by_page: dict[str, list[float]] = {}
+    for record in records:
+        by_page.setdefault(record["page"], []).append(record["ms"])
     return {"users": len(sessions), "seconds": round(elapsed, 1), "requests": len(timings),
-            "requests_per_second": round(len(timings) / elapsed, 1), "p50_ms": round(percentile(timings, 0.5), 1),
-            "p95_ms": round(percentile(timings, 0.95), 1), "errors": len(errors),
-            "first_errors": sorted(set(errors))[:5], "gunicorn": f"{workers} workers x {threads} threads",
-            "think_seconds": [low, high], "settings": "DEBUG off, static files collected, DB_CONN_MAX_AGE "
-            + env.get("DB_CONN_MAX_AGE", "default"),
-            "p95_ms_by_page": {page: round(percentile(times, 0.95), 1) for page, times in by_page.items() if times}}
+            "requests_per_second": round(len(timings) / elapsed, 1) if elapsed else None,
+            "p50_ms": round(percentile(timings, 0.5), 1), "p95_ms": round(percentile(timings, 0.95), 1),
+            "max_ms": round(max(timings), 1), "errors": len(errors), "first_errors": sorted(set(errors))[:5],
+            "gunicorn": f"{workers} workers x {threads} threads", "think_seconds": [low, high],
+            "ramp_seconds": ramp, "clients": "a separate process (collections_app.benchmarks.crowd)",
+            "settings": "DEBUG off, static files collected, DB_CONN_MAX_AGE " + env.get("DB_CONN_MAX_AGE", "default"),
+            "p95_ms_by_page": {page: round(percentile(times, 0.95), 1) for page, times in by_page.items()}}
