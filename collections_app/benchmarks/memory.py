@@ -1,11 +1,16 @@
 """Peak memory of a process that renders statements: a fresh `manage.py bench --statement-worker N`
-renders N statement PDFs and reports its own ru_maxrss."""
+renders N statement PDFs and reports its own peak resident memory.
+
+On Linux the peak is the kernel's VmHWM of the process's own memory. `ru_maxrss` would not do: a
+child started by fork/vfork + exec inherits its parent's high-water mark, so the worker reported the
+bench process's peak (534 MiB after the reports and the import) instead of its own (~135 MiB)."""
 
 import json
 import resource
 import subprocess
 import sys
 from datetime import date
+from pathlib import Path
 
 from django.conf import settings
 
@@ -14,10 +19,23 @@ from reminders.benchmarks import statement_render_rate
 from .processes import child_env
 
 
+def peak_mib() -> float:
+    """This process's peak resident memory in MiB (VmHWM where the kernel reports it)."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return round(int(line.split()[1]) / 1024, 1)  # kB
+    except OSError:
+        pass
+    return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+
+
 def render_and_measure(sample: int, as_of: date | None = None) -> dict:
-    """Render `sample` statements in this process; figures plus this process's peak resident memory."""
+    """Render `sample` statements in this process; figures plus this process's peak resident memory,
+    before rendering (Django and the libraries loaded) and after."""
+    before = peak_mib()
     figures = statement_render_rate(sample, as_of)
-    return {**figures, "peak_mib": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)}
+    return {**figures, "peak_mib": peak_mib(), "before_rendering_mib": before}
 
 
 def statement_worker_memory(sample: int, timeout: int = 600) -> dict:

@@ -1,9 +1,15 @@
 import json
+import os
+import subprocess
+import sys
 from io import StringIO
+from pathlib import Path
 
 import pytest
+from django.conf import settings
 from django.core.management import CommandError, call_command
 
+from collections_app.benchmarks.memory import peak_mib
 from collections_app.models import Customer, Invoice, QueueEntry
 from tests.factories import CustomerFactory, InvoiceFactory, PortfolioFactory, collector
 
@@ -103,3 +109,17 @@ def test_bench_reads_the_think_time_as_low_and_high_seconds(tmp_path):
         _between("8,2")
     with pytest.raises(CommandError, match="think"):
         call_command("bench", "--think", "soon", stdout=StringIO(), stderr=StringIO())
+
+
+@pytest.mark.skipif(not Path("/proc/self/status").exists(), reason="Linux reports a process's own high-water mark")
+def test_a_worker_process_reports_its_own_peak_memory_not_its_parents():
+    """A child started by fork + exec inherits the parent's ru_maxrss; the worker's figure must not."""
+    ballast = bytearray(300 * 1024 * 1024)  # the parent grows well past what the child will use
+    ballast[::4096] = b"x" * len(ballast[::4096])  # touch every page so that it is resident
+    child = subprocess.run([sys.executable, "-c", "import django; django.setup(); "
+                            "from collections_app.benchmarks.memory import peak_mib; print(peak_mib())"],
+                           capture_output=True, text=True, check=True, cwd=settings.BASE_DIR,
+                           env={**os.environ, "DJANGO_SETTINGS_MODULE": "collections_app.settings"})
+    assert peak_mib() >= 300
+    assert float(child.stdout.strip().splitlines()[-1]) < 250
+    del ballast
