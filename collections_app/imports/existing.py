@@ -24,9 +24,13 @@ def chunks(ids):
         yield ids[start:start + size]
 
 
+SEPARATOR = "\x1f"  # ASCII unit separator: not in any ERP id we have seen (checked per chunk all the same)
+
+
 def by_ids(model, ids, column: str = "external_id"):
     """`model` rows whose `column` is one of `ids`, a chunk at a time. On PostgreSQL a chunk is one
-    array parameter (`= ANY(%s)`), which spares building and binding thousands of parameters."""
+    parameter, which spares building and binding thousands: text ids go as one string split by the
+    database (half the time of an array of 50,000 quoted strings), numbers as an array."""
     ids = list(ids)
     if connection.vendor != "postgresql":
         for chunk in chunks(ids):
@@ -35,7 +39,12 @@ def by_ids(model, ids, column: str = "external_id"):
     field = f"{connection.ops.quote_name(model._meta.db_table)}.{connection.ops.quote_name(column)}"
     for start in range(0, len(ids), 100000):
         chunk = ids[start:start + 100000]
-        yield model.objects.filter(RawSQL(f"{field} = ANY(%s)", [chunk], output_field=BooleanField()))
+        joined = SEPARATOR.join(chunk) if chunk and isinstance(chunk[0], str) else None
+        if joined is not None and joined.count(SEPARATOR) == len(chunk) - 1:
+            condition = RawSQL(f"{field} = ANY(string_to_array(%s, chr(31)))", [joined], output_field=BooleanField())
+        else:
+            condition = RawSQL(f"{field} = ANY(%s)", [chunk], output_field=BooleanField())
+        yield model.objects.filter(condition)
 
 
 def customers(ids) -> dict[str, dict]:

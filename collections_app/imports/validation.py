@@ -9,7 +9,7 @@ import re
 from dataclasses import asdict, dataclass
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
-from functools import partial
+from functools import lru_cache, partial
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -139,11 +139,19 @@ def money(value, *, allow_zero: bool = False) -> Decimal:
 
 
 def iso_date(value) -> date:
-    if value.__class__ is not str:
-        if isinstance(value, datetime):
-            return value.date()
-        if isinstance(value, date):
-            return value
+    if value.__class__ is str:
+        return _date_text(value)
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    return _date_text(text(value, "date"))
+
+
+# A file holds a few hundred distinct dates and currencies in a hundred thousand rows: each distinct
+# cell is read once (a cell that raises BadCell is not remembered, and raises again).
+@lru_cache(maxsize=8192)
+def _date_text(value: str) -> date:
     shown = text(value, "date", required=True)
     if not DATE_PATTERN.fullmatch(shown):
         raise BadCell(f"'{shown}' is not a date in the form YYYY-MM-DD")
@@ -154,6 +162,11 @@ def iso_date(value) -> date:
 
 
 def currency(value) -> str:
+    return _currency_text(value if value.__class__ is str else text(value, "currency"))
+
+
+@lru_cache(maxsize=1024)
+def _currency_text(value: str) -> str:
     code = text(value, "currency", required=True).upper()
     if code not in ISO_4217:
         raise BadCell(f"'{code}' is not a known currency (ISO 4217 code such as USD or EUR)")

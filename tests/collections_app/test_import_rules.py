@@ -283,3 +283,17 @@ def test_payment_adding_up_to_more_than_the_ledger_holds_is_an_error():
     )
     assert rejected(result) == [("payments", 2, "amount")]
     assert "more than the ledger can hold" in reasons(result)
+
+
+def test_ledger_lookup_by_ids_finds_ids_holding_any_character():
+    """Ids go to PostgreSQL as one string split on the unit separator; an id containing it falls back
+    to an array, and both find exactly the ids asked for."""
+    from collections_app.imports.existing import by_ids
+
+    plain = CustomerFactory(external_id="PLAIN-1")
+    odd = CustomerFactory(external_id="ODD\x1fID")
+    CustomerFactory(external_id="OTHER")
+    found = {c.pk for rows in by_ids(Customer, ["PLAIN-1", "MISSING"]) for c in rows}
+    assert found == {plain.pk}
+    found = {c.pk for rows in by_ids(Customer, ["PLAIN-1", "ODD\x1fID"]) for c in rows}
+    assert found == {plain.pk, odd.pk}
