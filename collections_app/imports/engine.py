@@ -7,7 +7,9 @@ nothing, or write everything in bulk in one transaction. Importing the same data
 nothing; the ERP's ids say which records are the same.
 """
 
-from collections.abc import Callable
+import gc
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -43,8 +45,9 @@ def import_rows(*, customers=None, invoices=None, payments=None, credits=None, d
     """Import rows given as dicts keyed by the CSV column names (values as strings or native types:
     Decimal, int, date). Row numbers in errors count each list from 1."""
     given = {"customers": customers, "invoices": invoices, "payments": payments, "credits": credits}
-    tables = {kind: table_from_dicts(kind, rows) for kind, rows in given.items() if rows}
-    return run_import(tables, dry_run=dry_run, by=by, progress=progress)
+    with cyclic_gc_paused():
+        tables = {kind: table_from_dicts(kind, rows) for kind, rows in given.items() if rows}
+        return run_import(tables, dry_run=dry_run, by=by, progress=progress)
 
 
 def import_files(*, customers=None, invoices=None, payments=None, credits=None, dry_run: bool = False, by=None,
@@ -52,8 +55,25 @@ def import_files(*, customers=None, invoices=None, payments=None, credits=None, 
     """Import CSV exports, each given as a path, bytes or an open binary file. Row numbers in errors
     are the file's line numbers (the header is row 1)."""
     given = {"customers": customers, "invoices": invoices, "payments": payments, "credits": credits}
-    tables = {kind: table_from_csv(kind, _read(source)) for kind, source in given.items() if source is not None}
-    return run_import(tables, dry_run=dry_run, by=by, progress=progress)
+    with cyclic_gc_paused():
+        tables = {kind: table_from_csv(kind, _read(source)) for kind, source in given.items() if source is not None}
+        return run_import(tables, dry_run=dry_run, by=by, progress=progress)
+
+
+@contextmanager
+def cyclic_gc_paused() -> Iterator[None]:
+    """Python's cycle collector off while an import builds its hundreds of thousands of rows and
+    records: allocating them sets off full collections that walk every object in the process (0.5 s
+    of a 4 s import in a fresh process, 0.9 s in a worker that has run reports). The import's objects
+    hold no reference cycles, so reference counting frees them as before; cycles made meanwhile by
+    other threads are collected once the import ends. It is left off if it was off already."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 def _read(source) -> bytes:

@@ -297,3 +297,34 @@ def test_ledger_lookup_by_ids_finds_ids_holding_any_character():
     assert found == {plain.pk}
     found = {c.pk for rows in by_ids(Customer, ["PLAIN-1", "ODD\x1fID"]) for c in rows}
     assert found == {plain.pk, odd.pk}
+
+
+def test_the_cycle_collector_is_paused_during_an_import_and_restored_after_it(monkeypatch):
+    import gc
+
+    from collections_app.imports import engine
+
+    seen = []
+    real_run = engine.run_import
+    monkeypatch.setattr(engine, "run_import", lambda *args, **kwargs: seen.append(gc.isenabled())
+                        or real_run(*args, **kwargs))
+    assert gc.isenabled()
+    assert not import_rows(invoices=[{"invoice_id": "X1", "customer_id": "NOBODY", "issue_date": "2026-01-01",
+                                      "due_date": "2026-01-31", "amount": "10.00", "currency": "USD"}]).ok
+    assert seen == [False] and gc.isenabled()  # back on after a refused import too
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("the database went away")
+
+    monkeypatch.setattr(engine, "run_import", broken)
+    with pytest.raises(RuntimeError):
+        import_files(invoices=b"invoice_id\n")
+    assert gc.isenabled()
+
+    gc.disable()
+    try:
+        with engine.cyclic_gc_paused():
+            pass
+        assert not gc.isenabled()  # someone else turned it off: left off
+    finally:
+        gc.enable()
