@@ -82,7 +82,7 @@ def collect_static(env: dict) -> str | None:
 
 
 def web_under_load(users: int = 50, seconds: float = 20, workers: int = 2, threads: int = 4,
-                   think: tuple[float, float] = (0, 0)) -> dict:
+                   think: tuple[float, float] = (0, 0), ramp: float | None = None) -> dict:
     """Requests per second, p50/p95 and errors with `users` collectors alternating /queue/ and
     /accounts/<id>/ for `seconds`, each reading a page for a pause drawn uniformly in `think`."""
     low, high = think
@@ -98,7 +98,8 @@ def web_under_load(users: int = 50, seconds: float = 20, workers: int = 2, threa
         sessions = _sessions(users)
         if not sessions:
             return {"skipped": "no collector has accounts"}
-        return _run(env, sessions, seconds, workers, threads, low, high)
+        # Arrivals spread over one longest pause unless told otherwise, as locust spawns users at a rate.
+        return _run(env, sessions, seconds, workers, threads, low, high, high if ramp is None else ramp)
 
 
 def _warm_up(base: str, sessions: list, rounds: int) -> None:
@@ -125,7 +126,8 @@ def _crowd(env: dict, plan: dict) -> list[dict]:
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
-def _run(env: dict, sessions: list, seconds: float, workers: int, threads: int, low: float, high: float) -> dict:
+def _run(env: dict, sessions: list, seconds: float, workers: int, threads: int, low: float, high: float,
+         ramp: float) -> dict:
     port = _free_port()
     base = f"http://{HOST}:{port}"
     gunicorn = Path(sys.executable).with_name("gunicorn")
@@ -133,7 +135,6 @@ def _run(env: dict, sessions: list, seconds: float, workers: int, threads: int, 
         [str(gunicorn), "collections_app.wsgi", "--bind", f"{HOST}:{port}", "--workers", str(workers),
          "--threads", str(threads), "--log-level", "warning"],
         cwd=settings.BASE_DIR, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-    ramp = high  # arrivals spread over one longest pause, as locust spawns users at a rate
     try:
         if not _wait_until_up(base, server):
             return {"skipped": "gunicorn did not start"}

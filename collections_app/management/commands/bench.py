@@ -46,6 +46,9 @@ class Command(BaseCommand):
         parser.add_argument("--think", type=_between, default=(2.0, 8.0), metavar="LOW,HIGH",
                             help="a simulated collector reads each page for a pause drawn uniformly between LOW "
                                  "and HIGH seconds (default 2,8; 0,0: no pause)")
+        parser.add_argument("--ramp", type=float, default=None,
+                            help="simulated collectors arrive at moments spread over this many seconds (default: "
+                                 "the longest pause; 0: all at once)")
         parser.add_argument("--saturation-seconds", type=float, default=10,
                             help="then the same users with no pause for this long, for information (0: skip)")
         parser.add_argument("--skip", default="", help=f"comma-separated parts not to measure: {', '.join(PARTS)}")
@@ -53,7 +56,7 @@ class Command(BaseCommand):
         parser.add_argument("--output", default=str(settings.BASE_DIR / "bench" / "results.json"))
 
     def handle(self, *args, small, statements, requests, import_invoices, workspace_invoices, users, load_seconds,
-               think, saturation_seconds, skip, statement_worker, output, **options):
+               think, ramp, saturation_seconds, skip, statement_worker, output, **options):
         if statement_worker is not None:  # the child process started for the memory figure
             self.stdout.write(json.dumps(render_and_measure(statement_worker)))
             return
@@ -87,7 +90,7 @@ class Command(BaseCommand):
         sample = import_invoices if import_invoices is not None else (2000 if small else 50000)
         importing = measure("import", lambda: import_rate(sample))
         memory = measure("memory", lambda: statement_worker_memory(statements))
-        load = measure("load", lambda: web_under_load(users, load_seconds, think=think))
+        load = measure("load", lambda: web_under_load(users, load_seconds, think=think, ramp=ramp))
         saturation = {"skipped": "--saturation-seconds 0"} if saturation_seconds <= 0 else measure(
             "load", lambda: web_under_load(users, saturation_seconds, think=(0, 0)))
 
