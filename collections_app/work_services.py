@@ -163,6 +163,25 @@ def _done_today(*, customer: Customer, by, activity: Activity | None = None) -> 
     ).update(status=QueueEntry.Status.DONE, done_at=timezone.now(), done_by=by, activity=activity)
 
 
+# Tasks that ask someone to look at the account: working it (a call, an email, a visit logged)
+# answers them. A missed plan installment and fees to approve close through their own flows.
+TASKS_ANSWERED_BY_WORK = (
+    QueueTask.Kind.DUNNING_STEP, QueueTask.Kind.BOUNCE, QueueTask.Kind.NOT_OPENED,
+    QueueTask.Kind.STATEMENT_UNDELIVERED, QueueTask.Kind.PORTAL_DISPUTE, QueueTask.Kind.PORTAL_PROMISE,
+    QueueTask.Kind.PORTAL_REQUEST, QueueTask.Kind.PORTAL_PLAN, QueueTask.Kind.CREDIT_HOLD, QueueTask.Kind.MANUAL,
+)
+
+
+def _tasks_answered(*, customer: Customer, by) -> int:
+    """The account's open tasks due by today that the logged work answers are done; otherwise they
+    would keep scoring the account onto the queue every morning. Tasks due later stay open (a bounced
+    address keeps showing through its own signal until the contact is fixed)."""
+    return QueueTask.objects.filter(
+        customer=customer, status=QueueTask.Status.OPEN, due_on__lte=timezone.localdate(),
+        kind__in=TASKS_ANSWERED_BY_WORK,
+    ).update(status=QueueTask.Status.DONE, done_at=timezone.now(), by=by)
+
+
 def _check_belongs(customer: Customer, *, contact=None, invoices=()) -> None:
     if contact is not None and contact.customer_id != customer.pk:
         raise ValidationError("That contact belongs to another account.")
@@ -178,7 +197,8 @@ def outcome_log(
     """What happened on a call, email or visit. "Promised" records the promise to pay (amount and
     date), "disputed" opens the dispute (reason, owner; the amount defaults to what is open on the
     invoices). A next-action date becomes the account's follow-up. Either way the account's item
-    leaves today's queue."""
+    leaves today's queue, and the open tasks the work answers (a dunning step handed over, a portal
+    request, …) are done."""
     invoices = list(invoices)
     _check_belongs(customer, contact=contact, invoices=invoices)
     if outcome == Activity.Outcome.PROMISED:
@@ -204,6 +224,7 @@ def outcome_log(
         if next_action_on:
             follow_up_set(customer=customer, on=next_action_on, note=notes[:200], by=by)
         _done_today(customer=customer, by=by, activity=activity)
+        _tasks_answered(customer=customer, by=by)
     return activity
 
 

@@ -102,3 +102,33 @@ def test_reassigning_an_item_moves_the_account_with_history(item):
     assert Customer.objects.get(pk=item.customer_id).portfolio == other
     current = Assignment.objects.get(customer_id=item.customer_id, ends_on__isnull=True)
     assert (current.portfolio, current.by, current.reason) == (other, boss, "Bob is on leave")
+
+
+def test_logging_work_answers_the_accounts_open_tasks_but_not_those_with_their_own_flow(item):
+    from collections_app.models import QueueTask
+
+    customer, collector = item.customer, item.customer.portfolio.collector
+    handed_over = QueueTask.objects.create(customer=customer, kind=QueueTask.Kind.DUNNING_STEP, title="Call them")
+    portal = QueueTask.objects.create(customer=customer, kind=QueueTask.Kind.PORTAL_REQUEST, title="Wants a copy")
+    later = QueueTask.objects.create(customer=customer, kind=QueueTask.Kind.MANUAL, title="Check in next week",
+                                     due_on=today() + timedelta(days=7))
+    missed = QueueTask.objects.create(customer=customer, kind=QueueTask.Kind.PLAN_MISSED, title="Missed installment")
+    elsewhere = QueueTask.objects.create(customer=CustomerFactory(portfolio=customer.portfolio),
+                                         kind=QueueTask.Kind.DUNNING_STEP, title="Another account")
+    tomorrow = today() + timedelta(days=1)
+
+    def task_signals():
+        queue_build(on=tomorrow)
+        entry = QueueEntry.objects.filter(customer=customer, day=tomorrow).first()
+        return {r["signal"] for r in entry.reasons if r["signal"].startswith("task_")} if entry else set()
+
+    assert {"task_dunning_step", "task_portal_request"} <= task_signals()
+    work_services.outcome_log(customer=customer, kind=Activity.Kind.CALL, outcome=Activity.Outcome.REACHED,
+                              by=collector, notes="Spoke to AP")
+
+    statuses = {task.pk: (task.status, task.by_id) for task in QueueTask.objects.all()}
+    assert statuses[handed_over.pk] == (QueueTask.Status.DONE, collector.pk)
+    assert statuses[portal.pk] == (QueueTask.Status.DONE, collector.pk)
+    assert statuses[later.pk][0] == statuses[missed.pk][0] == statuses[elsewhere.pk][0] == QueueTask.Status.OPEN
+
+    assert not {"task_dunning_step", "task_portal_request"} & task_signals()  # tomorrow's list
