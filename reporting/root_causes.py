@@ -6,9 +6,11 @@ closed; its root cause is the root cause of the first dispute raised on it, or "
 Days late = closing date − due date (METRICS.md). Each frame is one query.
 """
 
+from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from functools import lru_cache
 
 import pandas as pd
 from django.db.models import F, OuterRef, Subquery
@@ -28,6 +30,7 @@ def months_back(as_of: date, months: int = 12) -> date:
     return date(index // 12, index % 12 + 1, 1)
 
 
+@lru_cache(maxsize=4096)  # a year of late payments has hundreds of thousands of rows but ~365 dates
 def _month(day: date) -> str:
     return day.strftime("%Y-%m")
 
@@ -118,6 +121,18 @@ def _by_month(frame: pd.DataFrame) -> list[dict]:
     ]
 
 
+def _top_customers(disputes: pd.DataFrame, late: pd.DataFrame, top: int) -> set[int]:
+    """The `top` customers by disputed + late amount (ties by name), the only ones the report lists:
+    one pass over the two frames instead of a group per customer of the book (20,000 on a large one)."""
+    totals: dict[int, Decimal] = defaultdict(lambda: ZERO)
+    names: dict[int, str] = {}
+    for frame in (disputes, late):
+        for customer_id, name, base in zip(frame["customer_id"], frame["customer"], frame["base"], strict=True):
+            totals[int(customer_id)] += base
+            names[int(customer_id)] = name
+    return set(sorted(totals, key=lambda customer_id: (-totals[customer_id], names[customer_id]))[:top])
+
+
 def _by_customer(disputes: pd.DataFrame, late: pd.DataFrame) -> list[dict]:
     """Disputed and late amounts per customer, with the root cause that comes up most often."""
     rows: dict[int, dict] = {}
@@ -165,7 +180,9 @@ def root_causes(*, start: date, end: date, customers=None, top: int = TOP_CUSTOM
             "late_invoices": len(lt), "late_amount": _money(lt["base"]),
             "avg_days_late": _weighted_days(lt),
         })
-    customers_rows = _by_customer(disputes, late)
+    listed = _top_customers(disputes, late, top)
+    customers_rows = _by_customer(disputes[disputes["customer_id"].isin(listed)],
+                                  late[late["customer_id"].isin(listed)])
     customers_rows.sort(key=lambda r: (-(r["disputed_amount"] + r["late_amount"]), r["customer"]))
     return RootCauseReport(start=start, end=end, months=months, by_cause=by_cause,
                            disputes_by_month=_by_month(disputes), late_by_month=_by_month(late),
