@@ -94,6 +94,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "axes.middleware.AxesMiddleware",
+    "reporting.cache.ReportCacheMiddleware",
 ]
 
 ROOT_URLCONF = "collections_app.urls"
@@ -110,6 +111,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "portfolios.context_processors.roles",
+                "reporting.cache.freshness",
             ],
         },
     },
@@ -282,6 +284,9 @@ PORTAL_POST_WINDOW = envint("PORTAL_POST_WINDOW", 3600)
 REMINDERS_BOUNCE_WEBHOOK_SECRET = envstr("BOUNCE_WEBHOOK_SECRET")
 REMINDERS_OUTBOX_LEASE_SECONDS = envint("OUTBOX_LEASE_SECONDS", 900)
 REMINDERS_NOT_OPENED_DAYS = envint("NOT_OPENED_DAYS", 3)
+
+# Report pages keep each whole-book figure this many seconds (reporting/cache.py); 0 turns it off.
+REPORT_CACHE_SECONDS = envint("REPORT_CACHE_SECONDS", 600)
 
 # Uploads larger than this are imported by the Celery worker with a progress bar.
 IMPORT_INLINE_MAX_BYTES = envint("IMPORT_INLINE_MAX_BYTES", 512 * 1024)

@@ -16,6 +16,7 @@ from django.shortcuts import get_object_or_404
 
 from collections_app.models import Activity, Customer, Dispute, PromiseToPay
 from reporting import work_metrics as wm
+from reporting.cache import kept
 from reporting.forecast import collected_by_collector, forecast
 from reporting.frames import BUCKETS, open_invoices
 
@@ -147,6 +148,7 @@ class Dashboard:
     targets_total: TargetRow
 
 
+@kept
 def team_dashboard(*, collectors, as_of: date, period_days: int = 30, families: bool = False) -> Dashboard:
     """Per collector: AR, past due, > 30 days past due without a plan, touches, coverage, promise-kept
     rate, open disputes and cycle time by root cause, collected vs. target — all aggregated in the
@@ -300,6 +302,7 @@ def _accounts(frame: pd.DataFrame) -> dict[int, dict]:
             for (cid, name), amount in grouped["amount"].items()}
 
 
+@kept
 def one_on_one_summary(*, collector, week_start: date) -> dict:
     """What happened in the collector's week (Monday `week_start` to Sunday): successes, pain points and
     the help they asked for, with the week's work KPIs. A plain dict of strings and numbers, so the same

@@ -40,7 +40,7 @@ def team(request):
     """Managers see every collector, finance reads the same page, a collector sees their own row."""
     period = PeriodForm(request.GET)
     as_of, days = period.values(timezone.localdate())
-    collectors = selectors.collectors_visible_to(request.user)
+    collectors = list(selectors.collectors_visible_to(request.user))  # a list: the dashboard is kept per list
     dashboard = selectors.team_dashboard(collectors=collectors, as_of=as_of, period_days=days,
                                          families=period.families)
     labels = dict(Dispute.RootCause.choices)

@@ -9,6 +9,7 @@ from decimal import Decimal
 
 import pandas as pd
 
+from .cache import kept
 from .frames import BUCKETS, ZERO, Scope, open_invoices, unapplied_at
 
 HUNDRED = Decimal(100)
@@ -120,6 +121,7 @@ def report_of(frame: pd.DataFrame, as_of: date, group_by: str | None = None) -> 
                        group_by=group_by, rows=rows)
 
 
+@kept
 def aging(
     *, as_of: date, collector=None, segment: str | None = None, currency: str | None = None,
     group_by: str | None = None, with_unapplied: bool = True,

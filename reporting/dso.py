@@ -8,6 +8,7 @@ from decimal import Decimal
 import pandas as pd
 
 from .aging import HUNDRED, aging, month_ends, percent
+from .cache import kept
 from .frames import ZERO, Scope, credit_sales_daily
 from .trends import ar_series
 
@@ -55,6 +56,7 @@ def dso_of(as_of: date, ar: Decimal, current_ar: Decimal, sales: Decimal, window
     )
 
 
+@kept
 def dso(as_of: date, window_days: int = 90, collector=None, segment=None, currency=None) -> DsoFigures:
     """DSO = AR(D) ÷ credit sales(D−window+1..D) × window; BPDSO the same with current AR; ADD = DSO − BPDSO."""
     report = aging(as_of=as_of, collector=collector, segment=segment, currency=currency, with_unapplied=False)
@@ -138,6 +140,7 @@ def cei_of(start: date, end: date, beginning: Decimal, sales: Decimal, ending: D
                       ending_current=ending_current, cei=value)
 
 
+@kept
 def cei(start: date, end: date, collector=None, segment=None, currency=None) -> CeiFigures:
     """CEI (CRF) for start..end spanning N calendar months: (beginning AR + sales ÷ N − ending AR) ÷
     (beginning AR + sales ÷ N − ending current AR) × 100."""
@@ -155,6 +158,7 @@ def quarter_of(day: date) -> tuple[date, date]:
     return start, end
 
 
+@kept
 def dso_family(as_of: date, window_days: int = 90, collector=None, segment=None, currency=None) -> dict:
     """DSO, BPDSO, ADD, % current, count-back and CEI month to date at D, sharing one AR computation
     and one credit-sales query: {"figures", "countback", "cei"}."""
@@ -173,6 +177,7 @@ def dso_family(as_of: date, window_days: int = 90, collector=None, segment=None,
     }
 
 
+@kept
 def dso_history(*, as_of: date, months: int = 12, window_days: int = 90, collector=None, segment=None,
                 currency=None) -> dict:
     """Month-end DSO, BPDSO, ADD, % current, count-back DSO and monthly CEI for the last `months`

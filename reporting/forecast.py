@@ -20,6 +20,7 @@ from collections_app.models import Dispute, PaymentPlan, PlanInstallment, Promis
 
 from .aging import month_ends
 from .behaviour import PaymentBehaviour, payment_behaviour, window_start
+from .cache import kept
 from .frames import ZERO, Scope, closed_invoices, open_invoices, open_invoices_at, payments_received
 
 DEFAULT_DISPUTE_DAYS = Decimal(30)
@@ -203,6 +204,7 @@ def _by_collector(inside: pd.DataFrame, risky: pd.DataFrame) -> list[dict]:
     ]
 
 
+@kept
 def forecast(*, as_of: date, horizon_end: date | None = None, collector=None, segment: str | None = None,
              currency: str | None = None) -> ForecastReport:
     """Expected collections from the day after D to the horizon (default: the end of D's month), by
@@ -241,6 +243,7 @@ def collected(start: date, end: date, collector=None, segment: str | None = None
     return sum(payments_received(start, end, Scope(collector, segment, currency))["base"], ZERO)
 
 
+@kept
 def collected_by_collector(start: date, end: date, collector=None, segment=None, currency=None) -> dict[str, Decimal]:
     frame = payments_received(start, end, Scope(collector, segment, currency))
     if frame.empty:
@@ -248,6 +251,7 @@ def collected_by_collector(start: date, end: date, collector=None, segment=None,
     return frame.groupby("collector")["base"].agg(lambda s: sum(s, ZERO)).to_dict()
 
 
+@kept
 def forecast_vs_actual(*, as_of: date, months: int = 6, collector=None, segment=None, currency=None) -> list[dict]:
     """For each of the last `months` full months: the forecast made at the close of the month before
     (as of its last day, to the month's end) against the cash actually collected in the month.

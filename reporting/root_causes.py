@@ -18,6 +18,8 @@ from django.db.models import F, OuterRef, Subquery
 from collections_app.models import Dispute, Invoice
 from reporting.frames import _rate, _to_base
 
+from .cache import kept
+
 ZERO = Decimal("0.00")
 UNDISPUTED = "undisputed"
 CAUSES = {**dict(Dispute.RootCause.choices), UNDISPUTED: "No dispute recorded"}
@@ -160,6 +162,7 @@ def _by_customer(disputes: pd.DataFrame, late: pd.DataFrame) -> list[dict]:
     return list(rows.values())
 
 
+@kept
 def root_causes(*, start: date, end: date, customers=None, top: int = TOP_CUSTOMERS) -> RootCauseReport:
     disputes = dispute_frame(start, end, customers)
     late = late_payment_frame(start, end, customers)

@@ -9,6 +9,7 @@ import pandas as pd
 
 from . import metrics
 from .aging import AgingReport
+from .cache import kept
 from .frames import BUCKETS, ZERO, Scope, payments_received
 
 BUCKET_LABELS = {"current": "Current", "1-30": "1–30", "31-60": "31–60", "61-90": "61–90", "91+": "91+"}
@@ -117,6 +118,7 @@ def versus_table(rows: list[dict]) -> pd.DataFrame:
         columns=["month", "forecast", "at risk", "actual", "difference"])
 
 
+@kept
 def kpi_history(*, as_of: date, scope: dict, months: int = 12) -> pd.DataFrame:
     """Month by month: AR, % current, DSO (standard, count-back), BPDSO, ADD, CEI, 91+ share and cash
     collected. The AR of all month-ends together (or the snapshots), one sales and one payments query."""

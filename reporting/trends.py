@@ -6,6 +6,7 @@ from datetime import date
 from django.db.models import Sum
 
 from .aging import bucket_totals, month_ends, percent
+from .cache import kept
 from .frames import BOOK, BUCKETS, ZERO, Scope, open_invoices_at
 from .models import ArSnapshot, ArSnapshotDay
 
@@ -40,6 +41,7 @@ def ar_series(dates: list[date], scope: Scope = BOOK) -> dict[date, dict]:
     return series
 
 
+@kept
 def aging_trend(*, as_of: date, months: int = 12, collector=None, segment=None, currency=None) -> list[dict]:
     """AR by bucket at each of the last `months` month-ends, oldest first."""
     dates = month_ends(as_of, months)

@@ -23,6 +23,7 @@ def _fresh_cache_and_fast_hashing(settings):
     """Each test starts with an empty cache (rate-limit counters included) of its own, and hashes
     passwords cheaply: the production hasher is deliberately slow."""
     settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    settings.REPORT_CACHE_SECONDS = 0  # pages compute their figures; tests/reporting/test_cache.py keeps them
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     from django.core.cache import cache
 

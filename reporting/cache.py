@@ -1,0 +1,121 @@
+"""Report figures kept for a few minutes for the pages people open, with the time they were computed.
+
+On a real book the whole-book figures take seconds each (the team dashboard's forecast, the forecast
+page's six months of forecast against actual, DSO history): a manager flicking between pages, or
+five managers opening the dashboard at nine, should not pay for them each time. Web pages (not the
+API, the nightly jobs, the commands or the benchmark: they always compute) keep each figure
+`REPORT_CACHE_SECONDS` (default 600; 0 turns this off) in the shared cache, keyed by the report and
+its exact arguments. A page that shows a kept figure says when it was computed and offers to
+recompute now (`?fresh=1`), which recomputes every figure on the page and keeps the new ones.
+
+Only calls whose arguments are plain values (dates, numbers, text, model instances by primary key,
+lists of those) are kept; anything else (a queryset, say) is computed every time.
+"""
+
+import hashlib
+from collections.abc import Callable
+from contextvars import ContextVar
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+from functools import wraps
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db.models import Model
+from django.utils import timezone
+
+VERSION = 1  # part of every key: bump when a report's result changes shape
+
+
+@dataclass
+class PageFigures:
+    """What one web request did with kept figures."""
+
+    recompute: bool = False  # ?fresh=1: compute everything again and keep the new figures
+    oldest_kept: datetime | None = None  # computed_at of the oldest kept figure shown
+
+    def shown(self, computed_at: datetime) -> None:
+        if self.oldest_kept is None or computed_at < self.oldest_kept:
+            self.oldest_kept = computed_at
+
+
+_page: ContextVar[PageFigures | None] = ContextVar("report_cache_page", default=None)
+
+
+class _Uncacheable(Exception):
+    pass
+
+
+def _plain(value) -> str:
+    if value is None or isinstance(value, bool | int | str | Decimal):
+        return repr(value)
+    if isinstance(value, date):  # datetime included
+        return value.isoformat()
+    if isinstance(value, Model):
+        return f"{value._meta.label}:{value.pk!r}"
+    if isinstance(value, list | tuple):
+        return "[" + ",".join(_plain(item) for item in value) + "]"
+    if isinstance(value, dict):
+        return "{" + ",".join(f"{_plain(k)}:{_plain(v)}" for k, v in sorted(value.items())) + "}"
+    raise _Uncacheable
+
+
+def _key(name: str, args: tuple, kwargs: dict) -> str | None:
+    try:
+        text = "|".join([name, *(_plain(a) for a in args), *(f"{k}={_plain(v)}" for k, v in sorted(kwargs.items()))])
+    except _Uncacheable:
+        return None
+    return f"reports:v{VERSION}:{hashlib.sha256(text.encode()).hexdigest()}"
+
+
+def kept(func: Callable) -> Callable:
+    """Keep `func`'s result for web pages (see the module's docstring); elsewhere call it."""
+    name = f"{func.__module__}.{func.__qualname__}"
+
+    @wraps(func)
+    def wrapper(*args, **kwargs):
+        page = _page.get()
+        seconds = settings.REPORT_CACHE_SECONDS
+        key = _key(name, args, kwargs) if page is not None and seconds > 0 else None
+        if key is None:
+            return func(*args, **kwargs)
+        if not page.recompute:
+            found = cache.get(key)
+            if found is not None:
+                computed_at, value = found
+                page.shown(computed_at)
+                return value
+        value = func(*args, **kwargs)
+        cache.set(key, (timezone.now(), value), seconds)
+        return value
+
+    return wrapper
+
+
+class ReportCacheMiddleware:
+    """Web pages (GET, outside the API) may show kept figures; `?fresh=1` recomputes them."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if request.method != "GET" or request.path.startswith("/api/"):
+            return self.get_response(request)
+        token = _page.set(PageFigures(recompute="fresh" in request.GET))
+        try:
+            return self.get_response(request)
+        finally:
+            _page.reset(token)
+
+
+def freshness(request) -> dict:
+    """Template context: when the oldest kept figure on this page was computed, and the link that
+    recomputes them (only when the page shows a kept figure)."""
+    page = _page.get()
+    if page is None or page.oldest_kept is None:
+        return {}
+    query = request.GET.copy()
+    query["fresh"] = "1"
+    return {"figures_computed_at": page.oldest_kept, "figures_recompute_query": query.urlencode(),
+            "figures_kept_minutes": max(settings.REPORT_CACHE_SECONDS // 60, 1)}
