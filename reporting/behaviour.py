@@ -7,7 +7,7 @@ from decimal import Decimal
 import pandas as pd
 from dateutil.relativedelta import relativedelta
 
-from .frames import ZERO, closed_invoices, days_between
+from .frames import ZERO, closed_invoices
 
 
 @dataclass
@@ -50,8 +50,8 @@ def payment_behaviour(as_of: date, closed=None) -> PaymentBehaviour:
     cents = frame["cents"].to_numpy(dtype="int64")
     groups = pd.DataFrame({
         "customer_id": frame["customer_id"].to_numpy(), "rate": frame["rate"].to_numpy(), "cents": cents,
-        "late": cents * days_between(frame["closed_on"], frame["due_date"]),
-        "pay": cents * days_between(frame["closed_on"], frame["issue_date"]), "invoices": 1,
+        "late": cents * frame["days_late"].to_numpy(dtype="int64"),
+        "pay": cents * frame["days_to_pay"].to_numpy(dtype="int64"), "invoices": 1,
     }).groupby(["customer_id", "rate"], sort=False).sum()
     sums: dict[int, list] = {}
     for (customer_id, rate), row_cents, late, pay, invoices in zip(

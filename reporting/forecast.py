@@ -159,6 +159,10 @@ def predict(frame: pd.DataFrame, as_of: date, scope: Scope, behaviour: PaymentBe
     cycle = cycle or dispute_cycle(as_of)
     promised, disputed = _promised_dates(as_of, scope), _disputed(as_of, scope)
     planned = _plan_dates(as_of, frame)
+    # A customer's rounded days late, once per customer rather than once per invoice (the same value).
+    history = {customer_id: timedelta(days=round_days(row["days_late"]))
+               for customer_id, row in behaviour.customers.items()}
+    book = timedelta(days=round_days(behaviour.book_days_late))
     predicted, basis = [], []
     for invoice_id, customer_id, due in zip(frame["invoice_id"], frame["customer_id"], frame["due_date"],
                                             strict=True):
@@ -173,7 +177,7 @@ def predict(frame: pd.DataFrame, as_of: date, scope: Scope, behaviour: PaymentBe
             predicted.append(due + timedelta(days=round_days(offset)))
             basis.append(f"dispute: {disputed[invoice_id]}")
         else:
-            predicted.append(due + timedelta(days=round_days(behaviour.days_late(customer_id))))
+            predicted.append(due + history.get(customer_id, book))
             basis.append("payment history")
     frame = frame.copy()
     frame["predicted"] = pd.Series(predicted, index=frame.index, dtype=object)

@@ -279,6 +279,10 @@ def closed_invoices(start: date, end: date) -> pd.DataFrame:
     frame = _frame(qs, ["customer_id", "currency", "cents", "rate", "issue_date", "due_date", "closed_on"])
     _check_rates(frame)
     frame["cents"] = frame["cents"].astype("int64")
+    # Days late and days to pay as int64, once for the whole span (a forecast against actual filters
+    # this frame for six dates).
+    frame["days_late"] = days_between(frame["closed_on"], frame["due_date"])
+    frame["days_to_pay"] = days_between(frame["closed_on"], frame["issue_date"])
     return frame
 
 
