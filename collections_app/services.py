@@ -173,6 +173,7 @@ def application_reverse(*, application: Application, on: date | None = None, by=
         source = _lock(Payment if application.payment_id else CreditNote,
                        application.payment_id or application.credit_note_id)
         type(source).objects.filter(pk=source.pk).update(unapplied_amount=source.unapplied_amount + application.amount)
+        plans_settle(invoice_ids=[invoice.pk])  # the installment it paid is unpaid again, even on a completed plan
     return reversal
 
 

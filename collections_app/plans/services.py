@@ -216,9 +216,9 @@ def _settle_one(plan: PaymentPlan, installments: list[PlanInstallment], cash: li
     if statuses <= {PlanInstallment.Status.KEPT, PlanInstallment.Status.LATE}:
         plan.status, plan.ended_on = PaymentPlan.Status.COMPLETED, max(i.settled_on for i in installments)
     elif PlanInstallment.Status.MISSED in statuses:
-        plan.status = PaymentPlan.Status.BROKEN
+        plan.status, plan.ended_on = PaymentPlan.Status.BROKEN, None
     else:
-        plan.status = PaymentPlan.Status.ACTIVE
+        plan.status, plan.ended_on = PaymentPlan.Status.ACTIVE, None
     return newly_missed
 
 
@@ -228,10 +228,13 @@ def plans_settle(*, invoice_ids=None, plan_ids=None, on: date | None = None) -> 
     is kept, after it late; one not paid in full by its due date (plus GRACE_DAYS) is missed: the
     plan is broken, its invoices fall back into dunning with the policy's missed-installment
     message, and the collector gets a task. A broken plan whose missed installments are all paid
-    is on track again; a plan whose installments are all paid is completed. Safe to run twice;
+    is on track again; a plan whose installments are all paid is completed, and reopens if money
+    moved on its invoices takes that back (a reversed payment). Safe to run twice;
     a fixed number of queries for any number of plans. Returns how many plans changed status."""
     on = on or timezone.localdate()
-    plans = PaymentPlan.objects.filter(status__in=LIVE)
+    # Money moving on an invoice (a reversal, say) may also reopen a plan it had completed.
+    statuses = LIVE if invoice_ids is None else [*LIVE, PaymentPlan.Status.COMPLETED]
+    plans = PaymentPlan.objects.filter(status__in=statuses)
     if invoice_ids is not None:
         plans = plans.filter(pk__in=PaymentPlan.invoices.through.objects.filter(
             invoice_id__in=list(invoice_ids)).values("paymentplan_id"))

@@ -340,3 +340,22 @@ def test_demo_book_has_plans_on_track_and_broken(ledger_balances, settings):
     assert PlanInstallment.objects.filter(status=PlanInstallment.Status.KEPT).exists()
     assert not PaymentPlan.objects.filter(by__isnull=True).exists()
     ledger_balances()
+
+
+def test_a_reversal_after_the_plan_was_completed_reopens_it(ledger_balances):
+    customer, invoice, plan = three_installments()
+    last_due = installments(plan)[2].due_on
+    pay(customer, invoice, "600.00", today())
+    final = pay(customer, invoice, "300.00", today())
+    plan.refresh_from_db()
+    assert plan.status == PaymentPlan.Status.COMPLETED and plan.ended_on
+
+    services.payment_reverse(payment=final, reason="cheque bounced")
+
+    plan.refresh_from_db()
+    assert (plan.status, plan.ended_on) == (PaymentPlan.Status.ACTIVE, None)  # the last installment is not due yet
+    assert [i.status for i in installments(plan)] == ["kept", "kept", "open"]
+    plans_settle(on=last_due + timedelta(days=1))
+    plan.refresh_from_db()
+    assert plan.status == PaymentPlan.Status.BROKEN
+    ledger_balances()
