@@ -249,12 +249,18 @@ def plans_settle(*, invoice_ids=None, plan_ids=None, on: date | None = None) -> 
         for installment in PlanInstallment.objects.filter(plan_id__in=list(locked)).order_by("plan_id", "number"):
             installments[installment.plan_id].append(installment)
         cash = _daily_cash(locked, on)
+        settled_fields = ["amount_paid", "status", "settled_on", "missed_on"]
+
+        def state(installment):
+            return tuple(getattr(installment, name) for name in settled_fields)
+
+        was = {i.pk: state(i) for rows in installments.values() for i in rows}
         missed = []
         for pk, plan in locked.items():
             missed += [(plan, i) for i in _settle_one(plan, installments[pk], cash.get(pk, []), on)]
-        PlanInstallment.objects.bulk_update(
-            [i for rows in installments.values() for i in rows],
-            ["amount_paid", "status", "settled_on", "missed_on"], batch_size=500,
+        PlanInstallment.objects.bulk_update(  # only the installments this settlement changed
+            [i for rows in installments.values() for i in rows if state(i) != was[i.pk]], settled_fields,
+            batch_size=500,
         )
         changed = [p for pk, p in locked.items() if p.status != before[pk]]
         PaymentPlan.objects.bulk_update(changed, ["status", "ended_on"], batch_size=500)

@@ -359,3 +359,16 @@ def test_a_reversal_after_the_plan_was_completed_reopens_it(ledger_balances):
     plan.refresh_from_db()
     assert plan.status == PaymentPlan.Status.BROKEN
     ledger_balances()
+
+
+def test_a_settlement_that_changes_nothing_writes_no_installment():
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    customer, invoice, plan = three_installments()
+    pay(customer, invoice, "300.00", today())
+    with CaptureQueriesContext(connection) as queries:
+        plans_settle()
+    assert not [q for q in queries if q["sql"].startswith("UPDATE") and "planinstallment" in q["sql"]]
+    pay(customer, invoice, "100.00", today(), ref="Q")  # the second installment moves: written
+    assert installments(plan)[1].amount_paid == D("100.00")
