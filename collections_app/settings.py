@@ -290,6 +290,10 @@ REPORT_CACHE_SECONDS = envint("REPORT_CACHE_SECONDS", 600)
 
 # Uploads larger than this are imported by the Celery worker with a progress bar.
 IMPORT_INLINE_MAX_BYTES = envint("IMPORT_INLINE_MAX_BYTES", 512 * 1024)
+# A running import with no progress for this long lost its worker and is run again, at most
+# IMPORT_MAX_ATTEMPTS times in all.
+IMPORT_LEASE_SECONDS = envint("IMPORT_LEASE_SECONDS", 900)
+IMPORT_MAX_ATTEMPTS = envint("IMPORT_MAX_ATTEMPTS", 3)
 
 # Production hardening: on by default when DEBUG is off, each switch overridable.
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")

@@ -6,7 +6,7 @@ from celery import shared_task
 
 from .db_stats import refresh_planner_statistics
 from .holds.services import credit_holds_apply_rules
-from .imports.tasks import import_job_run_task  # noqa: F401  (autodiscovery only loads this module)
+from .imports.tasks import import_job_run_task, import_jobs_resume  # noqa: F401  (autodiscovery loads this module)
 from .models import QueueEntry
 from .plans.services import plans_settle
 from .plans.tasks import plans_settle_nightly  # noqa: F401  (autodiscovery only loads this module)

@@ -2,10 +2,12 @@
 
 import logging
 import shutil
+from datetime import timedelta
 from pathlib import Path
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import F, Q
 from django.utils import timezone
 
 from collections_app.models import ImportJob
@@ -48,18 +50,35 @@ def import_job_size(job: ImportJob) -> int:
     return sum(Path(path).stat().st_size for path in job.files.values() if Path(path).exists())
 
 
+def _lost(now) -> Q:
+    """Jobs whose worker is gone: running without a heartbeat for a lease, or queued that long
+    (the task never reached a worker)."""
+    stale = now - timedelta(seconds=settings.IMPORT_LEASE_SECONDS)
+    return (Q(status=ImportJob.Status.RUNNING, heartbeat_at__lt=stale)
+            | Q(status=ImportJob.Status.QUEUED, created_at__lt=stale))
+
+
 def import_job_run(*, job_id: int) -> ImportJob | None:
-    """Import the job's files, all or nothing. A job runs once: it is claimed by moving it from
-    queued to running, so a retried or duplicated task finds nothing to do and returns None."""
-    claimed = ImportJob.objects.filter(pk=job_id, status=ImportJob.Status.QUEUED).update(
-        status=ImportJob.Status.RUNNING, stage="Reading files"
+    """Import the job's files, all or nothing. A job runs once at a time: it is claimed by moving it
+    from queued to running, so a retried or duplicated task finds nothing to do and returns None.
+    A job whose worker died mid-import (nothing was written: one transaction) is claimed again once
+    its heartbeat is a lease old, up to IMPORT_MAX_ATTEMPTS times; importing the same files twice
+    changes nothing, so even a worker lost after its commit is harmless."""
+    now = timezone.now()
+    claimable = ImportJob.objects.filter(pk=job_id).filter(Q(status=ImportJob.Status.QUEUED) | _lost(now))
+    claimed = claimable.filter(attempts__lt=settings.IMPORT_MAX_ATTEMPTS).update(
+        status=ImportJob.Status.RUNNING, stage="Reading files", heartbeat_at=now, attempts=F("attempts") + 1,
     )
     if not claimed:
+        given_up = claimable.filter(status=ImportJob.Status.RUNNING, attempts__gte=settings.IMPORT_MAX_ATTEMPTS)
+        if given_up.update(status=ImportJob.Status.FAILED, finished_at=now,
+                           stage=f"Worker lost {settings.IMPORT_MAX_ATTEMPTS} times; nothing written"[:60]):
+            logger.error("Import %s given up after %s lost workers", job_id, settings.IMPORT_MAX_ATTEMPTS)
         return None
     job = ImportJob.objects.get(pk=job_id)
 
     def progress(stage: str, processed: int) -> None:
-        ImportJob.objects.filter(pk=job_id).update(stage=stage, processed_rows=processed)
+        ImportJob.objects.filter(pk=job_id).update(stage=stage, processed_rows=processed, heartbeat_at=timezone.now())
 
     try:
         result = import_files(**job.files, by=job.created_by, progress=progress)
@@ -82,3 +101,8 @@ def import_job_run(*, job_id: int) -> ImportJob | None:
     if job.status != ImportJob.Status.FAILED:  # a failed upload is kept to find out why
         shutil.rmtree(import_folder(job_id), ignore_errors=True)
     return job
+
+
+def import_jobs_lost() -> list[int]:
+    """Ids of the jobs whose worker is gone (see `_lost`), for the sweep to hand to a worker again."""
+    return list(ImportJob.objects.filter(_lost(timezone.now())).order_by("pk").values_list("pk", flat=True))

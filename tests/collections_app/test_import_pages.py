@@ -162,3 +162,57 @@ def test_an_unexpected_crash_marks_the_job_failed_and_keeps_the_files(manager_cl
     assert job.status == ImportJob.Status.FAILED and "nothing was written" in job.stage
     assert Path(job.files["customers"]).exists()
     assert "Failed" in response.content.decode() and "disk on fire" not in response.content.decode()
+
+
+def _job_left_running(*, minutes_ago: int, attempts: int = 1) -> ImportJob:
+    """A job whose worker died mid-import: claimed, files on disk, nothing written, no news since."""
+    from datetime import timedelta
+
+    from django.contrib.auth import get_user_model
+    from django.utils import timezone
+
+    from collections_app.imports.services import import_job_start
+
+    for name in ("alice", "bob"):  # the sample's collectors
+        if not get_user_model().objects.filter(username=name).exists():
+            collector(name)
+    job = import_job_start(files=sample_upload(), by=manager("uploader"))
+    ImportJob.objects.filter(pk=job.pk).update(status=ImportJob.Status.RUNNING, attempts=attempts,
+                                               heartbeat_at=timezone.now() - timedelta(minutes=minutes_ago))
+    return job
+
+
+def test_an_import_whose_worker_died_is_claimed_again_after_its_lease_and_imported(settings, ledger_balances):
+    settings.IMPORT_LEASE_SECONDS = 600
+    alive = _job_left_running(minutes_ago=2)
+    assert import_job_run(job_id=alive.pk) is None  # still within its lease: another worker has it
+
+    lost = _job_left_running(minutes_ago=30)
+    done = import_job_run(job_id=lost.pk)
+    assert done.status == ImportJob.Status.DONE and done.attempts == 2 and Invoice.objects.exists()
+    assert ImportJob.objects.get(pk=alive.pk).status == ImportJob.Status.RUNNING
+    ledger_balances()
+
+
+def test_the_sweep_hands_lost_jobs_to_a_worker_and_gives_up_after_the_last_attempt(settings):
+    from collections_app.imports.tasks import import_jobs_resume
+
+    settings.IMPORT_LEASE_SECONDS, settings.IMPORT_MAX_ATTEMPTS = 600, 3
+    lost = _job_left_running(minutes_ago=30)
+    hopeless = _job_left_running(minutes_ago=30, attempts=3)
+    alive = _job_left_running(minutes_ago=1)
+
+    assert import_jobs_resume.delay().get() == [lost.pk, hopeless.pk]  # tasks run eagerly in the tests
+    statuses = dict(ImportJob.objects.values_list("pk", "status"))
+    assert statuses[lost.pk] == ImportJob.Status.DONE
+    assert statuses[alive.pk] == ImportJob.Status.RUNNING
+    assert statuses[hopeless.pk] == ImportJob.Status.FAILED
+    assert ImportJob.objects.get(pk=hopeless.pk).stage == "Worker lost 3 times; nothing written"
+    assert import_jobs_resume.delay().get() == []
+
+
+def test_progress_keeps_the_job_alive():
+    job = _job_left_running(minutes_ago=30)
+    before = ImportJob.objects.get(pk=job.pk).heartbeat_at
+    done = import_job_run(job_id=job.pk)
+    assert done.heartbeat_at > before
