@@ -16,8 +16,10 @@ def dunning_pass_rate(as_of: date | None = None) -> dict:
     start = time.perf_counter()
     plan = dunning_plan(as_of or timezone.localdate())
     seconds = time.perf_counter() - start
-    return {**plan.counts(), "seconds": round(seconds, 3),
-            "invoices_per_second": round(plan.invoices_evaluated / seconds) if seconds else None}
+    counts = plan.counts()
+    return {**counts, "seconds": round(seconds, 3),
+            "invoices_per_second": round(plan.invoices_evaluated / seconds) if seconds else None,
+            "messages_per_second": round(counts["messages"] / seconds) if seconds else None}
 
 
 def statement_render_rate(sample: int = 100, as_of: date | None = None) -> dict:

@@ -27,7 +27,8 @@ def test_bench_prints_figures_and_writes_results(tmp_path):
     customer = CustomerFactory()
     InvoiceFactory.create_batch(3, customer=customer)
     printed, results = _run(tmp_path)
-    assert "dunning pass: invoices evaluated / s" in printed
+    assert "dunning pass: invoices evaluated / s" in printed and "messages prepared / s" in printed
+    assert results["dunning"]["messages_per_second"] is not None
     assert "aging: engine s / SQL s" in printed
     assert results["book"]["invoices"] == 3
     assert {r["report"] for r in results["reports"]} == {"aging", "dso", "cei", "forecast"}

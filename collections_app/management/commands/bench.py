@@ -97,6 +97,9 @@ class Command(BaseCommand):
         rows = [
             _rate_row("dunning pass: invoices evaluated / s", dunning, "invoices_per_second",
                       TARGETS["dunning_invoices_per_second"]),
+            ("  the same pass: messages prepared / s",
+             f"{dunning['messages_per_second']:,} ({dunning['messages']:,} messages)" if "skipped" not in dunning
+             else f"skipped: {dunning['skipped']}", "information", None),
             ("statements rendered / s (one process)",
              rendering.get("statements_per_second", f"skipped: {rendering.get('skipped')}"), "", None),
         ]
