@@ -64,7 +64,7 @@ def _plain(value) -> str:
 def _key(name: str, args: tuple, kwargs: dict) -> str | None:
     try:
         text = "|".join([name, *(_plain(a) for a in args), *(f"{k}={_plain(v)}" for k, v in sorted(kwargs.items()))])
-    except _Uncacheable:
+    except (_Uncacheable, TypeError):  # TypeError: a dict whose keys do not sort
         return None
     return f"reports:v{VERSION}:{hashlib.sha256(text.encode()).hexdigest()}"
 

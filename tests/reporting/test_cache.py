@@ -81,6 +81,7 @@ def test_only_plain_arguments_make_a_key():
     assert _key("r", (D,), {"collector": None, "scope": {"segment": "smb"}, "ids": [1, 2]})
     assert _key("r", (D,), {}) != _key("r", (D + timedelta(days=1),), {})
     assert _key("r", (), {"customers": Customer.objects.all()}) is None  # a queryset: computed every time
+    assert _key("r", (), {"odd": {1: "a", "b": 2}}) is None  # keys that do not sort
 
     calls = []
 
