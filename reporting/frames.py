@@ -66,10 +66,12 @@ class Scope:
 BOOK = Scope()
 
 
-def _rate(currency: str = "currency", on: str = "issue_date"):
-    """Base units per one unit of the document's currency, at the document's date."""
-    before = FxRate.objects.filter(currency=OuterRef(currency), rate_date__lte=OuterRef(on)).order_by("-rate_date")
-    after = FxRate.objects.filter(currency=OuterRef(currency), rate_date__gt=OuterRef(on)).order_by("rate_date")
+def _rate(currency: str = "currency", on: str | date = "issue_date"):
+    """Base units per one unit of the row's currency at `on`: the row's own date field (the
+    document's date), or one date for every row. The latest rate on or before it, else the first after."""
+    day = on if isinstance(on, date) else OuterRef(on)
+    before = FxRate.objects.filter(currency=OuterRef(currency), rate_date__lte=day).order_by("-rate_date")
+    after = FxRate.objects.filter(currency=OuterRef(currency), rate_date__gt=day).order_by("rate_date")
     return Case(
         When(**{currency: settings.BASE_CURRENCY}, then=Value(Decimal("1"), output_field=RATE_FIELD)),
         default=Coalesce(

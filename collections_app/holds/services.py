@@ -15,12 +15,9 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import (
-    Case,
-    DecimalField,
     Exists,
     F,
     OuterRef,
@@ -28,20 +25,18 @@ from django.db.models import (
     Subquery,
     Sum,
     Value,
-    When,
 )
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from portfolios.access import has_role
 from portfolios.models import Role
+from reporting.frames import MONEY_FIELD, _rate
 
 from ..api.access import INTEGRATION
-from ..models import CreditHoldEvent, CreditHoldRule, Customer, FxRate, Invoice, PaymentPlan, QueueTask
+from ..models import CreditHoldEvent, CreditHoldRule, Customer, Invoice, PaymentPlan, QueueTask
 from ..models.ledger import ZERO
 
-MONEY_FIELD = DecimalField(max_digits=14, decimal_places=2)
-RATE_FIELD = DecimalField(max_digits=18, decimal_places=8)
 BATCH = 500
 
 
@@ -138,19 +133,6 @@ def _open_sum(*, due_before: date | None = None) -> Coalesce:
     return Coalesce(Subquery(total, output_field=MONEY_FIELD), Value(ZERO), output_field=MONEY_FIELD)
 
 
-def _rate_on(on: date) -> Case:
-    """Base units per unit of the customer's currency on `on` (the latest rate on or before it,
-    else the first after), to compare a rule's minimum, which is in base currency."""
-    before = FxRate.objects.filter(currency=OuterRef("currency"), rate_date__lte=on).order_by("-rate_date")
-    after = FxRate.objects.filter(currency=OuterRef("currency"), rate_date__gt=on).order_by("rate_date")
-    return Case(
-        When(currency=settings.BASE_CURRENCY, then=Value(Decimal("1"), output_field=RATE_FIELD)),
-        default=Coalesce(Subquery(before.values("rate")[:1]), Subquery(after.values("rate")[:1]),
-                         output_field=RATE_FIELD),
-        output_field=RATE_FIELD,
-    )
-
-
 def rule_matches(rule: CreditHoldRule, customers: QuerySet, on: date) -> QuerySet:
     """The customers among `customers` that `rule` would hold on `on`, each annotated with `stake`
     (the amount that triggers it, in the account's currency): the open balance over the limit, the
@@ -169,7 +151,7 @@ def rule_matches(rule: CreditHoldRule, customers: QuerySet, on: date) -> QuerySe
     else:
         return customers.none()
     if rule.min_amount > 0:
-        matched = matched.annotate(stake_base=F("stake") * _rate_on(on)).filter(stake_base__gte=rule.min_amount)
+        matched = matched.annotate(stake_base=F("stake") * _rate(on=on)).filter(stake_base__gte=rule.min_amount)
     return matched
 
 
