@@ -157,7 +157,9 @@ def promises_settle(*, invoice_ids=None, on: date | None = None) -> int:
 
 
 def _done_today(*, customer: Customer, by, activity: Activity | None = None) -> int:
-    """Logging what happened on an account completes today's queue item for it."""
+    """Working an account (logging what happened, offering a plan, escalating) completes today's
+    queue item for it and answers the open tasks that asked someone to look at it."""
+    _tasks_answered(customer=customer, by=by)
     return QueueEntry.objects.filter(
         day=timezone.localdate(), customer=customer, status=QueueEntry.Status.OPEN
     ).update(status=QueueEntry.Status.DONE, done_at=timezone.now(), done_by=by, activity=activity)
@@ -173,8 +175,8 @@ TASKS_ANSWERED_BY_WORK = (
 
 
 def _tasks_answered(*, customer: Customer, by) -> int:
-    """The account's open tasks due by today that the logged work answers are done; otherwise they
-    would keep scoring the account onto the queue every morning. Tasks due later stay open (a bounced
+    """The account's open tasks due by today that the work answers are done; otherwise they would
+    keep scoring the account onto the queue every morning. Tasks due later stay open (a bounced
     address keeps showing through its own signal until the contact is fixed)."""
     return QueueTask.objects.filter(
         customer=customer, status=QueueTask.Status.OPEN, due_on__lte=timezone.localdate(),
@@ -198,7 +200,7 @@ def outcome_log(
     date), "disputed" opens the dispute (reason, owner; the amount defaults to what is open on the
     invoices). A next-action date becomes the account's follow-up. Either way the account's item
     leaves today's queue, and the open tasks the work answers (a dunning step handed over, a portal
-    request, …) are done."""
+    request, …) are done (`_done_today`)."""
     invoices = list(invoices)
     _check_belongs(customer, contact=contact, invoices=invoices)
     if outcome == Activity.Outcome.PROMISED:
@@ -224,7 +226,6 @@ def outcome_log(
         if next_action_on:
             follow_up_set(customer=customer, on=next_action_on, note=notes[:200], by=by)
         _done_today(customer=customer, by=by, activity=activity)
-        _tasks_answered(customer=customer, by=by)
     return activity
 
 

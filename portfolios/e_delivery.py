@@ -22,7 +22,6 @@ from decimal import ROUND_HALF_UP, Decimal
 import pandas as pd
 from django.db.models import (
     BooleanField,
-    DecimalField,
     Exists,
     ExpressionWrapper,
     F,
@@ -36,12 +35,11 @@ from django.db.models import (
 from django.db.models.functions import Coalesce
 
 from collections_app.models import Contact, Customer, Invoice
-from reporting.frames import MissingFxRate, _rate, _to_base
+from reporting.frames import MONEY_FIELD, MissingFxRate, _rate, _to_base
 
 from .models import EDeliveryGoal, Team
 
 ZERO = Decimal("0.00")
-MONEY_FIELD = DecimalField(max_digits=14, decimal_places=2)
 REASONS = {
     "paper": "Paper (e-delivery off)",
     "missing": "Missing AP email",

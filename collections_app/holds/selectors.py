@@ -9,15 +9,13 @@ from decimal import Decimal
 
 import pandas as pd
 from django.conf import settings
-from django.db.models import Count, DecimalField, OuterRef, QuerySet, Subquery, Sum, Value
+from django.db.models import Count, OuterRef, QuerySet, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 
-from reporting.frames import MissingFxRate, _rate, _to_base
+from reporting.frames import MONEY_FIELD, MissingFxRate, _rate, _to_base
 
 from ..models import CreditHoldEvent, CreditHoldRule, Invoice
 from ..models.ledger import ZERO
-
-MONEY_FIELD = DecimalField(max_digits=14, decimal_places=2)
 
 
 @dataclass
