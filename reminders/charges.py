@@ -33,6 +33,7 @@ Charges themselves are receivables like any invoice: they are reminded by the du
 their own due date, but never attract a fee or interest of their own.
 """
 
+import calendar
 import math
 from collections import defaultdict
 from dataclasses import dataclass
@@ -57,7 +58,7 @@ SENT_OR_TASK = [InvoiceStepSent.Outcome.SENT, InvoiceStepSent.Outcome.TASK]
 
 
 def days_in_year(year: int) -> int:
-    return 366 if (year % 4 == 0 and year % 100 != 0) or year % 400 == 0 else 365
+    return 366 if calendar.isleap(year) else 365
 
 
 def round_money(value: Fraction) -> Decimal:
