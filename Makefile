@@ -10,7 +10,7 @@ SIZE ?= small
 PYTEST_ARGS ?=
 
 .DEFAULT_GOAL := help
-.PHONY: help install migrate demo demo-logins run web worker beat test lint check collectstatic bench bench-small clean-var
+.PHONY: help install migrate demo demo-logins run web worker beat test lint migrate-check check collectstatic bench bench-small clean-var
 
 help: ## List the targets
 	@echo "Collections Workbench — make <target>:"
@@ -53,8 +53,12 @@ beat: migrate ## Only Celery beat (run exactly one)
 test: install ## Run the whole test suite (DATABASE_URL / REDIS_URL switch to PostgreSQL / Redis)
 	$(PY) -m pytest -p no:cacheprovider $(PYTEST_ARGS)
 
-lint: install ## ruff
+lint: install ## ruff, then the layer contracts (import-linter)
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/lint-imports
+
+migrate-check: install ## A database built by the commit before the layered layout migrates forward with nothing lost
+	bash devtools/scripts/migrate_forward.sh
 
 check: install ## Django's deployment checks under production-like settings
 	DEBUG=0 SECRET_KEY=check-only-$$(date +%s)-not-secret-enough-to-matter-xxxxxxxxxxxx \

@@ -76,11 +76,17 @@ INSTALLED_APPS = [
     "template_partials",
     "django_celery_beat",
     "axes",
-    "collections_app",
+    # The project's packages, lowest layer first (docs/architecture.md).
+    "collections_app",  # the project; its migrations keep the history of the models it once held
     "portfolios",
+    "ledger",
+    "work",
     "reminders",
+    "erp",
     "reporting",
     "portal",
+    "team",
+    "devtools",
 ]
 
 MIDDLEWARE = [
@@ -259,8 +265,8 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     # Several models have a "source" with different choices: name each enum after its model.
     "ENUM_NAME_OVERRIDES": {
-        "CreditHoldSourceEnum": "collections_app.models.holds.CreditHoldEvent.Source",
-        "WorkSourceEnum": "collections_app.models.work.PromiseToPay.Source",
+        "CreditHoldSourceEnum": "work.holds.models.CreditHoldEvent.Source",
+        "WorkSourceEnum": "work.models.PromiseToPay.Source",
     },
 }
 

@@ -1,7 +1,7 @@
 from django.contrib import admin, messages
 
-from .models import PortalAccess, PortalFeedback, PortalRequest
-from .services import portal_access_revoke
+from portal.models import PortalAccess, PortalFeedback, PortalRequest
+from portal.services import portal_access_revoke
 
 
 @admin.register(PortalAccess)

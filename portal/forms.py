@@ -7,12 +7,12 @@ from decimal import Decimal
 
 from django import forms
 
-from collections_app.models import CreditNote, Dispute, Invoice
-from collections_app.plans.schedule import Interval, equal_schedule
-from collections_app.plans.selectors import plannable_invoices
-
-from .links import PortalLink
-from .selectors import open_invoices
+from ledger.models import CreditNote, Invoice
+from portal.links import PortalLink
+from portal.selectors import open_invoices
+from work.models import Dispute
+from work.plans.schedule import Interval, equal_schedule
+from work.plans.selectors import plannable_invoices
 
 MAX_PROMISE_DAYS = 120
 MONEY = {"max_digits": 14, "decimal_places": 2, "min_value": Decimal("0.01")}

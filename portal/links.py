@@ -13,9 +13,8 @@ from django.conf import settings
 from django.core import signing
 from django.urls import reverse
 
-from collections_app.models import Customer
-
-from .models import PortalAccess
+from ledger.models import Customer
+from portal.models import PortalAccess
 
 SALT = "portal.link.v1"
 DEFAULT_MAX_AGE_DAYS = 60

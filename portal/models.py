@@ -10,7 +10,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
-from collections_app.models.ledger import MONEY
+from core.money import MONEY
 
 
 class PortalAccess(models.Model):
@@ -18,7 +18,7 @@ class PortalAccess(models.Model):
     with; revoking bumps the version, so all links issued before stop working at once."""
 
     customer = models.OneToOneField(
-        "collections_app.Customer", on_delete=models.PROTECT, related_name="portal_access"
+        "ledger.Customer", on_delete=models.PROTECT, related_name="portal_access"
     )
     version = models.PositiveIntegerField(default=1)
     revoked_at = models.DateTimeField(null=True, blank=True)
@@ -49,20 +49,20 @@ class PortalRequest(models.Model):
         DONE = "done", "Done"
         DECLINED = "declined", "Declined"
 
-    customer = models.ForeignKey("collections_app.Customer", on_delete=models.PROTECT, related_name="portal_requests")
+    customer = models.ForeignKey("ledger.Customer", on_delete=models.PROTECT, related_name="portal_requests")
     kind = models.CharField(max_length=12, choices=Kind.choices)
     status = models.CharField(max_length=11, choices=Status.choices, default=Status.RECEIVED)
     credit_note = models.ForeignKey(
-        "collections_app.CreditNote", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        "ledger.CreditNote", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
-    invoices = models.ManyToManyField("collections_app.Invoice", blank=True, related_name="portal_requests")
+    invoices = models.ManyToManyField("ledger.Invoice", blank=True, related_name="portal_requests")
     amount = models.DecimalField(**MONEY, null=True, blank=True)
     contact_name = models.CharField(max_length=120, blank=True)
     email = models.EmailField(blank=True)
     message = models.TextField(blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     queue_task = models.ForeignKey(
-        "collections_app.QueueTask", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        "work.QueueTask", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
 
     class Meta:
@@ -82,7 +82,7 @@ class PortalRequest(models.Model):
 class PortalFeedback(models.Model):
     """The customer's answer to "How was your experience with our collections team?"."""
 
-    customer = models.ForeignKey("collections_app.Customer", on_delete=models.PROTECT, related_name="portal_feedback")
+    customer = models.ForeignKey("ledger.Customer", on_delete=models.PROTECT, related_name="portal_feedback")
     score = models.PositiveSmallIntegerField()
     comment = models.TextField(blank=True)
     created_at = models.DateTimeField(default=timezone.now)

@@ -7,7 +7,7 @@ from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
 from reportlab.pdfgen import canvas
 
-from collections_app.models import Invoice
+from ledger.models import Invoice
 
 
 def invoice_copy_pdf(invoice: Invoice) -> bytes:

@@ -8,12 +8,14 @@ from django.db.models import Case, DecimalField, Exists, OuterRef, Q, QuerySet, 
 from django.db.models.functions import Coalesce
 from django.shortcuts import get_object_or_404
 
-from collections_app.models import CreditNote, Dispute, Invoice, Payment, PaymentPlan, PromiseToPay
-from collections_app.plans.selectors import LIVE as LIVE_PLAN
-from collections_app.plans.selectors import portal_plans
-
-from .links import PortalLink
-from .models import PortalRequest
+from ledger.models import CreditNote, Invoice, Payment
+from portal.links import PortalLink
+from portal.models import PortalRequest
+from work.models import Dispute, PromiseToPay
+from work.plans.models import PaymentPlan
+from work.plans.selectors import LIVE as LIVE_PLAN
+from work.plans.selectors import portal_plans
+from work.selectors import OPEN_DISPUTE
 
 RECENTLY_PAID_DAYS = 90
 ZERO = Value(Decimal("0.00"), output_field=DecimalField(max_digits=14, decimal_places=2))
@@ -24,7 +26,6 @@ BUCKETS = (
     ("d61_90", "61–90 days", 61, 90),
     ("d91", "91+ days", 91, None),
 )
-OPEN_DISPUTE = [Dispute.Status.OPEN, Dispute.Status.IN_REVIEW]
 
 
 @dataclass

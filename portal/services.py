@@ -11,10 +11,10 @@ from decimal import Decimal
 from django.db import transaction
 from django.utils import timezone
 
-from collections_app.models import Activity, CreditNote, Customer, Dispute, Invoice, PromiseToPay, QueueTask
-from collections_app.work_services import activity_log, dispute_open, promise_record, queue_task_raise
-
-from .models import PortalAccess, PortalFeedback, PortalRequest
+from ledger.models import CreditNote, Customer, Invoice
+from portal.models import PortalAccess, PortalFeedback, PortalRequest
+from work.models import Activity, Dispute, PromiseToPay, QueueTask
+from work.services import activity_log, dispute_open, promise_record, queue_task_raise
 
 # A customer clicking around for half an hour is one visit on the timeline, not twenty.
 VISIT_WINDOW = timedelta(minutes=30)

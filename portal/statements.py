@@ -8,7 +8,7 @@ has no statements yet.
 from django.apps import apps
 from django.db import models
 
-from collections_app.models import Customer
+from ledger.models import Customer
 
 
 def _statement_model():

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from portal import views
 
 urlpatterns = [
     path("<str:token>/", views.home, name="portal_home"),

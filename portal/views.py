@@ -15,18 +15,25 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 from django_htmx.http import HttpResponseClientRedirect
 
-from collections_app.models import PaymentPlan
-from collections_app.plans.selectors import dunning_policy_for
-from collections_app.plans.services import plan_create
-
-from . import services
-from .forms import ApContactForm, AutopayForm, CreditApplyForm, DisputeForm, FeedbackForm, PortalPlanForm, PromiseForm
-from .links import PortalLinkError, portal_link_check
-from .models import PortalRequest
-from .pdf import invoice_copy_pdf
-from .selectors import credit_for, invoice_for, portal_overview
-from .statements import latest_statement, latest_statement_pdf
-from .throttle import portal_post_allowed
+from portal import services
+from portal.forms import (
+    ApContactForm,
+    AutopayForm,
+    CreditApplyForm,
+    DisputeForm,
+    FeedbackForm,
+    PortalPlanForm,
+    PromiseForm,
+)
+from portal.links import PortalLinkError, portal_link_check
+from portal.models import PortalRequest
+from portal.pdf import invoice_copy_pdf
+from portal.selectors import credit_for, invoice_for, portal_overview
+from portal.statements import latest_statement, latest_statement_pdf
+from portal.throttle import portal_post_allowed
+from reminders.selectors import dunning_policy_for
+from work.plans.models import PaymentPlan
+from work.plans.services import plan_create
 
 
 def portal_view(view):

@@ -1,12 +1,21 @@
-"""Who may see what. Every page, report and API endpoint narrows its rows through here."""
+"""Who may see what and who may do what: every page, report and API endpoint asks here.
+
+Rows: a collector sees the accounts of their portfolios; managers, finance and admins see the
+whole book; an integration user (the "integration" group, whose API token an ERP uses) sees the
+whole book through the API. The rule is written once, as a filter (`customer_rows`), that the
+layers above apply to customers or to any row that leads to a customer.
+
+Actions: `role_required` guards pages; `RolePermission` and `ImportPermission` guard the API
+(finance reads everything and changes nothing)."""
 
 from functools import wraps
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.db.models import QuerySet
+from django.db.models import Q
+from rest_framework.permissions import SAFE_METHODS, BasePermission
 
-from .models import Role
+from portfolios.models import Role
 
 
 def roles_of(user) -> set[str]:
@@ -34,14 +43,63 @@ def can_manage(user) -> bool:
     return has_role(user, Role.MANAGER, Role.ADMIN)
 
 
-def visible_customers(user) -> QuerySet:
-    from collections_app.models import Customer
-
-    if sees_everything(user):
-        return Customer.objects.all()
+def _rows(user, path: str, whole_book: bool) -> Q:
+    prefix = f"{path}__" if path else ""
+    if whole_book:
+        return Q()
     if has_role(user, Role.COLLECTOR):
-        return Customer.objects.filter(portfolio__collector=user)
-    return Customer.objects.none()
+        return Q(**{f"{prefix}portfolio__collector": user})
+    return Q(**{f"{prefix}pk__in": []})
+
+
+def customer_rows(user, path: str = "") -> Q:
+    """The accounts `user` may see, as a filter on customers (`path` "") or on rows whose customer
+    is at `path` ("customer", "invoice__customer"). Nothing for a user without a role."""
+    return _rows(user, path, sees_everything(user))
+
+
+INTEGRATION = "integration"
+API_WRITERS = (Role.COLLECTOR, Role.MANAGER, Role.ADMIN, INTEGRATION)
+API_IMPORTERS = (Role.MANAGER, Role.ADMIN, INTEGRATION)
+
+
+def api_sees_whole_book(user) -> bool:
+    return has_role(user, Role.MANAGER, Role.FINANCE, Role.ADMIN, INTEGRATION)
+
+
+def api_customer_rows(user, path: str = "") -> Q:
+    """What an API user may touch: as `customer_rows`, and the whole book for integration users."""
+    return _rows(user, path, api_sees_whole_book(user))
+
+
+def api_scoped(queryset, user, customer_path: str = "customer"):
+    """Narrow any queryset to the rows of the API user's customers (no join when they see everything)."""
+    if api_sees_whole_book(user):
+        return queryset
+    return queryset.filter(api_customer_rows(user, customer_path))
+
+
+class RolePermission(BasePermission):
+    """API: any role may read; finance may not write; users without a role get nothing."""
+
+    message = "Your role does not allow this."
+
+    def has_permission(self, request, view) -> bool:
+        user = request.user
+        if not (user and user.is_authenticated):
+            return False
+        if request.method in SAFE_METHODS:
+            return has_role(user, *Role.ALL, INTEGRATION)
+        return has_role(user, *API_WRITERS)
+
+
+class ImportPermission(BasePermission):
+    """API: bulk upserts change the ledger for the whole book: managers, admins and integrations only."""
+
+    message = "Only managers and integration users may import."
+
+    def has_permission(self, request, view) -> bool:
+        return bool(request.user and request.user.is_authenticated and has_role(request.user, *API_IMPORTERS))
 
 
 def role_required(*roles: str):
@@ -63,3 +121,20 @@ def role_required(*roles: str):
 any_role = role_required(*Role.ALL)
 manager_required = role_required(Role.MANAGER)
 finance_or_manager_required = role_required(Role.MANAGER, Role.FINANCE)
+
+
+# Who may do what with money and accounts (the pages, the API and the services ask the same).
+
+def may_hold(user) -> bool:
+    """Collectors (on their own accounts), managers and admins put accounts on credit hold."""
+    return has_role(user, Role.COLLECTOR, Role.MANAGER, Role.ADMIN, INTEGRATION)
+
+
+def may_release(user) -> bool:
+    """Releasing lets the account's orders flow again: managers, admins and the ERP's integration user."""
+    return has_role(user, Role.MANAGER, Role.ADMIN, INTEGRATION)
+
+
+# Late fees and interest the dunning run proposes: the account's collector or a manager approves
+# or waives them (admins too).
+charge_deciders_required = role_required(Role.COLLECTOR, Role.MANAGER)

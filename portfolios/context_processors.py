@@ -1,4 +1,4 @@
-from .access import can_manage, roles_of, sees_everything
+from portfolios.access import can_manage, roles_of, sees_everything
 
 
 def roles(request):

@@ -7,11 +7,10 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from collections_app.models import Invoice
-from collections_app.models.work import QueueTask
-from collections_app.services import charge_issue
-
-from .models import ChargeProposal
+from ledger.models import Invoice
+from ledger.services import charge_issue
+from reminders.models import ChargeProposal
+from work.models import QueueTask
 
 DOCUMENT_TYPE = {ChargeProposal.Kind.FEE: Invoice.DocumentType.LATE_FEE,
                  ChargeProposal.Kind.INTEREST: Invoice.DocumentType.INTEREST}

@@ -7,8 +7,7 @@ from django.contrib.auth.models import User
 from django.utils import timezone
 
 from portfolios.models import Role
-
-from .models import ChargeProposal
+from reminders.models import ChargeProposal
 
 
 def _collectors():

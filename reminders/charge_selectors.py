@@ -8,10 +8,9 @@ import pandas as pd
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from collections_app.models import Customer, Invoice
-from portfolios.access import visible_customers
-
-from .models import ChargeProposal
+from ledger.models import Customer, Invoice
+from ledger.selectors import visible_customers
+from reminders.models import ChargeProposal
 
 ACCOUNT_ROWS = 10
 WAIVER_COLUMNS = ["decided_at", "collector", "customer", "invoice", "kind", "amount", "currency", "waived_by",

@@ -45,15 +45,14 @@ import pandas as pd
 from django.db import transaction
 from django.db.models import Exists, F, Max, OuterRef
 
-from collections_app.models import Application, Customer, Invoice, WriteOff
-from collections_app.models.work import QueueTask
-from collections_app.selectors import invoices_blocked_from_dunning
-from collections_app.work_services import queue_task_raise
-
-from .models import ChargeProposal, DunningRun, InvoiceStepSent
+from core.money import ZERO
+from ledger.models import Application, Customer, Invoice, WriteOff
+from reminders.eligibility import invoices_blocked_from_dunning
+from reminders.models import ChargeProposal, DunningRun, InvoiceStepSent
+from work.models import QueueTask
+from work.services import queue_task_raise
 
 CENT = Decimal("0.01")
-ZERO = Decimal("0.00")
 SENT_OR_TASK = [InvoiceStepSent.Outcome.SENT, InvoiceStepSent.Outcome.TASK]
 
 

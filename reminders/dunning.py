@@ -17,13 +17,21 @@ from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 
-from collections_app.models import Contact, Customer, Invoice
-from collections_app.selectors import invoices_blocked_from_dunning
-from collections_app.work_services import queue_task_raise
-
-from . import rendering
-from .charges import charges_propose
-from .models import CustomerDunningSettings, DunningPolicy, DunningRun, DunningStep, InvoiceStepSent, OutboundMessage
+from ledger.models import Customer, Invoice
+from reminders import rendering
+from reminders.charges import charges_propose
+from reminders.eligibility import invoices_blocked_from_dunning
+from reminders.models import (
+    CustomerDunningSettings,
+    DunningPolicy,
+    DunningRun,
+    DunningStep,
+    InvoiceStepSent,
+    OutboundMessage,
+)
+from reminders.outbox import messages_dispatch
+from reminders.recipients import dunning_recipients
+from work.services import queue_task_raise
 
 
 @dataclass
@@ -134,20 +142,6 @@ def dunning_plan(as_of: date) -> DunningPlan:
     return plan
 
 
-def dunning_recipients(customer_ids) -> dict[int, Contact]:
-    """The contact each customer's reminders go to: an active, not bounced AP clerk with an email
-    first, else the primary contact, else any contact with an email. A paper customer (e-delivery
-    off) gets none: like an account with no email, its collector gets the hand-over task."""
-    preference = {Contact.Role.AP_CLERK: 0}
-    chosen: dict[int, Contact] = {}
-    contacts = (Contact.objects.filter(customer_id__in=list(customer_ids), active=True, email_bounced_at__isnull=True,
-                                       customer__e_delivery=True)
-                .exclude(email=""))
-    for contact in sorted(contacts, key=lambda c: (preference.get(c.role, 1), not c.is_primary, c.pk)):
-        chosen.setdefault(contact.customer_id, contact)
-    return chosen
-
-
 def message_key(customer_id: int, step_id: int, invoice_ids, on: date) -> str:
     invoice_set = hashlib.sha256(",".join(str(i) for i in sorted(invoice_ids)).encode()).hexdigest()[:20]
     return f"dunning:{customer_id}:{step_id}:{invoice_set}:{on.isoformat()}"
@@ -166,8 +160,6 @@ def dunning_run(*, as_of: date | None = None, trigger: str = "beat", by=None, by
     """Once a day every account gets at most one reminder listing every invoice due for a step;
     steps that hand over to the collector put a task in their queue instead. Nothing goes to an
     account on hold, a disputed invoice or one under an open promise; the send re-checks payment."""
-    from .outbox import messages_dispatch
-
     as_of = as_of or timezone.localdate()
     plan = dunning_plan(as_of)
     queued: list[int] = []

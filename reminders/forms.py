@@ -1,9 +1,9 @@
 from django import forms
+from django.template import Template, TemplateSyntaxError
 
-from collections_app.models import Invoice
-
-from .models import CustomerDunningSettings, DunningPolicy, DunningStep, MessageTemplate, OutboundMessage
-from .rendering import PLACEHOLDERS
+from ledger.models import Invoice
+from reminders.models import CustomerDunningSettings, DunningPolicy, DunningStep, MessageTemplate, OutboundMessage
+from reminders.rendering import PLACEHOLDERS
 
 
 class PolicyForm(forms.ModelForm):
@@ -60,8 +60,6 @@ class TemplateForm(forms.ModelForm):
         help_texts = {"body": "Placeholders: " + ", ".join(f"{{{{ {name} }}}}" for name in PLACEHOLDERS)}
 
     def clean(self):
-        from django.template import Template, TemplateSyntaxError
-
         data = super().clean()
         for field in ("subject", "body"):
             try:

@@ -8,12 +8,12 @@ from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import getSampleStyleSheet
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table
 
-from collections_app.models import Contact, Customer, Invoice
-
-from . import rendering
-from .models import MessageTemplate, OutboundMessage
-from .outbox import message_queue
-from .statements import statement_data, statement_pdf, statement_recipient
+from ledger.models import Contact, Customer, Invoice
+from reminders import rendering
+from reminders.models import MessageTemplate, OutboundMessage
+from reminders.outbox import message_queue
+from reminders.recipients import statement_recipient
+from reminders.statements import statement_data, statement_pdf
 
 
 def lines_of(invoices, on) -> list[rendering.Line]:

@@ -14,19 +14,21 @@ import logging
 from datetime import timedelta
 from email.utils import formatdate
 
+from celery import shared_task
 from django.conf import settings
+from django.core.files.base import ContentFile
 from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.html import escape, linebreaks
 
-from collections_app.models import Activity, Customer, Invoice
-from collections_app.selectors import invoices_blocked_from_dunning
-from collections_app.work_services import activity_log
-
-from . import rendering
-from .models import CustomerDunningSettings, InvoiceStepSent, OutboundMessage
+from ledger.models import Customer, Invoice
+from reminders import rendering
+from reminders.eligibility import invoices_blocked_from_dunning
+from reminders.models import CustomerDunningSettings, InvoiceStepSent, OutboundMessage
+from work.models import Activity
+from work.services import activity_log
 
 log = logging.getLogger(__name__)
 
@@ -41,8 +43,6 @@ REDISPATCH_AFTER = timedelta(minutes=15)
 def messages_dispatch(message_ids) -> None:
     """Hand the sends to the workers in batches (called after the rows are committed). A batch
     costs one broker round trip; the rows are still claimed and sent one by one."""
-    from .tasks import messages_send_task
-
     ids = list(message_ids)
     if not ids:
         return
@@ -185,8 +185,6 @@ def message_queue(
 ) -> tuple[OutboundMessage, bool]:
     """Put a message in the outbox (a manual email, a statement, an invoice copy); the same key
     never makes a second message. Sent by a worker once the row is committed."""
-    from django.core.files.base import ContentFile
-
     with transaction.atomic():
         message, created = OutboundMessage.objects.get_or_create(key=key, defaults={
             "customer": customer, "kind": kind, "contact": contact, "to_email": contact.email,
@@ -202,3 +200,12 @@ def message_queue(
             if dispatch:  # else the caller hands it out with others in one batch
                 transaction.on_commit(lambda: messages_dispatch([message.pk]))
     return message, created
+
+
+@shared_task(name="reminders.tasks.messages_send_task", acks_late=True, soft_time_limit=540, time_limit=600)
+def messages_send_task(message_ids: list[int]) -> int:
+    sent = 0
+    for pk in message_ids:
+        message = message_send(message_id=pk)
+        sent += bool(message and message.status == message.Status.SENT)
+    return sent

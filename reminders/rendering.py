@@ -11,6 +11,8 @@ from django.core import signing
 from django.template import Context, Template
 from django.urls import reverse
 
+from portal.links import portal_url_for
+
 PLACEHOLDERS = {
     "contact_name": "The recipient's name",
     "customer_name": "The account's name",
@@ -59,12 +61,7 @@ def invoice_table(lines) -> str:
 
 
 def portal_url(customer) -> str:
-    """The customer's signed portal address (portal.links builds it once the portal app has one)."""
-    try:
-        from portal.links import portal_url_for
-    except ImportError:
-        token = signing.TimestampSigner(salt="portal").sign(str(customer.pk))
-        return f"{settings.SITE_URL}/portal/{token}/"
+    """The customer's signed portal address (the family's, for the head of an account family)."""
     url = portal_url_for(customer, family=customer.parent_id is None)
     return url if url.startswith("http") else f"{settings.SITE_URL}{url}"
 

@@ -1,10 +1,18 @@
 """Read paths for the reminders pages: the outbox, run history, policies and an account's messages."""
 
-from django.db.models import Count, Prefetch, QuerySet
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
 
-from portfolios.access import visible_customers
-
-from .models import DunningPolicy, DunningRun, DunningStep, OutboundMessage, Statement, StatementRun
+from ledger.models import Customer
+from ledger.selectors import visible_customers
+from reminders.models import (
+    CustomerDunningSettings,
+    DunningPolicy,
+    DunningRun,
+    DunningStep,
+    OutboundMessage,
+    Statement,
+    StatementRun,
+)
 
 
 def outbox_for(user, *, status: str = "", kind: str = "", q: str = "") -> QuerySet:
@@ -49,3 +57,22 @@ def statements_undelivered(month) -> QuerySet:
     """Statements of `month` whose email has not been sent (no contact, failed, or still queued);
     the queue raises these after day 7."""
     return Statement.objects.filter(month=month).exclude(message__status=OutboundMessage.Status.SENT)
+
+
+def dunning_policy_for(customer: Customer):
+    """The account's dunning policy, the way the dunning run picks it: the account's own override,
+    else its segment's policy, else the default policy (None when there is none). One query."""
+    override = CustomerDunningSettings.objects.filter(customer=customer, policy__isnull=False).values("policy_id")
+    segment = customer.segment.strip()
+    candidates = Q(pk__in=override) | Q(is_default=True)
+    if segment:
+        candidates |= Q(segment__iexact=segment)
+    found = list(DunningPolicy.objects.filter(candidates).select_related("plan_missed_template").annotate(
+        chosen_by_override=Exists(override.filter(policy_id=OuterRef("pk")))))
+
+    def rank(policy) -> int:
+        if policy.chosen_by_override:
+            return 0
+        return 1 if segment and policy.segment.strip().lower() == segment.lower() else 2
+
+    return min(found, key=rank, default=None)

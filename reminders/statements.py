@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
 
+from celery import shared_task
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.db.models import F, Q
@@ -17,10 +18,11 @@ from reportlab.lib.styles import getSampleStyleSheet
 from reportlab.lib.units import mm
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
-from collections_app.models import Contact, CreditNote, Customer, Invoice, Payment
-
-from . import rendering
-from .models import MessageTemplate, OutboundMessage, Statement, StatementRun
+from ledger.models import CreditNote, Customer, Invoice, Payment
+from reminders import rendering
+from reminders.models import MessageTemplate, OutboundMessage, Statement, StatementRun
+from reminders.outbox import message_queue, messages_dispatch
+from reminders.recipients import statement_recipient
 
 BUCKETS = [("Current", None, 0), ("1–30", 1, 30), ("31–60", 31, 60), ("61–90", 61, 90), ("91+", 91, None)]
 
@@ -137,16 +139,6 @@ def first_business_day(month: date) -> date:
     return day
 
 
-def statement_recipient(customer: Customer) -> Contact | None:
-    """The AP clerk the statement is emailed to; none for a paper customer (e-delivery off), whose
-    statement is issued all the same and listed for printing (`statements_to_print`)."""
-    if not customer.e_delivery:
-        return None
-    return (Contact.objects.filter(customer=customer, role=Contact.Role.AP_CLERK, receives_statements=True,
-                                   active=True, email_bounced_at__isnull=True).exclude(email="")
-            .order_by("-is_primary", "pk").first())
-
-
 def statements_to_print(customers, month: date):
     """The month's statements that were not emailed (a paper customer, or no AP email that works),
     among `customers`: they go by post."""
@@ -193,8 +185,6 @@ def statement_issue(*, customer: Customer, month: date, as_of: date | None = Non
 
 
 def _statement_message(statement: Statement, data: StatementData, pdf: bytes, name: str, by, dispatch: bool):
-    from .outbox import message_queue
-
     contact = statement_recipient(statement.customer)
     template = MessageTemplate.objects.filter(kind=MessageTemplate.Kind.STATEMENT).order_by("pk").first()
     if contact is None or template is None:
@@ -211,11 +201,12 @@ def _statement_message(statement: Statement, data: StatementData, pdf: bytes, na
     return message
 
 
+STATEMENT_BATCH = 10
+
+
 def statement_run(*, month: date) -> StatementRun:
     """Start (or resume) the month's statement run: every account that should get a statement
     and has none yet is handed to the workers. Safe to call again; nothing is issued twice."""
-    from .tasks import STATEMENT_BATCH, statements_issue_task
-
     month = month.replace(day=1)
     customer_ids = list(statement_customers().values_list("pk", flat=True))
     issued = set(Statement.objects.filter(month=month, customer_id__in=customer_ids)
@@ -252,3 +243,18 @@ def statements_due(today: date) -> date | None:
     if StatementRun.objects.filter(month=month, status=StatementRun.Status.DONE).exists():
         return None
     return month
+
+
+@shared_task(name="reminders.tasks.statements_issue_task", acks_late=True, soft_time_limit=540, time_limit=600)
+def statements_issue_task(customer_ids: list[int], month: str, run_id: int | None = None) -> int:
+    run = StatementRun.objects.filter(pk=run_id).first() if run_id else None
+    queued = []
+    for customer in Customer.objects.filter(pk__in=customer_ids):
+        statement = statement_issue(customer=customer, month=date.fromisoformat(month), run=run,
+                                               dispatch=False)
+        if statement.message_id and statement.message.status == statement.message.Status.QUEUED:
+            queued.append(statement.message_id)
+    messages_dispatch(queued)
+    if run is not None:
+        statement_run_progress(run_id=run.pk)
+    return len(customer_ids)

@@ -10,10 +10,10 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from collections_app.models import Activity, Contact, Invoice, QueueTask
-from collections_app.work_services import activity_log, queue_task_raise
-
-from .models import DeliveryEvent, OutboundMessage
+from ledger.models import Contact, Invoice
+from reminders.models import DeliveryEvent, OutboundMessage
+from work.models import Activity, QueueTask
+from work.services import activity_log, queue_task_raise
 
 NOT_OPENED_DAYS = getattr(settings, "REMINDERS_NOT_OPENED_DAYS", 3)
 

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import account, charges, outbox, policies, statements, tracking
+from reminders.views import account, charges, outbox, policies, statements, tracking
 
 urlpatterns = [
     path("outbox/", outbox.outbox, name="outbox"),

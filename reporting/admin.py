@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from .models import ArSnapshot, ArSnapshotDay
+from reporting.models import ArSnapshot, ArSnapshotDay
 
 
 @admin.register(ArSnapshotDay)

@@ -9,8 +9,10 @@ from decimal import Decimal
 
 import pandas as pd
 
-from .cache import kept
-from .frames import BUCKETS, ZERO, Scope, open_invoices, unapplied_at
+from core.aging import BUCKETS
+from core.money import ZERO
+from reporting.cache import kept
+from reporting.frames import Scope, open_invoices, unapplied_at
 
 HUNDRED = Decimal(100)
 GROUPS = {

@@ -13,9 +13,8 @@ from rest_framework.views import APIView
 
 from portfolios.access import has_role, sees_everything
 from portfolios.models import Role
-
-from . import payloads
-from .forms import ReportFilters
+from reporting import payloads
+from reporting.forms import ReportFilters
 
 SCOPE_PARAMETERS = [
     OpenApiParameter("as_of", OpenApiTypes.DATE, description="End of this day (default today)"),

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import api
+from reporting import api
 
 urlpatterns = [
     path("aging/", api.AgingApi.as_view(), name="api_reports_aging"),

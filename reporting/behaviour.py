@@ -7,7 +7,8 @@ from decimal import Decimal
 import pandas as pd
 from dateutil.relativedelta import relativedelta
 
-from .frames import ZERO, closed_invoices
+from core.money import ZERO
+from reporting.frames import closed_invoices
 
 
 @dataclass

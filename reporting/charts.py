@@ -1,7 +1,7 @@
 """Chart.js data for the report pages (floats rounded to cents: for drawing only, never for figures)."""
 
-from .frames import BUCKETS
-from .selectors import BUCKET_LABELS
+from core.aging import BUCKETS
+from reporting.selectors import BUCKET_LABELS
 
 
 def _f(value) -> float | None:

@@ -7,10 +7,11 @@ from decimal import Decimal
 
 import pandas as pd
 
-from .aging import HUNDRED, aging, month_ends, percent
-from .cache import kept
-from .frames import ZERO, Scope, credit_sales_daily
-from .trends import ar_series
+from core.money import ZERO
+from reporting.aging import HUNDRED, aging, month_ends, percent
+from reporting.cache import kept
+from reporting.frames import Scope, credit_sales_daily
+from reporting.trends import ar_series
 
 COUNTBACK_MONTHS = 24
 

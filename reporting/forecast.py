@@ -16,12 +16,13 @@ import pandas as pd
 from dateutil.relativedelta import relativedelta
 from django.db.models import Q
 
-from collections_app.models import Dispute, PaymentPlan, PlanInstallment, PromiseToPay
-
-from .aging import month_ends
-from .behaviour import PaymentBehaviour, payment_behaviour, window_start
-from .cache import kept
-from .frames import ZERO, Scope, closed_invoices, open_invoices, open_invoices_at, payments_received
+from core.money import ZERO
+from reporting.aging import month_ends
+from reporting.behaviour import PaymentBehaviour, payment_behaviour, window_start
+from reporting.cache import kept
+from reporting.frames import Scope, closed_invoices, open_invoices, open_invoices_at, payments_received
+from work.models import Dispute, PromiseToPay
+from work.plans.models import PaymentPlan, PlanInstallment
 
 DEFAULT_DISPUTE_DAYS = Decimal(30)
 

@@ -4,7 +4,7 @@ from django import forms
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
-from collections_app.models import Customer, Invoice
+from ledger.models import Customer, Invoice
 
 GROUP_CHOICES = [("collector", "Collector"), ("customer", "Customer"), ("family", "Account family"),
                  ("segment", "Segment")]

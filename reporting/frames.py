@@ -12,11 +12,8 @@ from decimal import Decimal
 
 import numpy as np
 import pandas as pd
-from django.conf import settings
 from django.db.models import (
     BigIntegerField,
-    Case,
-    DecimalField,
     Exists,
     F,
     OuterRef,
@@ -25,20 +22,13 @@ from django.db.models import (
     Subquery,
     Sum,
     Value,
-    When,
 )
 from django.db.models.functions import Cast, Coalesce, Round
 
-from collections_app.models import Application, CreditNote, FxRate, Invoice, Payment, WriteOff
-
-MONEY_FIELD = DecimalField(max_digits=14, decimal_places=2)
-RATE_FIELD = DecimalField(max_digits=18, decimal_places=8)
-ZERO = Decimal("0.00")
-BUCKETS = ("current", "1-30", "31-60", "61-90", "91+")
-
-
-class MissingFxRate(LookupError):
-    """A document is in a currency that has no rate at all in the FX table."""
+from core.aging import BUCKETS
+from core.money import MONEY_FIELD, ZERO
+from ledger.fx import check_rates, rate_expression, to_base
+from ledger.models import Application, CreditNote, Invoice, Payment, WriteOff
 
 
 @dataclass(frozen=True)
@@ -66,22 +56,6 @@ class Scope:
 BOOK = Scope()
 
 
-def _rate(currency: str = "currency", on: str | date = "issue_date"):
-    """Base units per one unit of the row's currency at `on`: the row's own date field (the
-    document's date), or one date for every row. The latest rate on or before it, else the first after."""
-    day = on if isinstance(on, date) else OuterRef(on)
-    before = FxRate.objects.filter(currency=OuterRef(currency), rate_date__lte=day).order_by("-rate_date")
-    after = FxRate.objects.filter(currency=OuterRef(currency), rate_date__gt=day).order_by("rate_date")
-    return Case(
-        When(**{currency: settings.BASE_CURRENCY}, then=Value(Decimal("1"), output_field=RATE_FIELD)),
-        default=Coalesce(
-            Subquery(before.values("rate")[:1], output_field=RATE_FIELD),
-            Subquery(after.values("rate")[:1], output_field=RATE_FIELD),
-        ),
-        output_field=RATE_FIELD,
-    )
-
-
 def _sum_until(model, fk: str, date_field: str, as_of: date):
     rows = (
         model.objects.filter(**{fk: OuterRef("pk"), f"{date_field}__lte": as_of})
@@ -91,20 +65,6 @@ def _sum_until(model, fk: str, date_field: str, as_of: date):
         .values("total")
     )
     return Coalesce(Subquery(rows, output_field=MONEY_FIELD), Value(ZERO, output_field=MONEY_FIELD))
-
-
-def _check_rates(frame: pd.DataFrame) -> None:
-    if not frame.empty and frame["rate"].isna().any():
-        missing = sorted(set(frame.loc[frame["rate"].isna(), "currency"]))
-        raise MissingFxRate(f"No FX rate for {', '.join(missing)}; add one to convert to {settings.BASE_CURRENCY}.")
-
-
-def _to_base(frame: pd.DataFrame, amount: str = "amount") -> pd.Series:
-    if frame.empty:
-        return pd.Series([], dtype=object)
-    _check_rates(frame)
-    converted = [a * r for a, r in zip(frame[amount], frame["rate"], strict=True)]
-    return pd.Series(converted, index=frame.index, dtype=object)
 
 
 def _frame(rows, columns: list[str]) -> pd.DataFrame:
@@ -150,7 +110,7 @@ def open_invoices_at(dates, scope: Scope = BOOK) -> dict[date, pd.DataFrame]:
     candidates = _invoices_open_during(first, last, scope)
     invoices = _frame(
         candidates.annotate(
-            rate=_rate(),
+            rate=rate_expression(),
             family_id=Coalesce("customer__parent_id", "customer_id"),
             family=Coalesce("customer__parent__name", "customer__name"),
         ).order_by().values_list(
@@ -181,7 +141,7 @@ def _open_on(day: date, invoices: pd.DataFrame, movements: pd.DataFrame) -> pd.D
     frame = frame[open_cents != 0].copy()
     frame["open"] = pd.Series([Decimal(int(c)).scaleb(-2) for c in open_cents[open_cents != 0]],
                               index=frame.index, dtype=object)
-    frame["open_base"] = _to_base(frame, "open")
+    frame["open_base"] = to_base(frame, "open")
     frame["days_past_due"] = pd.Series([(day - d).days for d in frame["due_date"]], index=frame.index,
                                        dtype="int64")
     frame["bucket"] = bucket_of(frame["days_past_due"])
@@ -205,18 +165,18 @@ def credit_sales_daily(start: date, end: date, scope: Scope = BOOK) -> pd.DataFr
     base. One query (a UNION of the two documents)."""
     invoices = (
         scope.filter(Invoice.objects.filter(issue_date__range=(start, end)).exclude(status=Invoice.Status.VOID))
-        .annotate(rate=_rate(), on=F("issue_date"), sign=Value(1))
+        .annotate(rate=rate_expression(), on=F("issue_date"), sign=Value(1))
         .order_by()
         .values_list("on", "currency", "amount", "rate", "sign")
     )
     credits = (
         scope.filter(CreditNote.objects.filter(issue_date__range=(start, end)))
-        .annotate(rate=_rate(), on=F("issue_date"), sign=Value(-1))
+        .annotate(rate=rate_expression(), on=F("issue_date"), sign=Value(-1))
         .order_by()
         .values_list("on", "currency", "amount", "rate", "sign")
     )
     frame = _frame(invoices.union(credits, all=True), ["on", "currency", "amount", "rate", "sign"])
-    frame["base"] = _to_base(frame)
+    frame["base"] = to_base(frame)
     if frame.empty:
         return frame[["on", "base"]]
     frame["base"] = pd.Series([b * s for b, s in zip(frame["base"], frame["sign"], strict=True)],
@@ -229,12 +189,12 @@ def payments_received(start: date, end: date, scope: Scope = BOOK) -> pd.DataFra
     """Cash received in start..end, applied or not, in base; reversed (bounced) payments left out. One query."""
     qs = (
         scope.filter(Payment.objects.filter(received_date__range=(start, end), status=Payment.Status.POSTED))
-        .annotate(rate=_rate(on="received_date"))
+        .annotate(rate=rate_expression(on="received_date"))
         .order_by()
         .values_list("received_date", "customer__portfolio__collector__username", "currency", "amount", "rate")
     )
     frame = _frame(qs, ["on", "collector", "currency", "amount", "rate"])
-    frame["base"] = _to_base(frame)
+    frame["base"] = to_base(frame)
     frame["collector"] = frame["collector"].fillna("(unassigned)")
     return frame
 
@@ -246,14 +206,14 @@ def unapplied_at(as_of: date, scope: Scope = BOOK) -> dict:
     cash = (
         scope.filter(Payment.objects.filter(received_date__lte=as_of))
         .filter(Q(status=Payment.Status.POSTED) | Q(reversed_at__date__gt=as_of))
-        .annotate(applied=applied_cash, rate=_rate(on="received_date"))
+        .annotate(applied=applied_cash, rate=rate_expression(on="received_date"))
         .exclude(amount=F("applied"))  # fully applied: nothing left; the database drops them, not Python
         .order_by()
         .values_list("currency", "amount", "applied", "rate")
     )
     credits = (
         scope.filter(CreditNote.objects.filter(issue_date__lte=as_of))
-        .annotate(applied=_sum_until(Application, "credit_note", "applied_on", as_of), rate=_rate())
+        .annotate(applied=_sum_until(Application, "credit_note", "applied_on", as_of), rate=rate_expression())
         .exclude(amount=F("applied"))
         .order_by()
         .values_list("currency", "amount", "applied", "rate")
@@ -264,7 +224,7 @@ def unapplied_at(as_of: date, scope: Scope = BOOK) -> dict:
         frame["left"] = pd.Series([a - p for a, p in zip(frame["amount"], frame["applied"], strict=True)],
                                   index=frame.index, dtype=object)
         frame = frame[frame["left"] != ZERO]
-        out[key] = sum(_to_base(frame, "left"), ZERO)
+        out[key] = sum(to_base(frame, "left"), ZERO)
     return out
 
 
@@ -274,12 +234,12 @@ def closed_invoices(start: date, end: date) -> pd.DataFrame:
     convert per group rather than per row. One query."""
     qs = (
         Invoice.objects.filter(closed_on__range=(start, end), status=Invoice.Status.PAID)
-        .annotate(rate=_rate(), cents=Cast(Round(F("amount") * 100), BigIntegerField()))
+        .annotate(rate=rate_expression(), cents=Cast(Round(F("amount") * 100), BigIntegerField()))
         .order_by()
         .values_list("customer_id", "currency", "cents", "rate", "issue_date", "due_date", "closed_on")
     )
     frame = _frame(qs, ["customer_id", "currency", "cents", "rate", "issue_date", "due_date", "closed_on"])
-    _check_rates(frame)
+    check_rates(frame)
     frame["cents"] = frame["cents"].astype("int64")
     # Days late and days to pay as int64, once for the whole span (a forecast against actual filters
     # this frame for six dates).

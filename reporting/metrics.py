@@ -3,10 +3,22 @@
 The team dashboard, the report pages, the API and `manage.py ar_report` all call these; the
 definitions live in the topic modules (aging, dso, behaviour, forecast)."""
 
-from .aging import AgingLine, AgingReport, aging, aging_invoices, ar_at, month_ends, percent
-from .behaviour import PaymentBehaviour, payment_behaviour
-from .dso import Countback, DsoFigures, cei, credit_sales, dso, dso_countback, dso_family, dso_history, quarter_of
-from .forecast import (
+from core.aging import BUCKETS
+from ledger.fx import MissingFxRate
+from reporting.aging import AgingLine, AgingReport, aging, aging_invoices, ar_at, month_ends, percent
+from reporting.behaviour import PaymentBehaviour, payment_behaviour
+from reporting.dso import (
+    Countback,
+    DsoFigures,
+    cei,
+    credit_sales,
+    dso,
+    dso_countback,
+    dso_family,
+    dso_history,
+    quarter_of,
+)
+from reporting.forecast import (
     ForecastReport,
     collected,
     collected_by_collector,
@@ -16,8 +28,8 @@ from .forecast import (
     month_end,
     round_days,
 )
-from .frames import BUCKETS, MissingFxRate, Scope, open_invoices
-from .trends import aging_trend, ar_series
+from reporting.frames import Scope, open_invoices
+from reporting.trends import aging_trend, ar_series
 
 __all__ = [
     "BUCKETS", "AgingLine", "AgingReport", "Countback", "DsoFigures", "ForecastReport", "MissingFxRate",

@@ -6,7 +6,7 @@ date, and a test checks a snapshot against that recomputation.
 
 from django.db import models
 
-from collections_app.models.ledger import MONEY, ZERO
+from core.money import MONEY, ZERO
 
 
 class ArSnapshotDay(models.Model):
@@ -28,7 +28,7 @@ class ArSnapshot(models.Model):
     """One customer's open AR at the end of `date`, in base currency, by aging bucket (due date)."""
 
     date = models.DateField()
-    customer = models.ForeignKey("collections_app.Customer", on_delete=models.CASCADE, related_name="+")
+    customer = models.ForeignKey("ledger.Customer", on_delete=models.CASCADE, related_name="+")
     current = models.DecimalField(**MONEY, default=ZERO)
     days_1_30 = models.DecimalField(**MONEY, default=ZERO)
     days_31_60 = models.DecimalField(**MONEY, default=ZERO)

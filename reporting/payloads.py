@@ -6,8 +6,8 @@ Amounts and ratios are rounded to 2 decimals here, for output only."""
 from datetime import date
 from decimal import Decimal
 
-from . import metrics
-from .exports import CENT
+from core.exports import CENT
+from reporting import metrics
 
 
 def plain(value):

@@ -15,12 +15,12 @@ from functools import lru_cache
 import pandas as pd
 from django.db.models import F, OuterRef, Subquery
 
-from collections_app.models import Dispute, Invoice
-from reporting.frames import _rate, _to_base
+from core.money import ZERO
+from ledger.fx import rate_expression, to_base
+from ledger.models import Invoice
+from reporting.cache import kept
+from work.models import Dispute
 
-from .cache import kept
-
-ZERO = Decimal("0.00")
 UNDISPUTED = "undisputed"
 CAUSES = {**dict(Dispute.RootCause.choices), UNDISPUTED: "No dispute recorded"}
 TOP_CUSTOMERS = 20
@@ -43,7 +43,8 @@ def dispute_frame(start: date, end: date, customers=None) -> pd.DataFrame:
     if customers is not None:
         qs = qs.filter(customer__in=customers)
     rows = (
-        qs.annotate(rate=_rate(currency="customer__currency", on="opened_on"), currency=F("customer__currency"))
+        qs.annotate(rate=rate_expression(currency="customer__currency", on="opened_on"),
+                    currency=F("customer__currency"))
         .order_by()
         .values_list("opened_on", "resolved_on", "root_cause", "customer_id", "customer__name", "currency",
                      "amount", "rate")
@@ -51,7 +52,7 @@ def dispute_frame(start: date, end: date, customers=None) -> pd.DataFrame:
     frame = pd.DataFrame.from_records(
         list(rows), columns=["opened_on", "resolved_on", "root_cause", "customer_id", "customer", "currency",
                              "amount", "rate"])
-    frame["base"] = _to_base(frame)
+    frame["base"] = to_base(frame)
     frame["month"] = frame["opened_on"].map(_month) if not frame.empty else pd.Series([], dtype=object)
     frame["days"] = pd.Series(
         [(r - o).days if r else None for o, r in zip(frame["opened_on"], frame["resolved_on"], strict=True)],
@@ -66,14 +67,14 @@ def late_payment_frame(start: date, end: date, customers=None) -> pd.DataFrame:
     if customers is not None:
         qs = qs.filter(customer__in=customers)
     rows = (
-        qs.annotate(rate=_rate(), cause=Subquery(first_dispute[:1]))
+        qs.annotate(rate=rate_expression(), cause=Subquery(first_dispute[:1]))
         .order_by()
         .values_list("closed_on", "due_date", "cause", "customer_id", "customer__name", "currency", "amount", "rate")
     )
     frame = pd.DataFrame.from_records(
         list(rows), columns=["closed_on", "due_date", "root_cause", "customer_id", "customer", "currency", "amount",
                              "rate"])
-    frame["base"] = _to_base(frame)
+    frame["base"] = to_base(frame)
     frame["root_cause"] = frame["root_cause"].fillna(UNDISPUTED)
     frame["month"] = frame["closed_on"].map(_month) if not frame.empty else pd.Series([], dtype=object)
     frame["days_late"] = pd.Series([(c - d).days for c, d in zip(frame["closed_on"], frame["due_date"], strict=True)],

@@ -5,9 +5,11 @@ from datetime import date, timedelta
 from django.db import transaction
 from django.utils import timezone
 
-from .aging import lines_of
-from .frames import BUCKETS, ZERO, open_invoices
-from .models import ArSnapshot, ArSnapshotDay
+from core.aging import BUCKETS
+from core.money import ZERO
+from reporting.aging import lines_of
+from reporting.frames import open_invoices
+from reporting.models import ArSnapshot, ArSnapshotDay
 
 CATCH_UP_DAYS = 31
 

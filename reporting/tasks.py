@@ -4,7 +4,7 @@ from datetime import date
 
 from celery import shared_task
 
-from . import services
+from reporting import services
 
 
 @shared_task(name="reporting.ar_snapshot_nightly")

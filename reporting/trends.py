@@ -5,10 +5,12 @@ from datetime import date
 
 from django.db.models import Sum
 
-from .aging import bucket_totals, month_ends, percent
-from .cache import kept
-from .frames import BOOK, BUCKETS, ZERO, Scope, open_invoices_at
-from .models import ArSnapshot, ArSnapshotDay
+from core.aging import BUCKETS
+from core.money import ZERO
+from reporting.aging import bucket_totals, month_ends, percent
+from reporting.cache import kept
+from reporting.frames import BOOK, Scope, open_invoices_at
+from reporting.models import ArSnapshot, ArSnapshotDay
 
 
 def _from_snapshots(dates: list[date], scope: Scope) -> dict[date, dict]:

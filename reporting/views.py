@@ -6,12 +6,13 @@ from django.http import Http404
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
-from portfolios.access import any_role, finance_or_manager_required, sees_everything, visible_customers
-
-from . import charts, metrics, selectors
-from .exports import frame_response
-from .forms import ReportFilters
-from .frames import ZERO
+from core.exports import frame_response
+from core.money import ZERO
+from core.web import is_partial
+from ledger.selectors import visible_customers
+from portfolios.access import any_role, finance_or_manager_required, sees_everything
+from reporting import charts, metrics, selectors
+from reporting.forms import ReportFilters
 
 
 def _chosen(request) -> tuple[ReportFilters, dict]:
@@ -30,7 +31,7 @@ def _export(request, name: str, tables: dict, as_of):
 
 
 def _partial_or_page(request, template: str, partial: str, ctx: dict):
-    if request.htmx and not request.htmx.history_restore_request:
+    if is_partial(request):
         return render(request, f"{template}#{partial}", ctx)
     return render(request, template, ctx)
 

@@ -11,14 +11,14 @@ from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
 import pandas as pd
-from django.db.models import Case, Count, DecimalField, F, Q, Sum, Value, When
+from django.db.models import Case, Count, F, Q, Sum, Value, When
 from django.db.models.functions import Least, TruncDate
 
-from collections_app.models import Activity, Customer, Dispute, PromiseToPay
-from reporting.frames import _rate
+from core.money import MONEY_FIELD, ZERO
+from ledger.fx import rate_expression
+from ledger.models import Customer
+from work.models import Activity, Dispute, PromiseToPay
 
-MONEY_FIELD = DecimalField(max_digits=14, decimal_places=2)
-ZERO = Decimal("0.00")
 HUNDRED = Decimal("100")
 COVERAGE_DAYS = 14
 NO_PLAN_DAYS = 30
@@ -75,7 +75,7 @@ def promise_kept(*, start: date, end: date, customers=None) -> dict:
     settled = PromiseToPay.objects.filter(pay_by__range=(start, end), status__in=[S.KEPT, S.PARTIALLY_KEPT, S.BROKEN])
     if customers is not None:
         settled = settled.filter(customer__in=customers)
-    rate = _rate(currency="customer__currency", on="pay_by")
+    rate = rate_expression(currency="customer__currency", on="pay_by")
     rows = (
         settled.order_by()
         .values(collector_id=F("customer__portfolio__collector_id"))

@@ -6,7 +6,7 @@ from decimal import Decimal
 import factory
 from django.contrib.auth.models import Group, User
 
-from collections_app.models import Contact, Customer, Invoice
+from ledger.models import Contact, Customer, Invoice
 from portfolios.models import Assignment, CollectorProfile, Portfolio, Role, Team
 
 
@@ -122,8 +122,8 @@ def PaymentPlanFactory(*, customer=None, invoices=None, count: int = 3, first_in
     invoices of the customer (two are made when none are given)."""
     from django.utils import timezone
 
-    from collections_app.plans.schedule import Interval, equal_schedule
-    from collections_app.plans.services import plan_create
+    from work.plans.schedule import Interval, equal_schedule
+    from work.plans.services import plan_create
 
     customer = customer or CustomerFactory()
     invoices = invoices or [past_due_invoice(customer, "600.00", days=40), past_due_invoice(customer, "400.00",

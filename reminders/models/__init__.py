@@ -1,7 +1,7 @@
-from .charges import ChargeProposal
-from .outbox import DeliveryEvent, DunningRun, InvoiceStepSent, OutboundMessage
-from .policies import CustomerDunningSettings, DunningPolicy, DunningStep, MessageTemplate
-from .statements import Statement, StatementRun
+from reminders.models.charges import ChargeProposal
+from reminders.models.outbox import DeliveryEvent, DunningRun, InvoiceStepSent, OutboundMessage
+from reminders.models.policies import CustomerDunningSettings, DunningPolicy, DunningStep, MessageTemplate
+from reminders.models.statements import Statement, StatementRun
 
 __all__ = [
     "ChargeProposal", "CustomerDunningSettings", "DeliveryEvent", "DunningPolicy", "DunningRun", "DunningStep",

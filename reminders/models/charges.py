@@ -1,7 +1,7 @@
 """Late-payment fees and interest, proposed by the dunning pass and decided by a person.
 
 A proposal becomes a charge on the ledger (an `Invoice` of type late_fee or interest, issued by
-`collections_app.services.charge_issue`) only when a collector or manager approves it; a waiver
+`ledger.services.charge_issue`) only when a collector or manager approves it; a waiver
 keeps the proposal with who waived it and why, for the waiver report. `key` makes proposing the
 same charge twice a no-op.
 """
@@ -10,6 +10,8 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+
+from core.money import MONEY
 
 
 class ChargeProposal(models.Model):
@@ -22,9 +24,9 @@ class ChargeProposal(models.Model):
         APPROVED = "approved", "Approved"
         WAIVED = "waived", "Waived"
 
-    customer = models.ForeignKey("collections_app.Customer", on_delete=models.PROTECT, related_name="charge_proposals")
+    customer = models.ForeignKey("ledger.Customer", on_delete=models.PROTECT, related_name="charge_proposals")
     invoice = models.ForeignKey(
-        "collections_app.Invoice", on_delete=models.PROTECT, related_name="charge_proposals",
+        "ledger.Invoice", on_delete=models.PROTECT, related_name="charge_proposals",
         help_text="The overdue invoice the charge arises from.",
     )
     step = models.ForeignKey(
@@ -32,7 +34,7 @@ class ChargeProposal(models.Model):
     )
     run = models.ForeignKey("reminders.DunningRun", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     kind = models.CharField(max_length=8, choices=Kind.choices)
-    amount = models.DecimalField(max_digits=14, decimal_places=2)
+    amount = models.DecimalField(**MONEY)
     currency = models.CharField(max_length=3)
     # Interest: the days counted, from the day after (due date + grace) through period_end.
     period_start = models.DateField(null=True, blank=True)
@@ -48,7 +50,7 @@ class ChargeProposal(models.Model):
     decided_at = models.DateTimeField(null=True, blank=True)
     waive_reason = models.CharField(max_length=200, blank=True)
     charge = models.OneToOneField(
-        "collections_app.Invoice", null=True, blank=True, on_delete=models.PROTECT, related_name="charge_proposal",
+        "ledger.Invoice", null=True, blank=True, on_delete=models.PROTECT, related_name="charge_proposal",
         help_text="The charge document issued on approval.",
     )
     created_at = models.DateTimeField(default=timezone.now)

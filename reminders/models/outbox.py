@@ -45,7 +45,7 @@ class OutboundMessage(models.Model):
         FAILED = "failed", "Failed"
         CANCELLED = "cancelled", "Cancelled"
 
-    customer = models.ForeignKey("collections_app.Customer", on_delete=models.PROTECT, related_name="messages")
+    customer = models.ForeignKey("ledger.Customer", on_delete=models.PROTECT, related_name="messages")
     kind = models.CharField(max_length=12, choices=Kind.choices)
     # (customer, step, invoice set, date) for dunning; (customer, month) for statements. A unique
     # constraint, so the same reminder can never be queued twice.
@@ -54,9 +54,9 @@ class OutboundMessage(models.Model):
         "reminders.DunningStep", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     run = models.ForeignKey(DunningRun, null=True, blank=True, on_delete=models.SET_NULL, related_name="messages")
-    invoices = models.ManyToManyField("collections_app.Invoice", blank=True, related_name="messages")
+    invoices = models.ManyToManyField("ledger.Invoice", blank=True, related_name="messages")
     contact = models.ForeignKey(
-        "collections_app.Contact", null=True, blank=True, on_delete=models.PROTECT, related_name="messages"
+        "ledger.Contact", null=True, blank=True, on_delete=models.PROTECT, related_name="messages"
     )
     to_email = models.EmailField()
     from_email = models.CharField(max_length=200, blank=True)
@@ -113,7 +113,7 @@ class InvoiceStepSent(models.Model):
         TASK = "task", "Handed to the collector"
         SKIPPED = "skipped", "Skipped (a later step was due)"
 
-    invoice = models.ForeignKey("collections_app.Invoice", on_delete=models.CASCADE, related_name="dunning_steps")
+    invoice = models.ForeignKey("ledger.Invoice", on_delete=models.CASCADE, related_name="dunning_steps")
     step = models.ForeignKey("reminders.DunningStep", on_delete=models.CASCADE, related_name="+")
     offset_days = models.SmallIntegerField()
     outcome = models.CharField(max_length=7, choices=Outcome.choices)

@@ -108,7 +108,7 @@ class CustomerDunningSettings(models.Model):
     """Per-account exceptions: another policy than the segment's, or no automated reminders at all."""
 
     customer = models.OneToOneField(
-        "collections_app.Customer", on_delete=models.CASCADE, related_name="dunning_settings"
+        "ledger.Customer", on_delete=models.CASCADE, related_name="dunning_settings"
     )
     policy = models.ForeignKey(DunningPolicy, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     paused = models.BooleanField(default=False, help_text="No automated reminders for this account.")

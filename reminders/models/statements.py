@@ -3,6 +3,8 @@
 from django.db import models
 from django.utils import timezone
 
+from core.money import MONEY
+
 
 class StatementRun(models.Model):
     class Status(models.TextChoices):
@@ -29,12 +31,12 @@ class StatementRun(models.Model):
 
 
 class Statement(models.Model):
-    customer = models.ForeignKey("collections_app.Customer", on_delete=models.PROTECT, related_name="statements")
+    customer = models.ForeignKey("ledger.Customer", on_delete=models.PROTECT, related_name="statements")
     month = models.DateField()
     as_of = models.DateField(help_text="Open items as they stood at the end of this day.")
     run = models.ForeignKey(StatementRun, null=True, blank=True, on_delete=models.SET_NULL, related_name="statements")
     pdf = models.FileField(upload_to="statements/%Y/%m/")
-    total_open = models.DecimalField(max_digits=14, decimal_places=2)
+    total_open = models.DecimalField(**MONEY)
     message = models.ForeignKey(
         "reminders.OutboundMessage", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )

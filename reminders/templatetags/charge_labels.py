@@ -2,7 +2,7 @@
 
 from django import template
 
-from collections_app.models import Invoice
+from ledger.models import Invoice
 
 register = template.Library()
 

@@ -7,18 +7,19 @@ import uuid
 from django.contrib import messages
 from django.http import FileResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from portfolios.access import any_role, can_manage, visible_customers
-
-from .. import selectors
-from ..forms import ComposeForm, DunningSettingsForm, InvoiceCopyForm
-from ..manual import invoice_copy_send, message_preview, message_write, statement_send_now
-from ..models import CustomerDunningSettings, MessageTemplate
-from ..rendering import portal_url
-from ..statements import statement_data, statement_pdf
+from core.web import is_partial, safe_next_url
+from ledger.selectors import visible_customers
+from portfolios.access import any_role, can_manage
+from reminders import selectors
+from reminders.forms import ComposeForm, DunningSettingsForm, InvoiceCopyForm
+from reminders.manual import invoice_copy_send, message_preview, message_write, statement_send_now
+from reminders.models import CustomerDunningSettings, MessageTemplate
+from reminders.rendering import portal_url
+from reminders.statements import statement_data, statement_pdf
 
 
 def _customer(request, pk: int):
@@ -27,10 +28,7 @@ def _customer(request, pk: int):
 
 def _back(request, customer):
     """Back to the page the form was on (the workspace) when it is one of ours, else the panel."""
-    back = request.POST.get("next", "")
-    if back.startswith("/") and url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}):
-        return redirect(back)
-    return redirect("account_messages", customer_pk=customer.pk)
+    return redirect(safe_next_url(request, reverse("account_messages", kwargs={"customer_pk": customer.pk})))
 
 
 @require_GET
@@ -46,7 +44,7 @@ def account_messages(request, customer_pk: int):
         "back": (request.htmx.current_url_abs_path if request.htmx else None) or request.get_full_path(),
         "settings_form": DunningSettingsForm(instance=settings_row) if can_manage(request.user) else None,
     }
-    if request.htmx and not request.htmx.history_restore_request:
+    if is_partial(request):
         return render(request, "reminders/account_messages.html#panel", ctx)
     return render(request, "reminders/account_messages.html", ctx)
 

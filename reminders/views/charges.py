@@ -7,22 +7,21 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
-from collections_app.services import LedgerError
-from portfolios.access import can_manage, manager_required, role_required, sees_everything
+from core.exports import frame_response
+from core.web import is_partial
+from ledger.services import LedgerError
+from portfolios.access import can_manage, charge_deciders_required, manager_required, role_required, sees_everything
 from portfolios.models import Role
-from reporting.exports import frame_response
-
-from .. import charge_selectors as selectors
-from ..charge_decisions import charge_approve, charge_waive, charges_approve
-from ..charge_forms import ChargeFilterForm, ChargeProposeForm, WaiverReportForm
-from ..charges import charges_propose
+from reminders import charge_selectors as selectors
+from reminders.charge_decisions import charge_approve, charge_waive, charges_approve
+from reminders.charge_forms import ChargeFilterForm, ChargeProposeForm, WaiverReportForm
+from reminders.charges import charges_propose
 
 PER_PAGE = 100
-deciders_required = role_required(Role.COLLECTOR, Role.MANAGER)
 
 
 def _htmx(request) -> bool:
-    return bool(request.htmx) and not request.htmx.history_restore_request
+    return is_partial(request)
 
 
 def _list_context(request) -> dict:
@@ -37,7 +36,7 @@ def _list_context(request) -> dict:
 
 
 @require_GET
-@deciders_required
+@charge_deciders_required
 def charges(request):
     """Fees and interest proposed by the dunning pass, waiting for a collector or manager."""
     ctx = _list_context(request)
@@ -51,7 +50,7 @@ def _back(request):
 
 
 @require_POST
-@deciders_required
+@charge_deciders_required
 def charge_approve_one(request, pk: int):
     proposal = get_object_or_404(selectors.visible_proposals(request.user), pk=pk)
     error = ""
@@ -70,7 +69,7 @@ def charge_approve_one(request, pk: int):
 
 
 @require_POST
-@deciders_required
+@charge_deciders_required
 def charges_approve_selected(request):
     ids = [int(pk) for pk in request.POST.getlist("proposal") if pk.isdigit()]
     chosen = list(selectors.visible_proposals(request.user).filter(pk__in=ids).order_by("pk"))
@@ -88,7 +87,7 @@ def charges_approve_selected(request):
 
 
 @require_POST
-@deciders_required
+@charge_deciders_required
 def charge_waive_one(request, pk: int):
     proposal = get_object_or_404(selectors.visible_proposals(request.user), pk=pk)
     error = ""

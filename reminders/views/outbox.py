@@ -7,14 +7,14 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
-from collections_app.models import Customer
+from core.web import is_partial
+from ledger.models import Customer
 from portfolios.access import any_role, manager_required
-
-from .. import selectors
-from ..dunning import dunning_plan
-from ..forms import OutboxFilterForm
-from ..models import OutboundMessage
-from ..tasks import dunning_run_daily
+from reminders import selectors
+from reminders.dunning import dunning_plan
+from reminders.forms import OutboxFilterForm
+from reminders.models import OutboundMessage
+from reminders.tasks import dunning_run_daily
 
 PER_PAGE = 50
 
@@ -27,7 +27,7 @@ def outbox(request):
     messages = selectors.outbox_for(request.user, **{k: v for k, v in filters.items() if v})
     page = Paginator(messages, PER_PAGE).get_page(request.GET.get("page"))
     ctx = {"nav": "outbox", "form": form, "page": page, "counts": selectors.outbox_counts(messages)}
-    if request.htmx and not request.htmx.history_restore_request:
+    if is_partial(request):
         return render(request, "reminders/outbox.html#results", ctx)
     return render(request, "reminders/outbox.html", ctx)
 

@@ -3,12 +3,12 @@ from django.db.models import ProtectedError
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from portfolios.access import manager_required, visible_customers
-
-from .. import selectors
-from ..forms import DunningSettingsForm, PolicyForm, StepForm, TemplateForm
-from ..manual import message_preview
-from ..models import CustomerDunningSettings, DunningPolicy, DunningStep, MessageTemplate
+from ledger.selectors import visible_customers
+from portfolios.access import manager_required
+from reminders import selectors
+from reminders.forms import DunningSettingsForm, PolicyForm, StepForm, TemplateForm
+from reminders.manual import message_preview
+from reminders.models import CustomerDunningSettings, DunningPolicy, DunningStep, MessageTemplate
 
 
 @require_GET

@@ -6,11 +6,11 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
-from portfolios.access import any_role, manager_required, visible_customers
-
-from .. import selectors
-from ..models import Statement, StatementRun
-from ..statements import statement_run, statement_run_progress
+from ledger.selectors import visible_customers
+from portfolios.access import any_role, manager_required
+from reminders import selectors
+from reminders.models import Statement, StatementRun
+from reminders.statements import statement_run, statement_run_progress
 
 
 @require_GET

@@ -11,9 +11,9 @@ from django.shortcuts import redirect
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 
-from .. import tracking
-from ..models import OutboundMessage
-from ..rendering import key_from_token, portal_url
+from reminders import tracking
+from reminders.models import OutboundMessage
+from reminders.rendering import key_from_token, portal_url
 
 PIXEL = base64.b64decode("R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRAA7")
 

@@ -7,11 +7,11 @@ from django.core.cache import cache
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
-from collections_app.api.access import INTEGRATION
-from collections_app.models import Activity, Dispute
-from collections_app.services import credit_note_issue, invoice_issue, payment_receive
-from collections_app.work_services import activity_log, dispute_open, promise_record
+from ledger.services import credit_note_issue, invoice_issue, payment_receive
+from portfolios.access import INTEGRATION
 from tests.factories import ContactFactory, CustomerFactory, PortfolioFactory, UserFactory, collector, finance, manager
+from work.models import Activity, Dispute
+from work.services import activity_log, dispute_open, promise_record
 
 
 @pytest.fixture(autouse=True)

@@ -4,19 +4,9 @@ import pytest
 from django.urls import reverse
 from rest_framework.test import APIClient
 
-from collections_app.models import (
-    Activity,
-    Application,
-    Contact,
-    CreditNote,
-    Customer,
-    Dispute,
-    Invoice,
-    Payment,
-    PromiseToPay,
-)
-
-from .conftest import token_client
+from ledger.models import Application, Contact, CreditNote, Customer, Invoice, Payment
+from tests.api.conftest import token_client
+from work.models import Activity, Dispute, PromiseToPay
 
 pytestmark = pytest.mark.django_db
 

@@ -6,9 +6,8 @@ from decimal import Decimal
 import pytest
 from django.urls import reverse
 
-from collections_app.models import CreditNote, Customer, Invoice, Payment
-
-from .conftest import token_client
+from ledger.models import CreditNote, Customer, Invoice, Payment
+from tests.api.conftest import token_client
 
 pytestmark = pytest.mark.django_db
 

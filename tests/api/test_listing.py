@@ -7,9 +7,8 @@ import pytest
 from django.urls import reverse
 from rest_framework.throttling import SimpleRateThrottle
 
+from tests.api.conftest import book_for, token_client
 from tests.factories import PortfolioFactory
-
-from .conftest import book_for, token_client
 
 pytestmark = pytest.mark.django_db
 

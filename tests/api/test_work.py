@@ -6,9 +6,8 @@ from decimal import Decimal
 import pytest
 from django.urls import reverse
 
-from collections_app.models import Activity, Dispute, PromiseToPay
-
-from .conftest import token_client
+from tests.api.conftest import token_client
+from work.models import Activity, Dispute, PromiseToPay
 
 pytestmark = pytest.mark.django_db
 

@@ -5,8 +5,9 @@ from decimal import Decimal
 
 import pytest
 
-from collections_app.models import Contact, CreditHoldEvent, Customer
+from ledger.models import Contact, Customer
 from tests.factories import ContactFactory, CustomerFactory, InvoiceFactory, PortfolioFactory, manager
+from work.holds.models import CreditHoldEvent
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

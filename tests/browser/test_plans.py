@@ -9,11 +9,13 @@ from django.urls import reverse
 from django.utils import timezone
 from playwright.sync_api import expect
 
-from collections_app.models import Contact, PaymentPlan
-from collections_app.queue.services import queue_build
-from collections_app.services import payment_receive
+from ledger.models import Contact
+from ledger.services import payment_receive
 from portal.links import portal_token_for
 from tests.factories import ContactFactory, CustomerFactory, PortfolioFactory, collector, past_due_invoice
+from work.plans.models import PaymentPlan
+from work.queue.services import queue_build
+from work.settlement import money_moved
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -57,6 +59,7 @@ def test_collector_offers_a_plan_and_the_customer_sees_it_paid_down(page, login)
 
     payment_receive(customer=customer, external_id="PAY-1", received_date=today, amount="1000.00", currency="USD",
                     applications=[(older, Decimal("1000.00"))])
+    money_moved(invoice_ids=[older.pk])
 
     page.reload()
     expect(plan_box.locator("tr.installment").first).to_contain_text("Paid")

@@ -10,11 +10,11 @@ from django.core import mail
 from django.utils import timezone
 from playwright.sync_api import expect
 
-from collections_app.models import Dispute, PromiseToPay, QueueTask
-from collections_app.queue.services import queue_build
 from reminders.dunning import dunning_run
 from tests.factories import collector
 from tests.reminders.factories import account, invoice, policy
+from work.models import Dispute, PromiseToPay, QueueTask
+from work.queue.services import queue_build
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -8,11 +8,14 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import expect
 
-from collections_app import work_services
-from collections_app.models import Contact, Invoice, PromiseToPay, QueueEntry, Snooze
-from collections_app.queue.services import queue_build
-from collections_app.selectors import invoices_blocked_from_dunning
+from ledger.models import Contact, Invoice
+from reminders.eligibility import invoices_blocked_from_dunning
 from tests.factories import ContactFactory, CustomerFactory, InvoiceFactory, PortfolioFactory, collector
+from work import promises
+from work import services as work_services
+from work.models import PromiseToPay
+from work.queue.models import QueueEntry, Snooze
+from work.queue.services import queue_build
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -42,7 +45,7 @@ def demo_like_book():
     promise = work_services.promise_record(customer=promised, amount="2600.00", pay_by=today - timedelta(days=1),
                                            invoices=list(promised.invoices.all()))
     PromiseToPay.objects.filter(pk=promise.pk).update(created_at=timezone.now() - timedelta(days=6))
-    work_services.promises_settle()
+    promises.promises_settle()
     queue_build()
     return alice, accounts
 

@@ -7,7 +7,7 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
-from portfolios.models import OneOnOne
+from team.models import OneOnOne
 from tests.factories import CustomerFactory, InvoiceFactory, PortfolioFactory, collector, manager
 
 pytestmark = pytest.mark.django_db(transaction=True)

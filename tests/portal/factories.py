@@ -3,7 +3,7 @@
 from datetime import date, timedelta
 from decimal import Decimal
 
-from collections_app.services import credit_note_issue, invoice_issue
+from ledger.services import credit_note_issue, invoice_issue
 from tests.factories import CustomerFactory, PortfolioFactory
 
 

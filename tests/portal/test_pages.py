@@ -5,13 +5,13 @@ import pytest
 from django.urls import reverse
 from pypdf import PdfReader
 
-from collections_app.models import Activity, Dispute, Invoice, PromiseToPay, QueueTask
-from collections_app.services import payment_receive
-from collections_app.timeline import timeline_for
+from ledger.models import Invoice
+from ledger.services import payment_receive
 from portal.links import portal_token_for
 from portal.models import PortalFeedback, PortalRequest
-
-from .factories import account, credit
+from tests.portal.factories import account, credit
+from work.models import Activity, Dispute, PromiseToPay, QueueTask
+from work.timeline import timeline_for
 
 pytestmark = pytest.mark.django_db
 TODAY = date.today()

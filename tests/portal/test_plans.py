@@ -8,13 +8,14 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from collections_app.models import PaymentPlan, QueueTask
-from collections_app.services import payment_receive
+from ledger.services import payment_receive
 from portal.links import portal_token_for
 from reminders.models import DunningPolicy
 from tests.factories import PaymentPlanFactory
-
-from .factories import account
+from tests.portal.factories import account
+from work.models import QueueTask
+from work.plans.models import PaymentPlan
+from work.settlement import money_moved
 
 pytestmark = pytest.mark.django_db
 
@@ -43,6 +44,7 @@ def test_home_shows_the_plan_what_remains_and_the_next_installment(client):
     oldest = plan.invoices.order_by("due_date").first()
     payment_receive(customer=customer, external_id="P1", received_date=today(), amount="400.00", currency="USD",
                     applications=[(oldest, Decimal("400.00"))])
+    money_moved(invoice_ids=[oldest.pk])
 
     html = client.get(reverse("portal_home", args=[portal_token_for(customer)])).content.decode()
 

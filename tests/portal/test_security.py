@@ -9,13 +9,12 @@ from django.core import signing
 from django.test import Client
 from django.urls import reverse
 
-from collections_app.models import Dispute, PromiseToPay, QueueTask
 from portal.links import SALT, portal_token_for
 from portal.models import PortalRequest
 from portal.services import portal_access_revoke
 from tests.factories import collector
-
-from .factories import account, credit
+from tests.portal.factories import account, credit
+from work.models import Dispute, PromiseToPay, QueueTask
 
 pytestmark = pytest.mark.django_db
 

@@ -3,9 +3,9 @@
 from datetime import datetime, timedelta
 from decimal import Decimal
 
-from collections_app.models import Activity, PromiseToPay
 from tests.factories import CustomerFactory, PortfolioFactory, collector
 from tests.reporting.factories import d, dispute, issue, pay
+from work.models import Activity, PromiseToPay
 
 
 def at(day: str, hour: int = 10) -> datetime:

@@ -64,7 +64,7 @@ def test_anonymous_visitor_is_sent_to_sign_in(client):
 
 
 def test_reassigned_account_leaves_the_old_collectors_reach(client):
-    from portfolios.services import customers_assign
+    from ledger.assignments import customers_assign
 
     old, new = PortfolioFactory(), PortfolioFactory()
     customer = CustomerFactory(portfolio=old)

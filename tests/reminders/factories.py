@@ -3,7 +3,7 @@
 from datetime import date, timedelta
 from decimal import Decimal
 
-from collections_app.models import Contact
+from ledger.models import Contact
 from reminders.models import DunningPolicy, DunningStep, MessageTemplate
 from tests.factories import ContactFactory, CustomerFactory, InvoiceFactory, PortfolioFactory
 

@@ -15,17 +15,17 @@ from django.utils import timezone
 from pypdf import PdfReader
 from rest_framework.test import APIClient
 
-from collections_app.models import Invoice, QueueTask
-from collections_app.services import charge_issue, invoice_void, invoice_write_off, payment_receive
-from collections_app.work_services import dispute_open
+from ledger.models import Invoice
+from ledger.services import charge_issue, invoice_void, invoice_write_off, payment_receive
 from portal.links import portal_token_for
 from reminders.charge_decisions import charge_approve, charge_waive, charges_approve
 from reminders.charges import charges_propose, interest_for, round_money
 from reminders.models import ChargeProposal, DunningStep, InvoiceStepSent
 from reminders.statements import statement_data, statement_pdf
 from tests.factories import PortfolioFactory, collector, finance, manager
-
-from .factories import account, invoice, policy
+from tests.reminders.factories import account, invoice, policy
+from work.models import QueueTask
+from work.services import dispute_open
 
 pytestmark = pytest.mark.django_db
 D = Decimal

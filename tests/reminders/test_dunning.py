@@ -5,13 +5,13 @@ import pytest
 from django.core import mail
 from django.core.management import call_command
 
-from collections_app.models import Activity, Customer, Invoice, QueueTask
-from collections_app.services import payment_receive
-from collections_app.work_services import dispute_open, promise_record
+from ledger.models import Customer, Invoice
+from ledger.services import payment_receive
 from reminders.dunning import dunning_plan
 from reminders.models import CustomerDunningSettings, DunningPolicy, InvoiceStepSent, OutboundMessage
-
-from .factories import account, invoice, policy
+from tests.reminders.factories import account, invoice, policy
+from work.models import Activity, QueueTask
+from work.services import dispute_open, promise_record
 
 pytestmark = pytest.mark.django_db
 D = date(2026, 10, 20)

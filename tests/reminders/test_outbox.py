@@ -5,13 +5,13 @@ import pytest
 from django.core import mail
 from django.utils import timezone
 
-from collections_app.models import Activity, Customer, QueueTask
-from collections_app.work_services import dispute_open
+from ledger.models import Customer
 from reminders import outbox
 from reminders.dunning import dunning_run
 from reminders.models import DunningPolicy, InvoiceStepSent, OutboundMessage
-
-from .factories import account, invoice, policy
+from tests.reminders.factories import account, invoice, policy
+from work.models import Activity, QueueTask
+from work.services import dispute_open
 
 pytestmark = pytest.mark.django_db
 D = date(2026, 10, 20)

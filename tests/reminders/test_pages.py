@@ -10,8 +10,7 @@ from reminders.dunning import dunning_run
 from reminders.models import CustomerDunningSettings, DunningPolicy, DunningStep, MessageTemplate, OutboundMessage
 from reminders.statements import statement_issue
 from tests.factories import PortfolioFactory, collector, finance, manager
-
-from .factories import account, invoice, policy
+from tests.reminders.factories import account, invoice, policy
 
 pytestmark = pytest.mark.django_db
 TODAY = timezone.localdate()

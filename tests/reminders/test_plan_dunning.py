@@ -8,12 +8,13 @@ import pytest
 from django.core import mail
 from django.utils import timezone
 
-from collections_app.models import PaymentPlan, QueueTask
-from collections_app.plans.services import plan_cancel, plan_create, plans_settle
-from collections_app.selectors import invoices_blocked_from_dunning
+from reminders.eligibility import invoices_blocked_from_dunning
 from reminders.models import DunningPolicy, MessageTemplate, OutboundMessage
-
-from .factories import account, invoice, policy
+from reminders.plan_notices import plan_missed_notices_send
+from tests.reminders.factories import account, invoice, policy
+from work.models import QueueTask
+from work.plans.models import PaymentPlan
+from work.plans.services import plan_cancel, plan_create, plans_settle
 
 pytestmark = pytest.mark.django_db
 
@@ -53,8 +54,10 @@ def test_missed_installment_resumes_dunning_with_one_plan_message(dunning_policy
 
     with django_capture_on_commit_callbacks(execute=True):
         plans_settle(on=morning)
+        plan_missed_notices_send(on=morning)  # the morning's reminders pass
     with django_capture_on_commit_callbacks(execute=True):
         plans_settle(on=morning)  # the second run finds it already missed
+        assert plan_missed_notices_send(on=morning) == 0  # and the message already sent
 
     plan.refresh_from_db()
     assert plan.status == PaymentPlan.Status.BROKEN
@@ -77,6 +80,7 @@ def test_no_plan_message_without_a_template_but_the_collector_still_gets_the_tas
     customer, planned, other, plan = planned_account()
 
     plans_settle(on=plan.installments.get(number=1).due_on + timedelta(days=1))
+    plan_missed_notices_send()
 
     assert not OutboundMessage.objects.filter(kind=OutboundMessage.Kind.PLAN).exists()
     task = QueueTask.objects.get(customer=customer, kind=QueueTask.Kind.PLAN_MISSED)
@@ -89,6 +93,7 @@ def test_no_plan_message_to_an_account_on_hold(dunning_policy):
     customer.save()
 
     plans_settle(on=plan.installments.get(number=1).due_on + timedelta(days=1))
+    plan_missed_notices_send()
 
     assert not OutboundMessage.objects.filter(kind=OutboundMessage.Kind.PLAN).exists()
     assert "the account is on hold" in QueueTask.objects.get(kind=QueueTask.Kind.PLAN_MISSED).detail.lower()

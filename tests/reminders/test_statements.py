@@ -7,12 +7,11 @@ from django.core import mail
 from django.core.management import call_command
 from pypdf import PdfReader
 
-from collections_app.models import Contact
-from collections_app.services import payment_receive
+from ledger.models import Contact
+from ledger.services import payment_receive
 from reminders.models import Statement, StatementRun
 from reminders.statements import first_business_day, statement_data, statement_pdf, statements_due
-
-from .factories import account, invoice
+from tests.reminders.factories import account, invoice
 
 pytestmark = pytest.mark.django_db
 TODAY = date.today()
@@ -80,7 +79,7 @@ def test_statement_amounts_are_decimal():
 
 
 def test_benchmark_figures_are_computed_from_the_book():
-    from reminders.benchmarks import dunning_pass_rate, statement_render_rate
+    from devtools.benchmarks.dunning import dunning_pass_rate, statement_render_rate
 
     customer = account()
     invoice(customer, due=TODAY - timedelta(days=4))

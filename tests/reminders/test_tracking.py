@@ -5,14 +5,14 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from collections_app.models import Activity, Contact, QueueTask
+from ledger.models import Contact
 from reminders.dunning import dunning_run
 from reminders.models import DunningPolicy, OutboundMessage
 from reminders.outbox import message_send
 from reminders.rendering import tracking_token
 from reminders.tracking import bounces_from_dsn, dsn_process, invoices_not_opened_raise
-
-from .factories import account, invoice, policy
+from tests.reminders.factories import account, invoice, policy
+from work.models import Activity, QueueTask
 
 pytestmark = pytest.mark.django_db
 D = date(2026, 10, 20)

@@ -19,14 +19,13 @@ from django.db import connection
 from django.utils import timezone
 
 from collections_app.celery import app as celery_app
-from collections_app.models import Customer
-from collections_app.services import payment_receive
-from collections_app.work_services import dispute_open, promise_record
+from ledger.models import Customer
+from ledger.services import payment_receive
 from reminders.dunning import dunning_run
 from reminders.models import DunningPolicy, OutboundMessage
 from reminders.outbox import messages_dispatch, outbox_recover
-
-from .factories import account, invoice, policy
+from tests.reminders.factories import account, invoice, policy
+from work.services import dispute_open, promise_record
 
 ROOT = Path(__file__).resolve().parents[2]
 TODAY = timezone.localdate()

@@ -4,10 +4,11 @@ from datetime import date, timedelta
 from decimal import Decimal
 from itertools import count
 
-from collections_app.models import Dispute, FxRate, PromiseToPay
-from collections_app.services import credit_note_issue, invoice_issue, payment_receive
-from collections_app.work_services import dispute_open, promise_record
+from ledger.models import FxRate
+from ledger.services import credit_note_issue, invoice_issue, payment_receive
 from tests.factories import CustomerFactory
+from work.models import Dispute, PromiseToPay
+from work.services import dispute_open, promise_record
 
 _numbers = count(1)
 

@@ -6,7 +6,7 @@ from decimal import Decimal
 
 import pytest
 
-from collections_app.services import application_reverse, invoice_write_off
+from ledger.services import application_reverse, invoice_write_off
 from reporting import metrics
 from tests.factories import CustomerFactory, PortfolioFactory
 from tests.reporting.factories import credit, issue, pay, rate

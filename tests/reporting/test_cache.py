@@ -6,7 +6,7 @@ from datetime import date, timedelta
 import pytest
 from django.urls import reverse
 
-from collections_app.models import Customer
+from ledger.models import Customer
 from reporting import metrics
 from reporting.cache import _key, kept
 from tests.factories import CustomerFactory, PortfolioFactory, collector, manager

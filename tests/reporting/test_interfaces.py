@@ -121,7 +121,7 @@ def test_nightly_task_catches_up_missed_days_and_is_scheduled(settings):
 
 
 def test_bench_compares_the_engine_with_plain_sql_on_the_same_figures():
-    from reporting import bench
+    from devtools.benchmarks import reports as bench
 
     worked_example()
     lines = []

@@ -6,10 +6,10 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
-from collections_app.plans.services import plan_cancel, plan_create
-from collections_app.services import payment_receive
+from ledger.services import payment_receive
 from reporting.forecast import forecast
 from tests.factories import CustomerFactory, past_due_invoice
+from work.plans.services import plan_cancel, plan_create
 
 pytestmark = pytest.mark.django_db
 D = Decimal

@@ -5,11 +5,12 @@ from decimal import Decimal
 
 import pytest
 
-from collections_app.models import Activity, Customer, PromiseToPay
+from ledger.models import Customer
 from reporting import work_metrics as wm
 from reporting.frames import open_invoices
 from tests.factories import CustomerFactory, InvoiceFactory, PortfolioFactory, UserFactory
 from tests.reporting.factories import d, dispute
+from work.models import Activity, PromiseToPay
 
 pytestmark = pytest.mark.django_db
 

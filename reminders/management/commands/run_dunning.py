@@ -1,9 +1,11 @@
 from datetime import date
 
 from django.core.management.base import BaseCommand
+from django.utils import timezone
 
 from reminders.dunning import dunning_plan, dunning_run
 from reminders.models import OutboundMessage
+from reminders.plan_notices import plan_missed_notices_send
 
 
 class Command(BaseCommand):
@@ -14,8 +16,6 @@ class Command(BaseCommand):
         parser.add_argument("--dry-run", action="store_true")
 
     def handle(self, *args, as_of=None, dry_run=False, **options):
-        from django.utils import timezone
-
         as_of = as_of or timezone.localdate()
         if dry_run:
             plan = dunning_plan(as_of)
@@ -26,6 +26,9 @@ class Command(BaseCommand):
                 self.stdout.write(f"task   customer {customer_id}: {len(lines)} invoice(s)")
             self.stdout.write(f"dry run as of {as_of}: " + ", ".join(f"{k} {v}" for k, v in plan.counts().items()))
             return
+        told = plan_missed_notices_send(on=as_of)
+        if told:
+            self.stdout.write(f"{told} missed-installment message(s) queued")
         run = dunning_run(as_of=as_of, trigger="command")
         self.stdout.write(
             f"dunning run {run.pk} as of {as_of}: {run.invoices_evaluated} invoices evaluated, "

@@ -1,0 +1,234 @@
+"""Read paths of the accounts list and the account workspace.
+
+Balances come from the stored `Invoice.open_amount` (kept by services.py) and are summed in the
+database: the list annotates every customer in one query, the workspace aggregates an account in a
+fixed number of queries whatever the number of invoices it has. Amounts are in the account's
+currency (the currency its invoices are issued in).
+"""
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import Decimal
+
+from django.db.models import (
+    Count,
+    Exists,
+    F,
+    Min,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+)
+from django.db.models.functions import Coalesce
+
+from core.money import MONEY_FIELD, ZERO
+from ledger.models import CreditNote, Customer, Invoice, Payment
+from portfolios.models import Assignment
+from work.models import Dispute, PromiseToPay
+
+SORTS = {
+    "past_due": ("Past due (largest first)", [F("past_due").desc(), "name", "pk"]),
+    "balance": ("Balance (largest first)", [F("balance").desc(), "name", "pk"]),
+    "oldest": ("Oldest past due first", [F("oldest_due_on").asc(nulls_last=True), "name", "pk"]),
+    "name": ("Name", ["name", "pk"]),
+}
+DEFAULT_SORT = "past_due"
+
+# Aging buckets by days past due (METRICS.md): (key, label, lowest days, highest days or None).
+BUCKETS = (
+    ("current", "Current", None, 0),
+    ("1-30", "1–30", 1, 30),
+    ("31-60", "31–60", 31, 60),
+    ("61-90", "61–90", 61, 90),
+    ("91", "91+", 91, None),
+)
+
+
+def _open_invoice_sum(on: date, *, past_due: bool) -> Subquery:
+    invoices = Invoice.objects.filter(customer=OuterRef("pk"), status=Invoice.Status.OPEN)
+    if past_due:
+        invoices = invoices.filter(due_date__lt=on)
+    total = invoices.order_by().values("customer").annotate(total=Sum("open_amount")).values("total")
+    return Coalesce(Subquery(total, output_field=MONEY_FIELD), Value(ZERO), output_field=MONEY_FIELD)
+
+
+def _oldest_past_due(on: date) -> Subquery:
+    oldest = (
+        Invoice.objects.filter(customer=OuterRef("pk"), status=Invoice.Status.OPEN, due_date__lt=on)
+        .order_by().values("customer").annotate(oldest=Min("due_date")).values("oldest")
+    )
+    return Subquery(oldest)
+
+
+def accounts_with_balances(customers: QuerySet, *, on: date) -> QuerySet:
+    """Each customer with `balance` (open invoices), `past_due` (open past their due date on `on`),
+    `oldest_due_on` (due date of the oldest past-due invoice) and `is_family_head`."""
+    return customers.select_related("parent", "portfolio__collector").annotate(
+        balance=_open_invoice_sum(on, past_due=False),
+        past_due=_open_invoice_sum(on, past_due=True),
+        oldest_due_on=_oldest_past_due(on),
+        is_family_head=Exists(Customer.objects.filter(parent=OuterRef("pk"))),
+    )
+
+
+def accounts_search(
+    customers: QuerySet, *, on: date, q: str = "", collector=None, segment: str = "", family: Customer | None = None,
+    past_due_only: bool = False, sort: str = DEFAULT_SORT,
+) -> QuerySet:
+    """The accounts list: `customers` (already narrowed to what the user may see) searched by name
+    or customer id, filtered, annotated with balances and sorted — one query per page."""
+    if q:
+        customers = customers.filter(Q(name__icontains=q) | Q(external_id__icontains=q))
+    if collector is not None:
+        customers = customers.filter(portfolio__collector=collector)
+    if segment:
+        customers = customers.filter(segment=segment)
+    if family is not None:
+        customers = customers.filter(Q(pk=family.pk) | Q(parent=family))
+    customers = accounts_with_balances(customers, on=on)
+    if past_due_only:
+        customers = customers.filter(past_due__gt=0)
+    return customers.order_by(*SORTS.get(sort, SORTS[DEFAULT_SORT])[1])
+
+
+def family_heads(customers: QuerySet) -> QuerySet:
+    """Heads of the account families that touch `customers` (the head or one of its children)."""
+    return Customer.objects.filter(
+        Q(pk__in=customers.filter(parent__isnull=False).values("parent_id"))
+        | Q(pk__in=customers.filter(children__isnull=False).values("pk"))
+    ).only("pk", "name", "external_id").order_by("name")
+
+
+def segments(customers: QuerySet) -> list[str]:
+    return list(customers.exclude(segment="").order_by("segment").values_list("segment", flat=True).distinct())
+
+
+@dataclass(frozen=True)
+class Bucket:
+    key: str
+    label: str
+    amount: Decimal
+    share: float  # percent of the balance, for the width of the strip
+
+
+@dataclass(frozen=True)
+class AccountFigures:
+    balance: Decimal
+    past_due: Decimal
+    open_count: int
+    oldest_due_on: date | None
+    buckets: list[Bucket]
+    on: date
+
+    @property
+    def oldest_days_past_due(self) -> int | None:
+        return (self.on - self.oldest_due_on).days if self.oldest_due_on else None
+
+
+def _bucket_filter(on: date, low: int | None, high: int | None) -> Q:
+    # Days past due = on − due_date, so "at least `low` days" is a due date on or before on − low.
+    condition = Q()
+    if low is not None:
+        condition &= Q(due_date__lte=on - timedelta(days=low))
+    if high is not None:
+        condition &= Q(due_date__gte=on - timedelta(days=high))
+    return condition
+
+
+def account_figures(customer: Customer, *, on: date) -> AccountFigures:
+    """Balance, past due and the aging buckets of one account's open invoices (aged by due date as
+    of `on`), in one aggregate query."""
+    sums = {
+        key: Coalesce(Sum("open_amount", filter=_bucket_filter(on, low, high)), Value(ZERO),
+                      output_field=MONEY_FIELD)
+        for key, _label, low, high in BUCKETS
+    }
+    row = Invoice.objects.filter(customer=customer, status=Invoice.Status.OPEN).aggregate(
+        balance=Coalesce(Sum("open_amount"), Value(ZERO), output_field=MONEY_FIELD),
+        past_due=Coalesce(Sum("open_amount", filter=Q(due_date__lt=on)), Value(ZERO), output_field=MONEY_FIELD),
+        open_count=Count("pk"),
+        oldest_due_on=Min("due_date", filter=Q(due_date__lt=on)),
+        **sums,
+    )
+    balance = row["balance"]
+    buckets = [
+        Bucket(key, label, row[key], float(row[key] / balance * 100) if balance else 0.0)
+        for key, label, _low, _high in BUCKETS
+    ]
+    return AccountFigures(
+        balance=balance, past_due=row["past_due"], open_count=row["open_count"],
+        oldest_due_on=row["oldest_due_on"], buckets=buckets, on=on,
+    )
+
+
+def open_invoices(customer: Customer) -> QuerySet:
+    """Open invoices, oldest due first, flagged `is_disputed` (an unresolved dispute covers it) and
+    `is_promised` (an open promise to pay covers it)."""
+    disputes = Dispute.invoices.through.objects.filter(
+        invoice_id=OuterRef("pk"), dispute__status__in=[Dispute.Status.OPEN, Dispute.Status.IN_REVIEW]
+    )
+    promises = PromiseToPay.invoices.through.objects.filter(
+        invoice_id=OuterRef("pk"), promisetopay__status=PromiseToPay.Status.OPEN
+    )
+    return (
+        Invoice.objects.filter(customer=customer, status=Invoice.Status.OPEN)
+        .annotate(is_disputed=Exists(disputes), is_promised=Exists(promises))
+        .order_by("due_date", "external_id")
+    )
+
+
+def closed_invoices(customer: Customer) -> QuerySet:
+    """Paid and void invoices, most recently closed first."""
+    return (
+        Invoice.objects.filter(customer=customer)
+        .exclude(status=Invoice.Status.OPEN)
+        .order_by(F("closed_on").desc(nulls_last=True), "-issue_date", "-pk")
+    )
+
+
+def payments(customer: Customer) -> QuerySet:
+    return Payment.objects.filter(customer=customer).order_by("-received_date", "-pk")
+
+
+def credit_notes(customer: Customer) -> QuerySet:
+    return CreditNote.objects.filter(customer=customer).order_by("-issue_date", "-pk")
+
+
+@dataclass(frozen=True)
+class Unapplied:
+    cash: Decimal
+    credits: Decimal
+
+    @property
+    def total(self) -> Decimal:
+        return self.cash + self.credits
+
+
+def unapplied(customer: Customer) -> Unapplied:
+    """Cash on account and credits not yet used: something to talk to the customer about.
+    One query (two scalar subqueries)."""
+    cash = (
+        Payment.objects.filter(customer=OuterRef("pk"), status=Payment.Status.POSTED)
+        .order_by().values("customer").annotate(total=Sum("unapplied_amount")).values("total")
+    )
+    credits = (
+        CreditNote.objects.filter(customer=OuterRef("pk"))
+        .order_by().values("customer").annotate(total=Sum("unapplied_amount")).values("total")
+    )
+    row = Customer.objects.filter(pk=customer.pk).values(
+        cash=Coalesce(Subquery(cash, output_field=MONEY_FIELD), Value(ZERO), output_field=MONEY_FIELD),
+        credits=Coalesce(Subquery(credits, output_field=MONEY_FIELD), Value(ZERO), output_field=MONEY_FIELD),
+    ).get()
+    return Unapplied(cash=row["cash"], credits=row["credits"])
+
+
+def assignment_history(customer: Customer) -> QuerySet:
+    """Who owned the account when, newest first."""
+    return (
+        Assignment.objects.filter(customer=customer)
+        .select_related("portfolio__collector", "by")
+        .order_by("-starts_on", "-pk")
+    )

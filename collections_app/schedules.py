@@ -1,0 +1,66 @@
+"""Every scheduled job, in one list: Celery beat's rows (django-celery-beat, editable in the admin).
+
+Each job asks "what is due up to now and not yet done", so the time of day only decides when the
+work happens. `schedules_install` runs after every `migrate`: it adds a job that is missing and
+points each job at its task's current name (a task renamed by a move keeps its schedule); the
+timing, the enabled flag and the arguments stay as the admin left them.
+"""
+
+import json
+from dataclasses import dataclass
+
+from django.conf import settings
+from django_celery_beat.models import CrontabSchedule, IntervalSchedule, PeriodicTask
+
+
+@dataclass(frozen=True)
+class Schedule:
+    name: str
+    task: str
+    description: str
+    minute: str = "0"
+    hour: str = "*"
+    day_of_week: str = "*"
+    every_minutes: int | None = None  # an interval job instead of a crontab
+
+
+SCHEDULES = [
+    Schedule("Settle promises to pay", "work.tasks.promises_settle_nightly",
+             "Kept, partially kept or broken, from the cash applied up to the promised date.", hour="1"),
+    Schedule("Nightly AR snapshot", "reporting.ar_snapshot_nightly",
+             "Stores each customer's AR by aging bucket for the day that ended (and any day missed).",
+             minute="15", hour="1"),
+    Schedule("Build the daily queues", "work.tasks.queues_build_nightly",
+             "Scores every account of every portfolio and stores today's list; safe to run twice.", hour="5"),
+    Schedule("reminders: daily dunning run", "reminders.tasks.dunning_run_daily",
+             "Every reminder due up to today and not yet sent, one message per customer.", hour="6"),
+    Schedule("reminders: invoices not opened before due", "reminders.tasks.not_opened_check",
+             "A task for the collector when an invoice's reminder was not opened shortly before its due date.",
+             minute="30", hour="6"),
+    Schedule("reminders: monthly statements when due", "reminders.tasks.statements_if_due",
+             "The month's statements once its first business day has come, never twice.", hour="7"),
+    Schedule("reminders: outbox sweep (requeue abandoned sends)", "reminders.tasks.outbox_recover",
+             "Sends a worker claimed and never finished go back to the queue.", minute="*"),
+    Schedule("Monday one-on-one summaries to managers", "team.tasks.weekly_digests_send",
+             "Idempotent: at most one email per manager per week.", hour="7", day_of_week="1"),
+    Schedule("Resume imports whose worker stopped", "erp.tasks.import_jobs_resume",
+             "A running import with no progress for IMPORT_LEASE_SECONDS lost its worker (nothing was written); "
+             "it is run again, at most IMPORT_MAX_ATTEMPTS times in all.", every_minutes=5),
+]
+
+
+def schedules_install(**kwargs) -> None:
+    """Make beat's table hold every job of SCHEDULES (a post_migrate receiver)."""
+    for job in SCHEDULES:
+        timing: dict = {}
+        if job.every_minutes:
+            timing["interval"], _ = IntervalSchedule.objects.get_or_create(
+                every=job.every_minutes, period=IntervalSchedule.MINUTES)
+        else:
+            timing["crontab"], _ = CrontabSchedule.objects.get_or_create(
+                minute=job.minute, hour=job.hour, day_of_week=job.day_of_week, day_of_month="*",
+                month_of_year="*", timezone=settings.TIME_ZONE)
+        task, created = PeriodicTask.objects.get_or_create(name=job.name, defaults={
+            "task": job.task, "description": job.description, "enabled": True, "args": json.dumps([]), **timing})
+        if not created and task.task != job.task:
+            PeriodicTask.objects.filter(pk=task.pk).update(task=job.task)

@@ -1,0 +1,143 @@
+"""Timings of the reports engine against one hand-written SQL aggregate over the same rows.
+
+`make bench` (the benchmark command) calls `run()` / `print_report()` on the large book, ideally on
+PostgreSQL; the figures are printed, never asserted. Each line gives the engine's time, the plain
+SQL's time, their ratio, and whether both computed the same figure (to the cent)."""
+
+import statistics
+import time
+from datetime import date, timedelta
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import connection
+from django.utils import timezone
+
+from core.exports import CENT
+from ledger.models import Application, CreditNote, FxRate, Invoice, WriteOff
+from reporting import metrics
+
+OPEN_AT = """
+SELECT i.due_date AS due_date,
+       (i.amount
+        - COALESCE((SELECT SUM(a.amount) FROM {app} a WHERE a.invoice_id = i.id AND a.applied_on <= %(d)s), 0)
+        - COALESCE((SELECT SUM(w.amount) FROM {wo} w WHERE w.invoice_id = i.id AND w.written_off_on <= %(d)s), 0))
+       * CASE WHEN i.currency = %(base)s THEN 1 ELSE COALESCE(
+           (SELECT r.rate FROM {fx} r WHERE r.currency = i.currency AND r.rate_date <= i.issue_date
+             ORDER BY r.rate_date DESC LIMIT 1),
+           (SELECT r.rate FROM {fx} r WHERE r.currency = i.currency AND r.rate_date > i.issue_date
+             ORDER BY r.rate_date ASC LIMIT 1)) END AS open_base
+FROM {inv} i
+WHERE i.issue_date <= %(d)s AND i.status <> 'void'
+"""
+
+BUCKETS_SQL = """
+SELECT SUM(CASE WHEN due_date >= %(d)s THEN open_base ELSE 0 END),
+       SUM(CASE WHEN due_date < %(d)s AND due_date >= %(d30)s THEN open_base ELSE 0 END),
+       SUM(CASE WHEN due_date < %(d30)s AND due_date >= %(d60)s THEN open_base ELSE 0 END),
+       SUM(CASE WHEN due_date < %(d60)s AND due_date >= %(d90)s THEN open_base ELSE 0 END),
+       SUM(CASE WHEN due_date < %(d90)s THEN open_base ELSE 0 END)
+FROM ({open_at}) t
+"""
+
+SALES_SQL = """
+SELECT COALESCE((SELECT SUM(i.amount * CASE WHEN i.currency = %(base)s THEN 1 ELSE
+          (SELECT r.rate FROM {fx} r WHERE r.currency = i.currency AND r.rate_date <= i.issue_date
+            ORDER BY r.rate_date DESC LIMIT 1) END)
+        FROM {inv} i WHERE i.issue_date BETWEEN %(start)s AND %(d)s AND i.status <> 'void'), 0)
+     - COALESCE((SELECT SUM(c.amount * CASE WHEN c.currency = %(base)s THEN 1 ELSE
+          (SELECT r.rate FROM {fx} r WHERE r.currency = c.currency AND r.rate_date <= c.issue_date
+            ORDER BY r.rate_date DESC LIMIT 1) END)
+        FROM {cn} c WHERE c.issue_date BETWEEN %(start)s AND %(d)s), 0)
+"""
+
+
+def _tables() -> dict:
+    return {"app": Application._meta.db_table, "wo": WriteOff._meta.db_table, "fx": FxRate._meta.db_table,
+            "inv": Invoice._meta.db_table, "cn": CreditNote._meta.db_table}
+
+
+def _params(as_of: date, start: date | None = None) -> dict:
+    return {"d": as_of, "d30": as_of - timedelta(days=30), "d60": as_of - timedelta(days=60),
+            "d90": as_of - timedelta(days=90), "start": start or as_of - timedelta(days=89),
+            "base": settings.BASE_CURRENCY}
+
+
+def _sql(template: str, as_of: date, start: date | None = None) -> list:
+    tables = _tables()
+    sql = template.format(open_at=OPEN_AT.format(**tables), **tables)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, _params(as_of, start))
+        return [Decimal(str(v or 0)) for v in cursor.fetchone()]
+
+
+def sql_buckets(as_of: date) -> list[Decimal]:
+    return _sql(BUCKETS_SQL, as_of)
+
+
+def sql_dso(as_of: date) -> Decimal | None:
+    ar = sum(sql_buckets(as_of), Decimal(0))
+    sales = _sql(SALES_SQL, as_of)[0]
+    return ar / sales * 90 if sales else None
+
+
+def sql_cei(start: date, end: date) -> Decimal | None:
+    """CEI (METRICS.md) from the hand-written aggregates: AR by bucket the day before `start` and at
+    `end`, credit sales over start..end."""
+    months = (end.year - start.year) * 12 + end.month - start.month + 1
+    beginning = sum(sql_buckets(start - timedelta(days=1)), Decimal(0))
+    ending_buckets = sql_buckets(end)
+    ending, ending_current = sum(ending_buckets, Decimal(0)), ending_buckets[0]
+    collectible = beginning + _sql(SALES_SQL, end, start)[0] / months
+    return (collectible - ending) / (collectible - ending_current) * 100 if collectible != ending_current else None
+
+
+def _time(fn, repeat: int) -> tuple[float, object]:
+    timings, value = [], None
+    for _ in range(repeat):
+        started = time.perf_counter()
+        value = fn()
+        timings.append(time.perf_counter() - started)
+    return statistics.median(timings), value
+
+
+def _cents(value) -> Decimal | None:
+    return None if value is None else Decimal(value).quantize(CENT)
+
+
+def run(as_of: date | None = None, repeat: int = 3) -> list[dict]:
+    """[{report, engine_s, sql_s, ratio, engine, sql, same}] for aging, dso, cei and forecast."""
+    as_of = as_of or timezone.localdate()
+    month_start = as_of.replace(day=1)
+    cases = [
+        ("aging", lambda: metrics.aging(as_of=as_of).total, lambda: sum(sql_buckets(as_of), Decimal(0))),
+        ("dso", lambda: metrics.dso(as_of).dso, lambda: sql_dso(as_of)),
+        # CEI month to date: AR the day before the month (a month-end: the engine reads the nightly
+        # snapshot when one is stored) and at D, credit sales of the month.
+        ("cei", lambda: metrics.cei(month_start, as_of).cei, lambda: sql_cei(month_start, as_of)),
+        # The forecast reads the same open invoices; its baseline is the plain open-AR aggregate, and
+        # forecast + at risk + later must add up to that AR.
+        ("forecast", lambda: (lambda f: f.forecast + f.at_risk + f.beyond)(metrics.forecast(as_of=as_of)),
+         lambda: sum(sql_buckets(as_of), Decimal(0))),
+    ]
+    results = []
+    for name, engine, sql in cases:
+        engine_s, engine_value = _time(engine, repeat)
+        sql_s, sql_value = _time(sql, repeat)
+        results.append({
+            "report": name, "engine_s": engine_s, "sql_s": sql_s, "ratio": engine_s / sql_s if sql_s else None,
+            "engine": _cents(engine_value), "sql": _cents(sql_value),
+            "same": _cents(engine_value) == _cents(sql_value),
+        })
+    return results
+
+
+def print_report(as_of: date | None = None, repeat: int = 3, write=print) -> list[dict]:
+    results = run(as_of, repeat)
+    write(f"reports engine vs one SQL aggregate ({connection.vendor}, median of {repeat})")
+    write(f"{'report':<10} {'engine s':>10} {'SQL s':>10} {'ratio':>8}  figure")
+    for r in results:
+        ratio = f"{r['ratio']:.1f}x" if r["ratio"] else "—"
+        same = "same" if r["same"] else f"DIFFERS (SQL {r['sql']})"
+        write(f"{r['report']:<10} {r['engine_s']:>10.3f} {r['sql_s']:>10.3f} {ratio:>8}  {r['engine']} {same}")
+    return results

@@ -1,0 +1,127 @@
+"""Import jobs: an upload kept on disk, run once (inline or by a worker), with its outcome stored."""
+
+import logging
+import shutil
+from datetime import timedelta
+from pathlib import Path
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import F, Q
+from django.utils import timezone
+
+from erp.models import ImportJob
+from ledger.imports.engine import ImportResult, import_files, import_rows
+from ledger.imports.existing import chunks
+from ledger.imports.validation import FILE_NAMES
+from work.settlement import money_moved
+
+logger = logging.getLogger(__name__)
+
+MAX_STORED_ERRORS = 20000
+
+
+def import_folder(job_id: int) -> Path:
+    return Path(settings.VAR_DIR) / "imports" / str(job_id)
+
+
+def import_job_start(*, files: dict, by) -> ImportJob:
+    """A manager's upload is kept under VAR_DIR/imports/<job>/ and waits, queued, to be imported.
+    `files` maps a kind (customers, invoices, payments, credits) to an uploaded file."""
+    with transaction.atomic():
+        job = ImportJob.objects.create(created_by=by, status=ImportJob.Status.QUEUED, stage="Waiting for a worker")
+        folder = import_folder(job.pk)
+        folder.mkdir(parents=True, exist_ok=True)
+        stored, rows = {}, 0
+        for kind, upload in files.items():
+            path = folder / FILE_NAMES[kind]
+            with path.open("wb") as target:
+                for chunk in upload.chunks():
+                    target.write(chunk)
+                    rows += chunk.count(b"\n")
+            stored[kind] = str(path)
+        job.files = stored
+        # Lines minus headers: good enough for a progress bar before the files are parsed.
+        job.total_rows = max(rows - len(stored), 0)
+        job.save(update_fields=["files", "total_rows"])
+    return job
+
+
+def import_job_size(job: ImportJob) -> int:
+    return sum(Path(path).stat().st_size for path in job.files.values() if Path(path).exists())
+
+
+def _lost(now) -> Q:
+    """Jobs whose worker is gone: running without a heartbeat for a lease, or queued that long
+    (the task never reached a worker)."""
+    stale = now - timedelta(seconds=settings.IMPORT_LEASE_SECONDS)
+    return (Q(status=ImportJob.Status.RUNNING, heartbeat_at__lt=stale)
+            | Q(status=ImportJob.Status.QUEUED, created_at__lt=stale))
+
+
+def _settled(result: ImportResult) -> ImportResult:
+    """Once the import has committed, the promises and plans on the invoices its cash reached settle."""
+    for chunk in chunks(result.moved_invoice_ids):
+        money_moved(invoice_ids=chunk)
+    return result
+
+
+def erp_import_files(**kwargs) -> ImportResult:
+    """Import the ERP's CSV exports (ledger.imports.engine.import_files), then settle what their cash
+    reached. Every door of the import (page, worker, command) comes through here."""
+    return _settled(import_files(**kwargs))
+
+
+def erp_import_rows(**kwargs) -> ImportResult:
+    """The same for rows sent to the REST API (ledger.imports.engine.import_rows)."""
+    return _settled(import_rows(**kwargs))
+
+
+def import_job_run(*, job_id: int) -> ImportJob | None:
+    """Import the job's files, all or nothing. A job runs once at a time: it is claimed by moving it
+    from queued to running, so a retried or duplicated task finds nothing to do and returns None.
+    A job whose worker died mid-import (nothing was written: one transaction) is claimed again once
+    its heartbeat is a lease old, up to IMPORT_MAX_ATTEMPTS times; importing the same files twice
+    changes nothing, so even a worker lost after its commit is harmless."""
+    now = timezone.now()
+    claimable = ImportJob.objects.filter(pk=job_id).filter(Q(status=ImportJob.Status.QUEUED) | _lost(now))
+    claimed = claimable.filter(attempts__lt=settings.IMPORT_MAX_ATTEMPTS).update(
+        status=ImportJob.Status.RUNNING, stage="Reading files", heartbeat_at=now, attempts=F("attempts") + 1,
+    )
+    if not claimed:
+        given_up = claimable.filter(status=ImportJob.Status.RUNNING, attempts__gte=settings.IMPORT_MAX_ATTEMPTS)
+        if given_up.update(status=ImportJob.Status.FAILED, finished_at=now,
+                           stage=f"Worker lost {settings.IMPORT_MAX_ATTEMPTS} times; nothing written"[:60]):
+            logger.error("Import %s given up after %s lost workers", job_id, settings.IMPORT_MAX_ATTEMPTS)
+        return None
+    job = ImportJob.objects.get(pk=job_id)
+
+    def progress(stage: str, processed: int) -> None:
+        ImportJob.objects.filter(pk=job_id).update(stage=stage, processed_rows=processed, heartbeat_at=timezone.now())
+
+    try:
+        result = erp_import_files(**job.files, by=job.created_by, progress=progress)
+    except Exception:
+        logger.exception("Import %s failed", job_id)
+        job.status, job.stage = ImportJob.Status.FAILED, "Failed on an unexpected error; nothing was written"
+    else:
+        job.errors = result.errors[:MAX_STORED_ERRORS]
+        job.summary = result.summary
+        job.total_rows = result.rows or job.total_rows
+        if result.ok:
+            job.status, job.processed_rows = ImportJob.Status.DONE, result.rows
+            job.stage = f"{result.rows:,} rows checked and imported"
+        else:
+            job.status = ImportJob.Status.REJECTED
+            shown = "" if len(result.errors) <= MAX_STORED_ERRORS else f"; the first {MAX_STORED_ERRORS:,} are listed"
+            job.stage = f"{len(result.errors):,} problem{'s' if len(result.errors) != 1 else ''} found{shown}"
+    job.finished_at = timezone.now()
+    job.save(update_fields=["status", "stage", "errors", "summary", "total_rows", "processed_rows", "finished_at"])
+    if job.status != ImportJob.Status.FAILED:  # a failed upload is kept to find out why
+        shutil.rmtree(import_folder(job_id), ignore_errors=True)
+    return job
+
+
+def import_jobs_lost() -> list[int]:
+    """Ids of the jobs whose worker is gone (see `_lost`), for the sweep to hand to a worker again."""
+    return list(ImportJob.objects.filter(_lost(timezone.now())).order_by("pk").values_list("pk", flat=True))

@@ -1,0 +1,73 @@
+"""The manager's import page: upload ERP exports, follow the job, read the summary or the errors."""
+
+import csv
+
+from django.conf import settings
+from django.db import transaction
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_GET, require_POST
+
+from erp.forms import ImportUploadForm
+from erp.models import ImportJob
+from erp.services import import_job_run, import_job_size, import_job_start
+from erp.tasks import import_job_run_task
+from ledger.imports.validation import FILE_NAMES, KINDS
+from portfolios.access import manager_required
+
+RECENT = 20
+ERRORS_SHOWN = 500
+
+
+def _inline_limit() -> int:
+    """Uploads up to this many bytes are imported during the request; bigger ones go to a worker."""
+    return getattr(settings, "IMPORT_INLINE_MAX_BYTES", 512 * 1024)
+
+
+def _page(request, form, status=200):
+    jobs = ImportJob.objects.select_related("created_by")[:RECENT]
+    return render(request, "imports/import.html", {"nav": "import", "form": form, "jobs": jobs}, status=status)
+
+
+@require_GET
+@manager_required
+def import_ar(request):
+    return _page(request, ImportUploadForm())
+
+
+@require_POST
+@manager_required
+def import_upload(request):
+    form = ImportUploadForm(request.POST, request.FILES)
+    if not form.is_valid():
+        return _page(request, form, status=400)
+    job = import_job_start(files=form.files_given(), by=request.user)
+    if import_job_size(job) <= _inline_limit():
+        import_job_run(job_id=job.pk)
+    else:
+        transaction.on_commit(lambda: import_job_run_task.delay(job.pk))
+    return redirect("import_job", job.pk)
+
+
+@require_GET
+@manager_required
+def import_job(request, pk: int):
+    job = get_object_or_404(ImportJob.objects.select_related("created_by"), pk=pk)
+    errors = [{**error, "file": FILE_NAMES.get(error["file"], error["file"])} for error in job.errors[:ERRORS_SHOWN]]
+    summary = [(FILE_NAMES[kind], job.summary[kind]) for kind in KINDS if kind in job.summary]
+    context = {"nav": "import", "job": job, "errors": errors, "summary": summary,
+               "running": job.status in (ImportJob.Status.QUEUED, ImportJob.Status.RUNNING)}
+    return render(request, "imports/job.html#progress" if request.htmx else "imports/job.html", context)
+
+
+@require_GET
+@manager_required
+def import_errors_csv(request, pk: int):
+    job = get_object_or_404(ImportJob, pk=pk)
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="import-{job.pk}-errors.csv"'
+    writer = csv.writer(response)
+    writer.writerow(["file", "row", "column", "reason"])
+    writer.writerows([FILE_NAMES.get(error["file"], error["file"]), error["row"], error["column"], error["reason"]]
+                     for error in job.errors)
+    return response

@@ -1,0 +1,216 @@
+"""Read-only ledger endpoints: money changes only through services and the bulk import."""
+
+from datetime import UTC
+
+import django_filters
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import DecimalField, Q, Sum, Value
+from django.db.models.functions import Coalesce
+from rest_framework import serializers, viewsets
+
+from core.money import ZERO
+from ledger.models import Application, Contact, CreditNote, Customer, Invoice, Payment
+from ledger.selectors import api_customers
+from portfolios.access import RolePermission, api_scoped
+
+MONEY = DecimalField(max_digits=14, decimal_places=2)
+
+
+class CustomerSerializer(serializers.ModelSerializer):
+    parent_external_id = serializers.CharField(source="parent.external_id", read_only=True, allow_null=True)
+    collector = serializers.CharField(source="portfolio.collector.username", read_only=True, allow_null=True)
+    open_balance = serializers.DecimalField(max_digits=14, decimal_places=2, read_only=True)
+
+    class Meta:
+        model = Customer
+        fields = [
+            "id", "external_id", "name", "parent", "parent_external_id", "email", "phone", "payment_terms_days",
+            "credit_limit", "currency", "segment", "status", "hold_reason", "portfolio", "collector",
+            "open_balance", "follow_up_on", "credit_hold", "credit_hold_reason", "credit_hold_since", "e_delivery",
+            "created_at", "updated_at",
+        ]
+
+
+class ContactSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Contact
+        fields = ["id", "customer", "name", "role", "email", "phone", "is_primary", "receives_statements",
+                  "email_bounced_at", "active"]
+
+
+class InvoiceSerializer(serializers.ModelSerializer):
+    customer_external_id = serializers.CharField(source="customer.external_id", read_only=True)
+
+    class Meta:
+        model = Invoice
+        fields = ["id", "external_id", "document_type", "charge_for", "customer", "customer_external_id",
+                  "issue_date", "due_date", "amount",
+                  "currency", "po_number", "open_amount", "status", "closed_on", "approval_requested_on", "sent_at",
+                  "opened_at", "voided_at", "void_reason", "created_at", "updated_at"]
+        # A fee or interest charge (document_type late_fee / interest, charge_for = the invoice it was
+        # charged on) is only ever issued by approving a proposal, never written through the API.
+        read_only_fields = ["document_type", "charge_for"]
+
+
+class PaymentSerializer(serializers.ModelSerializer):
+    customer_external_id = serializers.CharField(source="customer.external_id", read_only=True)
+
+    class Meta:
+        model = Payment
+        fields = ["id", "external_id", "customer", "customer_external_id", "received_date", "amount", "currency",
+                  "reference", "unapplied_amount", "status", "reversed_at", "reversal_reason", "created_at"]
+
+
+class CreditNoteSerializer(serializers.ModelSerializer):
+    customer_external_id = serializers.CharField(source="customer.external_id", read_only=True)
+
+    class Meta:
+        model = CreditNote
+        fields = ["id", "external_id", "customer", "customer_external_id", "issue_date", "amount", "currency",
+                  "reason", "unapplied_amount", "created_at"]
+
+
+class ApplicationSerializer(serializers.ModelSerializer):
+    invoice_external_id = serializers.CharField(source="invoice.external_id", read_only=True)
+
+    class Meta:
+        model = Application
+        fields = ["id", "invoice", "invoice_external_id", "payment", "credit_note", "amount", "applied_on",
+                  "reverses", "created_at"]
+
+
+class _UtcIsoDateTimeField(django_filters.fields.IsoDateTimeField):
+    """Python accepts UTC offsets up to ±23:59, PostgreSQL only ±15:59: compare in UTC."""
+
+    def to_python(self, value):
+        value = super().to_python(value)
+        if value is not None and value.tzinfo is not None:
+            try:
+                value = value.astimezone(UTC)
+            except OverflowError:
+                raise ValidationError("Date and time out of range.") from None
+        return value
+
+
+class UtcIsoDateTimeFilter(django_filters.IsoDateTimeFilter):
+    field_class = _UtcIsoDateTimeField
+
+
+UTC_DATETIMES = {models.DateTimeField: {"filter_class": UtcIsoDateTimeFilter}}
+
+
+class CustomerFilter(django_filters.FilterSet):
+    class Meta:
+        model = Customer
+        filter_overrides = UTC_DATETIMES
+        fields = {"external_id": ["exact"], "name": ["icontains"], "status": ["exact"], "segment": ["exact"],
+                  "currency": ["exact"], "parent": ["exact"], "portfolio": ["exact"], "updated_at": ["gte", "lte"],
+                  "credit_hold": ["exact"]}
+
+
+class ContactFilter(django_filters.FilterSet):
+    class Meta:
+        model = Contact
+        fields = {"customer": ["exact"], "customer__external_id": ["exact"], "role": ["exact"], "active": ["exact"]}
+
+
+class InvoiceFilter(django_filters.FilterSet):
+    class Meta:
+        model = Invoice
+        filter_overrides = UTC_DATETIMES
+        fields = {"external_id": ["exact"], "customer": ["exact"], "customer__external_id": ["exact"],
+                  "status": ["exact"], "currency": ["exact"], "due_date": ["gte", "lte"],
+                  "issue_date": ["gte", "lte"], "updated_at": ["gte", "lte"]}
+
+
+class PaymentFilter(django_filters.FilterSet):
+    class Meta:
+        model = Payment
+        fields = {"external_id": ["exact"], "customer": ["exact"], "customer__external_id": ["exact"],
+                  "status": ["exact"], "received_date": ["gte", "lte"]}
+
+
+class CreditNoteFilter(django_filters.FilterSet):
+    class Meta:
+        model = CreditNote
+        fields = {"external_id": ["exact"], "customer": ["exact"], "customer__external_id": ["exact"],
+                  "issue_date": ["gte", "lte"]}
+
+
+class ApplicationFilter(django_filters.FilterSet):
+    class Meta:
+        model = Application
+        fields = {"invoice": ["exact"], "payment": ["exact"], "credit_note": ["exact"],
+                  "applied_on": ["gte", "lte"]}
+
+
+class CustomerViewSet(viewsets.ReadOnlyModelViewSet):
+    """Customers of the caller's portfolio (collectors) or of the whole book, with their open balance."""
+
+    serializer_class = CustomerSerializer
+    permission_classes = [RolePermission]
+    filterset_class = CustomerFilter
+    ordering_fields = ["name", "external_id", "created_at", "updated_at", "open_balance"]
+    ordering = ["name", "id"]
+
+    def get_queryset(self):
+        open_sum = Sum("invoices__open_amount", filter=Q(invoices__status=Invoice.Status.OPEN))
+        return api_customers(self.request.user).select_related("parent", "portfolio__collector").annotate(
+            open_balance=Coalesce(open_sum, Value(ZERO), output_field=MONEY)
+        )
+
+
+class ContactViewSet(viewsets.ReadOnlyModelViewSet):
+    serializer_class = ContactSerializer
+    permission_classes = [RolePermission]
+    filterset_class = ContactFilter
+    ordering_fields = ["name", "customer"]
+    ordering = ["customer", "name", "id"]
+
+    def get_queryset(self):
+        return api_scoped(Contact.objects.all(), self.request.user)
+
+
+class InvoiceViewSet(viewsets.ReadOnlyModelViewSet):
+    serializer_class = InvoiceSerializer
+    permission_classes = [RolePermission]
+    filterset_class = InvoiceFilter
+    ordering_fields = ["due_date", "issue_date", "amount", "open_amount", "external_id", "updated_at"]
+    ordering = ["due_date", "id"]
+
+    def get_queryset(self):
+        return api_scoped(Invoice.objects.select_related("customer"), self.request.user)
+
+
+class PaymentViewSet(viewsets.ReadOnlyModelViewSet):
+    serializer_class = PaymentSerializer
+    permission_classes = [RolePermission]
+    filterset_class = PaymentFilter
+    ordering_fields = ["received_date", "amount", "external_id"]
+    ordering = ["-received_date", "id"]
+
+    def get_queryset(self):
+        return api_scoped(Payment.objects.select_related("customer"), self.request.user)
+
+
+class CreditNoteViewSet(viewsets.ReadOnlyModelViewSet):
+    serializer_class = CreditNoteSerializer
+    permission_classes = [RolePermission]
+    filterset_class = CreditNoteFilter
+    ordering_fields = ["issue_date", "amount", "external_id"]
+    ordering = ["-issue_date", "id"]
+
+    def get_queryset(self):
+        return api_scoped(CreditNote.objects.select_related("customer"), self.request.user)
+
+
+class ApplicationViewSet(viewsets.ReadOnlyModelViewSet):
+    serializer_class = ApplicationSerializer
+    permission_classes = [RolePermission]
+    filterset_class = ApplicationFilter
+    ordering_fields = ["applied_on", "amount"]
+    ordering = ["applied_on", "id"]
+
+    def get_queryset(self):
+        return api_scoped(Application.objects.select_related("invoice"), self.request.user, "invoice__customer")

@@ -1,0 +1,329 @@
+"""The accounts-receivable ledger: who owes what, and every movement that changed it.
+
+Stored balances (`Invoice.open_amount`, `Payment.unapplied_amount`, `CreditNote.unapplied_amount`)
+are kept for speed; only `ledger.services` changes them, in the same transaction as the
+rows that justify the change, and `manage.py check_ledger` recomputes them. Nothing here is ever
+deleted: a voided invoice or a reversed payment keeps its row with who and when.
+"""
+
+from datetime import date
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+
+from core.money import MONEY, ZERO
+
+
+class Customer(models.Model):
+    class Status(models.TextChoices):
+        ACTIVE = "active", "Active"
+        ON_HOLD = "on_hold", "On hold"
+        CLOSED = "closed", "Closed"
+
+    external_id = models.CharField("customer id", max_length=64, unique=True)
+    name = models.CharField(max_length=200)
+    parent = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="children",
+        help_text="The head of the account family this customer belongs to.",
+    )
+    email = models.EmailField(blank=True)
+    phone = models.CharField(max_length=40, blank=True)
+    payment_terms_days = models.PositiveIntegerField(default=30)
+    credit_limit = models.DecimalField(**MONEY, default=ZERO)
+    currency = models.CharField(max_length=3, default="USD")
+    segment = models.CharField(max_length=40, blank=True, db_index=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.ACTIVE)
+    hold_reason = models.CharField(max_length=200, blank=True)
+    # Credit hold (orders blocked in the ERP) is not the account status above: an account on credit
+    # hold is still reminded and worked. Kept by work.holds.services with its events.
+    credit_hold = models.BooleanField(default=False, db_index=True)
+    credit_hold_reason = models.CharField(max_length=200, blank=True)
+    credit_hold_since = models.DateTimeField(null=True, blank=True)
+    # A release by hand can keep the automatic hold rules away from the account until this day.
+    credit_hold_exempt_until = models.DateField(null=True, blank=True)
+    e_delivery = models.BooleanField(
+        "e-delivery", default=True,
+        help_text="Invoices and statements go by email to the AP contact; off means on paper, by post.",
+    )
+    # The current portfolio, kept by team.services together with the Assignment history.
+    portfolio = models.ForeignKey(
+        "portfolios.Portfolio", null=True, blank=True, on_delete=models.PROTECT, related_name="customers"
+    )
+    follow_up_on = models.DateField(null=True, blank=True)
+    follow_up_note = models.CharField(max_length=200, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        db_table = "collections_app_customer"  # kept from the app it was created in
+        ordering = ["name"]
+        indexes = [models.Index(fields=["portfolio", "name"])]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.external_id})"
+
+    def get_absolute_url(self) -> str:
+        return reverse("account", args=[self.pk])
+
+    @property
+    def family_head(self) -> "Customer":
+        return self.parent or self
+
+    @property
+    def on_hold(self) -> bool:
+        return self.status == self.Status.ON_HOLD
+
+
+class Contact(models.Model):
+    class Role(models.TextChoices):
+        AP_CLERK = "ap_clerk", "AP clerk"
+        APPROVER = "approver", "Approver"
+        CONTROLLER = "controller", "Controller"
+        SALES_REP = "sales_rep", "Sales rep"
+        OWNER = "owner", "Owner / executive"
+        OTHER = "other", "Other"
+
+    customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="contacts")
+    name = models.CharField(max_length=120)
+    role = models.CharField(max_length=20, choices=Role.choices, default=Role.AP_CLERK)
+    email = models.EmailField(blank=True)
+    phone = models.CharField(max_length=40, blank=True)
+    is_primary = models.BooleanField(default=False)
+    receives_statements = models.BooleanField(default=True)
+    email_bounced_at = models.DateTimeField(null=True, blank=True)
+    active = models.BooleanField(default=True)
+
+    class Meta:
+        db_table = "collections_app_contact"  # kept from the app it was created in
+        ordering = ["-is_primary", "name"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.get_role_display()})"
+
+
+class Invoice(models.Model):
+    """A receivable document. Most are invoices from the ERP; late-payment fees and interest are
+    charges of their own type, issued by `services.charge_issue` against the invoice they arise
+    from (`charge_for`), so the original invoice is never edited."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", "Open"
+        PAID = "paid", "Paid"
+        VOID = "void", "Void"
+
+    class DocumentType(models.TextChoices):
+        INVOICE = "invoice", "Invoice"
+        LATE_FEE = "late_fee", "Late-payment fee"
+        INTEREST = "interest", "Late-payment interest"
+
+    external_id = models.CharField("invoice id", max_length=64, unique=True)
+    document_type = models.CharField(max_length=8, choices=DocumentType.choices, default=DocumentType.INVOICE)
+    charge_for = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="charges", db_index=False,
+        help_text="For a fee or interest charge: the invoice it was charged on.",
+    )
+    # Indexed by (customer, status, due_date) below, which serves lookups by customer as well.
+    customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="invoices", db_index=False)
+    issue_date = models.DateField()
+    due_date = models.DateField()
+    amount = models.DecimalField(**MONEY)
+    currency = models.CharField(max_length=3)
+    po_number = models.CharField("PO number", max_length=64, blank=True)
+    open_amount = models.DecimalField(**MONEY)
+    status = models.CharField(max_length=5, choices=Status.choices, default=Status.OPEN)
+    # The date of the application or write-off that brought the open amount to zero.
+    closed_on = models.DateField(null=True, blank=True)
+    # Set when the customer says the invoice is waiting for internal approval on their side.
+    approval_requested_on = models.DateField(null=True, blank=True)
+    # Delivery tracking, kept by the reminders app: when the invoice (or a message listing it) was
+    # last sent, and when the customer first opened it.
+    sent_at = models.DateTimeField(null=True, blank=True)
+    opened_at = models.DateTimeField(null=True, blank=True)
+    voided_at = models.DateTimeField(null=True, blank=True)
+    voided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+", db_index=False
+    )
+    void_reason = models.CharField(max_length=200, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        db_table = "collections_app_invoice"  # kept from the app it was created in
+        ordering = ["due_date", "external_id"]
+        indexes = [
+            models.Index(fields=["customer", "status", "due_date"]),
+            models.Index(fields=["status", "due_date"]),
+            models.Index(fields=["issue_date"]),
+            # Rarely set: indexing only the rows that have one spares every import and every new
+            # invoice an index entry for nothing.
+            models.Index(fields=["charge_for"], condition=Q(charge_for__isnull=False), name="invoice_charge_for_set"),
+            models.Index(fields=["voided_by"], condition=Q(voided_by__isnull=False), name="invoice_voided_by_set"),
+        ]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gt=0), name="invoice_amount_positive"),
+            models.CheckConstraint(condition=Q(open_amount__gte=0), name="invoice_open_not_negative"),
+            models.CheckConstraint(condition=Q(open_amount__lte=models.F("amount")), name="invoice_open_le_amount"),
+            models.CheckConstraint(condition=Q(due_date__gte=models.F("issue_date")), name="invoice_due_after_issue"),
+            models.CheckConstraint(
+                condition=Q(document_type="invoice", charge_for__isnull=True)
+                | (~Q(document_type="invoice") & Q(charge_for__isnull=False)),
+                name="charge_has_source_invoice",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.external_id
+
+    def days_past_due(self, on: date) -> int:
+        return (on - self.due_date).days
+
+    @property
+    def is_open(self) -> bool:
+        return self.status == self.Status.OPEN
+
+    @property
+    def is_charge(self) -> bool:
+        return self.document_type != self.DocumentType.INVOICE
+
+
+class Payment(models.Model):
+    class Status(models.TextChoices):
+        POSTED = "posted", "Posted"
+        REVERSED = "reversed", "Reversed"
+
+    external_id = models.CharField("payment id", max_length=64, unique=True)
+    # Indexed by (customer, received_date) below.
+    customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="payments", db_index=False)
+    received_date = models.DateField()
+    amount = models.DecimalField(**MONEY)
+    currency = models.CharField(max_length=3)
+    reference = models.CharField(max_length=100, blank=True)
+    unapplied_amount = models.DecimalField(**MONEY)
+    status = models.CharField(max_length=8, choices=Status.choices, default=Status.POSTED)
+    reversed_at = models.DateTimeField(null=True, blank=True)
+    reversed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+", db_index=False
+    )
+    reversal_reason = models.CharField(max_length=200, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        db_table = "collections_app_payment"  # kept from the app it was created in
+        ordering = ["-received_date", "external_id"]
+        indexes = [models.Index(fields=["customer", "received_date"]), models.Index(fields=["received_date"]),
+                   models.Index(fields=["reversed_by"], condition=Q(reversed_by__isnull=False),
+                                name="payment_reversed_by_set")]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gt=0), name="payment_amount_positive"),
+            models.CheckConstraint(condition=Q(unapplied_amount__gte=0), name="payment_unapplied_not_negative"),
+        ]
+
+    def __str__(self) -> str:
+        return self.external_id
+
+
+class CreditNote(models.Model):
+    external_id = models.CharField("credit note id", max_length=64, unique=True)
+    # Indexed by (customer, issue_date) below.
+    customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="credit_notes", db_index=False)
+    issue_date = models.DateField()
+    amount = models.DecimalField(**MONEY)
+    currency = models.CharField(max_length=3)
+    reason = models.CharField(max_length=200, blank=True)
+    unapplied_amount = models.DecimalField(**MONEY)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        db_table = "collections_app_creditnote"  # kept from the app it was created in
+        ordering = ["-issue_date", "external_id"]
+        indexes = [models.Index(fields=["customer", "issue_date"]), models.Index(fields=["issue_date"])]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gt=0), name="credit_amount_positive"),
+            models.CheckConstraint(condition=Q(unapplied_amount__gte=0), name="credit_unapplied_not_negative"),
+        ]
+
+    def __str__(self) -> str:
+        return self.external_id
+
+
+class Application(models.Model):
+    """Cash or credit applied to an invoice on a date. A reversal is a new row with a negative amount."""
+
+    # Indexed by (invoice, applied_on) below.
+    invoice = models.ForeignKey(Invoice, on_delete=models.PROTECT, related_name="applications", db_index=False)
+    payment = models.ForeignKey(
+        Payment, null=True, blank=True, on_delete=models.PROTECT, related_name="applications"
+    )
+    credit_note = models.ForeignKey(  # most cash is payments: only credit applications are indexed
+        CreditNote, null=True, blank=True, on_delete=models.PROTECT, related_name="applications", db_index=False
+    )
+    amount = models.DecimalField(**MONEY)
+    applied_on = models.DateField()
+    reverses = models.OneToOneField(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="reversed_by"
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+", db_index=False
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        db_table = "collections_app_application"  # kept from the app it was created in
+        ordering = ["applied_on", "pk"]
+        indexes = [models.Index(fields=["invoice", "applied_on"]), models.Index(fields=["applied_on"]),
+                   models.Index(fields=["credit_note"], condition=Q(credit_note__isnull=False),
+                                name="application_credit_note_set"),
+                   models.Index(fields=["created_by"], condition=Q(created_by__isnull=False),
+                                name="application_created_by_set")]
+        constraints = [
+            models.CheckConstraint(
+                condition=(Q(payment__isnull=False, credit_note__isnull=True)
+                           | Q(payment__isnull=True, credit_note__isnull=False)),
+                name="application_one_source",
+            ),
+            models.CheckConstraint(condition=~Q(amount=0), name="application_amount_not_zero"),
+        ]
+
+    def __str__(self) -> str:
+        source = self.payment or self.credit_note
+        return f"{source} → {self.invoice}: {self.amount}"
+
+
+class WriteOff(models.Model):
+    invoice = models.ForeignKey(Invoice, on_delete=models.PROTECT, related_name="write_offs")
+    amount = models.DecimalField(**MONEY)
+    written_off_on = models.DateField()
+    reason = models.CharField(max_length=200)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        db_table = "collections_app_writeoff"  # kept from the app it was created in
+        ordering = ["written_off_on", "pk"]
+        constraints = [models.CheckConstraint(condition=Q(amount__gt=0), name="write_off_amount_positive")]
+
+    def __str__(self) -> str:
+        return f"Write-off {self.amount} on {self.invoice}"
+
+
+class FxRate(models.Model):
+    """How many units of the base currency one unit of `currency` was worth on `rate_date`."""
+
+    currency = models.CharField(max_length=3)
+    rate_date = models.DateField()
+    rate = models.DecimalField(max_digits=18, decimal_places=8)
+
+    class Meta:
+        db_table = "collections_app_fxrate"  # kept from the app it was created in
+        ordering = ["currency", "-rate_date"]
+        constraints = [
+            models.UniqueConstraint(fields=["currency", "rate_date"], name="fx_rate_unique_per_day"),
+            models.CheckConstraint(condition=Q(rate__gt=0), name="fx_rate_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.currency} {self.rate_date}: {self.rate}"

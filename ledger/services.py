@@ -1,0 +1,264 @@
+"""The only place that changes money on the ledger.
+
+Every function here runs in one transaction, locks the rows whose balances it changes, writes the
+rows that justify the change (an Application, a WriteOff, a reversal) and updates the stored
+balances with them. `manage.py check_ledger` recomputes those balances from the rows.
+
+The ledger knows nothing of promises, plans or reminders: whoever moves money through here (the
+UI, the API, the import, a payment provider, a bank statement) then calls
+`work.settlement.money_moved` with the invoices it touched, which settles what depended on them.
+"""
+
+from datetime import date, timedelta
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from core.money import ZERO
+from ledger.models import Application, CreditNote, Customer, Invoice, Payment, WriteOff
+
+
+class LedgerError(ValidationError):
+    """A ledger operation that would leave the books wrong; nothing was written."""
+
+
+def _money(value) -> Decimal:
+    amount = Decimal(value)
+    if amount != amount.quantize(Decimal("0.01")):
+        raise LedgerError(f"{value} has more than two decimals")
+    return amount.quantize(Decimal("0.01"))
+
+
+def _lock(model, pk):
+    return model.objects.select_for_update().get(pk=pk)
+
+
+def invoice_issue(
+    *, customer: Customer, external_id: str, issue_date: date, due_date: date, amount, currency: str,
+    po_number: str = "",
+) -> Invoice:
+    """A new invoice is fully open until cash, credit or a write-off reduces it."""
+    amount = _money(amount)
+    if amount <= 0:
+        raise LedgerError("An invoice amount must be positive.")
+    if due_date < issue_date:
+        raise LedgerError("An invoice cannot fall due before it is issued.")
+    return Invoice.objects.create(
+        customer=customer, external_id=external_id, issue_date=issue_date, due_date=due_date,
+        amount=amount, currency=currency, po_number=po_number, open_amount=amount,
+    )
+
+
+def _apply(*, invoice_id: int, amount: Decimal, on: date, payment=None, credit_note=None, by=None) -> Application:
+    invoice = _lock(Invoice, invoice_id)
+    source = payment or credit_note
+    if invoice.status == Invoice.Status.VOID:
+        raise LedgerError(f"Invoice {invoice} is void.")
+    if invoice.customer.family_head.pk != source.customer.family_head.pk:
+        raise LedgerError(f"{source} belongs to another customer than invoice {invoice}.")
+    if invoice.currency != source.currency:
+        raise LedgerError(f"{source} is in {source.currency}, invoice {invoice} in {invoice.currency}.")
+    if amount <= 0:
+        raise LedgerError("An applied amount must be positive.")
+    if amount > invoice.open_amount:
+        raise LedgerError(f"{amount} is more than the {invoice.open_amount} open on invoice {invoice}.")
+    application = Application.objects.create(
+        invoice=invoice, payment=payment, credit_note=credit_note, amount=amount, applied_on=on, created_by=by
+    )
+    _set_open(invoice, invoice.open_amount - amount, on)
+    return application
+
+
+def _set_open(invoice: Invoice, open_amount: Decimal, on: date) -> None:
+    invoice.open_amount = open_amount
+    if open_amount == 0:
+        invoice.status, invoice.closed_on = Invoice.Status.PAID, on
+    else:
+        invoice.status, invoice.closed_on = Invoice.Status.OPEN, None
+    invoice.save(update_fields=["open_amount", "status", "closed_on", "updated_at"])
+
+
+def payment_receive(
+    *, customer: Customer, external_id: str, received_date: date, amount, currency: str,
+    applications: list[tuple[Invoice, Decimal]] = (), reference: str = "", by=None,
+) -> Payment:
+    """Cash received is applied to the invoices the customer named; whatever is left stays on
+    account as unapplied cash for the collector to discuss."""
+    amount = _money(amount)
+    if amount <= 0:
+        raise LedgerError("A payment amount must be positive.")
+    with transaction.atomic():
+        payment = Payment.objects.create(
+            customer=customer, external_id=external_id, received_date=received_date, amount=amount,
+            currency=currency, reference=reference, unapplied_amount=amount,
+        )
+        for invoice, applied in applications:
+            payment_apply(payment=payment, invoice=invoice, amount=applied, on=received_date, by=by)
+        payment.refresh_from_db()
+    return payment
+
+
+def payment_apply(*, payment: Payment, invoice: Invoice, amount, on: date | None = None, by=None) -> Application:
+    """Apply unapplied cash to an open invoice of the same customer (or account family)."""
+    amount = _money(amount)
+    with transaction.atomic():
+        payment = _lock(Payment, payment.pk)
+        if payment.status != Payment.Status.POSTED:
+            raise LedgerError(f"Payment {payment} is reversed.")
+        if amount > payment.unapplied_amount:
+            raise LedgerError(f"{amount} is more than the {payment.unapplied_amount} unapplied on payment {payment}.")
+        application = _apply(
+            invoice_id=invoice.pk, amount=amount, on=on or timezone.localdate(), payment=payment, by=by
+        )
+        # The row is locked: compute in Decimal here, not with F() (SQLite does F() arithmetic on decimals
+        # in floating point, which can leave -0.00000000001 and trip the not-negative constraint).
+        Payment.objects.filter(pk=payment.pk).update(unapplied_amount=payment.unapplied_amount - amount)
+    return application
+
+
+def credit_note_issue(
+    *, customer: Customer, external_id: str, issue_date: date, amount, currency: str,
+    invoice: Invoice | None = None, reason: str = "", by=None,
+) -> CreditNote:
+    """A credit note reduces the invoice it was raised against, or stays as a usable credit."""
+    amount = _money(amount)
+    if amount <= 0:
+        raise LedgerError("A credit note amount must be positive.")
+    with transaction.atomic():
+        credit = CreditNote.objects.create(
+            customer=customer, external_id=external_id, issue_date=issue_date, amount=amount,
+            currency=currency, reason=reason, unapplied_amount=amount,
+        )
+        if invoice is not None:
+            credit_note_apply(credit_note=credit, invoice=invoice, amount=amount, on=issue_date, by=by)
+            credit.refresh_from_db()
+    return credit
+
+
+def credit_note_apply(
+    *, credit_note: CreditNote, invoice: Invoice, amount, on: date | None = None, by=None
+) -> Application:
+    """Use (part of) an open credit against an open invoice of the same customer or family."""
+    amount = _money(amount)
+    with transaction.atomic():
+        credit_note = _lock(CreditNote, credit_note.pk)
+        if amount > credit_note.unapplied_amount:
+            raise LedgerError(f"{amount} is more than the {credit_note.unapplied_amount} left on credit {credit_note}.")
+        application = _apply(
+            invoice_id=invoice.pk, amount=amount, on=on or timezone.localdate(), credit_note=credit_note, by=by
+        )
+        CreditNote.objects.filter(pk=credit_note.pk).update(unapplied_amount=credit_note.unapplied_amount - amount)
+    return application
+
+
+def application_reverse(*, application: Application, on: date | None = None, by=None) -> Application:
+    """Undo an application (cash applied to the wrong invoice, a bounced cheque): a new negative
+    row puts the amount back on the invoice and back on the payment or credit."""
+    on = on or timezone.localdate()
+    with transaction.atomic():
+        application = Application.objects.select_for_update().get(pk=application.pk)
+        if application.amount < 0:
+            raise LedgerError("A reversal cannot itself be reversed.")
+        if Application.objects.filter(reverses=application).exists():
+            raise LedgerError("This application is already reversed.")
+        invoice = _lock(Invoice, application.invoice_id)
+        reversal = Application.objects.create(
+            invoice=invoice, payment_id=application.payment_id, credit_note_id=application.credit_note_id,
+            amount=-application.amount, applied_on=on, reverses=application, created_by=by,
+        )
+        _set_open(invoice, invoice.open_amount + application.amount, on)
+        source = _lock(Payment if application.payment_id else CreditNote,
+                       application.payment_id or application.credit_note_id)
+        type(source).objects.filter(pk=source.pk).update(unapplied_amount=source.unapplied_amount + application.amount)
+    return reversal
+
+
+def payment_reverse(*, payment: Payment, reason: str, on: date | None = None, by=None) -> Payment:
+    """A payment that bounced or was keyed twice: every application is reversed and the payment
+    stays on the books as reversed, with who, when and why."""
+    if not reason:
+        raise LedgerError("Reversing a payment needs a reason.")
+    with transaction.atomic():
+        payment = _lock(Payment, payment.pk)
+        if payment.status == Payment.Status.REVERSED:
+            raise LedgerError(f"Payment {payment} is already reversed.")
+        live = payment.applications.filter(amount__gt=0, reversed_by__isnull=True)
+        for application in live:
+            application_reverse(application=application, on=on, by=by)
+        Payment.objects.filter(pk=payment.pk).update(
+            status=Payment.Status.REVERSED, unapplied_amount=ZERO, reversed_at=timezone.now(),
+            reversed_by=by, reversal_reason=reason,
+        )
+        payment.refresh_from_db()
+    return payment
+
+
+def invoice_write_off(*, invoice: Invoice, amount, reason: str, on: date | None = None, by=None) -> WriteOff:
+    """Write off (part of) an invoice that will not be collected; the reason is kept."""
+    amount = _money(amount)
+    on = on or timezone.localdate()
+    if not reason:
+        raise LedgerError("A write-off needs a reason.")
+    with transaction.atomic():
+        invoice = _lock(Invoice, invoice.pk)
+        if amount <= 0 or amount > invoice.open_amount:
+            raise LedgerError(f"A write-off must be between 0.01 and the {invoice.open_amount} open.")
+        write_off = WriteOff.objects.create(
+            invoice=invoice, amount=amount, written_off_on=on, reason=reason, created_by=by
+        )
+        _set_open(invoice, invoice.open_amount - amount, on)
+    return write_off
+
+
+def invoice_void(*, invoice: Invoice, reason: str, by=None) -> Invoice:
+    """Void an invoice raised in error. Cash or credit applied to it must be reversed first, so
+    that nothing the customer paid disappears with it."""
+    if not reason:
+        raise LedgerError("Voiding an invoice needs a reason.")
+    with transaction.atomic():
+        invoice = _lock(Invoice, invoice.pk)
+        if invoice.status == Invoice.Status.VOID:
+            raise LedgerError(f"Invoice {invoice} is already void.")
+        if invoice.open_amount != invoice.amount:
+            raise LedgerError(f"Invoice {invoice} has cash, credit or write-offs on it; reverse them first.")
+        invoice.status = Invoice.Status.VOID
+        invoice.open_amount = ZERO
+        invoice.closed_on = None
+        invoice.voided_at = timezone.now()
+        invoice.voided_by = by
+        invoice.void_reason = reason
+        invoice.save()
+    return invoice
+
+
+def charge_issue(*, source: Invoice, kind: str, amount, on: date, period_end: date | None = None, by=None) -> Invoice:
+    """A late-payment fee or interest becomes a receivable of its own type, charged on the invoice
+    it arises from, which is never edited. Approved on `on`, it is issued that day and falls due on
+    the customer's payment terms, like any invoice; it is reminded like one, but is never itself
+    charged a fee or interest. Its id is derived from the source: `<source>-FEE-<n>` (the n-th fee
+    on that invoice) or `<source>-INT-<yyyymmdd>` (the last day of interest it covers)."""
+    amount = _money(amount)
+    if kind not in (Invoice.DocumentType.LATE_FEE, Invoice.DocumentType.INTEREST):
+        raise LedgerError(f"{kind!r} is not a kind of charge.")
+    if amount <= 0:
+        raise LedgerError("A charge must be positive.")
+    with transaction.atomic():
+        source = Invoice.objects.select_for_update().select_related("customer").get(pk=source.pk)
+        if source.document_type != Invoice.DocumentType.INVOICE:
+            raise LedgerError(f"{source} is itself a charge; charges are never charged again.")
+        if source.status == Invoice.Status.VOID:
+            raise LedgerError(f"Invoice {source} is void; nothing can be charged on it.")
+        if kind == Invoice.DocumentType.LATE_FEE:
+            suffix = f"FEE-{source.charges.filter(document_type=kind).count() + 1}"
+        else:
+            suffix = f"INT-{(period_end or on):%Y%m%d}"
+        external_id = f"{source.external_id[:64 - len(suffix) - 1]}-{suffix}"
+        if Invoice.objects.filter(external_id=external_id).exists():
+            raise LedgerError(f"A charge {external_id} already exists.")
+        return Invoice.objects.create(
+            customer=source.customer, external_id=external_id, document_type=kind, charge_for=source,
+            issue_date=on, due_date=on + timedelta(days=source.customer.payment_terms_days), amount=amount,
+            currency=source.currency, open_amount=amount,
+        )

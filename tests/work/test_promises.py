@@ -1,0 +1,150 @@
+"""Promise settlement: kept = fully paid by the promised date (METRICS.md), else partially kept
+or broken once the date has passed; every payment application and the nightly task settle."""
+
+from datetime import timedelta
+from decimal import Decimal
+
+import pytest
+from django.utils import timezone
+
+from ledger.services import credit_note_issue, payment_apply, payment_receive
+from tests.factories import CustomerFactory, InvoiceFactory
+from work import promises, tasks
+from work import services as work_services
+from work.models import PromiseToPay
+from work.settlement import money_moved
+
+pytestmark = pytest.mark.django_db
+
+
+def today():
+    return timezone.localdate()
+
+
+@pytest.fixture
+def promised():
+    """A 1,000.00 invoice and a promise made 10 days ago to pay it 3 days ago."""
+    customer = CustomerFactory()
+    invoice = InvoiceFactory(customer=customer, issue_date=today() - timedelta(days=60),
+                             due_date=today() - timedelta(days=30), amount=Decimal("1000.00"))
+    promise = work_services.promise_record(customer=customer, amount="1000.00", pay_by=today() - timedelta(days=3),
+                                           invoices=[invoice])
+    PromiseToPay.objects.filter(pk=promise.pk).update(created_at=timezone.now() - timedelta(days=10))
+    return customer, invoice, promise
+
+
+def pay(customer, invoice, amount, on, n=1):
+    """Cash through the ledger, then the money-moved step every door calls."""
+    payment = payment_receive(customer=customer, external_id=f"P{invoice.pk}-{n}", received_date=on, amount=amount,
+                              currency="USD", applications=[(invoice, Decimal(amount))])
+    money_moved(invoice_ids=[invoice.pk])
+    return payment
+
+
+def test_paid_in_full_before_the_date_is_kept(promised, ledger_balances):
+    customer, invoice, promise = promised
+    pay(customer, invoice, "1000.00", today() - timedelta(days=5))
+    promise.refresh_from_db()
+    assert (promise.status, promise.amount_paid) == (PromiseToPay.Status.KEPT, Decimal("1000.00"))
+    ledger_balances()
+
+
+def test_paid_in_full_on_the_date_is_kept(promised, ledger_balances):
+    customer, invoice, promise = promised
+    pay(customer, invoice, "1000.00", promise.pay_by)
+    promise.refresh_from_db()
+    assert promise.status == PromiseToPay.Status.KEPT
+    ledger_balances()
+
+
+def test_part_paid_by_the_date_is_partially_kept(promised, ledger_balances):
+    customer, invoice, promise = promised
+    pay(customer, invoice, "400.00", today() - timedelta(days=5))
+    promise.refresh_from_db()
+    assert (promise.status, promise.amount_paid, promise.settled_on) == (
+        PromiseToPay.Status.PARTIALLY_KEPT, Decimal("400.00"), today())
+    ledger_balances()
+
+
+def test_paid_after_the_date_is_broken(promised, ledger_balances):
+    customer, invoice, promise = promised
+    pay(customer, invoice, "1000.00", today())
+    promise.refresh_from_db()
+    assert (promise.status, promise.amount_paid) == (PromiseToPay.Status.BROKEN, Decimal("0.00"))
+    ledger_balances()
+
+
+def test_part_before_and_rest_after_the_date_is_partially_kept(promised, ledger_balances):
+    customer, invoice, promise = promised
+    payment = payment_receive(customer=customer, external_id="P-LATE", received_date=today() - timedelta(days=4),
+                              amount="1000.00", currency="USD", applications=[(invoice, Decimal("300.00"))])
+    payment_apply(payment=payment, invoice=invoice, amount="700.00", on=today())
+    money_moved(invoice_ids=[invoice.pk])
+    promise.refresh_from_db()
+    assert (promise.status, promise.amount_paid) == (PromiseToPay.Status.PARTIALLY_KEPT, Decimal("300.00"))
+    ledger_balances()
+
+
+def test_nothing_paid_is_broken_by_the_nightly_task(promised):
+    *_, promise = promised
+    assert tasks.promises_settle_nightly.delay().get() == 1
+    promise.refresh_from_db()
+    assert (promise.status, promise.settled_on) == (PromiseToPay.Status.BROKEN, today())
+
+
+def test_a_promise_whose_date_has_not_come_stays_open_and_tracks_what_is_paid():
+    customer = CustomerFactory()
+    invoice = InvoiceFactory(customer=customer, amount=Decimal("1000.00"))
+    promise = work_services.promise_record(customer=customer, amount="1000.00", pay_by=today() + timedelta(days=5),
+                                           invoices=[invoice])
+    pay(customer, invoice, "250.00", today())
+    promise.refresh_from_db()
+    assert (promise.status, promise.amount_paid) == (PromiseToPay.Status.OPEN, Decimal("250.00"))
+    pay(customer, invoice, "750.00", today(), n=2)
+    promise.refresh_from_db()
+    assert promise.status == PromiseToPay.Status.KEPT
+
+
+def test_cash_applied_before_the_promise_was_made_does_not_count(promised):
+    customer, invoice, promise = promised
+    pay(customer, invoice, "1000.00", today() - timedelta(days=20))
+    promise.refresh_from_db()
+    assert promise.status == PromiseToPay.Status.BROKEN
+
+
+def test_a_credit_note_counts_towards_the_promise(promised, ledger_balances):
+    customer, invoice, promise = promised
+    credit_note_issue(customer=customer, external_id="CN1", issue_date=today() - timedelta(days=4), amount="1000.00",
+                      currency="USD", invoice=invoice)
+    money_moved(invoice_ids=[invoice.pk])
+    promise.refresh_from_db()
+    assert promise.status == PromiseToPay.Status.KEPT
+    ledger_balances()
+
+
+def test_a_promise_naming_no_invoice_is_kept_by_payments_on_account():
+    customer = CustomerFactory()
+    promise = work_services.promise_record(customer=customer, amount="500.00", pay_by=today() - timedelta(days=1),
+                                           source=PromiseToPay.Source.PORTAL)
+    PromiseToPay.objects.filter(pk=promise.pk).update(created_at=timezone.now() - timedelta(days=5))
+    payment_receive(customer=customer, external_id="P-ACC", received_date=today() - timedelta(days=2),
+                    amount="500.00", currency="USD")
+    promises.promises_settle(on=today())
+    promise.refresh_from_db()
+    assert promise.status == PromiseToPay.Status.KEPT
+
+
+def test_settling_twice_changes_nothing_the_second_time(promised):
+    assert promises.promises_settle() == 1
+    assert promises.promises_settle() == 0
+
+
+def test_settling_many_promises_is_a_fixed_number_of_queries(django_assert_max_num_queries):
+    customer = CustomerFactory()
+    for _ in range(60):
+        invoice = InvoiceFactory(customer=customer, amount=Decimal("100.00"))
+        work_services.promise_record(customer=customer, amount="100.00", pay_by=today() - timedelta(days=1),
+                                     invoices=[invoice])
+    with django_assert_max_num_queries(6):
+        assert promises.promises_settle() == 60
+    assert PromiseToPay.objects.filter(status=PromiseToPay.Status.BROKEN).count() == 60

@@ -1,0 +1,117 @@
+"""The small forms of the queue and the account workspace: log an outcome, snooze, escalate,
+follow up, update or resolve a dispute, reassign an item."""
+
+from django import forms
+from django.utils import timezone
+
+from ledger.models import Contact, Invoice
+from portfolios.models import Portfolio
+from work.models import Activity, Dispute, EscalationLevel
+
+DATE = forms.DateInput(attrs={"type": "date"})
+
+
+class _AccountForm(forms.Form):
+    """A form about one account: its contacts and open invoices are the only choices."""
+
+    def __init__(self, *args, customer, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.customer = customer
+        if "contact" in self.fields:
+            self.fields["contact"].queryset = Contact.objects.filter(customer=customer, active=True)
+        if "invoices" in self.fields:
+            self.fields["invoices"].queryset = Invoice.objects.filter(
+                customer=customer, status=Invoice.Status.OPEN
+            ).order_by("due_date", "pk")
+            self.fields["invoices"].label_from_instance = (
+                lambda i: f"{i.external_id} · due {i.due_date:%b %d} · {i.open_amount:,.2f} {i.currency}"
+            )
+
+
+class OutcomeForm(_AccountForm):
+    kind = forms.ChoiceField(choices=[c for c in Activity.Kind.choices if c[0] in ("call", "email", "meeting",
+                                                                                   "letter", "note")],
+                             initial=Activity.Kind.CALL)
+    outcome = forms.ChoiceField(choices=[c for c in Activity.Outcome.choices if c[0]])
+    contact = forms.ModelChoiceField(queryset=Contact.objects.none(), required=False, empty_label="— nobody named —")
+    invoices = forms.ModelMultipleChoiceField(queryset=Invoice.objects.none(), required=False,
+                                              widget=forms.CheckboxSelectMultiple)
+    notes = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    next_action_on = forms.DateField(required=False, widget=DATE, label="Follow up on")
+    promise_amount = forms.DecimalField(required=False, max_digits=14, decimal_places=2, min_value=0.01,
+                                        label="Promised amount")
+    pay_by = forms.DateField(required=False, widget=DATE, label="Pay by")
+    dispute_root_cause = forms.ChoiceField(required=False, choices=[("", "—")] + Dispute.RootCause.choices,
+                                           label="Dispute reason")
+    dispute_owner = forms.ChoiceField(required=False, choices=Dispute.Owner.choices, initial=Dispute.Owner.BILLING,
+                                      label="Owner")
+
+    def clean(self):
+        data = super().clean()
+        outcome = data.get("outcome")
+        if outcome == Activity.Outcome.PROMISED:
+            if not data.get("promise_amount"):
+                self.add_error("promise_amount", "How much did they promise?")
+            if not data.get("pay_by"):
+                self.add_error("pay_by", "By when?")
+            elif data["pay_by"] < timezone.localdate():
+                self.add_error("pay_by", "A promise is for today or later.")
+        if outcome == Activity.Outcome.DISPUTED:
+            if not data.get("dispute_root_cause"):
+                self.add_error("dispute_root_cause", "Why do they dispute it?")
+            if not data.get("invoices"):
+                self.add_error("invoices", "Tick the disputed invoices.")
+        return data
+
+
+class SnoozeForm(forms.Form):
+    until = forms.DateField(widget=DATE, label="Until")
+    reason = forms.CharField(max_length=200)
+
+    def clean_until(self):
+        until = self.cleaned_data["until"]
+        if until <= timezone.localdate():
+            raise forms.ValidationError("Snooze until a later day.")
+        return until
+
+
+class EscalateForm(_AccountForm):
+    level = forms.ModelChoiceField(queryset=EscalationLevel.objects.all(), empty_label=None)
+    contact = forms.ModelChoiceField(queryset=Contact.objects.none(), required=False, empty_label="— nobody named —",
+                                     label="To")
+    reason = forms.CharField(max_length=500, widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class FollowUpForm(forms.Form):
+    on = forms.DateField(widget=DATE, label="Follow up on")
+    note = forms.CharField(max_length=200, required=False)
+
+    def clean_on(self):
+        on = self.cleaned_data["on"]
+        if on < timezone.localdate():
+            raise forms.ValidationError("A follow-up is for today or later.")
+        return on
+
+
+class DisputeUpdateForm(forms.Form):
+    status = forms.ChoiceField(choices=[c for c in Dispute.Status.choices if c[0] != Dispute.Status.RESOLVED])
+    owner = forms.ChoiceField(choices=Dispute.Owner.choices)
+    note = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class DisputeResolveForm(forms.Form):
+    resolution = forms.ChoiceField(choices=[c for c in Dispute.Resolution.choices if c[0]])
+    credit_amount = forms.DecimalField(required=False, max_digits=14, decimal_places=2, min_value=0.01,
+                                       help_text="For a credit: leave empty to credit the disputed amount.")
+    note = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class ReassignItemForm(forms.Form):
+    portfolio = forms.ModelChoiceField(queryset=None, empty_label="Reassign to…")
+    reason = forms.CharField(max_length=200)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["portfolio"].queryset = Portfolio.objects.filter(collector__isnull=False).select_related(
+            "collector"
+        )

@@ -1,0 +1,271 @@
+"""Read paths of the daily queue: the facts scoring needs (fetched in bulk, a fixed number of
+queries whatever the portfolio size), today's list, and the managers' list of open disputes."""
+
+from collections import defaultdict
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal
+
+from django.db.models import Count, DecimalField, Exists, Max, Min, OuterRef, Q, QuerySet, Subquery, Sum, Value
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+
+from core.money import ZERO
+from ledger.models import Contact, CreditNote, Customer, Invoice, Payment
+from work.models import Activity, Dispute, Escalation, EscalationLevel, PromiseToPay, QueueTask
+from work.plans.models import PaymentPlan, PlanInstallment
+from work.queue import scoring
+from work.queue.escalation import Level, Touch, escalation_proposal
+from work.queue.models import QueueEntry, Snooze
+from work.selectors import OPEN_DISPUTE
+
+# Activities that are not a person working the account.
+NOT_WORK = [Activity.Kind.SYSTEM, Activity.Kind.PORTAL_VISIT]
+DELIVERY_TASKS = {QueueTask.Kind.BOUNCE, QueueTask.Kind.NOT_OPENED}
+ESCALATION_LOOKBACK_DAYS = 60
+
+
+def _sum(queryset: QuerySet, field: str) -> Subquery:
+    return Coalesce(
+        Subquery(queryset.order_by().values("customer_id").annotate(total=Sum(field)).values("total")[:1]),
+        Value(ZERO), output_field=DecimalField(max_digits=14, decimal_places=2),
+    )
+
+
+def _latest(queryset: QuerySet, field: str) -> Subquery:
+    return Subquery(queryset.order_by().values("customer_id").annotate(last=Max(field)).values("last")[:1])
+
+
+def _day_start(day: date) -> datetime:
+    return timezone.make_aware(datetime.combine(day, time.min))
+
+
+def account_facts(customers: QuerySet, on: date) -> dict[int, scoring.Facts]:
+    """Everything the scoring reads, for every account in `customers`, in about a dozen queries."""
+    mine = Q(customer__in=customers.values("pk"))
+    outer = {"customer_id": OuterRef("pk")}
+    accounts = (
+        customers.exclude(status=Customer.Status.CLOSED)
+        .exclude(Exists(Snooze.objects.filter(customer_id=OuterRef("pk"), until__gt=on)))
+        .annotate(
+            last_worked=_latest(Activity.objects.filter(**outer).exclude(kind__in=NOT_WORK), "occurred_at"),
+            last_promise=_latest(PromiseToPay.objects.filter(**outer), "created_at"),
+            last_payment=_latest(Payment.objects.filter(**outer), "received_date"),
+            last_dispute=_latest(Dispute.objects.filter(**outer), "opened_on"),
+            last_escalation=_latest(Escalation.objects.filter(**outer), "created_at"),
+            unapplied_cash=_sum(Payment.objects.filter(status=Payment.Status.POSTED, **outer), "unapplied_amount"),
+            unapplied_credit=_sum(CreditNote.objects.filter(**outer), "unapplied_amount"),
+        )
+        .values_list("pk", "name", "currency", "portfolio__collector_id", "parent_id", "status", "follow_up_on",
+                     "follow_up_note", "last_worked", "last_promise", "last_payment", "last_dispute",
+                     "last_escalation", "unapplied_cash", "unapplied_credit")
+    )
+    facts: dict[int, scoring.Facts] = {}
+    progress: dict[int, datetime | None] = {}
+    escalated: dict[int, datetime | None] = {}
+    for (pk, name, currency, collector_id, parent_id, status, follow_up_on, follow_up_note, last_worked,
+         last_promise, last_payment, last_dispute, last_escalation, cash, credit) in accounts:
+        facts[pk] = scoring.Facts(
+            customer_id=pk, name=name, currency=currency, collector_id=collector_id, family_id=parent_id or pk,
+            on_hold=status == Customer.Status.ON_HOLD, follow_up_on=follow_up_on, follow_up_note=follow_up_note,
+            last_worked=timezone.localdate(last_worked) if last_worked else None, unapplied=cash + credit,
+        )
+        marks = [last_promise, _day_start(last_payment) if last_payment else None,
+                 _day_start(last_dispute) if last_dispute else None]
+        progress[pk] = max((m for m in marks if m), default=None)
+        escalated[pk] = last_escalation
+
+    _add_invoices(facts, mine, on)
+    _add_promises(facts, mine, on)
+    _add_missed_installments(facts, mine, on)
+    waiting = _add_disputes_and_approvals(facts, mine, on)
+    contacts = _add_contacts(facts, mine)
+    _add_tasks(facts, mine, on)
+    _add_top(facts)
+    _add_escalations(facts, mine, on, progress, escalated, waiting, contacts)
+    return facts
+
+
+def _add_invoices(facts, mine, on) -> None:
+    open_promise = PromiseToPay.objects.filter(invoices=OuterRef("pk"), status=PromiseToPay.Status.OPEN)
+    open_dispute = Dispute.objects.filter(invoices=OuterRef("pk"), status__in=OPEN_DISPUTE)
+    on_track_plan = PaymentPlan.objects.filter(invoices=OuterRef("pk"), status=PaymentPlan.Status.ACTIVE)
+    rows = (
+        Invoice.objects.filter(mine, status=Invoice.Status.OPEN, open_amount__gt=0)
+        .annotate(planned=Exists(open_promise) | Exists(open_dispute) | Exists(on_track_plan))
+        .values_list("customer_id", "external_id", "due_date", "open_amount", "sent_at", "opened_at", "planned")
+    )
+    for customer_id, external_id, due_date, open_amount, sent_at, opened_at, planned in rows:
+        account = facts.get(customer_id)
+        if account is None:
+            continue
+        account.balance += open_amount
+        days = (on - due_date).days
+        bucket = scoring.bucket_of(days)
+        if bucket:
+            account.buckets[bucket] += open_amount
+        if days > scoring.NO_PLAN_DAYS and not planned:
+            account.no_plan_amount += open_amount
+        if sent_at and not opened_at and 0 <= -days <= scoring.NOT_OPENED_DAYS:
+            account.not_opened.append((external_id, -days))
+
+
+def _add_promises(facts, mine, on) -> None:
+    recent = on - timedelta(days=scoring.PROMISE_BROKEN_LOOKBACK_DAYS)
+    broken = [PromiseToPay.Status.BROKEN, PromiseToPay.Status.PARTIALLY_KEPT]
+    rows = PromiseToPay.objects.filter(mine).filter(
+        Q(status__in=broken, pay_by__gte=recent, pay_by__lt=on)
+        | Q(status=PromiseToPay.Status.OPEN, pay_by__lte=on)
+    ).values_list("customer_id", "status", "amount", "amount_paid", "pay_by")
+    for customer_id, status, amount, paid, pay_by in rows:
+        account = facts.get(customer_id)
+        if account is None:
+            continue
+        if status == PromiseToPay.Status.OPEN and pay_by == on:
+            account.promises_due_today.append(amount)
+        elif account.last_worked is None or account.last_worked <= pay_by:
+            # Broken (or past its date and not settled yet) and nobody has called since.
+            account.broken_promises.append((amount, paid, pay_by))
+
+
+def _add_missed_installments(facts, mine, on) -> None:
+    """Installments of broken plans missed in the last days that nobody has called about since
+    their due date: the next morning they top the list, like a broken promise."""
+    recent = on - timedelta(days=scoring.PLAN_MISSED_LOOKBACK_DAYS)
+    rows = PlanInstallment.objects.filter(
+        plan__in=PaymentPlan.objects.filter(mine, status=PaymentPlan.Status.BROKEN),
+        status=PlanInstallment.Status.MISSED, due_on__gte=recent, due_on__lt=on,
+    ).values_list("plan__customer_id", "number", "amount", "amount_paid", "due_on")
+    for customer_id, number, amount, paid, due_on in rows:
+        account = facts.get(customer_id)
+        if account is not None and (account.last_worked is None or account.last_worked <= due_on):
+            account.missed_installments.append((number, amount, paid, due_on))
+
+
+def _add_disputes_and_approvals(facts, mine, on) -> dict[int, list]:
+    stale_before = _day_start(on - timedelta(days=scoring.DISPUTE_STALE_DAYS))
+    labels, owners = dict(Dispute.RootCause.choices), dict(Dispute.Owner.choices)
+    for customer_id, cause, amount, updated, owner in Dispute.objects.filter(
+        mine, status__in=OPEN_DISPUTE, last_update_at__lt=stale_before
+    ).values_list("customer_id", "root_cause", "amount", "last_update_at", "owner"):
+        if customer_id in facts:
+            days = (on - timezone.localdate(updated)).days
+            facts[customer_id].stale_disputes.append((labels[cause], amount, days, owners[owner]))
+    waiting: dict[int, list] = defaultdict(list)
+    for customer_id, external_id, asked in Invoice.objects.filter(
+        mine, status=Invoice.Status.OPEN, approval_requested_on__isnull=False
+    ).values_list("customer_id", "external_id", "approval_requested_on"):
+        if customer_id in facts:
+            waiting[customer_id].append((external_id, asked))
+            days = (on - asked).days
+            if days > scoring.APPROVAL_WAIT_DAYS:
+                facts[customer_id].awaiting_approval.append((external_id, days))
+    return waiting
+
+
+def _add_contacts(facts, mine) -> dict[int, list]:
+    contacts: dict[int, list] = defaultdict(list)
+    for customer_id, pk, name, role, bounced in Contact.objects.filter(mine, active=True).order_by(
+        "-is_primary", "name"
+    ).values_list("customer_id", "pk", "name", "role", "email_bounced_at"):
+        account = facts.get(customer_id)
+        if account is None:
+            continue
+        contacts[customer_id].append((pk, name, role))
+        if not account.primary_contact:
+            account.primary_contact = name
+        if bounced:
+            account.bounced_contacts.append(name)
+    return contacts
+
+
+def _add_tasks(facts, mine, on) -> None:
+    for customer_id, kind, title in QueueTask.objects.filter(
+        mine, status=QueueTask.Status.OPEN, due_on__lte=on
+    ).values_list("customer_id", "kind", "title"):
+        account = facts.get(customer_id)
+        if account is None:
+            continue
+        if kind == QueueTask.Kind.BOUNCE and account.bounced_contacts:
+            continue  # the bounced address already says it
+        if kind == QueueTask.Kind.PLAN_MISSED:
+            continue  # the missed installment signal says it, for as long as it matters
+        account.tasks.append((kind, title))
+
+
+def _add_top(facts) -> None:
+    """Top past-due accounts, and accounts of the top past-due families, per collector."""
+    by_collector: dict = defaultdict(list)
+    families: dict = defaultdict(Decimal)
+    for account in facts.values():
+        by_collector[account.collector_id].append(account)
+        families[(account.collector_id, account.family_id)] += account.past_due
+    top_families = set()
+    for collector_id, accounts in by_collector.items():
+        ranked = sorted((a for a in accounts if a.past_due > 0), key=lambda a: -a.past_due)[: scoring.TOP_N]
+        for account in ranked:
+            account.in_top = True
+        fams = sorted(((amount, fam) for (c, fam), amount in families.items() if c == collector_id and amount > 0),
+                      reverse=True)[: scoring.TOP_N]
+        top_families.update((collector_id, fam) for _, fam in fams)
+    for account in facts.values():
+        if account.past_due > 0 and (account.collector_id, account.family_id) in top_families:
+            account.in_top = True
+
+
+def _add_escalations(facts, mine, on, progress, escalated, waiting, contacts) -> None:
+    levels = [Level(pk, order, name, role) for pk, order, name, role in
+              EscalationLevel.objects.values_list("pk", "order", "name", "contact_role")]
+    reached: dict[int, list] = defaultdict(list)
+    for customer_id, contact_id, name, role, at in Activity.objects.filter(
+        mine, outcome=Activity.Outcome.REACHED, contact__isnull=False,
+        occurred_at__gte=_day_start(on - timedelta(days=ESCALATION_LOOKBACK_DAYS)),
+    ).values_list("customer_id", "contact_id", "contact__name", "contact__role", "occurred_at"):
+        reached[customer_id].append(Touch(contact_id, name, role, at))
+    for pk, account in facts.items():
+        if not (reached.get(pk) or account.awaiting_approval):
+            continue
+        account.escalation = escalation_proposal(
+            on=on, levels=levels, reached=reached.get(pk, []), progress_at=progress[pk],
+            awaiting_approval=waiting.get(pk, []), contacts=contacts.get(pk, []), escalated_at=escalated[pk],
+        )
+
+
+def queue_entries(*, collector, day: date) -> QuerySet:
+    """Today's list for a collector, best first; entries whose account moved away are left out."""
+    return (
+        QueueEntry.objects.filter(day=day, collector=collector, customer__portfolio__collector=collector)
+        .select_related("customer")
+        .order_by("-score", "customer__name")
+    )
+
+
+def queue_counts(*, collector, day: date) -> dict:
+    counts = queue_entries(collector=collector, day=day).aggregate(
+        done=Count("pk", filter=Q(status=QueueEntry.Status.DONE)),
+        remaining=Count("pk", filter=Q(status=QueueEntry.Status.OPEN)),
+        snoozed=Count("pk", filter=Q(status=QueueEntry.Status.SNOOZED)),
+    )
+    counts["total"] = counts["done"] + counts["remaining"] + counts["snoozed"]
+    return counts
+
+
+def open_disputes(*, customers: QuerySet, on: date, owner: str = "") -> QuerySet:
+    """Open disputes with their age in days, oldest first, for the managers' list."""
+    disputes = Dispute.objects.filter(customer__in=customers.values("pk"), status__in=OPEN_DISPUTE)
+    if owner:
+        disputes = disputes.filter(owner=owner)
+    return disputes.select_related("customer__portfolio__collector").annotate(
+        invoice_count=Count("invoices"),
+    ).order_by("opened_on", "pk")
+
+
+def open_disputes_by_owner(*, customers: QuerySet, on: date) -> list[dict]:
+    """Per internal owner: how many open disputes, how much, and the age of the oldest (one query)."""
+    rows = (
+        Dispute.objects.filter(customer__in=customers.values("pk"), status__in=OPEN_DISPUTE)
+        .values("owner").annotate(count=Count("pk"), amount=Sum("amount"), oldest=Min("opened_on"))
+        .order_by("owner")
+    )
+    labels = dict(Dispute.Owner.choices)
+    return [{"owner": r["owner"], "label": labels.get(r["owner"], r["owner"]), "count": r["count"],
+             "amount": r["amount"], "oldest_days": (on - r["oldest"]).days} for r in rows]

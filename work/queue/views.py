@@ -1,0 +1,408 @@
+"""The collector's day: today's queue, the item panel, and the actions that work an account."""
+
+from django.contrib import messages
+from django.contrib.auth import get_user_model
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Count, Exists, OuterRef, Q
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_POST
+
+from core.web import is_partial, safe_next_url
+from ledger.models import Invoice
+from ledger.selectors import visible_customers
+from ledger.services import LedgerError
+from portfolios.access import can_manage, role_required
+from portfolios.models import Role
+from work import disputes as dispute_services
+from work import promises
+from work import services as work_services
+from work.models import Dispute
+from work.plans import services as plans
+from work.plans.forms import PlanForm
+from work.queue import selectors
+from work.queue.forms import (
+    DisputeResolveForm,
+    DisputeUpdateForm,
+    EscalateForm,
+    FollowUpForm,
+    OutcomeForm,
+    ReassignItemForm,
+    SnoozeForm,
+)
+from work.queue.models import QueueEntry
+from work.queue.services import queue_build
+from work.timeline import timeline_for
+
+QUEUE_ROWS = 100
+PANEL_INVOICES = 12
+PANEL_TIMELINE = 12
+
+queue_roles = role_required(Role.COLLECTOR, Role.MANAGER)
+
+
+def _collector_for(request, username: str | None):
+    """Whose queue: a manager may open anyone's, a collector only their own (403 otherwise)."""
+    User = get_user_model()
+    username = username or request.GET.get("collector") or request.POST.get("collector")
+    if not username or username == request.user.get_username():
+        return request.user
+    if not can_manage(request.user):
+        raise PermissionDenied("Only managers open another collector's queue.")
+    return get_object_or_404(User, username=username, portfolios__isnull=False)
+
+
+def _visible_entry(request, pk: int) -> QueueEntry:
+    """An item of an account the user may see; anything else is a 404, as if it did not exist."""
+    return get_object_or_404(
+        QueueEntry.objects.select_related("customer", "collector"),
+        pk=pk, customer__in=visible_customers(request.user).values("pk"),
+    )
+
+
+def _queue_context(request, collector, *, open_entry=None) -> dict:
+    today = timezone.localdate()
+    entries = selectors.queue_entries(collector=collector, day=today)
+    ctx = {
+        "nav": "queue",
+        "today": today,
+        "collector": collector,
+        "own": collector == request.user,
+        "entries": list(entries.filter(status=QueueEntry.Status.OPEN)[:QUEUE_ROWS]),
+        "counts": selectors.queue_counts(collector=collector, day=today),
+        "built": QueueEntry.objects.filter(day=today, collector=collector).exists(),
+        "open_entry": open_entry,
+        "pick_collector": collector == request.user and can_manage(request.user)
+        and not collector.portfolios.exists(),
+    }
+    if can_manage(request.user):
+        User = get_user_model()
+        ctx["collectors"] = (
+            User.objects.filter(portfolios__isnull=False).distinct().order_by("username")
+            .annotate(remaining=Count("queue_entries", filter=Q(queue_entries__day=today,
+                                                                 queue_entries__status=QueueEntry.Status.OPEN)))
+        )
+    if open_entry is not None:
+        ctx.update(_panel_context(request, open_entry))
+    return ctx
+
+
+def _panel_context(request, entry: QueueEntry, **forms) -> dict:
+    customer = entry.customer
+    escalation = entry.escalation or {}
+    plan_form = forms.get("plan_form") or PlanForm(customer=customer)
+    return {
+        "entry": entry,
+        "customer": customer,
+        "contacts": list(customer.contacts.filter(active=True)),
+        "invoices": list(Invoice.objects.filter(customer=customer, status=Invoice.Status.OPEN).annotate(
+            disputed=Exists(Dispute.objects.filter(invoices=OuterRef("pk"), status__in=selectors.OPEN_DISPUTE))
+        ).order_by("due_date", "pk")[:PANEL_INVOICES]),
+        "timeline": timeline_for(customer, limit=PANEL_TIMELINE),
+        "outcome_form": forms.get("outcome_form") or OutcomeForm(customer=customer),
+        "snooze_form": forms.get("snooze_form") or SnoozeForm(),
+        "escalate_form": forms.get("escalate_form") or (EscalateForm(customer=customer, initial={
+            "level": escalation.get("level"), "contact": escalation.get("contact"),
+            "reason": escalation.get("why", "")}) if escalation else None),
+        "reassign_form": (forms.get("reassign_form") or ReassignItemForm()) if can_manage(request.user) else None,
+        "plan_form": plan_form,
+        "preview": plan_form.preview(),
+        "today": timezone.localdate(),
+    }
+
+
+@require_GET
+@queue_roles
+def queue(request, username: str | None = None):
+    collector = _collector_for(request, username)
+    ctx = _queue_context(request, collector)
+    if is_partial(request) and request.htmx.target == "queue-list":
+        return render(request, "queue/queue.html#list", ctx)
+    return render(request, "queue/queue.html", ctx)
+
+
+@require_POST
+@queue_roles
+def queue_refresh(request):
+    """Score the collector's accounts now and store today's list (what the nightly job does)."""
+    collector = _collector_for(request, None)
+    promises.promises_settle()
+    plans.plans_settle()
+    queue_build(collector_ids=[collector.pk])
+    url = reverse("queue") + ("" if collector == request.user else f"?collector={collector.get_username()}")
+    if is_partial(request):
+        return render(request, "queue/queue.html#list", {**_queue_context(request, collector), "oob_counter": True})
+    return redirect(url)
+
+
+@require_GET
+@queue_roles
+def queue_item(request, pk: int):
+    entry = _visible_entry(request, pk)
+    if is_partial(request):
+        return render(request, "queue/queue.html#panel", _panel_context(request, entry))
+    return render(request, "queue/queue.html", _queue_context(request, entry.collector or request.user,
+                                                               open_entry=entry))
+
+
+def _after_item(request, entry: QueueEntry, message: str):
+    """The item leaves the list in place, the counter moves, and the next item opens."""
+    if not is_partial(request):
+        messages.success(request, message)
+        collector = entry.collector or request.user
+        return redirect(reverse("queue") + ("" if collector == request.user
+                                            else f"?collector={collector.get_username()}"))
+    today = timezone.localdate()
+    remaining = selectors.queue_entries(collector=entry.collector, day=today).filter(status=QueueEntry.Status.OPEN)
+    following = remaining.first()
+    ctx = {"done_entry": entry, "message": message, "counts": selectors.queue_counts(collector=entry.collector,
+                                                                                      day=today)}
+    if following is not None:
+        ctx.update(_panel_context(request, following))
+    return render(request, "queue/queue.html#after", ctx)
+
+
+def _panel_with_errors(request, entry: QueueEntry, status: int = 422, **forms):
+    if not is_partial(request):
+        return render(request, "queue/queue.html", {**_queue_context(request, entry.collector or request.user,
+                                                                     open_entry=entry), **_panel_context(
+                                                                         request, entry, **forms)}, status=status)
+    return render(request, "queue/queue.html#panel", _panel_context(request, entry, **forms), status=status)
+
+
+@require_POST
+@queue_roles
+def queue_item_log(request, pk: int):
+    entry = _visible_entry(request, pk)
+    form = OutcomeForm(request.POST, customer=entry.customer)
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            activity = work_services.outcome_log(
+                customer=entry.customer, kind=data["kind"], outcome=data["outcome"], by=request.user,
+                contact=data["contact"], invoices=data["invoices"], notes=data["notes"],
+                next_action_on=data["next_action_on"], promise_amount=data["promise_amount"], pay_by=data["pay_by"],
+                dispute_root_cause=data["dispute_root_cause"], dispute_owner=data["dispute_owner"] or "billing",
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            return _after_item(request, entry, f"{entry.customer.name}: {activity.get_kind_display().lower()} "
+                                               f"logged ({activity.get_outcome_display().lower()}).")
+    return _panel_with_errors(request, entry, outcome_form=form)
+
+
+@require_POST
+@queue_roles
+def queue_item_snooze(request, pk: int):
+    entry = _visible_entry(request, pk)
+    form = SnoozeForm(request.POST)
+    if form.is_valid():
+        snooze = work_services.queue_item_snooze(entry=entry, until=form.cleaned_data["until"],
+                                                 reason=form.cleaned_data["reason"], by=request.user)
+        return _after_item(request, entry, f"{entry.customer.name} snoozed until {snooze.until:%b %d}.")
+    return _panel_with_errors(request, entry, snooze_form=form)
+
+
+@require_POST
+@queue_roles
+def queue_item_escalate(request, pk: int):
+    entry = _visible_entry(request, pk)
+    form = EscalateForm(request.POST, customer=entry.customer)
+    if form.is_valid():
+        escalation = work_services.escalate(
+            customer=entry.customer, level=form.cleaned_data["level"], to_contact=form.cleaned_data["contact"],
+            reason=form.cleaned_data["reason"], by=request.user,
+        )
+        return _after_item(request, entry, f"{entry.customer.name} escalated to {escalation.level.name}.")
+    return _panel_with_errors(request, entry, escalate_form=form)
+
+
+@require_POST
+@queue_roles
+def queue_item_plan(request, pk: int):
+    """Offer a payment plan from the queue: the plan is agreed and the item leaves today's list."""
+    entry = _visible_entry(request, pk)
+    form = PlanForm(request.POST, customer=entry.customer)
+    if form.is_valid():
+        try:
+            plan = plans.plan_create(invoices=form.cleaned_data["invoices"], installments=form.installments,
+                                     by=request.user, note=form.cleaned_data["note"])
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            return _after_item(request, entry, f"{entry.customer.name}: payment plan of {plan.total_amount:,} "
+                                               f"{plan.currency} in {len(form.installments)} installments agreed.")
+    return _panel_with_errors(request, entry, plan_form=form)
+
+
+@require_POST
+@role_required(Role.MANAGER)
+def queue_item_reassign(request, pk: int):
+    entry = _visible_entry(request, pk)
+    form = ReassignItemForm(request.POST)
+    if form.is_valid():
+        portfolio, was = form.cleaned_data["portfolio"], QueueEntry(pk=entry.pk, customer=entry.customer,
+                                                                     collector=entry.collector)
+        work_services.queue_item_reassign(entry=entry, portfolio=portfolio, by=request.user,
+                                          reason=form.cleaned_data["reason"])
+        return _after_item(request, was, f"{entry.customer.name} moved to {portfolio}.")
+    return _panel_with_errors(request, entry, reassign_form=form)
+
+
+@require_GET
+@role_required(Role.MANAGER)
+def disputes(request):
+    """Open disputes by internal owner and age, for the manager."""
+    today = timezone.localdate()
+    customers = visible_customers(request.user)
+    owner = request.GET.get("owner", "")
+    rows = list(selectors.open_disputes(customers=customers, on=today, owner=owner)[:200])
+    for dispute in rows:
+        dispute.age = (today - dispute.opened_on).days
+    ctx = {"nav": "queue", "today": today, "owner": owner, "owners": Dispute.Owner.choices, "disputes": rows,
+           "by_owner": selectors.open_disputes_by_owner(customers=customers, on=today),
+           "update_form": DisputeUpdateForm(), "resolve_form": DisputeResolveForm()}
+    if is_partial(request):
+        return render(request, "queue/disputes.html#table", ctx)
+    return render(request, "queue/disputes.html", ctx)
+
+
+def _visible_dispute(request, pk: int) -> Dispute:
+    return get_object_or_404(Dispute.objects.select_related("customer"), pk=pk,
+                             customer__in=visible_customers(request.user).values("pk"))
+
+
+def _back(request, default: str):
+    return redirect(safe_next_url(request, default))
+
+
+@require_POST
+@queue_roles
+def dispute_update(request, pk: int):
+    dispute = _visible_dispute(request, pk)
+    form = DisputeUpdateForm(request.POST)
+    if form.is_valid():
+        try:
+            dispute_services.dispute_update(dispute=dispute, by=request.user, **form.cleaned_data)
+            messages.success(request, f"Dispute on {dispute.customer.name} updated.")
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+    else:
+        messages.error(request, "Nothing saved: choose a status and an owner.")
+    return _back(request, reverse("disputes"))
+
+
+@require_POST
+@queue_roles
+def dispute_resolve(request, pk: int):
+    dispute = _visible_dispute(request, pk)
+    form = DisputeResolveForm(request.POST)
+    if form.is_valid():
+        try:
+            dispute_services.dispute_resolve(dispute=dispute, by=request.user, **form.cleaned_data)
+            messages.success(request, f"Dispute on {dispute.customer.name} resolved.")
+        except (ValidationError, LedgerError) as error:
+            messages.error(request, " ".join(error.messages))
+    else:
+        messages.error(request, "Nothing saved: choose a resolution.")
+    return _back(request, reverse("disputes"))
+
+
+@require_GET
+@role_required(*Role.ALL)
+def account_timeline(request, pk: int):
+    """The account's timeline, filtered by kind (the workspace swaps it in place)."""
+    customer = get_object_or_404(visible_customers(request.user), pk=pk)
+    kind = request.GET.get("kind", "")
+    return render(request, "collections/_timeline.html",
+                  {"timeline": timeline_for(customer, kinds=[kind] if kind else None), "customer": customer})
+
+
+def _actions_context(request, customer, **forms) -> dict:
+    open_disputes = list(customer.disputes.filter(status__in=selectors.OPEN_DISPUTE).order_by("opened_on"))
+    return {
+        "customer": customer,
+        "outcome_form": forms.get("outcome_form") or OutcomeForm(customer=customer),
+        "escalate_form": forms.get("escalate_form") or EscalateForm(customer=customer),
+        "follow_up_form": forms.get("follow_up_form") or FollowUpForm(initial={"on": customer.follow_up_on,
+                                                                                "note": customer.follow_up_note}),
+        "open_disputes": open_disputes,
+        "update_form": DisputeUpdateForm(),
+        "resolve_form": DisputeResolveForm(),
+        "message": forms.get("message", ""),
+    }
+
+
+def _visible_customer(request, pk: int):
+    return get_object_or_404(visible_customers(request.user), pk=pk)
+
+
+@require_GET
+@role_required(Role.COLLECTOR, Role.MANAGER)
+def account_actions(request, pk: int):
+    customer = _visible_customer(request, pk)
+    ctx = _actions_context(request, customer)
+    if is_partial(request):
+        return render(request, "queue/account_actions.html#actions", ctx)
+    return render(request, "queue/account_actions.html", {**ctx, "nav": "accounts"})
+
+
+def _actions_done(request, customer, message: str, status: int = 200, **forms):
+    if not is_partial(request):
+        if status == 200:
+            messages.success(request, message)
+            return redirect(customer.get_absolute_url())
+        return render(request, "queue/account_actions.html", {**_actions_context(request, customer, **forms),
+                                                              "nav": "accounts"}, status=status)
+    response = render(request, "queue/account_actions.html#actions",
+                      _actions_context(request, customer, message=message, **forms), status=status)
+    if status == 200:
+        response["HX-Trigger"] = "timeline-changed"
+    return response
+
+
+@require_POST
+@role_required(Role.COLLECTOR, Role.MANAGER)
+def account_log(request, pk: int):
+    customer = _visible_customer(request, pk)
+    form = OutcomeForm(request.POST, customer=customer)
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            work_services.outcome_log(
+                customer=customer, kind=data["kind"], outcome=data["outcome"], by=request.user,
+                contact=data["contact"], invoices=data["invoices"], notes=data["notes"],
+                next_action_on=data["next_action_on"], promise_amount=data["promise_amount"], pay_by=data["pay_by"],
+                dispute_root_cause=data["dispute_root_cause"], dispute_owner=data["dispute_owner"] or "billing",
+            )
+            return _actions_done(request, customer, "Logged.")
+        except ValidationError as error:
+            form.add_error(None, error)
+    return _actions_done(request, customer, "", status=422, outcome_form=form)
+
+
+@require_POST
+@role_required(Role.COLLECTOR, Role.MANAGER)
+def account_escalate(request, pk: int):
+    customer = _visible_customer(request, pk)
+    form = EscalateForm(request.POST, customer=customer)
+    if form.is_valid():
+        escalation = work_services.escalate(customer=customer, level=form.cleaned_data["level"], by=request.user,
+                                            to_contact=form.cleaned_data["contact"],
+                                            reason=form.cleaned_data["reason"])
+        return _actions_done(request, customer, f"Escalated to {escalation.level.name}.")
+    return _actions_done(request, customer, "", status=422, escalate_form=form)
+
+
+@require_POST
+@role_required(Role.COLLECTOR, Role.MANAGER)
+def account_follow_up(request, pk: int):
+    customer = _visible_customer(request, pk)
+    form = FollowUpForm(request.POST)
+    if form.is_valid():
+        work_services.follow_up_set(customer=customer, on=form.cleaned_data["on"], note=form.cleaned_data["note"],
+                                    by=request.user)
+        return _actions_done(request, customer, f"Follow-up set for {form.cleaned_data['on']:%b %d, %Y}.")
+    return _actions_done(request, customer, "", status=422, follow_up_form=form)

@@ -1,0 +1,218 @@
+"""Writes of collection work: activities, promises to pay, disputes and queue tasks.
+
+Ledger money never changes here (that is `services.py`); these record what the customer said and
+what the team must do next.
+"""
+
+from datetime import date
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from ledger.assignments import customers_assign
+from ledger.models import Contact, Customer
+from work.models import Activity, Dispute, Escalation, EscalationLevel, PromiseToPay, QueueTask
+from work.queue.models import QueueEntry, Snooze
+
+
+def activity_log(
+    *, customer: Customer, kind: str, by=None, outcome: str = "", contact=None, invoices=(), subject: str = "",
+    notes: str = "", next_action_on: date | None = None, occurred_at=None,
+) -> Activity:
+    """Every touch on an account is one activity on its timeline."""
+    with transaction.atomic():
+        activity = Activity.objects.create(
+            customer=customer, kind=kind, outcome=outcome, contact=contact, subject=subject, notes=notes,
+            next_action_on=next_action_on, occurred_at=occurred_at or timezone.now(), by=by,
+        )
+        if invoices:
+            activity.invoices.set(invoices)
+    return activity
+
+
+def promise_record(
+    *, customer: Customer, amount, pay_by: date, invoices=(), by=None, source: str = PromiseToPay.Source.COLLECTOR,
+    note: str = "", activity: Activity | None = None,
+) -> PromiseToPay:
+    """A promise covers named open invoices of the account; it pauses their dunning until pay_by."""
+    amount = Decimal(amount)
+    with transaction.atomic():
+        promise = PromiseToPay.objects.create(
+            customer=customer, amount=amount, pay_by=pay_by, source=source, note=note, activity=activity, by=by
+        )
+        if invoices:
+            promise.invoices.set(invoices)
+    return promise
+
+
+def dispute_open(
+    *, customer: Customer, invoices, amount, root_cause: str, owner: str = Dispute.Owner.BILLING,
+    description: str = "", by=None, source: str = "collector",
+) -> Dispute:
+    """A disputed invoice gets no dunning until the dispute is resolved."""
+    with transaction.atomic():
+        dispute = Dispute.objects.create(
+            customer=customer, amount=Decimal(amount), root_cause=root_cause, owner=owner,
+            description=description, by=by, source=source, opened_on=timezone.localdate(),
+        )
+        dispute.invoices.set(invoices)
+    return dispute
+
+
+def queue_task_raise(
+    *, customer: Customer, kind: str, title: str, detail: str = "", due_on: date | None = None,
+    key: str | None = None, by=None,
+) -> QueueTask:
+    """Put something in front of the account's collector. With a `key`, raising the same task
+    again returns the existing one instead of a duplicate."""
+    if key:
+        existing = QueueTask.objects.filter(key=key).first()
+        if existing:
+            return existing
+    try:
+        with transaction.atomic():
+            return QueueTask.objects.create(
+                customer=customer, kind=kind, title=title, detail=detail,
+                due_on=due_on or timezone.localdate(), key=key, by=by,
+            )
+    except IntegrityError:
+        return QueueTask.objects.get(key=key)
+
+
+
+
+def account_worked(*, customer: Customer, by, activity: Activity | None = None) -> int:
+    """Working an account (logging what happened, offering a plan, escalating) completes today's
+    queue item for it and answers the open tasks that asked someone to look at it."""
+    _tasks_answered(customer=customer, by=by)
+    return QueueEntry.objects.filter(
+        day=timezone.localdate(), customer=customer, status=QueueEntry.Status.OPEN
+    ).update(status=QueueEntry.Status.DONE, done_at=timezone.now(), done_by=by, activity=activity)
+
+
+# Tasks that ask someone to look at the account: working it (a call, an email, a visit logged)
+# answers them. A missed plan installment and fees to approve close through their own flows.
+TASKS_ANSWERED_BY_WORK = (
+    QueueTask.Kind.DUNNING_STEP, QueueTask.Kind.BOUNCE, QueueTask.Kind.NOT_OPENED,
+    QueueTask.Kind.STATEMENT_UNDELIVERED, QueueTask.Kind.PORTAL_DISPUTE, QueueTask.Kind.PORTAL_PROMISE,
+    QueueTask.Kind.PORTAL_REQUEST, QueueTask.Kind.PORTAL_PLAN, QueueTask.Kind.CREDIT_HOLD, QueueTask.Kind.MANUAL,
+)
+
+
+def _tasks_answered(*, customer: Customer, by) -> int:
+    """The account's open tasks due by today that the work answers are done; otherwise they would
+    keep scoring the account onto the queue every morning. Tasks due later stay open (a bounced
+    address keeps showing through its own signal until the contact is fixed)."""
+    return QueueTask.objects.filter(
+        customer=customer, status=QueueTask.Status.OPEN, due_on__lte=timezone.localdate(),
+        kind__in=TASKS_ANSWERED_BY_WORK,
+    ).update(status=QueueTask.Status.DONE, done_at=timezone.now(), by=by)
+
+
+def _check_belongs(customer: Customer, *, contact=None, invoices=()) -> None:
+    if contact is not None and contact.customer_id != customer.pk:
+        raise ValidationError("That contact belongs to another account.")
+    if any(invoice.customer_id != customer.pk for invoice in invoices):
+        raise ValidationError("An invoice named belongs to another account.")
+
+
+def outcome_log(
+    *, customer: Customer, kind: str, outcome: str, by, contact: Contact | None = None, invoices=(),
+    notes: str = "", next_action_on: date | None = None, promise_amount=None, pay_by: date | None = None,
+    dispute_root_cause: str = "", dispute_owner: str = Dispute.Owner.BILLING, dispute_amount=None,
+) -> Activity:
+    """What happened on a call, email or visit. "Promised" records the promise to pay (amount and
+    date), "disputed" opens the dispute (reason, owner; the amount defaults to what is open on the
+    invoices). A next-action date becomes the account's follow-up. Either way the account's item
+    leaves today's queue, and the open tasks the work answers (a dunning step handed over, a portal
+    request, …) are done (`account_worked`)."""
+    invoices = list(invoices)
+    _check_belongs(customer, contact=contact, invoices=invoices)
+    if outcome == Activity.Outcome.PROMISED:
+        if not promise_amount or Decimal(promise_amount) <= 0 or pay_by is None:
+            raise ValidationError("A promise needs an amount and a date.")
+        if pay_by < timezone.localdate():
+            raise ValidationError("A promise to pay is for today or a later date.")
+    if outcome == Activity.Outcome.DISPUTED:
+        if not dispute_root_cause:
+            raise ValidationError("A dispute needs a reason (root cause).")
+        if not invoices:
+            raise ValidationError("Name the disputed invoices.")
+    with transaction.atomic():
+        activity = activity_log(customer=customer, kind=kind, by=by, outcome=outcome, contact=contact,
+                                invoices=invoices, notes=notes, next_action_on=next_action_on)
+        if outcome == Activity.Outcome.PROMISED:
+            promise_record(customer=customer, amount=promise_amount, pay_by=pay_by, invoices=invoices, by=by,
+                           note=notes, activity=activity)
+        if outcome == Activity.Outcome.DISPUTED:
+            amount = dispute_amount or sum((i.open_amount for i in invoices), Decimal("0.00"))
+            dispute_open(customer=customer, invoices=invoices, amount=amount, root_cause=dispute_root_cause,
+                         owner=dispute_owner, description=notes, by=by)
+        if next_action_on:
+            follow_up_set(customer=customer, on=next_action_on, note=notes[:200], by=by)
+        account_worked(customer=customer, by=by, activity=activity)
+    return activity
+
+
+def escalate(
+    *, customer: Customer, level: EscalationLevel, by, reason: str, to_contact: Contact | None = None,
+    to_user=None, invoices=(),
+) -> Escalation:
+    """One action takes the account up the escalation matrix, and records who escalated, to whom
+    and why. It completes the account's item on today's queue."""
+    if not reason.strip():
+        raise ValidationError("Say why you escalate.")
+    invoices = list(invoices)
+    _check_belongs(customer, contact=to_contact, invoices=invoices)
+    if to_user is None and level.to_team_manager:
+        team = getattr(customer.portfolio, "team", None)
+        to_user = team.manager if team else None
+    with transaction.atomic():
+        escalation = Escalation.objects.create(
+            customer=customer, level=level, to_contact=to_contact, to_user=to_user, reason=reason.strip(), by=by
+        )
+        if invoices:
+            escalation.invoices.set(invoices)
+        account_worked(customer=customer, by=by)
+    return escalation
+
+
+def follow_up_set(*, customer: Customer, on: date, note: str = "", by=None) -> Customer:
+    """The collector plans the next touch: on that day the account comes back on the queue, and
+    until then its old invoices count as having a plan."""
+    if on < timezone.localdate():
+        raise ValidationError("A follow-up is for today or a later date.")
+    with transaction.atomic():
+        Customer.objects.filter(pk=customer.pk).update(
+            follow_up_on=on, follow_up_note=note[:200], updated_at=timezone.now()
+        )
+    customer.follow_up_on, customer.follow_up_note = on, note[:200]
+    return customer
+
+
+def queue_item_snooze(*, entry: QueueEntry, until: date, reason: str, by) -> Snooze:
+    """Put an account aside until a date, for a reason; it leaves the queue until that day."""
+    if until is None or until <= timezone.localdate():
+        raise ValidationError("Snooze until a later day.")
+    if not reason.strip():
+        raise ValidationError("Say why you snooze it.")
+    with transaction.atomic():
+        snooze = Snooze.objects.create(customer_id=entry.customer_id, until=until, reason=reason.strip(), by=by)
+        QueueEntry.objects.filter(pk=entry.pk).update(
+            status=QueueEntry.Status.SNOOZED, done_at=timezone.now(), done_by=by
+        )
+    return snooze
+
+
+def queue_item_reassign(*, entry: QueueEntry, portfolio, by, reason: str) -> QueueEntry:
+    """A manager hands the account (and today's item with it) to another collector's portfolio;
+    the assignment history keeps who moved it and why."""
+    if not reason.strip():
+        raise ValidationError("Say why you reassign it.")
+    with transaction.atomic():
+        customers_assign(customer_ids=[entry.customer_id], portfolio=portfolio, by=by, reason=reason.strip())
+        QueueEntry.objects.filter(pk=entry.pk).update(collector=portfolio.collector)
+        entry.refresh_from_db()
+    return entry

@@ -1,0 +1,34 @@
+"""Money moved: what the collection work does once cash, credit or a write-off reached an invoice.
+
+The ledger's services move money and know nothing above them. Every door that moves money (the
+account workspace, a resolved dispute's credit, the ERP import and API, a payment provider, a bank
+statement) calls `money_moved` afterwards, in the same transaction, with the invoices it touched:
+a promise on them may now be kept, a plan installment paid, or, after a reversal, unpaid again.
+"""
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date
+
+from django.db import transaction
+
+from work.plans.services import plans_settle
+from work.promises import promises_settle
+
+
+@dataclass(frozen=True)
+class Settled:
+    promises: int  # promises that changed state
+    plans: int  # installments or plans that changed
+
+
+def money_moved(*, invoice_ids: Iterable[int], on: date | None = None) -> Settled:
+    """Settle the promises and payment plans that cover these invoices from the ledger as it now
+    stands. Safe to call twice: settlement reads the ledger, it does not count calls."""
+    ids = sorted(set(invoice_ids))
+    if not ids:
+        return Settled(promises=0, plans=0)
+    with transaction.atomic():
+        promises = promises_settle(invoice_ids=ids, on=on)
+        plans = plans_settle(invoice_ids=ids, on=on)
+    return Settled(promises=promises, plans=plans)
