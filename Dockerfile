@@ -11,10 +11,17 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
 WORKDIR /app
 COPY pyproject.toml README.md ./
 COPY collections_app ./collections_app
+COPY core ./core
 COPY portfolios ./portfolios
+COPY ledger ./ledger
+COPY work ./work
 COPY reminders ./reminders
+COPY erp ./erp
 COPY reporting ./reporting
 COPY portal ./portal
+COPY accounts ./accounts
+COPY team ./team
+COPY devtools ./devtools
 RUN pip install .
 COPY manage.py Procfile ./
 COPY templates ./templates
