@@ -24,6 +24,7 @@ from django.db.models import (
 )
 from django.db.models.functions import Coalesce
 
+from core.aging import BUCKET_BOUNDS, BUCKET_LABELS
 from core.money import MONEY_FIELD, ZERO
 from ledger.models import CreditNote, Customer, Invoice, Payment
 from portfolios.models import Assignment
@@ -37,14 +38,8 @@ SORTS = {
 }
 DEFAULT_SORT = "past_due"
 
-# Aging buckets by days past due (METRICS.md): (key, label, lowest days, highest days or None).
-BUCKETS = (
-    ("current", "Current", None, 0),
-    ("1-30", "1–30", 1, 30),
-    ("31-60", "31–60", 31, 60),
-    ("61-90", "61–90", 61, 90),
-    ("91", "91+", 91, None),
-)
+# core.aging's buckets as (css key, label, lowest days, highest days or None); "91+" is "91" in a class name.
+BUCKETS = tuple((name.rstrip("+"), BUCKET_LABELS[name], low, high) for name, low, high in BUCKET_BOUNDS)
 
 
 def _open_invoice_sum(on: date, *, past_due: bool) -> Subquery:

@@ -6,11 +6,12 @@ from decimal import Decimal
 import pandas as pd
 from django.http import Http404, HttpResponse
 
+from core.money import CENT
+
 FORMATS = {
     "csv": ("text/csv; charset=utf-8", "csv"),
     "xlsx": ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "xlsx"),
 }
-CENT = Decimal("0.01")
 
 
 def for_display(value):

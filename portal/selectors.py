@@ -15,7 +15,7 @@ from work.models import Dispute, PromiseToPay
 from work.plans.models import PaymentPlan
 from work.plans.selectors import LIVE as LIVE_PLAN
 from work.plans.selectors import portal_plans
-from work.selectors import OPEN_DISPUTE
+from work.selectors import invoice_disputed
 
 RECENTLY_PAID_DAYS = 90
 ZERO = Value(Decimal("0.00"), output_field=DecimalField(max_digits=14, decimal_places=2))
@@ -40,7 +40,7 @@ def open_invoices(link: PortalLink) -> QuerySet:
         Invoice.objects.filter(customer_id__in=link.customer_ids, status=Invoice.Status.OPEN)
         .select_related("customer")
         .annotate(
-            disputed=Exists(Dispute.objects.filter(invoices=OuterRef("pk"), status__in=OPEN_DISPUTE)),
+            disputed=invoice_disputed(),
             promised=Exists(PromiseToPay.objects.filter(invoices=OuterRef("pk"), status=PromiseToPay.Status.OPEN)),
             planned=Exists(PaymentPlan.objects.filter(invoices=OuterRef("pk"), status__in=LIVE_PLAN)),
         )

@@ -45,14 +45,13 @@ import pandas as pd
 from django.db import transaction
 from django.db.models import Exists, F, Max, OuterRef
 
-from core.money import ZERO
+from core.money import CENT, ZERO
 from ledger.models import Application, Customer, Invoice, WriteOff
 from reminders.eligibility import invoices_blocked_from_dunning
 from reminders.models import ChargeProposal, DunningRun, InvoiceStepSent
 from work.models import QueueTask
 from work.services import queue_task_raise
 
-CENT = Decimal("0.01")
 SENT_OR_TASK = [InvoiceStepSent.Outcome.SENT, InvoiceStepSent.Outcome.TASK]
 
 

@@ -4,9 +4,9 @@ from django.db.models import Exists, OuterRef, QuerySet
 from django.utils import timezone
 
 from ledger.models import Invoice
-from work.models import Dispute, PromiseToPay
+from work.models import PromiseToPay
 from work.plans.models import PaymentPlan
-from work.selectors import OPEN_DISPUTE
+from work.selectors import invoice_disputed
 
 
 def invoices_blocked_from_dunning() -> QuerySet:
@@ -15,10 +15,9 @@ def invoices_blocked_from_dunning() -> QuerySet:
     DISTINCT (EXISTS subqueries), so the reminders app can exclude it from its candidates:
     `candidates.exclude(pk__in=invoices_blocked_from_dunning().values("pk"))`."""
     today = timezone.localdate()
-    disputed = Dispute.objects.filter(invoices=OuterRef("pk"), status__in=OPEN_DISPUTE)
     promised = PromiseToPay.objects.filter(invoices=OuterRef("pk"), status=PromiseToPay.Status.OPEN, pay_by__gte=today)
     # A payment plan on track pauses dunning; once an installment is missed (broken) it resumes.
     planned = PaymentPlan.objects.filter(invoices=OuterRef("pk"), status=PaymentPlan.Status.ACTIVE)
     return Invoice.objects.filter(status=Invoice.Status.OPEN).filter(
-        Exists(disputed) | Exists(promised) | Exists(planned)
+        invoice_disputed() | Exists(promised) | Exists(planned)
     )

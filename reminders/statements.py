@@ -18,13 +18,13 @@ from reportlab.lib.styles import getSampleStyleSheet
 from reportlab.lib.units import mm
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
+from core.aging import BUCKET_LABELS, BUCKETS, bucket_of
+from core.money import ZERO
 from ledger.models import CreditNote, Customer, Invoice, Payment
 from reminders import rendering
 from reminders.models import MessageTemplate, OutboundMessage, Statement, StatementRun
 from reminders.outbox import message_queue, messages_dispatch
 from reminders.recipients import statement_recipient
-
-BUCKETS = [("Current", None, 0), ("1–30", 1, 30), ("31–60", 31, 60), ("61–90", 61, 90), ("91+", 91, None)]
 
 
 @dataclass
@@ -36,15 +36,11 @@ class StatementData:
     credits: list = field(default_factory=list)
 
     def bucket_of(self, invoice) -> str:
-        late = (self.as_of - invoice.due_date).days
-        for name, low, high in BUCKETS:
-            if (low is None or late >= low) and (high is None or late <= high):
-                return name
-        return BUCKETS[-1][0]
+        return BUCKET_LABELS[bucket_of((self.as_of - invoice.due_date).days)]
 
     def aging(self) -> dict[str, dict[str, Decimal]]:
         """currency → bucket → open amount."""
-        table: dict[str, dict[str, Decimal]] = defaultdict(lambda: {name: Decimal("0.00") for name, *_ in BUCKETS})
+        table: dict[str, dict[str, Decimal]] = defaultdict(lambda: {BUCKET_LABELS[name]: ZERO for name in BUCKETS})
         for invoice in self.invoices:
             table[invoice.currency][self.bucket_of(invoice)] += invoice.open_amount
         return dict(table)

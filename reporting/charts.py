@@ -1,7 +1,6 @@
 """Chart.js data for the report pages (floats rounded to cents: for drawing only, never for figures)."""
 
-from core.aging import BUCKETS
-from reporting.selectors import BUCKET_LABELS
+from core.aging import BUCKET_LABELS, BUCKETS
 
 
 def _f(value) -> float | None:

@@ -25,7 +25,7 @@ from django.db.models import (
 )
 from django.db.models.functions import Cast, Coalesce, Round
 
-from core.aging import BUCKETS
+from core.aging import BUCKET_BOUNDS, BUCKETS
 from core.money import MONEY_FIELD, ZERO
 from ledger.fx import check_rates, rate_expression, to_base
 from ledger.models import Application, CreditNote, Invoice, Payment, WriteOff
@@ -156,7 +156,8 @@ def open_invoices(as_of: date, scope: Scope = BOOK) -> pd.DataFrame:
 
 def bucket_of(days_past_due: pd.Series) -> pd.Series:
     """Current ≤ 0 days past due, then 1–30, 31–60, 61–90, 91+."""
-    cut = pd.cut(days_past_due, bins=[-10**9, 0, 30, 60, 90, 10**9], labels=list(BUCKETS))
+    edges = [high for _name, _low, high in BUCKET_BOUNDS[:-1]]
+    cut = pd.cut(days_past_due, bins=[-10**9, *edges, 10**9], labels=list(BUCKETS))
     return cut.astype(object)
 
 

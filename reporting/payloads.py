@@ -6,7 +6,7 @@ Amounts and ratios are rounded to 2 decimals here, for output only."""
 from datetime import date
 from decimal import Decimal
 
-from core.exports import CENT
+from core.money import CENT
 from reporting import metrics
 
 

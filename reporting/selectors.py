@@ -7,14 +7,12 @@ from datetime import date, timedelta
 
 import pandas as pd
 
-from core.aging import BUCKETS
+from core.aging import BUCKET_LABELS, BUCKETS
 from core.money import ZERO
 from reporting import metrics
 from reporting.aging import AgingReport
 from reporting.cache import kept
 from reporting.frames import Scope, payments_received
-
-BUCKET_LABELS = {"current": "Current", "1-30": "1–30", "31-60": "31–60", "61-90": "61–90", "91+": "91+"}
 
 
 def aging_table(report: AgingReport) -> pd.DataFrame:

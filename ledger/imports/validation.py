@@ -15,6 +15,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 
+from core.money import CENT, MAX_AMOUNT
 from ledger.imports.currencies import ISO_4217
 
 COLUMNS = {
@@ -28,8 +29,6 @@ KINDS = tuple(COLUMNS)
 FILE_NAMES = {"customers": "customers.csv", "invoices": "invoices.csv", "payments": "payments.csv",
               "credits": "credit_notes.csv"}
 
-MAX_AMOUNT = Decimal("999999999999.99")  # DecimalField(max_digits=14, decimal_places=2)
-CENT = Decimal("0.01")
 AMOUNT_PATTERN = re.compile(r"-?\d+(\.\d+)?")
 DATE_PATTERN = re.compile(r"\d{4}-\d{2}-\d{2}")
 MAX_TERMS_DAYS = 3650

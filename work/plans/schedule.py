@@ -12,7 +12,7 @@ from decimal import ROUND_DOWN, Decimal
 
 from dateutil.relativedelta import relativedelta
 
-CENT = Decimal("0.01")
+from core.money import CENT
 
 
 class Interval:

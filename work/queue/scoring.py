@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
+from core import aging
+
 # 1. Promises to pay.
 PROMISE_BROKEN = 1000  # a promise broken (or only partly kept) and not yet followed up
 PROMISE_BROKEN_LOOKBACK_DAYS = 7  # a broken promise older than this is ordinary past-due work again
@@ -135,15 +137,9 @@ def days_ago(days: int) -> str:
 
 
 def bucket_of(days_past_due: int) -> str | None:
-    if days_past_due <= 0:
-        return None
-    if days_past_due <= 30:
-        return "1–30"
-    if days_past_due <= 60:
-        return "31–60"
-    if days_past_due <= 90:
-        return "61–90"
-    return "91+"
+    """The past-due bucket's label (core.aging), None while the invoice is current."""
+    name = aging.bucket_of(days_past_due)
+    return None if name == "current" else aging.BUCKET_LABELS[name]
 
 
 def cadence_days(facts: Facts) -> int:

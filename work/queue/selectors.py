@@ -16,7 +16,7 @@ from work.plans.models import PaymentPlan, PlanInstallment
 from work.queue import scoring
 from work.queue.escalation import Level, Touch, escalation_proposal
 from work.queue.models import QueueEntry, Snooze
-from work.selectors import OPEN_DISPUTE
+from work.selectors import OPEN_DISPUTE, invoice_disputed
 
 # Activities that are not a person working the account.
 NOT_WORK = [Activity.Kind.SYSTEM, Activity.Kind.PORTAL_VISIT]
@@ -87,11 +87,10 @@ def account_facts(customers: QuerySet, on: date) -> dict[int, scoring.Facts]:
 
 def _add_invoices(facts, mine, on) -> None:
     open_promise = PromiseToPay.objects.filter(invoices=OuterRef("pk"), status=PromiseToPay.Status.OPEN)
-    open_dispute = Dispute.objects.filter(invoices=OuterRef("pk"), status__in=OPEN_DISPUTE)
     on_track_plan = PaymentPlan.objects.filter(invoices=OuterRef("pk"), status=PaymentPlan.Status.ACTIVE)
     rows = (
         Invoice.objects.filter(mine, status=Invoice.Status.OPEN, open_amount__gt=0)
-        .annotate(planned=Exists(open_promise) | Exists(open_dispute) | Exists(on_track_plan))
+        .annotate(planned=Exists(open_promise) | invoice_disputed() | Exists(on_track_plan))
         .values_list("customer_id", "external_id", "due_date", "open_amount", "sent_at", "opened_at", "planned")
     )
     for customer_id, external_id, due_date, open_amount, sent_at, opened_at, planned in rows:

@@ -3,7 +3,7 @@
 from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Count, Exists, OuterRef, Q
+from django.db.models import Count, Q
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -33,6 +33,7 @@ from work.queue.forms import (
 )
 from work.queue.models import QueueEntry
 from work.queue.services import queue_build
+from work.selectors import invoice_disputed
 from work.timeline import timeline_for
 
 QUEUE_ROWS = 100
@@ -97,7 +98,7 @@ def _panel_context(request, entry: QueueEntry, **forms) -> dict:
         "customer": customer,
         "contacts": list(customer.contacts.filter(active=True)),
         "invoices": list(Invoice.objects.filter(customer=customer, status=Invoice.Status.OPEN).annotate(
-            disputed=Exists(Dispute.objects.filter(invoices=OuterRef("pk"), status__in=selectors.OPEN_DISPUTE))
+            disputed=invoice_disputed()
         ).order_by("due_date", "pk")[:PANEL_INVOICES]),
         "timeline": timeline_for(customer, limit=PANEL_TIMELINE),
         "outcome_form": forms.get("outcome_form") or OutcomeForm(customer=customer),
