@@ -20,7 +20,7 @@ from django.utils import timezone
 from ledger.models import Customer, Invoice
 from reminders import rendering
 from reminders.charges import charges_propose
-from reminders.eligibility import invoices_blocked_from_dunning
+from reminders.eligibility import REMINDED_STATUSES, invoices_blocked_from_dunning, paused_customer_ids
 from reminders.models import (
     CustomerDunningSettings,
     DunningPolicy,
@@ -85,7 +85,7 @@ def dunning_plan(as_of: date) -> DunningPlan:
     lead = max(0, -int(steps["offset_days"].min()))
     rows = list(
         Invoice.objects.filter(
-            status=Invoice.Status.OPEN, open_amount__gt=0, customer__status=Customer.Status.ACTIVE,
+            status=Invoice.Status.OPEN, open_amount__gt=0, customer__status__in=REMINDED_STATUSES,
             due_date__lte=as_of + pd.Timedelta(days=lead).to_pytimedelta(),
         ).values_list("id", "customer_id", "due_date", "customer__segment")
     )
@@ -94,16 +94,15 @@ def dunning_plan(as_of: date) -> DunningPlan:
         return plan
     inv = pd.DataFrame(rows, columns=["invoice_id", "customer_id", "due_date", "segment"])
     blocked = set(invoices_blocked_from_dunning().values_list("pk", flat=True))
-    overrides = {c: (p, paused) for c, p, paused in CustomerDunningSettings.objects.values_list(
-        "customer_id", "policy_id", "paused")}
-    paused = {c for c, (_, is_paused) in overrides.items() if is_paused}
-    is_blocked = inv["invoice_id"].isin(blocked) | inv["customer_id"].isin(paused)
+    is_blocked = inv["invoice_id"].isin(blocked) | inv["customer_id"].isin(paused_customer_ids())
     plan.invoices_blocked = int(is_blocked.sum())
     inv = inv[~is_blocked]
 
     default_id, by_segment = _policy_map()
     segment_policy = inv["segment"].fillna("").str.strip().str.lower().map(by_segment)
-    override_policy = inv["customer_id"].map({c: p for c, (p, _) in overrides.items() if p})
+    overrides = dict(CustomerDunningSettings.objects.filter(policy__isnull=False)
+                     .values_list("customer_id", "policy_id"))
+    override_policy = inv["customer_id"].map(overrides)
     inv = inv.assign(policy_id=override_policy.fillna(segment_policy).fillna(default_id if default_id else -1))
     inv = inv[inv["policy_id"] >= 0].astype({"policy_id": "int64"})
     inv["days_past_due"] = (pd.Timestamp(as_of) - pd.to_datetime(inv["due_date"])).dt.days.astype("int64")

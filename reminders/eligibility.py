@@ -1,15 +1,40 @@
-"""Read paths over the ledger and the collection work that pages, reports and other apps share."""
+"""What stops a reminder: the one rule, asked when the dunning run plans and again at send time.
+
+An account is reminded while it is active and its reminders are not paused. An open invoice is
+reminded unless it is under an open (or in-review) dispute, covered by an open promise to pay
+whose date has not passed, or in a payment plan on track. At send time an invoice must also
+still be open with something left to pay.
+"""
+
+from collections.abc import Iterable
 
 from django.db.models import Exists, OuterRef, QuerySet
 from django.utils import timezone
 
-from ledger.models import Invoice
+from ledger.models import Customer, Invoice
+from reminders.models import CustomerDunningSettings
 from work.models import PromiseToPay
 from work.plans.models import PaymentPlan
 from work.selectors import invoice_disputed
 
+REMINDED_STATUSES = (Customer.Status.ACTIVE,)
 
-def invoices_blocked_from_dunning() -> QuerySet:
+
+def paused_customer_ids() -> set[int]:
+    """Accounts whose collector paused their reminders."""
+    return set(CustomerDunningSettings.objects.filter(paused=True).values_list("customer_id", flat=True))
+
+
+def account_not_reminded(customer: Customer) -> str:
+    """Why this account gets no reminder at all ("" when it does)."""
+    if customer.status not in REMINDED_STATUSES:
+        return f"the account is {customer.get_status_display().lower()}"
+    if CustomerDunningSettings.objects.filter(customer=customer, paused=True).exists():
+        return "reminders are paused for the account"
+    return ""
+
+
+def invoices_blocked_from_dunning() -> QuerySet[Invoice]:
     """Open invoices that must get no reminder: under an open (or in-review) dispute, covered by
     an open promise to pay whose date has not passed, or in a payment plan on track. One query, no
     DISTINCT (EXISTS subqueries), so the reminders app can exclude it from its candidates:
@@ -21,3 +46,11 @@ def invoices_blocked_from_dunning() -> QuerySet:
     return Invoice.objects.filter(status=Invoice.Status.OPEN).filter(
         invoice_disputed() | Exists(promised) | Exists(planned)
     )
+
+
+def invoices_still_reminded(invoices: Iterable[Invoice]) -> list[Invoice]:
+    """At send time: the listed invoices that may still be reminded (open, something left to pay,
+    not blocked since the run). One query."""
+    invoices = list(invoices)
+    blocked = set(invoices_blocked_from_dunning().filter(pk__in=[i.pk for i in invoices]).values_list("pk", flat=True))
+    return [i for i in invoices if i.status == Invoice.Status.OPEN and i.open_amount > 0 and i.pk not in blocked]

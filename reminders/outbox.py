@@ -25,8 +25,8 @@ from django.utils.html import escape, linebreaks
 
 from ledger.models import Customer, Invoice
 from reminders import rendering
-from reminders.eligibility import invoices_blocked_from_dunning
-from reminders.models import CustomerDunningSettings, InvoiceStepSent, OutboundMessage
+from reminders.eligibility import account_not_reminded, invoices_still_reminded
+from reminders.models import InvoiceStepSent, OutboundMessage
 from work.models import Activity
 from work.services import activity_log
 
@@ -70,12 +70,11 @@ def _recheck_dunning(message: OutboundMessage) -> str:
     """Re-check a reminder at the moment of sending: the account may have gone on hold, and each
     invoice may have been paid, disputed or promised since the run. Returns why it must not go."""
     customer = message.customer
-    paused = CustomerDunningSettings.objects.filter(customer=customer, paused=True).exists()
-    if customer.status != Customer.Status.ACTIVE or paused:
-        return f"account is {customer.get_status_display().lower()}" if not paused else "reminders paused"
+    why_not = account_not_reminded(customer)
+    if why_not:
+        return why_not
     listed = list(message.invoices.all())
-    blocked = set(invoices_blocked_from_dunning().filter(pk__in=[i.pk for i in listed]).values_list("pk", flat=True))
-    still = [i for i in listed if i.status == Invoice.Status.OPEN and i.open_amount > 0 and i.pk not in blocked]
+    still = invoices_still_reminded(listed)
     dropped = [i for i in listed if i not in still]
     if dropped:
         # The step was not sent for these: forget it, so it can come back if the block lifts.

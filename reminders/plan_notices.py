@@ -13,7 +13,8 @@ from django.utils import timezone
 from ledger.models import Customer, Invoice
 from reminders import rendering
 from reminders.dunning import lines_for
-from reminders.models import CustomerDunningSettings, OutboundMessage
+from reminders.eligibility import account_not_reminded
+from reminders.models import OutboundMessage
 from reminders.outbox import message_queue
 from reminders.recipients import dunning_recipients
 from reminders.selectors import dunning_policy_for
@@ -29,10 +30,9 @@ def message_key(plan_id: int, number: int) -> str:
 
 
 def _why_not(customer: Customer, policy, contact) -> str:
-    if customer.status != Customer.Status.ACTIVE:
-        return f"the account is {customer.get_status_display().lower()}"
-    if CustomerDunningSettings.objects.filter(customer=customer, paused=True).exists():
-        return "reminders are paused for the account"
+    account = account_not_reminded(customer)
+    if account:
+        return account
     if policy is None or policy.plan_missed_template_id is None:
         return "the dunning policy has no missed-installment template"
     if contact is None:
