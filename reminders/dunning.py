@@ -74,6 +74,20 @@ def _policy_map() -> tuple[int | None, dict[str, int]]:
     return default_id, by_segment
 
 
+def _with_policy(inv: pd.DataFrame, as_of: date) -> pd.DataFrame:
+    """Each invoice's policy (the account's override, else its segment's, else the default; invoices
+    with none are dropped) and its days past due on `as_of`."""
+    default_id, by_segment = _policy_map()
+    segment_policy = inv["segment"].fillna("").str.strip().str.lower().map(by_segment)
+    overrides = dict(CustomerDunningSettings.objects.filter(policy__isnull=False)
+                     .values_list("customer_id", "policy_id"))
+    override_policy = inv["customer_id"].map(overrides)
+    inv = inv.assign(policy_id=override_policy.fillna(segment_policy).fillna(default_id if default_id else -1))
+    inv = inv[inv["policy_id"] >= 0].astype({"policy_id": "int64"})
+    inv["days_past_due"] = (pd.Timestamp(as_of) - pd.to_datetime(inv["due_date"])).dt.days.astype("int64")
+    return inv
+
+
 def dunning_plan(as_of: date) -> DunningPlan:
     """Who would get what if the dunning pass ran for `as_of`. A handful of queries and one pandas
     evaluation, whatever the size of the book."""
@@ -98,14 +112,7 @@ def dunning_plan(as_of: date) -> DunningPlan:
     plan.invoices_blocked = int(is_blocked.sum())
     inv = inv[~is_blocked]
 
-    default_id, by_segment = _policy_map()
-    segment_policy = inv["segment"].fillna("").str.strip().str.lower().map(by_segment)
-    overrides = dict(CustomerDunningSettings.objects.filter(policy__isnull=False)
-                     .values_list("customer_id", "policy_id"))
-    override_policy = inv["customer_id"].map(overrides)
-    inv = inv.assign(policy_id=override_policy.fillna(segment_policy).fillna(default_id if default_id else -1))
-    inv = inv[inv["policy_id"] >= 0].astype({"policy_id": "int64"})
-    inv["days_past_due"] = (pd.Timestamp(as_of) - pd.to_datetime(inv["due_date"])).dt.days.astype("int64")
+    inv = _with_policy(inv, as_of)
 
     # The step due now: the highest offset <= days past due, per policy.
     due = pd.merge_asof(
