@@ -10,7 +10,7 @@ SIZE ?= small
 PYTEST_ARGS ?=
 
 .DEFAULT_GOAL := help
-.PHONY: help install migrate demo demo-logins run web worker beat test lint migrate-check check collectstatic bench bench-small clean-var
+.PHONY: help install migrate demo demo-logins run web worker beat test lint typecheck migrate-check check collectstatic bench bench-small clean-var
 
 help: ## List the targets
 	@echo "Collections Workbench — make <target>:"
@@ -56,6 +56,9 @@ test: install ## Run the whole test suite (DATABASE_URL / REDIS_URL switch to Po
 lint: install ## ruff, then the layer contracts (import-linter)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/lint-imports
+
+typecheck: install ## mypy (django-stubs) over services and selectors
+	$(VENV)/bin/mypy --cache-dir "$${VAR_DIR:-/tmp}/workbench-mypy-cache"
 
 migrate-check: install ## A database built by the commit before the layered layout migrates forward with nothing lost
 	bash devtools/scripts/migrate_forward.sh

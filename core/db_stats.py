@@ -7,9 +7,10 @@ this morning's queue as if yesterday's were all there is. The bulk writers refre
 """
 
 from django.db import connection
+from django.db.models import Model
 
 
-def refresh_planner_statistics(*models) -> None:
+def refresh_planner_statistics(*models: type[Model]) -> None:
     """ANALYZE the tables of `models`, or the whole database when none is given."""
     quote = connection.ops.quote_name
     with connection.cursor() as cursor:

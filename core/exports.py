@@ -14,7 +14,7 @@ FORMATS = {
 }
 
 
-def for_display(value):
+def for_display(value: object) -> object:
     """Decimals are rounded to 2 places here, for display and export only, never in the engine."""
     if isinstance(value, Decimal):
         return value.quantize(CENT)

@@ -2,6 +2,7 @@
 
 from django.http import HttpRequest
 from django.utils.http import url_has_allowed_host_and_scheme
+from django_htmx.middleware import HtmxDetails
 
 
 def safe_next_url(request: HttpRequest, fallback: str, field: str = "next") -> str:
@@ -17,5 +18,5 @@ def safe_next_url(request: HttpRequest, fallback: str, field: str = "next") -> s
 
 def is_partial(request: HttpRequest) -> bool:
     """An HTMX request that wants a fragment (a history restore after a cache miss wants the page)."""
-    htmx = getattr(request, "htmx", None)
-    return bool(htmx) and not htmx.history_restore_request
+    htmx: HtmxDetails | None = getattr(request, "htmx", None)
+    return htmx is not None and bool(htmx) and not htmx.history_restore_request

@@ -2,10 +2,13 @@
 
 import logging
 import shutil
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 from django.conf import settings
+from django.contrib.auth.models import User
+from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
@@ -25,7 +28,7 @@ def import_folder(job_id: int) -> Path:
     return Path(settings.VAR_DIR) / "imports" / str(job_id)
 
 
-def import_job_start(*, files: dict, by) -> ImportJob:
+def import_job_start(*, files: dict[str, UploadedFile], by: User) -> ImportJob:
     """A manager's upload is kept under VAR_DIR/imports/<job>/ and waits, queued, to be imported.
     `files` maps a kind (customers, invoices, payments, credits) to an uploaded file."""
     with transaction.atomic():
@@ -51,7 +54,7 @@ def import_job_size(job: ImportJob) -> int:
     return sum(Path(path).stat().st_size for path in job.files.values() if Path(path).exists())
 
 
-def _lost(now) -> Q:
+def _lost(now: datetime) -> Q:
     """Jobs whose worker is gone: running without a heartbeat for a lease, or queued that long
     (the task never reached a worker)."""
     stale = now - timedelta(seconds=settings.IMPORT_LEASE_SECONDS)
@@ -66,13 +69,13 @@ def _settled(result: ImportResult) -> ImportResult:
     return result
 
 
-def erp_import_files(**kwargs) -> ImportResult:
+def erp_import_files(**kwargs: Any) -> ImportResult:
     """Import the ERP's CSV exports (ledger.imports.engine.import_files), then settle what their cash
     reached. Every door of the import (page, worker, command) comes through here."""
     return _settled(import_files(**kwargs))
 
 
-def erp_import_rows(**kwargs) -> ImportResult:
+def erp_import_rows(**kwargs: Any) -> ImportResult:
     """The same for rows sent to the REST API (ledger.imports.engine.import_rows)."""
     return _settled(import_rows(**kwargs))
 

@@ -1,7 +1,9 @@
 """Which portfolio an account is in, with the history of who owned it when."""
 
+from collections.abc import Iterable
 from datetime import date, timedelta
 
+from django.contrib.auth.models import User
 from django.db import transaction
 from django.utils import timezone
 
@@ -9,7 +11,10 @@ from ledger.models import Customer
 from portfolios.models import Assignment, Portfolio
 
 
-def customers_assign(*, customer_ids, portfolio: Portfolio, by=None, reason: str = "", on: date | None = None) -> int:
+def customers_assign(
+    *, customer_ids: Iterable[int], portfolio: Portfolio, by: User | None = None, reason: str = "",
+    on: date | None = None,
+) -> int:
     """Move accounts to `portfolio` from `on` (today by default): the previous owner keeps them up
     to the day before, the new owner has them from `on`, and the history says who moved them and
     why. Accounts already in that portfolio are left alone. Returns how many accounts moved."""

@@ -15,14 +15,14 @@ from django.db.models.functions import Coalesce
 
 from ledger.models import FxRate
 
-RATE_FIELD = DecimalField(max_digits=18, decimal_places=8)
+RATE_FIELD: DecimalField = DecimalField(max_digits=18, decimal_places=8)
 
 
 class MissingFxRate(LookupError):
     """A document is in a currency that has no rate at all in the FX table."""
 
 
-def rate_expression(currency: str = "currency", on: str | date = "issue_date"):
+def rate_expression(currency: str = "currency", on: str | date = "issue_date") -> Case:
     """Base units per one unit of the row's currency at `on`: the row's own date field (the
     document's date), or one date for every row. The latest rate on or before it, else the first after."""
     day = on if isinstance(on, date) else OuterRef(on)

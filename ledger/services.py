@@ -9,14 +9,18 @@ UI, the API, the import, a payment provider, a bank statement) then calls
 `work.settlement.money_moved` with the invoices it touched, which settles what depended on them.
 """
 
+from collections.abc import Iterable
 from datetime import date, timedelta
 from decimal import Decimal
+from typing import TypeVar
 
+from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Model
 from django.utils import timezone
 
-from core.money import ZERO
+from core.money import ZERO, Amount
 from ledger.models import Application, CreditNote, Customer, Invoice, Payment, WriteOff
 
 
@@ -24,19 +28,22 @@ class LedgerError(ValidationError):
     """A ledger operation that would leave the books wrong; nothing was written."""
 
 
-def _money(value) -> Decimal:
+M = TypeVar("M", bound=Model)
+
+
+def _money(value: Amount) -> Decimal:
     amount = Decimal(value)
     if amount != amount.quantize(Decimal("0.01")):
         raise LedgerError(f"{value} has more than two decimals")
     return amount.quantize(Decimal("0.01"))
 
 
-def _lock(model, pk):
-    return model.objects.select_for_update().get(pk=pk)
+def _lock(model: type[M], pk: int) -> M:
+    return model._default_manager.select_for_update().get(pk=pk)
 
 
 def invoice_issue(
-    *, customer: Customer, external_id: str, issue_date: date, due_date: date, amount, currency: str,
+    *, customer: Customer, external_id: str, issue_date: date, due_date: date, amount: Amount, currency: str,
     po_number: str = "",
 ) -> Invoice:
     """A new invoice is fully open until cash, credit or a write-off reduces it."""
@@ -51,9 +58,13 @@ def invoice_issue(
     )
 
 
-def _apply(*, invoice_id: int, amount: Decimal, on: date, payment=None, credit_note=None, by=None) -> Application:
+def _apply(
+    *, invoice_id: int, amount: Decimal, on: date, payment: Payment | None = None,
+    credit_note: CreditNote | None = None, by: User | None = None,
+) -> Application:
     invoice = _lock(Invoice, invoice_id)
     source = payment or credit_note
+    assert source is not None, "payment_apply and credit_note_apply pass one"
     if invoice.status == Invoice.Status.VOID:
         raise LedgerError(f"Invoice {invoice} is void.")
     if invoice.customer.family_head.pk != source.customer.family_head.pk:
@@ -81,8 +92,8 @@ def _set_open(invoice: Invoice, open_amount: Decimal, on: date) -> None:
 
 
 def payment_receive(
-    *, customer: Customer, external_id: str, received_date: date, amount, currency: str,
-    applications: list[tuple[Invoice, Decimal]] = (), reference: str = "", by=None,
+    *, customer: Customer, external_id: str, received_date: date, amount: Amount, currency: str,
+    applications: Iterable[tuple[Invoice, Amount]] = (), reference: str = "", by: User | None = None,
 ) -> Payment:
     """Cash received is applied to the invoices the customer named; whatever is left stays on
     account as unapplied cash for the collector to discuss."""
@@ -100,7 +111,9 @@ def payment_receive(
     return payment
 
 
-def payment_apply(*, payment: Payment, invoice: Invoice, amount, on: date | None = None, by=None) -> Application:
+def payment_apply(
+    *, payment: Payment, invoice: Invoice, amount: Amount, on: date | None = None, by: User | None = None,
+) -> Application:
     """Apply unapplied cash to an open invoice of the same customer (or account family)."""
     amount = _money(amount)
     with transaction.atomic():
@@ -119,8 +132,8 @@ def payment_apply(*, payment: Payment, invoice: Invoice, amount, on: date | None
 
 
 def credit_note_issue(
-    *, customer: Customer, external_id: str, issue_date: date, amount, currency: str,
-    invoice: Invoice | None = None, reason: str = "", by=None,
+    *, customer: Customer, external_id: str, issue_date: date, amount: Amount, currency: str,
+    invoice: Invoice | None = None, reason: str = "", by: User | None = None,
 ) -> CreditNote:
     """A credit note reduces the invoice it was raised against, or stays as a usable credit."""
     amount = _money(amount)
@@ -138,7 +151,7 @@ def credit_note_issue(
 
 
 def credit_note_apply(
-    *, credit_note: CreditNote, invoice: Invoice, amount, on: date | None = None, by=None
+    *, credit_note: CreditNote, invoice: Invoice, amount: Amount, on: date | None = None, by: User | None = None,
 ) -> Application:
     """Use (part of) an open credit against an open invoice of the same customer or family."""
     amount = _money(amount)
@@ -153,7 +166,7 @@ def credit_note_apply(
     return application
 
 
-def application_reverse(*, application: Application, on: date | None = None, by=None) -> Application:
+def application_reverse(*, application: Application, on: date | None = None, by: User | None = None) -> Application:
     """Undo an application (cash applied to the wrong invoice, a bounced cheque): a new negative
     row puts the amount back on the invoice and back on the payment or credit."""
     on = on or timezone.localdate()
@@ -169,13 +182,17 @@ def application_reverse(*, application: Application, on: date | None = None, by=
             amount=-application.amount, applied_on=on, reverses=application, created_by=by,
         )
         _set_open(invoice, invoice.open_amount + application.amount, on)
-        source = _lock(Payment if application.payment_id else CreditNote,
-                       application.payment_id or application.credit_note_id)
+        source: Payment | CreditNote
+        if application.payment_id:
+            source = _lock(Payment, application.payment_id)
+        else:  # the table's check: an application comes from a payment or from a credit note
+            assert application.credit_note_id is not None
+            source = _lock(CreditNote, application.credit_note_id)
         type(source).objects.filter(pk=source.pk).update(unapplied_amount=source.unapplied_amount + application.amount)
     return reversal
 
 
-def payment_reverse(*, payment: Payment, reason: str, on: date | None = None, by=None) -> Payment:
+def payment_reverse(*, payment: Payment, reason: str, on: date | None = None, by: User | None = None) -> Payment:
     """A payment that bounced or was keyed twice: every application is reversed and the payment
     stays on the books as reversed, with who, when and why."""
     if not reason:
@@ -195,7 +212,9 @@ def payment_reverse(*, payment: Payment, reason: str, on: date | None = None, by
     return payment
 
 
-def invoice_write_off(*, invoice: Invoice, amount, reason: str, on: date | None = None, by=None) -> WriteOff:
+def invoice_write_off(
+    *, invoice: Invoice, amount: Amount, reason: str, on: date | None = None, by: User | None = None,
+) -> WriteOff:
     """Write off (part of) an invoice that will not be collected; the reason is kept."""
     amount = _money(amount)
     on = on or timezone.localdate()
@@ -212,7 +231,7 @@ def invoice_write_off(*, invoice: Invoice, amount, reason: str, on: date | None 
     return write_off
 
 
-def invoice_void(*, invoice: Invoice, reason: str, by=None) -> Invoice:
+def invoice_void(*, invoice: Invoice, reason: str, by: User | None = None) -> Invoice:
     """Void an invoice raised in error. Cash or credit applied to it must be reversed first, so
     that nothing the customer paid disappears with it."""
     if not reason:
@@ -233,7 +252,9 @@ def invoice_void(*, invoice: Invoice, reason: str, by=None) -> Invoice:
     return invoice
 
 
-def charge_issue(*, source: Invoice, kind: str, amount, on: date, period_end: date | None = None, by=None) -> Invoice:
+def charge_issue(
+    *, source: Invoice, kind: str, amount: Amount, on: date, period_end: date | None = None, by: User | None = None,
+) -> Invoice:
     """A late-payment fee or interest becomes a receivable of its own type, charged on the invoice
     it arises from, which is never edited. Approved on `on`, it is issued that day and falls due on
     the customer's payment terms, like any invoice; it is reminded like one, but is never itself

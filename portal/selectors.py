@@ -3,6 +3,7 @@
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
+from typing import Any
 
 from django.db.models import Case, DecimalField, Exists, OuterRef, Q, QuerySet, Sum, Value, When
 from django.db.models.functions import Coalesce
@@ -35,7 +36,7 @@ class Balance:
     buckets: list[tuple[str, str, Decimal]]
 
 
-def open_invoices(link: PortalLink) -> QuerySet:
+def open_invoices(link: PortalLink) -> QuerySet[Invoice]:
     return (
         Invoice.objects.filter(customer_id__in=link.customer_ids, status=Invoice.Status.OPEN)
         .select_related("customer")
@@ -56,7 +57,7 @@ def invoice_for(link: PortalLink, invoice_id: int, *, open_only: bool = False) -
     return get_object_or_404(invoices.select_related("customer"), pk=invoice_id)
 
 
-def usable_credits(link: PortalLink) -> QuerySet:
+def usable_credits(link: PortalLink) -> QuerySet[CreditNote]:
     return CreditNote.objects.filter(customer_id__in=link.customer_ids, unapplied_amount__gt=0).select_related(
         "customer"
     )
@@ -69,7 +70,7 @@ def credit_for(link: PortalLink, credit_id: int) -> CreditNote:
 def balances(link: PortalLink, on: date) -> list[Balance]:
     """Open balance and aging by due date, one row per currency, in one query."""
 
-    def between(low, high):
+    def between(low: int | None, high: int | None) -> Coalesce:
         q = Q()
         if low is not None:
             q &= Q(due_date__lte=on - timedelta(days=low))
@@ -89,7 +90,7 @@ def balances(link: PortalLink, on: date) -> list[Balance]:
     ]
 
 
-def portal_overview(link: PortalLink, on: date) -> dict:
+def portal_overview(link: PortalLink, on: date) -> dict[str, Any]:
     """Everything the portal's home page shows, in a fixed number of queries."""
     ids = link.customer_ids
     return {

@@ -5,9 +5,11 @@ activity of kind "portal_visit" on the account timeline, and a task in the colle
 portal never moves money: a request to apply a credit is a request, the collector applies it.
 """
 
+from collections.abc import Iterable
 from datetime import date, timedelta
 from decimal import Decimal
 
+from django.contrib.auth.models import User
 from django.db import transaction
 from django.utils import timezone
 
@@ -20,11 +22,11 @@ from work.services import activity_log, dispute_open, promise_record, queue_task
 VISIT_WINDOW = timedelta(minutes=30)
 
 
-def _invoice_list(invoices) -> str:
+def _invoice_list(invoices: Iterable[Invoice]) -> str:
     return ", ".join(inv.external_id for inv in invoices)
 
 
-def portal_access_revoke(*, customer: Customer, by=None, reason: str = "") -> PortalAccess:
+def portal_access_revoke(*, customer: Customer, by: User | None = None, reason: str = "") -> PortalAccess:
     """Revoking a customer's portal access kills every link sent to them so far; links issued
     afterwards work again."""
     with transaction.atomic():
@@ -74,7 +76,7 @@ def portal_dispute_open(
 
 
 def portal_promise_record(
-    *, customer: Customer, amount: Decimal, pay_by: date, invoices, note: str = ""
+    *, customer: Customer, amount: Decimal, pay_by: date, invoices: Iterable[Invoice], note: str = "",
 ) -> PromiseToPay:
     """The customer promises to pay named invoices by a date: dunning pauses on them until then,
     and the collector sees the promise in the queue to confirm it."""
@@ -96,7 +98,8 @@ def portal_promise_record(
 
 
 def portal_request_record(
-    *, customer: Customer, kind: str, message: str = "", credit_note: CreditNote | None = None, invoices=(),
+    *, customer: Customer, kind: str, message: str = "", credit_note: CreditNote | None = None,
+    invoices: Iterable[Invoice] = (),
     amount: Decimal | None = None, contact_name: str = "", email: str = "",
 ) -> PortalRequest:
     """The customer asks for something only the collector can do (apply a credit, set up autopay,
@@ -112,6 +115,7 @@ def portal_request_record(
             request.invoices.set(invoices)
         title = request.get_kind_display()
         if kind == PortalRequest.Kind.APPLY_CREDIT:
+            assert credit_note is not None, "a request to apply a credit names the credit note"
             title = f"Apply credit {credit_note.external_id} ({amount}) to {_invoice_list(invoices)}"
         elif kind == PortalRequest.Kind.AP_CONTACT:
             title = f"New AP contact: {contact_name} <{email}>"

@@ -6,14 +6,16 @@ Statements go to the AP clerk who receives statements. A paper customer (e-deliv
 email at all: its collector gets the hand-over task, and its statement is listed for printing.
 """
 
+from collections.abc import Iterable
+
 from ledger.models import Contact, Customer
 
 
-def dunning_recipients(customer_ids) -> dict[int, Contact]:
+def dunning_recipients(customer_ids: Iterable[int]) -> dict[int, Contact]:
     """The contact each customer's reminders go to: an active, not bounced AP clerk with an email
     first, else the primary contact, else any contact with an email. A paper customer (e-delivery
     off) gets none: like an account with no email, its collector gets the hand-over task."""
-    preference = {Contact.Role.AP_CLERK: 0}
+    preference: dict[str, int] = {Contact.Role.AP_CLERK: 0}
     chosen: dict[int, Contact] = {}
     contacts = (Contact.objects.filter(customer_id__in=list(customer_ids), active=True, email_bounced_at__isnull=True,
                                        customer__e_delivery=True)

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 from functools import wraps
+from typing import ParamSpec, TypeVar
 
 from django.conf import settings
 from django.core.cache import cache
@@ -26,6 +27,9 @@ from django.db.models import Model
 from django.utils import timezone
 
 VERSION = 1  # part of every key: bump when a report's result changes shape
+
+P = ParamSpec("P")
+R = TypeVar("R")
 
 
 @dataclass
@@ -69,16 +73,16 @@ def _key(name: str, args: tuple, kwargs: dict) -> str | None:
     return f"reports:v{VERSION}:{hashlib.sha256(text.encode()).hexdigest()}"
 
 
-def kept(func: Callable) -> Callable:
+def kept(func: Callable[P, R]) -> Callable[P, R]:
     """Keep `func`'s result for web pages (see the module's docstring); elsewhere call it."""
     name = f"{func.__module__}.{func.__qualname__}"
 
     @wraps(func)
-    def wrapper(*args, **kwargs):
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
         page = _page.get()
         seconds = settings.REPORT_CACHE_SECONDS
         key = _key(name, args, kwargs) if page is not None and seconds > 0 else None
-        if key is None:
+        if key is None or page is None:  # no key without a page
             return func(*args, **kwargs)
         if not page.recompute:
             found = cache.get(key)

@@ -12,6 +12,7 @@ from core.money import ZERO
 from reporting import metrics
 from reporting.aging import AgingReport
 from reporting.cache import kept
+from reporting.forecast import ForecastReport
 from reporting.frames import Scope, payments_received
 
 
@@ -92,19 +93,19 @@ def forecast_page(*, as_of: date, horizon_end: date | None, scope: dict, past_mo
     return {"report": report, "versus": metrics.forecast_vs_actual(as_of=as_of, months=past_months, **scope)}
 
 
-def weeks_table(report) -> pd.DataFrame:
+def weeks_table(report: ForecastReport) -> pd.DataFrame:
     return pd.DataFrame.from_records(
         [{"week from": w["start"], "week to": w["end"], "invoices": w["invoices"], "expected": w["amount"]}
          for w in report.weeks], columns=["week from", "week to", "invoices", "expected"])
 
 
-def collectors_table(report) -> pd.DataFrame:
+def collectors_table(report: ForecastReport) -> pd.DataFrame:
     return pd.DataFrame.from_records(
         [{"collector": c["collector"], "invoices": c["invoices"], "forecast": c["forecast"], "at risk": c["at_risk"]}
          for c in report.by_collector], columns=["collector", "invoices", "forecast", "at risk"])
 
 
-def at_risk_table(report) -> pd.DataFrame:
+def at_risk_table(report: ForecastReport) -> pd.DataFrame:
     frame = pd.DataFrame.from_records(report.at_risk_invoices, columns=[
         "invoice_id", "invoice", "customer_id", "customer", "collector", "currency", "open", "open_base",
         "due_date", "days_past_due", "predicted", "basis"])

@@ -1,6 +1,7 @@
 """Writes of the reporting app: the daily AR snapshot (no ledger money changes here)."""
 
 from datetime import date, timedelta
+from typing import cast
 
 from django.db import transaction
 from django.utils import timezone
@@ -19,8 +20,8 @@ def ar_snapshot_take(*, on: date) -> ArSnapshotDay:
     Taking the same day again replaces it, so a re-run or a second worker changes nothing."""
     lines = lines_of(open_invoices(on), "customer")
     fields = ArSnapshot.BUCKET_FIELDS
-    rows = [
-        ArSnapshot(date=on, customer_id=line.key, total=line.total,
+    rows = [  # lines grouped by "customer" are keyed by the customer's id
+        ArSnapshot(date=on, customer_id=cast(int, line.key), total=line.total,
                    **{fields[name]: line.buckets[name] for name in BUCKETS})
         for line in lines
     ]

@@ -2,21 +2,27 @@
 
 from datetime import date, timedelta
 from decimal import Decimal
+from typing import Any
 
 from django.conf import settings
+from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.core.mail import EmailMultiAlternatives
 from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
 from django.utils import timezone
 
+from core.money import Amount
 from ledger.models import Customer
 from portfolios.models import Portfolio
 from team.models import HelpRequest, MonthlyTarget, OneOnOne, WeeklyDigest
-from team.selectors import collectors_managed_by, one_on_one_summary
+from team.one_on_one import one_on_one_summary
+from team.selectors import collectors_managed_by
 
 
-def monthly_target_set(*, month: date, amount, by, collector=None, portfolio: Portfolio | None = None) -> MonthlyTarget:
+def monthly_target_set(
+    *, month: date, amount: Amount, by: User, collector: User | None = None, portfolio: Portfolio | None = None,
+) -> MonthlyTarget:
     """A manager sets how much cash a collector (or a portfolio) should bring in during a month;
     setting it again for the same month replaces the figure and records who changed it."""
     if (collector is None) == (portfolio is None):
@@ -32,7 +38,7 @@ def monthly_target_set(*, month: date, amount, by, collector=None, portfolio: Po
     return target
 
 
-def help_request_raise(*, customer: Customer, by, message: str) -> HelpRequest:
+def help_request_raise(*, customer: Customer, by: User, message: str) -> HelpRequest:
     """A collector flags an account they need help with; it shows under "help needed" in their next
     one-on-one until the manager resolves it."""
     message = message.strip()
@@ -42,7 +48,7 @@ def help_request_raise(*, customer: Customer, by, message: str) -> HelpRequest:
         return HelpRequest.objects.create(customer=customer, raised_by=by, message=message)
 
 
-def help_request_resolve(*, help_request: HelpRequest, by, resolution: str = "") -> HelpRequest:
+def help_request_resolve(*, help_request: HelpRequest, by: User, resolution: str = "") -> HelpRequest:
     """The manager closes a help-needed flag, saying what was done."""
     with transaction.atomic():
         help_request = HelpRequest.objects.select_for_update().get(pk=help_request.pk)
@@ -55,7 +61,9 @@ def help_request_resolve(*, help_request: HelpRequest, by, resolution: str = "")
     return help_request
 
 
-def one_on_one_save(*, collector, week_start: date, notes: str, action_items: str, by, summary: dict) -> OneOnOne:
+def one_on_one_save(
+    *, collector: User, week_start: date, notes: str, action_items: str, by: User, summary: dict[str, Any],
+) -> OneOnOne:
     """The manager records the week's one-on-one: notes and action items, kept with the summary as it
     stood when they met. One record per collector per week; saving again updates that week's record."""
     if week_start.weekday() != 0:
@@ -69,7 +77,7 @@ def one_on_one_save(*, collector, week_start: date, notes: str, action_items: st
     return record
 
 
-def weekly_digest_send(*, manager, week_start: date) -> WeeklyDigest | None:
+def weekly_digest_send(*, manager: User, week_start: date) -> WeeklyDigest | None:
     """Email a manager the week's one-on-one summaries of their collectors, at most once per manager
     per week: the digest row is claimed first (unique per manager and week) and a failed send gives
     the claim back so that a retry can send it. Returns None when this week's digest was already

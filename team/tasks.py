@@ -7,7 +7,8 @@ from django.contrib.auth import get_user_model
 from django.utils import timezone
 
 from team import services
-from team.selectors import last_week, managers_to_mail
+from team.one_on_one import last_week
+from team.selectors import managers_to_mail
 
 
 @shared_task

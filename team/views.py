@@ -16,8 +16,17 @@ from portfolios.access import any_role, can_manage, manager_required, role_requi
 from portfolios.models import Role
 from reporting.root_causes import months_back, root_causes
 from team import e_delivery, exports, selectors, services
+from team.dashboard import TOP_ACCOUNTS, dashboard_chart, team_dashboard
 from team.forms import HelpRequestForm, HelpResolveForm, MonthField, OneOnOneForm, PeriodForm, TargetForm
 from team.models import HelpRequest, OneOnOne
+from team.one_on_one import (
+    can_edit_one_on_one,
+    collector_for_page,
+    last_week,
+    one_on_one_history,
+    one_on_one_summary,
+    week_of,
+)
 from work.models import Dispute
 
 
@@ -42,8 +51,7 @@ def team(request):
     period = PeriodForm(request.GET)
     as_of, days = period.values(timezone.localdate())
     collectors = list(selectors.collectors_visible_to(request.user))  # a list: the dashboard is kept per list
-    dashboard = selectors.team_dashboard(collectors=collectors, as_of=as_of, period_days=days,
-                                         families=period.families)
+    dashboard = team_dashboard(collectors=collectors, as_of=as_of, period_days=days, families=period.families)
     labels = dict(Dispute.RootCause.choices)
     download = _export(request, {
         "collectors": lambda: exports.collectors_frame(dashboard),
@@ -55,7 +63,7 @@ def team(request):
         return download
     context = {"nav": "team", "dashboard": dashboard, "days": days, "period": period, "families": period.families,
                "cause_labels": labels, "can_manage": can_manage(request.user),
-               "chart": selectors.dashboard_chart(dashboard), "top": selectors.TOP_ACCOUNTS}
+               "chart": dashboard_chart(dashboard), "top": TOP_ACCOUNTS}
     if not request.htmx:  # the goals sit outside the dashboard fragment that the filters swap
         context["e_delivery_goals"] = e_delivery.goals_progress(timezone.localdate())
     return _page(request, "portfolios/team.html", context, "dashboard")
@@ -89,34 +97,34 @@ def targets(request):
 
 def _week(request) -> date:
     try:
-        return selectors.week_of(date.fromisoformat(request.GET.get("week") or request.POST.get("week") or ""))
+        return week_of(date.fromisoformat(request.GET.get("week") or request.POST.get("week") or ""))
     except ValueError:
-        return selectors.last_week(timezone.localdate())
+        return last_week(timezone.localdate())
 
 
 @require_http_methods(["GET", "POST"])
 @any_role
 def one_on_one(request, username: str):
     """The week's generated summary, then the manager's notes and action items, saved per week."""
-    collector, allowed = selectors.collector_for_page(request.user, username)
+    collector, allowed = collector_for_page(request.user, username)
     if not allowed:
         raise PermissionDenied("You can open only your own one-on-one.")
     week = _week(request)
     saved = OneOnOne.objects.filter(collector=collector, week_start=week).first()
     form = OneOnOneForm(request.POST or None, instance=saved)
     if request.method == "POST":
-        if not selectors.can_edit_one_on_one(request.user):
+        if not can_edit_one_on_one(request.user):
             raise PermissionDenied("Only managers record one-on-one notes.")
         if form.is_valid():
             saved = services.one_on_one_save(
                 collector=collector, week_start=week, by=request.user,
-                summary=selectors.one_on_one_summary(collector=collector, week_start=week), **form.cleaned_data,
+                summary=one_on_one_summary(collector=collector, week_start=week), **form.cleaned_data,
             )
             if not request.htmx:
                 messages.success(request, "One-on-one saved.")
                 return redirect(f"{reverse('one_on_one', args=[username])}?week={week}")
             form = OneOnOneForm(instance=saved)
-    summary = saved.summary if saved and saved.summary else selectors.one_on_one_summary(
+    summary = saved.summary if saved and saved.summary else one_on_one_summary(
         collector=collector, week_start=week)
     download = _export(request, {"summary": lambda: exports.summary_frame(summary)},
                        f"one-on-one-{username}-{week}")
@@ -124,8 +132,8 @@ def one_on_one(request, username: str):
         return download
     context = {"nav": "team", "collector": collector, "week": week, "week_end": week + timedelta(days=6),
                "summary": summary, "saved": saved, "form": form,
-               "can_edit": selectors.can_edit_one_on_one(request.user),
-               "history": selectors.one_on_one_history(collector),
+               "can_edit": can_edit_one_on_one(request.user),
+               "history": one_on_one_history(collector),
                "previous": week - timedelta(days=7), "next": week + timedelta(days=7),
                "just_saved": request.method == "POST" and saved is not None}
     return _page(request, "portfolios/one_on_one.html", context, "notes")

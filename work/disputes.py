@@ -4,10 +4,12 @@
 from datetime import date
 from decimal import Decimal
 
+from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from core.money import Amount
 from ledger import services as ledger
 from ledger.models import Invoice
 from work.models import Activity, Dispute
@@ -16,7 +18,7 @@ from work.settlement import money_moved
 
 
 def dispute_update(
-    *, dispute: Dispute, by, note: str = "", status: str | None = None, owner: str | None = None
+    *, dispute: Dispute, by: User, note: str = "", status: str | None = None, owner: str | None = None,
 ) -> Dispute:
     """Every update (a note, a new owner, moving it into review) restarts the dispute's "no update
     for N days" clock and shows on the account's timeline."""
@@ -43,7 +45,8 @@ def dispute_update(
 
 
 def dispute_resolve(
-    *, dispute: Dispute, resolution: str, by, note: str = "", credit_amount=None, on: date | None = None
+    *, dispute: Dispute, resolution: str, by: User, note: str = "", credit_amount: Amount | None = None,
+    on: date | None = None,
 ) -> Dispute:
     """Close a dispute with its resolution. "Credit issued" raises the credit note (the dispute's
     amount unless told otherwise) against the disputed invoices, oldest first; whatever they no

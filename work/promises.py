@@ -1,5 +1,6 @@
 """Promises to pay: how they settle from the cash that reaches their invoices."""
 
+from collections.abc import Iterable
 from datetime import date
 
 from django.db import transaction
@@ -12,7 +13,7 @@ from ledger.models import Application, Payment
 from work.models import PromiseToPay
 
 
-def _paid_towards() -> tuple:
+def _paid_towards() -> tuple[Exists, Coalesce, Coalesce]:
     """Cash and credit that reached a promise's invoices between the day it was made and its date;
     for a promise that names no invoice, the account's payments received in that window."""
     on_invoices = (
@@ -33,7 +34,7 @@ def _paid_towards() -> tuple:
     )
 
 
-def promises_settle(*, invoice_ids=None, on: date | None = None) -> int:
+def promises_settle(*, invoice_ids: Iterable[int] | None = None, on: date | None = None) -> int:
     """Settle open promises from the cash that reached their invoices.
 
     Kept: the promised amount was fully paid by the promised date (payments and credits applied

@@ -14,6 +14,6 @@ def invoice_disputed(invoice_ref: str = "pk") -> Exists:
     return Exists(Dispute.objects.filter(invoices=OuterRef(invoice_ref), status__in=OPEN_DISPUTE))
 
 
-def disputed_invoices() -> QuerySet:
+def disputed_invoices() -> QuerySet[Invoice]:
     """Invoices under an open or in-review dispute (whatever their status)."""
     return Invoice.objects.filter(invoice_disputed())

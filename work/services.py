@@ -4,22 +4,27 @@ Ledger money never changes here (that is `services.py`); these record what the c
 what the team must do next.
 """
 
-from datetime import date
+from collections.abc import Iterable
+from datetime import date, datetime
 from decimal import Decimal
 
+from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from core.money import Amount
 from ledger.assignments import customers_assign
-from ledger.models import Contact, Customer
+from ledger.models import Contact, Customer, Invoice
+from portfolios.models import Portfolio
 from work.models import Activity, Dispute, Escalation, EscalationLevel, PromiseToPay, QueueTask
 from work.queue.models import QueueEntry, Snooze
 
 
 def activity_log(
-    *, customer: Customer, kind: str, by=None, outcome: str = "", contact=None, invoices=(), subject: str = "",
-    notes: str = "", next_action_on: date | None = None, occurred_at=None,
+    *, customer: Customer, kind: str, by: User | None = None, outcome: str = "", contact: Contact | None = None,
+    invoices: Iterable[Invoice] = (), subject: str = "", notes: str = "", next_action_on: date | None = None,
+    occurred_at: datetime | None = None,
 ) -> Activity:
     """Every touch on an account is one activity on its timeline."""
     with transaction.atomic():
@@ -33,8 +38,8 @@ def activity_log(
 
 
 def promise_record(
-    *, customer: Customer, amount, pay_by: date, invoices=(), by=None, source: str = PromiseToPay.Source.COLLECTOR,
-    note: str = "", activity: Activity | None = None,
+    *, customer: Customer, amount: Amount, pay_by: date, invoices: Iterable[Invoice] = (), by: User | None = None,
+    source: str = PromiseToPay.Source.COLLECTOR, note: str = "", activity: Activity | None = None,
 ) -> PromiseToPay:
     """A promise covers named open invoices of the account; it pauses their dunning until pay_by."""
     amount = Decimal(amount)
@@ -48,8 +53,8 @@ def promise_record(
 
 
 def dispute_open(
-    *, customer: Customer, invoices, amount, root_cause: str, owner: str = Dispute.Owner.BILLING,
-    description: str = "", by=None, source: str = "collector",
+    *, customer: Customer, invoices: Iterable[Invoice], amount: Amount, root_cause: str,
+    owner: str = Dispute.Owner.BILLING, description: str = "", by: User | None = None, source: str = "collector",
 ) -> Dispute:
     """A disputed invoice gets no dunning until the dispute is resolved."""
     with transaction.atomic():
@@ -63,7 +68,7 @@ def dispute_open(
 
 def queue_task_raise(
     *, customer: Customer, kind: str, title: str, detail: str = "", due_on: date | None = None,
-    key: str | None = None, by=None,
+    key: str | None = None, by: User | None = None,
 ) -> QueueTask:
     """Put something in front of the account's collector. With a `key`, raising the same task
     again returns the existing one instead of a duplicate."""
@@ -83,7 +88,7 @@ def queue_task_raise(
 
 
 
-def account_worked(*, customer: Customer, by, activity: Activity | None = None) -> int:
+def account_worked(*, customer: Customer, by: User | None, activity: Activity | None = None) -> int:
     """Working an account (logging what happened, offering a plan, escalating) completes today's
     queue item for it and answers the open tasks that asked someone to look at it."""
     _tasks_answered(customer=customer, by=by)
@@ -101,7 +106,7 @@ TASKS_ANSWERED_BY_WORK = (
 )
 
 
-def _tasks_answered(*, customer: Customer, by) -> int:
+def _tasks_answered(*, customer: Customer, by: User | None) -> int:
     """The account's open tasks due by today that the work answers are done; otherwise they would
     keep scoring the account onto the queue every morning. Tasks due later stay open (a bounced
     address keeps showing through its own signal until the contact is fixed)."""
@@ -111,7 +116,7 @@ def _tasks_answered(*, customer: Customer, by) -> int:
     ).update(status=QueueTask.Status.DONE, done_at=timezone.now(), by=by)
 
 
-def _check_belongs(customer: Customer, *, contact=None, invoices=()) -> None:
+def _check_belongs(customer: Customer, *, contact: Contact | None = None, invoices: Iterable[Invoice] = ()) -> None:
     if contact is not None and contact.customer_id != customer.pk:
         raise ValidationError("That contact belongs to another account.")
     if any(invoice.customer_id != customer.pk for invoice in invoices):
@@ -119,9 +124,10 @@ def _check_belongs(customer: Customer, *, contact=None, invoices=()) -> None:
 
 
 def outcome_log(
-    *, customer: Customer, kind: str, outcome: str, by, contact: Contact | None = None, invoices=(),
-    notes: str = "", next_action_on: date | None = None, promise_amount=None, pay_by: date | None = None,
-    dispute_root_cause: str = "", dispute_owner: str = Dispute.Owner.BILLING, dispute_amount=None,
+    *, customer: Customer, kind: str, outcome: str, by: User, contact: Contact | None = None,
+    invoices: Iterable[Invoice] = (), notes: str = "", next_action_on: date | None = None,
+    promise_amount: Amount | None = None, pay_by: date | None = None, dispute_root_cause: str = "",
+    dispute_owner: str = Dispute.Owner.BILLING, dispute_amount: Amount | None = None,
 ) -> Activity:
     """What happened on a call, email or visit. "Promised" records the promise to pay (amount and
     date), "disputed" opens the dispute (reason, owner; the amount defaults to what is open on the
@@ -144,6 +150,7 @@ def outcome_log(
         activity = activity_log(customer=customer, kind=kind, by=by, outcome=outcome, contact=contact,
                                 invoices=invoices, notes=notes, next_action_on=next_action_on)
         if outcome == Activity.Outcome.PROMISED:
+            assert promise_amount is not None and pay_by is not None  # checked above
             promise_record(customer=customer, amount=promise_amount, pay_by=pay_by, invoices=invoices, by=by,
                            note=notes, activity=activity)
         if outcome == Activity.Outcome.DISPUTED:
@@ -157,8 +164,8 @@ def outcome_log(
 
 
 def escalate(
-    *, customer: Customer, level: EscalationLevel, by, reason: str, to_contact: Contact | None = None,
-    to_user=None, invoices=(),
+    *, customer: Customer, level: EscalationLevel, by: User, reason: str, to_contact: Contact | None = None,
+    to_user: User | None = None, invoices: Iterable[Invoice] = (),
 ) -> Escalation:
     """One action takes the account up the escalation matrix, and records who escalated, to whom
     and why. It completes the account's item on today's queue."""
@@ -179,7 +186,7 @@ def escalate(
     return escalation
 
 
-def follow_up_set(*, customer: Customer, on: date, note: str = "", by=None) -> Customer:
+def follow_up_set(*, customer: Customer, on: date, note: str = "", by: User | None = None) -> Customer:
     """The collector plans the next touch: on that day the account comes back on the queue, and
     until then its old invoices count as having a plan."""
     if on < timezone.localdate():
@@ -192,7 +199,7 @@ def follow_up_set(*, customer: Customer, on: date, note: str = "", by=None) -> C
     return customer
 
 
-def queue_item_snooze(*, entry: QueueEntry, until: date, reason: str, by) -> Snooze:
+def queue_item_snooze(*, entry: QueueEntry, until: date, reason: str, by: User) -> Snooze:
     """Put an account aside until a date, for a reason; it leaves the queue until that day."""
     if until is None or until <= timezone.localdate():
         raise ValidationError("Snooze until a later day.")
@@ -206,7 +213,7 @@ def queue_item_snooze(*, entry: QueueEntry, until: date, reason: str, by) -> Sno
     return snooze
 
 
-def queue_item_reassign(*, entry: QueueEntry, portfolio, by, reason: str) -> QueueEntry:
+def queue_item_reassign(*, entry: QueueEntry, portfolio: Portfolio, by: User, reason: str) -> QueueEntry:
     """A manager hands the account (and today's item with it) to another collector's portfolio;
     the assignment history keeps who moved it and why."""
     if not reason.strip():

@@ -9,7 +9,7 @@ from django.urls import reverse
 
 from portfolios.models import Team
 from team.models import HelpRequest, OneOnOne, WeeklyDigest
-from team.selectors import last_week, one_on_one_summary
+from team.one_on_one import last_week, one_on_one_summary
 from team.services import help_request_raise, one_on_one_save
 from team.tasks import weekly_digests_send
 from tests.factories import CustomerFactory, PortfolioFactory, finance, manager

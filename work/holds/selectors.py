@@ -6,6 +6,7 @@ currency (each invoice converted at its own date's rate, as every report does â€
 
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import Any
 
 import pandas as pd
 from django.conf import settings
@@ -14,7 +15,7 @@ from django.db.models.functions import Coalesce
 
 from core.money import MONEY_FIELD, ZERO
 from ledger.fx import MissingFxRate, rate_expression, to_base
-from ledger.models import Invoice
+from ledger.models import Customer, Invoice
 from work.holds.models import CreditHoldEvent, CreditHoldRule
 
 
@@ -23,25 +24,26 @@ class HoldBook:
     """The accounts on hold (each with `balance` in its currency and `balance_base`), the total in
     base currency (None when an FX rate is missing) and the totals per currency."""
 
-    accounts: list
+    accounts: list[Customer]  # annotated with balance (and balance_base), held_by_rule/user, held_source
     total_base: Decimal | None
     by_currency: dict[str, Decimal] = field(default_factory=dict)
     fx_error: str = ""
     base_currency: str = settings.BASE_CURRENCY
 
 
-def _latest_hold(field_name: str):
+def _latest_hold(field_name: str) -> Subquery:
     latest = CreditHoldEvent.objects.filter(customer=OuterRef("pk"), action=CreditHoldEvent.Action.HOLD).order_by("-pk")
     return Subquery(latest.values(field_name)[:1])
 
 
-def accounts_on_hold(customers: QuerySet) -> HoldBook:
+def accounts_on_hold(customers: QuerySet[Customer]) -> HoldBook:
     """Accounts on credit hold among `customers`, largest balance first, each with the rule or the
     person that held it. Two queries: the accounts, and their open invoices for the base total."""
     open_total = (Invoice.objects.filter(customer=OuterRef("pk"), status=Invoice.Status.OPEN)
                   .order_by().values("customer").annotate(total=Sum("open_amount")).values("total"))
     held = customers.filter(credit_hold=True)
-    accounts = list(
+    # Annotated rows that are also given `balance_base` below, an attribute the model does not declare.
+    accounts: list[Any] = list(
         held.select_related("portfolio__collector")
         .annotate(
             balance=Coalesce(Subquery(open_total, output_field=MONEY_FIELD), Value(ZERO), output_field=MONEY_FIELD),
@@ -59,7 +61,7 @@ def accounts_on_hold(customers: QuerySet) -> HoldBook:
     )
     by_currency: dict[str, Decimal] = {}
     for currency, amount in frame.groupby("currency")["open_amount"].sum().items() if not frame.empty else ():
-        by_currency[currency] = amount
+        by_currency[str(currency)] = amount
     try:
         frame["base"] = to_base(frame, "open_amount")
     except MissingFxRate as error:
@@ -73,7 +75,7 @@ def accounts_on_hold(customers: QuerySet) -> HoldBook:
     return HoldBook(accounts=accounts, total_base=total, by_currency=by_currency)
 
 
-def hold_events(customers: QuerySet | None = None) -> QuerySet:
+def hold_events(customers: QuerySet[Customer] | None = None) -> QuerySet[CreditHoldEvent]:
     """Hold and release events, oldest first (by id: the order an ERP polls them in), narrowed to
     `customers` when given."""
     events = CreditHoldEvent.objects.select_related("customer", "rule", "by").order_by("pk")
@@ -82,10 +84,10 @@ def hold_events(customers: QuerySet | None = None) -> QuerySet:
     return events
 
 
-def recent_hold_events(customers: QuerySet | None = None, *, limit: int = 50) -> list:
+def recent_hold_events(customers: QuerySet[Customer] | None = None, *, limit: int = 50) -> list[CreditHoldEvent]:
     return list(hold_events(customers).order_by("-pk")[:limit])
 
 
-def hold_rules() -> QuerySet:
+def hold_rules() -> QuerySet[CreditHoldRule]:
     """Every rule, active first, each with how many accounts it has held so far."""
     return CreditHoldRule.objects.annotate(holds=Count("events")).order_by("-active", "name")

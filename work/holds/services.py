@@ -14,7 +14,9 @@ condition still holds.
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
+from typing import TYPE_CHECKING, TypedDict
 
+from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import (
@@ -35,6 +37,9 @@ from ledger.models import Customer, Invoice
 from work.holds.models import CreditHoldEvent, CreditHoldRule
 from work.models import QueueTask
 from work.plans.models import PaymentPlan
+
+if TYPE_CHECKING:
+    from django_stubs_ext import WithAnnotations
 
 BATCH = 500
 
@@ -57,7 +62,7 @@ def _clean_reason(reason: str, what: str) -> str:
 
 
 def credit_hold_place(
-    *, customer: Customer, reason: str, by=None, source: str = CreditHoldEvent.Source.MANUAL,
+    *, customer: Customer, reason: str, by: User | None = None, source: str = CreditHoldEvent.Source.MANUAL,
     rule: CreditHoldRule | None = None,
 ) -> CreditHoldEvent:
     """Put an account on credit hold: the ERP blocks its new orders until someone releases it. The
@@ -84,7 +89,7 @@ def credit_hold_place(
 
 
 def credit_hold_release(
-    *, customer: Customer, reason: str, by=None, exempt_until: date | None = None,
+    *, customer: Customer, reason: str, by: User | None = None, exempt_until: date | None = None,
     source: str = CreditHoldEvent.Source.MANUAL,
 ) -> CreditHoldEvent:
     """Release a credit hold: the ERP may take the account's orders again. A person decides it and
@@ -122,7 +127,13 @@ def _open_sum(*, due_before: date | None = None) -> Coalesce:
     return Coalesce(Subquery(total, output_field=MONEY_FIELD), Value(ZERO), output_field=MONEY_FIELD)
 
 
-def rule_matches(rule: CreditHoldRule, customers: QuerySet, on: date) -> QuerySet:
+class Stake(TypedDict):
+    stake: Decimal
+
+
+def rule_matches(
+    rule: CreditHoldRule, customers: QuerySet[Customer], on: date,
+) -> "QuerySet[WithAnnotations[Customer, Stake]]":
     """The customers among `customers` that `rule` would hold on `on`, each annotated with `stake`
     (the amount that triggers it, in the account's currency): the open balance over the limit, the
     open amount of invoices more than N days past due, or the open balance behind a broken plan."""
@@ -137,8 +148,8 @@ def rule_matches(rule: CreditHoldRule, customers: QuerySet, on: date) -> QuerySe
     elif rule.kind == CreditHoldRule.Kind.BROKEN_PLAN:
         broken = PaymentPlan.objects.filter(customer=OuterRef("pk"), status=PaymentPlan.Status.BROKEN)
         matched = customers.filter(Exists(broken)).annotate(stake=_open_sum())
-    else:
-        return customers.none()
+    else:  # a kind this code does not know holds no account (and the rows still carry `stake`)
+        return customers.none().annotate(stake=Value(ZERO, output_field=MONEY_FIELD))
     if rule.min_amount > 0:
         matched = (matched.annotate(stake_base=F("stake") * rate_expression(on=on))
                    .filter(stake_base__gte=rule.min_amount))

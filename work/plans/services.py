@@ -7,15 +7,17 @@ or cancelling a plan ends it with a reason; the plan and its installments stay a
 """
 
 from collections import defaultdict
+from collections.abc import Iterable
 from datetime import date, timedelta
 from decimal import Decimal
 
+from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Sum
 from django.utils import timezone
 
-from core.money import ZERO
+from core.money import ZERO, Amount
 from ledger.models import Application, Invoice
 from work.models import Activity, QueueTask
 from work.plans import notices
@@ -34,11 +36,11 @@ class PlanError(ValidationError):
     """A plan that cannot be made as asked; nothing was written."""
 
 
-def _money(value) -> str:
+def _money(value: Decimal) -> str:
     return f"{value:,.2f}"
 
 
-def _checked_invoices(invoice_ids, *, replacing: PaymentPlan | None) -> list[Invoice]:
+def _checked_invoices(invoice_ids: Iterable[int], *, replacing: PaymentPlan | None) -> list[Invoice]:
     invoices = list(
         Invoice.objects.select_for_update(of=("self",)).select_related("customer")
         .filter(pk__in=list(invoice_ids)).order_by("due_date", "pk")
@@ -61,7 +63,9 @@ def _checked_invoices(invoice_ids, *, replacing: PaymentPlan | None) -> list[Inv
     return invoices
 
 
-def _checked_schedule(installments, total: Decimal, today: date) -> list[tuple[date, Decimal]]:
+def _checked_schedule(
+    installments: Iterable[tuple[date, Amount]], total: Decimal, today: date,
+) -> list[tuple[date, Decimal]]:
     schedule = [(due, Decimal(amount)) for due, amount in installments]
     if not 1 <= len(schedule) <= MAX_INSTALLMENTS:
         raise PlanError(f"A plan has between 1 and {MAX_INSTALLMENTS} installments.")
@@ -80,8 +84,8 @@ def _checked_schedule(installments, total: Decimal, today: date) -> list[tuple[d
 
 
 def plan_create(
-    *, invoices, installments, by=None, source: str = PaymentPlan.Source.COLLECTOR, note: str = "",
-    replaces: PaymentPlan | None = None,
+    *, invoices: Iterable[Invoice], installments: Iterable[tuple[date, Amount]], by: User | None = None,
+    source: str = PaymentPlan.Source.COLLECTOR, note: str = "", replaces: PaymentPlan | None = None,
 ) -> PaymentPlan:
     """Turn open invoices of one customer (or account family), in one currency, into dated
     installments that add up exactly to what is open on them. The first installment is today or
@@ -139,7 +143,10 @@ def _locked_live(plan: PaymentPlan) -> PaymentPlan:
     return plan
 
 
-def plan_renegotiate(*, plan: PaymentPlan, installments, invoices=None, by=None, note: str = "") -> PaymentPlan:
+def plan_renegotiate(
+    *, plan: PaymentPlan, installments: Iterable[tuple[date, Amount]], invoices: Iterable[Invoice] | None = None,
+    by: User | None = None, note: str = "",
+) -> PaymentPlan:
     """Agree a new schedule for a live plan: the old plan is settled up to today and kept as
     renegotiated history, and a new plan replaces it over what is still open on its invoices (or
     the invoices named)."""
@@ -154,7 +161,7 @@ def plan_renegotiate(*, plan: PaymentPlan, installments, invoices=None, by=None,
     return new
 
 
-def plan_cancel(*, plan: PaymentPlan, reason: str, by=None) -> PaymentPlan:
+def plan_cancel(*, plan: PaymentPlan, reason: str, by: User | None = None) -> PaymentPlan:
     """Call a live plan off, for a reason: its invoices go back into normal dunning at once."""
     if not reason.strip():
         raise PlanError("Say why the plan is cancelled.")
@@ -190,9 +197,11 @@ def _daily_cash(plans: dict[int, PaymentPlan], on: date) -> dict[int, list[tuple
     return {plan_id: sorted(days.items()) for plan_id, days in by_day.items()}
 
 
-def _settle_one(plan: PaymentPlan, installments: list[PlanInstallment], cash: list, on: date) -> list:
+def _settle_one(
+    plan: PaymentPlan, installments: list[PlanInstallment], cash: list[tuple[date, Decimal]], on: date,
+) -> list[PlanInstallment]:
     """Fill the installments in order from the plan's cash; returns the ones newly missed."""
-    newly_missed = []
+    newly_missed: list[PlanInstallment] = []
     cumulative, paid_in = ZERO, sum((amount for _, amount in cash), ZERO)
     for installment in installments:
         before, cumulative = cumulative, cumulative + installment.amount
@@ -204,6 +213,7 @@ def _settle_one(plan: PaymentPlan, installments: list[PlanInstallment], cash: li
             reached = (reached or day) if running >= cumulative else None
         was_missed = installment.status == PlanInstallment.Status.MISSED
         if installment.amount_paid == installment.amount:
+            assert reached is not None  # paid in full: the running total ends at or above `cumulative`
             late = reached > installment.due_on + timedelta(days=GRACE_DAYS)
             installment.status = PlanInstallment.Status.LATE if late else PlanInstallment.Status.KEPT
             installment.settled_on = reached
@@ -216,7 +226,9 @@ def _settle_one(plan: PaymentPlan, installments: list[PlanInstallment], cash: li
             installment.status, installment.settled_on = PlanInstallment.Status.OPEN, None
     statuses = {i.status for i in installments}
     if statuses <= {PlanInstallment.Status.KEPT, PlanInstallment.Status.LATE}:
-        plan.status, plan.ended_on = PaymentPlan.Status.COMPLETED, max(i.settled_on for i in installments)
+        # Each kept or late installment was given its settled_on above.
+        plan.status, plan.ended_on = PaymentPlan.Status.COMPLETED, max(
+            i.settled_on for i in installments if i.settled_on is not None)
     elif PlanInstallment.Status.MISSED in statuses:
         plan.status, plan.ended_on = PaymentPlan.Status.BROKEN, None
     else:
@@ -224,7 +236,9 @@ def _settle_one(plan: PaymentPlan, installments: list[PlanInstallment], cash: li
     return newly_missed
 
 
-def plans_settle(*, invoice_ids=None, plan_ids=None, on: date | None = None) -> int:
+def plans_settle(
+    *, invoice_ids: Iterable[int] | None = None, plan_ids: Iterable[int] | None = None, on: date | None = None,
+) -> int:
     """Settle the installments of live plans from the cash and credit applied to their invoices
     since each plan started, oldest installment first. An installment paid in full by its due date
     is kept, after it late; one not paid in full by its due date (plus GRACE_DAYS) is missed: the
@@ -253,7 +267,7 @@ def plans_settle(*, invoice_ids=None, plan_ids=None, on: date | None = None) -> 
         cash = _daily_cash(locked, on)
         settled_fields = ["amount_paid", "status", "settled_on", "missed_on"]
 
-        def state(installment):
+        def state(installment: PlanInstallment) -> tuple[object, ...]:
             return tuple(getattr(installment, name) for name in settled_fields)
 
         was = {i.pk: state(i) for rows in installments.values() for i in rows}

@@ -4,7 +4,9 @@ queries whatever the portfolio size), today's list, and the managers' list of op
 from collections import defaultdict
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
+from typing import Any
 
+from django.contrib.auth.models import User
 from django.db.models import Count, DecimalField, Exists, Max, Min, OuterRef, Q, QuerySet, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
@@ -24,7 +26,7 @@ DELIVERY_TASKS = {QueueTask.Kind.BOUNCE, QueueTask.Kind.NOT_OPENED}
 ESCALATION_LOOKBACK_DAYS = 60
 
 
-def _sum(queryset: QuerySet, field: str) -> Subquery:
+def _sum(queryset: QuerySet, field: str) -> Coalesce:
     return Coalesce(
         Subquery(queryset.order_by().values("customer_id").annotate(total=Sum(field)).values("total")[:1]),
         Value(ZERO), output_field=DecimalField(max_digits=14, decimal_places=2),
@@ -39,7 +41,7 @@ def _day_start(day: date) -> datetime:
     return timezone.make_aware(datetime.combine(day, time.min))
 
 
-def account_facts(customers: QuerySet, on: date) -> dict[int, scoring.Facts]:
+def account_facts(customers: QuerySet[Customer], on: date) -> dict[int, scoring.Facts]:
     """Everything the scoring reads, for every account in `customers`, in about a dozen queries."""
     mine = Q(customer__in=customers.values("pk"))
     outer = {"customer_id": OuterRef("pk")}
@@ -85,7 +87,7 @@ def account_facts(customers: QuerySet, on: date) -> dict[int, scoring.Facts]:
     return facts
 
 
-def _add_invoices(facts, mine, on) -> None:
+def _add_invoices(facts: dict[int, scoring.Facts], mine: Q, on: date) -> None:
     open_promise = PromiseToPay.objects.filter(invoices=OuterRef("pk"), status=PromiseToPay.Status.OPEN)
     on_track_plan = PaymentPlan.objects.filter(invoices=OuterRef("pk"), status=PaymentPlan.Status.ACTIVE)
     rows = (
@@ -108,7 +110,7 @@ def _add_invoices(facts, mine, on) -> None:
             account.not_opened.append((external_id, -days))
 
 
-def _add_promises(facts, mine, on) -> None:
+def _add_promises(facts: dict[int, scoring.Facts], mine: Q, on: date) -> None:
     recent = on - timedelta(days=scoring.PROMISE_BROKEN_LOOKBACK_DAYS)
     broken = [PromiseToPay.Status.BROKEN, PromiseToPay.Status.PARTIALLY_KEPT]
     rows = PromiseToPay.objects.filter(mine).filter(
@@ -126,7 +128,7 @@ def _add_promises(facts, mine, on) -> None:
             account.broken_promises.append((amount, paid, pay_by))
 
 
-def _add_missed_installments(facts, mine, on) -> None:
+def _add_missed_installments(facts: dict[int, scoring.Facts], mine: Q, on: date) -> None:
     """Installments of broken plans missed in the last days that nobody has called about since
     their due date: the next morning they top the list, like a broken promise."""
     recent = on - timedelta(days=scoring.PLAN_MISSED_LOOKBACK_DAYS)
@@ -140,7 +142,9 @@ def _add_missed_installments(facts, mine, on) -> None:
             account.missed_installments.append((number, amount, paid, due_on))
 
 
-def _add_disputes_and_approvals(facts, mine, on) -> dict[int, list]:
+def _add_disputes_and_approvals(
+    facts: dict[int, scoring.Facts], mine: Q, on: date,
+) -> dict[int, list[tuple[str, date]]]:
     stale_before = _day_start(on - timedelta(days=scoring.DISPUTE_STALE_DAYS))
     labels, owners = dict(Dispute.RootCause.choices), dict(Dispute.Owner.choices)
     for customer_id, cause, amount, updated, owner in Dispute.objects.filter(
@@ -149,11 +153,12 @@ def _add_disputes_and_approvals(facts, mine, on) -> dict[int, list]:
         if customer_id in facts:
             days = (on - timezone.localdate(updated)).days
             facts[customer_id].stale_disputes.append((labels[cause], amount, days, owners[owner]))
-    waiting: dict[int, list] = defaultdict(list)
+    waiting: dict[int, list[tuple[str, date]]] = defaultdict(list)
     for customer_id, external_id, asked in Invoice.objects.filter(
         mine, status=Invoice.Status.OPEN, approval_requested_on__isnull=False
     ).values_list("customer_id", "external_id", "approval_requested_on"):
         if customer_id in facts:
+            assert asked is not None  # filtered on approval_requested_on__isnull=False
             waiting[customer_id].append((external_id, asked))
             days = (on - asked).days
             if days > scoring.APPROVAL_WAIT_DAYS:
@@ -161,8 +166,8 @@ def _add_disputes_and_approvals(facts, mine, on) -> dict[int, list]:
     return waiting
 
 
-def _add_contacts(facts, mine) -> dict[int, list]:
-    contacts: dict[int, list] = defaultdict(list)
+def _add_contacts(facts: dict[int, scoring.Facts], mine: Q) -> dict[int, list[tuple[int, str, str]]]:
+    contacts: dict[int, list[tuple[int, str, str]]] = defaultdict(list)
     for customer_id, pk, name, role, bounced in Contact.objects.filter(mine, active=True).order_by(
         "-is_primary", "name"
     ).values_list("customer_id", "pk", "name", "role", "email_bounced_at"):
@@ -177,7 +182,7 @@ def _add_contacts(facts, mine) -> dict[int, list]:
     return contacts
 
 
-def _add_tasks(facts, mine, on) -> None:
+def _add_tasks(facts: dict[int, scoring.Facts], mine: Q, on: date) -> None:
     for customer_id, kind, title in QueueTask.objects.filter(
         mine, status=QueueTask.Status.OPEN, due_on__lte=on
     ).values_list("customer_id", "kind", "title"):
@@ -191,14 +196,14 @@ def _add_tasks(facts, mine, on) -> None:
         account.tasks.append((kind, title))
 
 
-def _add_top(facts) -> None:
+def _add_top(facts: dict[int, scoring.Facts]) -> None:
     """Top past-due accounts, and accounts of the top past-due families, per collector."""
-    by_collector: dict = defaultdict(list)
-    families: dict = defaultdict(Decimal)
+    by_collector: dict[int | None, list[scoring.Facts]] = defaultdict(list)
+    families: dict[tuple[int | None, int], Decimal] = defaultdict(Decimal)
     for account in facts.values():
         by_collector[account.collector_id].append(account)
         families[(account.collector_id, account.family_id)] += account.past_due
-    top_families = set()
+    top_families: set[tuple[int | None, int]] = set()
     for collector_id, accounts in by_collector.items():
         ranked = sorted((a for a in accounts if a.past_due > 0), key=lambda a: -a.past_due)[: scoring.TOP_N]
         for account in ranked:
@@ -211,10 +216,14 @@ def _add_top(facts) -> None:
             account.in_top = True
 
 
-def _add_escalations(facts, mine, on, progress, escalated, waiting, contacts) -> None:
+def _add_escalations(
+    facts: dict[int, scoring.Facts], mine: Q, on: date, progress: dict[int, datetime | None],
+    escalated: dict[int, datetime | None], waiting: dict[int, list[tuple[str, date]]],
+    contacts: dict[int, list[tuple[int, str, str]]],
+) -> None:
     levels = [Level(pk, order, name, role) for pk, order, name, role in
               EscalationLevel.objects.values_list("pk", "order", "name", "contact_role")]
-    reached: dict[int, list] = defaultdict(list)
+    reached: dict[int, list[Touch]] = defaultdict(list)
     for customer_id, contact_id, name, role, at in Activity.objects.filter(
         mine, outcome=Activity.Outcome.REACHED, contact__isnull=False,
         occurred_at__gte=_day_start(on - timedelta(days=ESCALATION_LOOKBACK_DAYS)),
@@ -229,7 +238,7 @@ def _add_escalations(facts, mine, on, progress, escalated, waiting, contacts) ->
         )
 
 
-def queue_entries(*, collector, day: date) -> QuerySet:
+def queue_entries(*, collector: User, day: date) -> QuerySet[QueueEntry]:
     """Today's list for a collector, best first; entries whose account moved away are left out."""
     return (
         QueueEntry.objects.filter(day=day, collector=collector, customer__portfolio__collector=collector)
@@ -238,7 +247,7 @@ def queue_entries(*, collector, day: date) -> QuerySet:
     )
 
 
-def queue_counts(*, collector, day: date) -> dict:
+def queue_counts(*, collector: User, day: date) -> dict[str, int]:
     counts = queue_entries(collector=collector, day=day).aggregate(
         done=Count("pk", filter=Q(status=QueueEntry.Status.DONE)),
         remaining=Count("pk", filter=Q(status=QueueEntry.Status.OPEN)),
@@ -248,7 +257,7 @@ def queue_counts(*, collector, day: date) -> dict:
     return counts
 
 
-def open_disputes(*, customers: QuerySet, on: date, owner: str = "") -> QuerySet:
+def open_disputes(*, customers: QuerySet[Customer], on: date, owner: str = "") -> QuerySet[Dispute]:
     """Open disputes with their age in days, oldest first, for the managers' list."""
     disputes = Dispute.objects.filter(customer__in=customers.values("pk"), status__in=OPEN_DISPUTE)
     if owner:
@@ -258,7 +267,7 @@ def open_disputes(*, customers: QuerySet, on: date, owner: str = "") -> QuerySet
     ).order_by("opened_on", "pk")
 
 
-def open_disputes_by_owner(*, customers: QuerySet, on: date) -> list[dict]:
+def open_disputes_by_owner(*, customers: QuerySet[Customer], on: date) -> list[dict[str, Any]]:
     """Per internal owner: how many open disputes, how much, and the age of the oldest (one query)."""
     rows = (
         Dispute.objects.filter(customer__in=customers.values("pk"), status__in=OPEN_DISPUTE)

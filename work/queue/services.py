@@ -1,6 +1,7 @@
 """Writing the daily queue: today's list is stored, so the nightly build and the collector's
 "refresh" give the same rows, and what was done or snoozed today stays done."""
 
+from collections.abc import Iterable
 from datetime import date
 
 from django.db import transaction
@@ -14,7 +15,7 @@ from work.queue.selectors import account_facts
 BATCH = 500
 
 
-def queue_build(*, on: date | None = None, collector_ids=None) -> int:
+def queue_build(*, on: date | None = None, collector_ids: Iterable[int] | None = None) -> int:
     """Score every account of the collectors' portfolios (all portfolios when `collector_ids` is
     None) and store the day's list. Items already done or snoozed today stay as they are; the rest
     is replaced by the new scores. Safe to run twice. Returns how many items are on the lists."""

@@ -1,0 +1,206 @@
+"""The team dashboard: per collector AR, past due, work KPIs and target, the top past-due accounts with
+their headline, and the figures its charts draw. Every figure comes from reporting (frames,
+work_metrics, the forecast) so the dashboard and the reports agree; a fixed number of queries."""
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import Decimal
+from typing import Any
+
+import pandas as pd
+from django.contrib.auth.models import User
+from django.db.models import OuterRef, Subquery
+
+from core.aging import BUCKETS
+from core.money import ZERO
+from ledger.models import Customer
+from reporting import work_metrics as wm
+from reporting.cache import kept
+from reporting.frames import open_invoices
+from team.selectors import TargetRow, target_rows, target_totals
+from work.models import Activity, Dispute, PromiseToPay
+
+TOP_ACCOUNTS = 20
+
+# One of a collector's top past-due accounts (or families): customer_id, customer, past_due,
+# oldest_days, invoices, accounts, headline.
+TopAccount = dict[str, Any]
+
+
+@dataclass
+class CollectorRow:
+    collector: User
+    ar: Decimal
+    past_due: Decimal
+    no_plan_amount: Decimal
+    no_plan_invoices: int
+    no_plan_accounts: int
+    touches: wm.Touches
+    coverage: wm.Coverage
+    promises: wm.PromiseKept
+    open_disputes: int
+    open_dispute_age: Decimal | None
+    cycle: wm.CycleTime
+    cycle_by_cause: dict[str, wm.CycleTime]
+    target: TargetRow
+    buckets: dict[str, Decimal]
+    accounts: list[TopAccount]
+
+
+@dataclass
+class Dashboard:
+    as_of: date
+    start: date
+    rows: list[CollectorRow]
+    accounts: dict[int, list[TopAccount]]  # collector id -> top past-due accounts
+    disputes: list[dict[str, Any]]
+    cycle: dict[str, Any]
+    touches_by_day: list[tuple[date, dict[int, int]]]  # [(date, {collector id: n})]
+    targets_total: TargetRow
+
+
+@kept
+def team_dashboard(*, collectors: Iterable[User], as_of: date, period_days: int = 30,
+                   families: bool = False) -> Dashboard:
+    """Per collector: AR, past due, > 30 days past due without a plan, touches, coverage, promise-kept
+    rate, open disputes and cycle time by root cause, collected vs. target — all aggregated in the
+    database or in one pandas frame per source."""
+    collectors = list(collectors)
+    ids = [c.pk for c in collectors]
+    start = as_of - timedelta(days=period_days - 1)
+    frame = open_invoices(as_of)
+    frame = frame[frame["collector_id"].isin(ids)]
+    mine = Customer.objects.filter(portfolio__collector__in=ids)
+    no_plan = wm.without_plan(frame, as_of=as_of)
+    touches = wm.touches(start=start, end=as_of, users=ids)
+    coverage = wm.coverage(frame, as_of=as_of)
+    promises = wm.promise_kept(start=start, end=as_of, customers=mine)
+    cycle = wm.dispute_cycle_time(start=start, end=as_of, customers=mine)
+    disputes = wm.open_disputes(as_of=as_of, customers=mine)
+    targets = {c.pk: r for c, r in zip(collectors, target_rows(collectors=collectors, as_of=as_of), strict=True)}
+    accounts = top_past_due(frame, ids, as_of=as_of, families=families)
+    rows = []
+    for c in collectors:
+        own = frame[frame["collector_id"] == c.pk]
+        late = no_plan[no_plan["collector_id"] == c.pk]
+        own_disputes = [d for d in disputes if d["collector_id"] == c.pk]
+        by_collector = cycle["by_collector"].get(c.pk, {})
+        rows.append(CollectorRow(
+            collector=c,
+            ar=sum(own["open_base"], ZERO),
+            past_due=sum(own.loc[own["days_past_due"] > 0, "open_base"], ZERO),
+            no_plan_amount=sum(late["open_base"], ZERO),
+            no_plan_invoices=len(late),
+            no_plan_accounts=late["customer_id"].nunique(),
+            touches=touches.get(c.pk) or wm.Touches(days=wm.working_days(start, as_of),
+                                                     weeks=Decimal(period_days) / Decimal(7)),
+            coverage=coverage.get(c.pk) or wm.Coverage(0, 0),
+            promises=promises.get(c.pk) or wm.PromiseKept(),
+            open_disputes=len(own_disputes),
+            open_dispute_age=(Decimal(sum(d["age_days"] for d in own_disputes)) / len(own_disputes)
+                              if own_disputes else None),
+            cycle=by_collector.get("overall") or wm.CycleTime(0, None, None),
+            cycle_by_cause=by_collector.get("by_root_cause", {}),
+            target=targets[c.pk],
+            buckets={b: sum(own.loc[own["bucket"] == b, "open_base"], ZERO) for b in BUCKETS},
+            accounts=accounts.get(c.pk, []),
+        ))
+    days = [start + timedelta(days=n) for n in range(period_days)]
+    return Dashboard(
+        as_of=as_of, start=start, rows=rows, accounts=accounts,
+        disputes=disputes, cycle=cycle,
+        touches_by_day=[(d, {c.pk: (touches.get(c.pk) or wm.Touches()).by_day.get(d, 0) for c in collectors})
+                        for d in days],
+        targets_total=target_totals(list(targets.values())),
+    )
+
+
+def top_past_due(frame: pd.DataFrame, collector_ids: Iterable[int], *, as_of: date, limit: int = TOP_ACCOUNTS,
+                 families: bool = False) -> dict[int, list[TopAccount]]:
+    """Each collector's `limit` largest past-due accounts (or account families: the accounts of one
+    family in the collector's portfolio added up) with a one-line headline (the latest promise,
+    dispute or activity on the account or family). Four queries whatever the number of collectors."""
+    late = frame[frame["days_past_due"] > 0]
+    if late.empty:
+        return {pk: [] for pk in collector_ids}
+    key, name = ("family_id", "family") if families else ("customer_id", "customer")
+    per_account = (
+        late.groupby(["collector_id", key, name], dropna=False)
+        .agg(past_due=("open_base", lambda s: sum(s, ZERO)), oldest=("days_past_due", "max"),
+             invoices=("invoice_id", "count"), members=("customer_id", lambda s: sorted(set(s))))
+        .reset_index()
+    )
+    per_account["sort"] = per_account["past_due"].astype(float)
+    top = (per_account.sort_values(["collector_id", "sort"], ascending=[True, False])
+           .groupby("collector_id").head(limit))
+    events = latest_events([m for members in top["members"] for m in members])
+    result: dict[int, list[TopAccount]] = {pk: [] for pk in collector_ids}
+    row: Any  # pandas-stubs types a named tuple's fields as any scalar; these are the columns built above
+    for row in top.itertuples(index=False):
+        found = [events[m] for m in row.members if m in events]
+        result.setdefault(row.collector_id, []).append({
+            "customer_id": getattr(row, key), "customer": getattr(row, name), "past_due": row.past_due,
+            "oldest_days": int(row.oldest), "invoices": int(row.invoices), "accounts": len(row.members),
+            "headline": max(found, key=lambda e: e[0])[1] if found else "",
+        })
+    return result
+
+
+def account_headlines(customer_ids: Iterable[int]) -> dict[int, str]:
+    """The latest promise, dispute or activity of each account, as one line. Four queries."""
+    return {pk: text for pk, (_, text) in latest_events(customer_ids).items()}
+
+
+def latest_events(customer_ids: Iterable[int]) -> dict[int, tuple[date, str]]:
+    """(date, one line) of the latest promise, dispute or activity of each account. Four queries."""
+    latest = list(
+        Customer.objects.filter(pk__in=customer_ids)
+        .annotate(
+            activity_id=Subquery(Activity.objects.filter(customer=OuterRef("pk")).exclude(kind=Activity.Kind.SYSTEM)
+                                 .order_by("-occurred_at", "-pk").values("pk")[:1]),
+            promise_id=Subquery(PromiseToPay.objects.filter(customer=OuterRef("pk"))
+                                .order_by("-created_at", "-pk").values("pk")[:1]),
+            dispute_id=Subquery(Dispute.objects.filter(customer=OuterRef("pk"))
+                                .order_by("-opened_on", "-pk").values("pk")[:1]),
+        )
+        .values_list("pk", "activity_id", "promise_id", "dispute_id")
+    )
+    activities = Activity.objects.in_bulk([a for _, a, _, _ in latest if a])
+    promises = PromiseToPay.objects.in_bulk([p for _, _, p, _ in latest if p])
+    disputes = Dispute.objects.in_bulk([d for _, _, _, d in latest if d])
+    lines: dict[int, tuple[date, str]] = {}
+    for customer_id, a, p, d in latest:
+        candidates: list[tuple[date, str]] = []
+        if a:
+            act = activities[a]
+            outcome = f" — {act.get_outcome_display()}" if act.outcome else ""
+            candidates.append((act.occurred_at.date(), f"{act.get_kind_display()}{outcome} on {act.occurred_at:%b %d}"
+                               + (f": {act.subject}" if act.subject else "")))
+        if p:
+            pr = promises[p]
+            candidates.append((pr.created_at.date(), f"Promise {pr.amount:,.2f} by {pr.pay_by:%b %d} "
+                                                     f"({pr.get_status_display().lower()})"))
+        if d:
+            di = disputes[d]
+            candidates.append((di.opened_on, f"Dispute: {di.get_root_cause_display()} {di.amount:,.2f} "
+                                             f"({di.get_status_display().lower()} since {di.opened_on:%b %d})"))
+        if candidates:
+            lines[customer_id] = max(candidates, key=lambda c: c[0])
+    return lines
+
+
+def dashboard_chart(dashboard: Dashboard) -> dict[str, Any]:
+    """The figures the dashboard's charts draw: past due by bucket per collector, collected vs target,
+    and touches per day."""
+    names = [r.collector.get_full_name() or r.collector.username for r in dashboard.rows]
+    return {
+        "collectors": names,
+        "buckets": {b: [float(r.buckets.get(b, ZERO)) for r in dashboard.rows] for b in BUCKETS},
+        "collected": [float(r.target.collected) for r in dashboard.rows],
+        "forecast": [float(r.target.forecast) for r in dashboard.rows],
+        "target": [float(r.target.target) if r.target.target is not None else None for r in dashboard.rows],
+        "days": [d.isoformat() for d, _ in dashboard.touches_by_day],
+        "touches": {name: [counts.get(r.collector.pk, 0) for _, counts in dashboard.touches_by_day]
+                    for name, r in zip(names, dashboard.rows, strict=True)},
+    }
