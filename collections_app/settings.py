@@ -40,6 +40,18 @@ def envint(name: str, default: int) -> int:
         raise ImproperlyConfigured(f"{name} must be a whole number, got {value!r}") from None
 
 
+def envdecimal(name: str, default: str) -> Decimal:
+    """An amount of money: a finite, non-negative number with at most two decimals."""
+    value = os.environ.get(name) or default
+    try:
+        amount = Decimal(value)
+        if amount.is_finite() and amount >= 0 and amount == amount.quantize(Decimal("0.01")):
+            return amount.quantize(Decimal("0.01"))
+    except ArithmeticError:
+        pass
+    raise ImproperlyConfigured(f"{name} must be an amount such as 1000.00, got {value!r}")
+
+
 def envlist(name: str, default: str) -> list[str]:
     return [item.strip() for item in envstr(name, default).split(",") if item.strip()]
 
@@ -188,6 +200,9 @@ STORAGES = {
 # Money and currencies.
 BASE_CURRENCY = envstr("BASE_CURRENCY", "USD").upper()
 MONEY_PLACES = Decimal("0.01")
+# A payment reversal, write-off or void above this amount (in BASE_CURRENCY, converted at the
+# document's date) waits for a second manager's approval; at or below it, it is done at once.
+LEDGER_APPROVAL_THRESHOLD = envdecimal("LEDGER_APPROVAL_THRESHOLD", "1000.00")
 
 # Celery: Redis when REDIS_URL is set, else kombu's filesystem transport in var/broker.
 REDIS_URL = envstr("REDIS_URL")

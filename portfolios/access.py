@@ -138,3 +138,13 @@ def may_release(user) -> bool:
 # Late fees and interest the dunning run proposes: the account's collector or a manager approves
 # or waives them (admins too).
 charge_deciders_required = role_required(Role.COLLECTOR, Role.MANAGER)
+
+
+# Reversing a payment, writing off or voiding an invoice (work.corrections): managers and admins;
+# above settings.LEDGER_APPROVAL_THRESHOLD a second one, never the one who asked, approves.
+def may_correct_ledger(user) -> bool:
+    """Managers and admins correct the ledger and approve each other's corrections."""
+    return has_role(user, Role.MANAGER, Role.ADMIN)
+
+
+ledger_correctors_required = role_required(Role.MANAGER)

@@ -1,6 +1,7 @@
 from django.contrib import admin
 
 from core.records_admin import RecordAdmin
+from work.corrections.models import LedgerCorrection
 from work.holds.models import CreditHoldEvent, CreditHoldRule
 from work.models import Activity, Dispute, Escalation, EscalationLevel, PromiseToPay, QueueTask
 from work.plans.models import PaymentPlan, PlanInstallment
@@ -109,3 +110,14 @@ class PlanInstallmentAdmin(RecordAdmin):
     list_display = ["plan", "number", "due_on", "amount", "amount_paid", "status"]
     list_filter = ["status"]
     raw_id_fields = ["plan"]
+
+
+@admin.register(LedgerCorrection)
+class LedgerCorrectionAdmin(RecordAdmin):
+    """Corrections are asked, approved and rejected through work.corrections.services only."""
+
+    list_display = ["requested_at", "customer", "kind", "amount", "currency", "status", "requested_by", "decided_by"]
+    list_filter = ["status", "kind"]
+    search_fields = ["customer__external_id", "customer__name", "reason"]
+    raw_id_fields = ["customer", "payment", "invoice", "write_off"]
+    list_select_related = ["customer", "requested_by", "decided_by"]

@@ -9,6 +9,7 @@ from django.contrib import admin
 from django.urls import reverse
 
 from ledger import services
+from ledger.models import Invoice
 from tests.factories import ContactFactory, CustomerFactory, InvoiceFactory, PortfolioFactory, UserFactory
 from work import services as work_services
 from work.models import Activity, Dispute
@@ -45,3 +46,32 @@ def test_every_model_of_the_project_is_registered():
         for model in apps.get_app_config(app).get_models() if not admin.site.is_registered(model)
     ]
     assert missing == []
+
+
+@pytest.mark.parametrize("model", ["invoice", "payment", "creditnote", "application", "writeoff"])
+def test_ledger_rows_cannot_be_added_or_deleted_through_the_admin_even_by_a_superuser(client, some_rows, model):
+    services.invoice_write_off(invoice=Invoice.objects.get(), amount="10.00", reason="rounding")
+    client.force_login(UserFactory(is_superuser=True, is_staff=True))
+    row = apps.get_model("ledger", model).objects.first()
+
+    assert client.get(reverse(f"admin:ledger_{model}_add")).status_code == 403
+    assert client.post(reverse(f"admin:ledger_{model}_add"), {}).status_code == 403
+    assert client.post(reverse(f"admin:ledger_{model}_delete", args=[row.pk]), {"post": "yes"}).status_code == 403
+    assert client.get(reverse(f"admin:ledger_{model}_change", args=[row.pk])).status_code == 200
+
+
+def test_an_invoice_cannot_be_edited_through_the_admin(client, some_rows, ledger_balances):
+    client.force_login(UserFactory(is_superuser=True, is_staff=True))
+    invoice = Invoice.objects.get()
+
+    client.post(reverse("admin:ledger_invoice_change", args=[invoice.pk]),
+                {"amount": "1.00", "open_amount": "0.00", "status": "paid"})
+
+    invoice.refresh_from_db()
+    assert (invoice.amount, invoice.open_amount, invoice.status) == (Decimal("1000.00"), Decimal("750.00"), "open")
+    ledger_balances()
+
+
+def test_ledger_corrections_are_read_only_in_the_admin(client, some_rows):
+    client.force_login(UserFactory(is_superuser=True, is_staff=True))
+    assert client.get(reverse("admin:work_ledgercorrection_add")).status_code == 403
