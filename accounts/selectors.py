@@ -1,19 +1,22 @@
 """Read paths of the accounts list and the account workspace.
 
 Balances come from the stored `Invoice.open_amount` (kept by services.py) and are summed in the
-database: the list annotates every customer in one query, the workspace aggregates an account in a
-fixed number of queries whatever the number of invoices it has. Amounts are in the account's
+database: the list annotates every customer in one query, the workspace fetches an account with its
+header's figures in one query, whatever the number of invoices it has. Amounts are in the account's
 currency (the currency its invoices are issued in).
 """
 
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
+from typing import Any
 
+from django.contrib.auth.models import User
 from django.db.models import (
     Count,
     Exists,
     F,
+    IntegerField,
     Min,
     OuterRef,
     Q,
@@ -22,6 +25,7 @@ from django.db.models import (
     Sum,
     Value,
 )
+from django.db.models.expressions import OrderBy
 from django.db.models.functions import Coalesce
 
 from core.aging import BUCKET_BOUNDS, BUCKET_LABELS
@@ -29,8 +33,9 @@ from core.money import MONEY_FIELD, ZERO
 from ledger.models import CreditNote, Customer, Invoice, Payment
 from portfolios.models import Assignment
 from work.models import Dispute, PromiseToPay
+from work.selectors import OPEN_DISPUTE
 
-SORTS = {
+SORTS: dict[str, tuple[str, list[str | OrderBy]]] = {
     "past_due": ("Past due (largest first)", [F("past_due").desc(), "name", "pk"]),
     "balance": ("Balance (largest first)", [F("balance").desc(), "name", "pk"]),
     "oldest": ("Oldest past due first", [F("oldest_due_on").asc(nulls_last=True), "name", "pk"]),
@@ -42,12 +47,19 @@ DEFAULT_SORT = "past_due"
 BUCKETS = tuple((name.rstrip("+"), BUCKET_LABELS[name], low, high) for name, low, high in BUCKET_BOUNDS)
 
 
-def _open_invoice_sum(on: date, *, past_due: bool) -> Subquery:
+def _open_of_account(condition: Q | None = None) -> QuerySet[Invoice]:
+    """The open invoices of the customer of the outer query (meeting `condition`), for a subquery."""
     invoices = Invoice.objects.filter(customer=OuterRef("pk"), status=Invoice.Status.OPEN)
-    if past_due:
-        invoices = invoices.filter(due_date__lt=on)
-    total = invoices.order_by().values("customer").annotate(total=Sum("open_amount")).values("total")
+    return (invoices if condition is None else invoices.filter(condition)).order_by()
+
+
+def _open_sum(condition: Q | None = None) -> Coalesce:
+    total = _open_of_account(condition).values("customer").annotate(total=Sum("open_amount")).values("total")
     return Coalesce(Subquery(total, output_field=MONEY_FIELD), Value(ZERO), output_field=MONEY_FIELD)
+
+
+def _open_invoice_sum(on: date, *, past_due: bool) -> Coalesce:
+    return _open_sum(Q(due_date__lt=on) if past_due else None)
 
 
 def _oldest_past_due(on: date) -> Subquery:
@@ -58,7 +70,7 @@ def _oldest_past_due(on: date) -> Subquery:
     return Subquery(oldest)
 
 
-def accounts_with_balances(customers: QuerySet, *, on: date) -> QuerySet:
+def accounts_with_balances(customers: QuerySet[Customer], *, on: date) -> QuerySet[Customer]:
     """Each customer with `balance` (open invoices), `past_due` (open past their due date on `on`),
     `oldest_due_on` (due date of the oldest past-due invoice) and `is_family_head`."""
     return customers.select_related("parent", "portfolio__collector").annotate(
@@ -70,9 +82,9 @@ def accounts_with_balances(customers: QuerySet, *, on: date) -> QuerySet:
 
 
 def accounts_search(
-    customers: QuerySet, *, on: date, q: str = "", collector=None, segment: str = "", family: Customer | None = None,
-    past_due_only: bool = False, sort: str = DEFAULT_SORT,
-) -> QuerySet:
+    customers: QuerySet[Customer], *, on: date, q: str = "", collector: User | None = None, segment: str = "",
+    family: Customer | None = None, past_due_only: bool = False, sort: str = DEFAULT_SORT,
+) -> QuerySet[Customer]:
     """The accounts list: `customers` (already narrowed to what the user may see) searched by name
     or customer id, filtered, annotated with balances and sorted — one query per page."""
     if q:
@@ -85,11 +97,11 @@ def accounts_search(
         customers = customers.filter(Q(pk=family.pk) | Q(parent=family))
     customers = accounts_with_balances(customers, on=on)
     if past_due_only:
-        customers = customers.filter(past_due__gt=0)
+        customers = customers.filter(Q(past_due__gt=0))  # an annotation: a Q keeps the type checker out
     return customers.order_by(*SORTS.get(sort, SORTS[DEFAULT_SORT])[1])
 
 
-def family_heads(customers: QuerySet) -> QuerySet:
+def family_heads(customers: QuerySet[Customer]) -> QuerySet[Customer]:
     """Heads of the account families that touch `customers` (the head or one of its children)."""
     return Customer.objects.filter(
         Q(pk__in=customers.filter(parent__isnull=False).values("parent_id"))
@@ -97,7 +109,7 @@ def family_heads(customers: QuerySet) -> QuerySet:
     ).only("pk", "name", "external_id").order_by("name")
 
 
-def segments(customers: QuerySet) -> list[str]:
+def segments(customers: QuerySet[Customer]) -> list[str]:
     return list(customers.exclude(segment="").order_by("segment").values_list("segment", flat=True).distinct())
 
 
@@ -133,33 +145,7 @@ def _bucket_filter(on: date, low: int | None, high: int | None) -> Q:
     return condition
 
 
-def account_figures(customer: Customer, *, on: date) -> AccountFigures:
-    """Balance, past due and the aging buckets of one account's open invoices (aged by due date as
-    of `on`), in one aggregate query."""
-    sums = {
-        key: Coalesce(Sum("open_amount", filter=_bucket_filter(on, low, high)), Value(ZERO),
-                      output_field=MONEY_FIELD)
-        for key, _label, low, high in BUCKETS
-    }
-    row = Invoice.objects.filter(customer=customer, status=Invoice.Status.OPEN).aggregate(
-        balance=Coalesce(Sum("open_amount"), Value(ZERO), output_field=MONEY_FIELD),
-        past_due=Coalesce(Sum("open_amount", filter=Q(due_date__lt=on)), Value(ZERO), output_field=MONEY_FIELD),
-        open_count=Count("pk"),
-        oldest_due_on=Min("due_date", filter=Q(due_date__lt=on)),
-        **sums,
-    )
-    balance = row["balance"]
-    buckets = [
-        Bucket(key, label, row[key], float(row[key] / balance * 100) if balance else 0.0)
-        for key, label, _low, _high in BUCKETS
-    ]
-    return AccountFigures(
-        balance=balance, past_due=row["past_due"], open_count=row["open_count"],
-        oldest_due_on=row["oldest_due_on"], buckets=buckets, on=on,
-    )
-
-
-def open_invoices(customer: Customer) -> QuerySet:
+def open_invoices(customer: Customer) -> QuerySet[Invoice]:
     """Open invoices, oldest due first, flagged `is_disputed` (an unresolved dispute covers it) and
     `is_promised` (an open promise to pay covers it)."""
     disputes = Dispute.invoices.through.objects.filter(
@@ -175,7 +161,7 @@ def open_invoices(customer: Customer) -> QuerySet:
     )
 
 
-def closed_invoices(customer: Customer) -> QuerySet:
+def closed_invoices(customer: Customer) -> QuerySet[Invoice]:
     """Paid and void invoices, most recently closed first."""
     return (
         Invoice.objects.filter(customer=customer)
@@ -184,11 +170,11 @@ def closed_invoices(customer: Customer) -> QuerySet:
     )
 
 
-def payments(customer: Customer) -> QuerySet:
+def payments(customer: Customer) -> QuerySet[Payment]:
     return Payment.objects.filter(customer=customer).order_by("-received_date", "-pk")
 
 
-def credit_notes(customer: Customer) -> QuerySet:
+def credit_notes(customer: Customer) -> QuerySet[CreditNote]:
     return CreditNote.objects.filter(customer=customer).order_by("-issue_date", "-pk")
 
 
@@ -202,25 +188,64 @@ class Unapplied:
         return self.cash + self.credits
 
 
-def unapplied(customer: Customer) -> Unapplied:
-    """Cash on account and credits not yet used: something to talk to the customer about.
-    One query (two scalar subqueries)."""
-    cash = (
-        Payment.objects.filter(customer=OuterRef("pk"), status=Payment.Status.POSTED)
-        .order_by().values("customer").annotate(total=Sum("unapplied_amount")).values("total")
-    )
-    credits = (
-        CreditNote.objects.filter(customer=OuterRef("pk"))
-        .order_by().values("customer").annotate(total=Sum("unapplied_amount")).values("total")
-    )
-    row = Customer.objects.filter(pk=customer.pk).values(
-        cash=Coalesce(Subquery(cash, output_field=MONEY_FIELD), Value(ZERO), output_field=MONEY_FIELD),
-        credits=Coalesce(Subquery(credits, output_field=MONEY_FIELD), Value(ZERO), output_field=MONEY_FIELD),
-    ).get()
-    return Unapplied(cash=row["cash"], credits=row["credits"])
+@dataclass(frozen=True)
+class AccountHeader:
+    """What the workspace shows above the account's lists, and which of its lists have rows."""
+
+    figures: AccountFigures
+    unapplied: Unapplied  # cash on account and credits not yet used: something to talk about
+    is_family_head: bool
+    has_open_dispute: bool
 
 
-def assignment_history(customer: Customer) -> QuerySet:
+def _unapplied_sum(rows: QuerySet[Payment] | QuerySet[CreditNote]) -> Coalesce:
+    total = (rows.filter(customer=OuterRef("pk")).order_by().values("customer")
+             .annotate(total=Sum("unapplied_amount")).values("total"))
+    return Coalesce(Subquery(total, output_field=MONEY_FIELD), Value(ZERO), output_field=MONEY_FIELD)
+
+
+def workspace_accounts(customers: QuerySet[Customer], *, on: date) -> QuerySet[Customer]:
+    """`customers` as the account workspace fetches one: with its parent, collector and dunning
+    exceptions, and annotated with its header (read by `account_header`): balance, past due, open
+    count, oldest past-due date and aging buckets of the open invoices (aged by due date as of
+    `on`), unapplied cash and credits, whether it heads a family and has an open dispute. Each is
+    a subquery on the account's own rows: the account and its header are one query, whatever the
+    number of invoices it has."""
+    buckets = {f"bucket_{n}": _open_sum(_bucket_filter(on, low, high))
+               for n, (_key, _label, low, high) in enumerate(BUCKETS)}
+    open_count = _open_of_account().values("customer").annotate(n=Count("pk")).values("n")
+    return customers.select_related("parent", "portfolio__collector", "dunning_settings").annotate(
+        balance=_open_sum(),
+        past_due=_open_sum(Q(due_date__lt=on)),
+        open_count=Coalesce(Subquery(open_count, output_field=IntegerField()), Value(0), output_field=IntegerField()),
+        oldest_due_on=_oldest_past_due(on),
+        unapplied_cash=_unapplied_sum(Payment.objects.filter(status=Payment.Status.POSTED)),
+        unapplied_credits=_unapplied_sum(CreditNote.objects.all()),
+        is_family_head=Exists(Customer.objects.filter(parent=OuterRef("pk"))),
+        has_open_dispute=Exists(Dispute.objects.filter(customer=OuterRef("pk"), status__in=OPEN_DISPUTE)),
+        **buckets,
+    )
+
+
+def account_header(customer: Customer, *, on: date) -> AccountHeader:
+    """The header of an account fetched through `workspace_accounts` (no query of its own)."""
+    row: dict[str, Any] = vars(customer)
+    balance = row["balance"]
+    buckets = [
+        Bucket(key, label, row[f"bucket_{n}"], float(row[f"bucket_{n}"] / balance * 100) if balance else 0.0)
+        for n, (key, label, _low, _high) in enumerate(BUCKETS)
+    ]
+    figures = AccountFigures(
+        balance=balance, past_due=row["past_due"], open_count=row["open_count"],
+        oldest_due_on=row["oldest_due_on"], buckets=buckets, on=on,
+    )
+    return AccountHeader(
+        figures=figures, unapplied=Unapplied(cash=row["unapplied_cash"], credits=row["unapplied_credits"]),
+        is_family_head=row["is_family_head"], has_open_dispute=row["has_open_dispute"],
+    )
+
+
+def assignment_history(customer: Customer) -> QuerySet[Assignment]:
     """Who owned the account when, newest first."""
     return (
         Assignment.objects.filter(customer=customer)

@@ -10,6 +10,7 @@ urlpatterns = [
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("admin/", admin.site.urls),
     path("accounts/", include("accounts.urls")),
+    path("", include("accounts.moved")),  # the workspace panels' old addresses under queue/ and reminders/
     path("queue/", include("work.queue.urls")),
     path("import/", include("erp.urls")),
     path("team/", include("team.urls")),

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from reminders.views import account, charges, outbox, policies, statements, tracking
+from reminders.views import charges, outbox, policies, statements, tracking
 
 urlpatterns = [
     path("outbox/", outbox.outbox, name="outbox"),
@@ -28,13 +28,6 @@ urlpatterns = [
     path("statements/run/", statements.statement_run_start, name="statement_run_start"),
     path("statements/runs/<int:pk>/", statements.statement_run_status, name="statement_run_status"),
     path("statements/<int:pk>/pdf/", statements.statement_download, name="statement_download"),
-    path("accounts/<int:customer_pk>/", account.account_messages, name="account_messages"),
-    path("accounts/<int:customer_pk>/statement/", account.account_statement_now, name="account_statement_now"),
-    path("accounts/<int:customer_pk>/statement.pdf", account.account_statement_pdf, name="account_statement_pdf"),
-    path("accounts/<int:customer_pk>/invoice-copy/", account.account_invoice_copy, name="account_invoice_copy"),
-    path("accounts/<int:customer_pk>/compose/", account.account_compose, name="account_compose"),
-    path("accounts/<int:customer_pk>/dunning-settings/", policies.customer_dunning_settings,
-         name="customer_dunning_settings"),
     path("o/<str:token>.gif", tracking.message_open, name="message_open"),
     path("c/<str:token>/", tracking.message_click, name="message_click"),
     path("bounces/webhook/", tracking.bounce_webhook, name="bounce_webhook"),

@@ -6,9 +6,9 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from ledger.selectors import visible_customers
 from portfolios.access import manager_required
 from reminders import selectors
-from reminders.forms import DunningSettingsForm, PolicyForm, StepForm, TemplateForm
+from reminders.forms import PolicyForm, StepForm, TemplateForm
 from reminders.manual import message_preview
-from reminders.models import CustomerDunningSettings, DunningPolicy, DunningStep, MessageTemplate
+from reminders.models import DunningPolicy, DunningStep, MessageTemplate
 
 
 @require_GET
@@ -100,18 +100,3 @@ def template_preview(request, pk: int):
     subject, body = message_preview(customer=customer, template=template) if customer else ("", "")
     ctx = {"template": template, "customer": customer, "subject": subject, "body": body}
     return render(request, "reminders/template_form.html#preview", ctx)
-
-
-@require_POST
-@manager_required
-def customer_dunning_settings(request, customer_pk: int):
-    customer = get_object_or_404(visible_customers(request.user), pk=customer_pk)
-    settings_row = CustomerDunningSettings.objects.filter(customer=customer).first() or \
-        CustomerDunningSettings(customer=customer)
-    form = DunningSettingsForm(request.POST, instance=settings_row)
-    if form.is_valid():
-        form.save()
-        messages.success(request, "Dunning settings saved.")
-    else:
-        messages.error(request, "Dunning settings not saved: " + "; ".join(form.errors.get("__all__", [])))
-    return redirect("account_messages", customer_pk=customer.pk)

@@ -64,3 +64,30 @@ def test_collector_searches_accounts_and_opens_a_workspace(page, login):
     assert "2,500.00" in page.locator(".kpis").inner_text()
     assert "Pat Payables" in page.locator("#contacts").inner_text()
     shot(page, "account-workspace.png")
+
+
+def test_collector_works_an_account_in_place_from_its_workspace(page, login):
+    alice = collector("alice", first_name="Alice", last_name="Archer")
+    northwind = CustomerFactory(name="Northwind Traders", portfolio=PortfolioFactory(collector=alice))
+    owe(northwind, "1200.00", days_past_due=45)
+    ContactFactory(customer=northwind, name="Pat Payables")
+
+    login("alice")
+    page.goto(f"/accounts/{northwind.pk}/")
+    page.evaluate("window.__stillHere = true")
+    # One request rendered every panel: nothing loads afterwards.
+    assert page.locator("[hx-trigger=load]").count() == 0
+    page.click("#account-actions summary:has-text('Log a call or email')")
+    page.select_option("#account-actions select[name=outcome]", "no_answer")
+    page.fill("#account-actions textarea[name=notes]", "Left a voicemail for Pat")
+    page.click("#account-actions .log-form button[type=submit]")
+    page.wait_for_selector("#account-actions >> text=Logged.")
+    # The timeline hears of it and reloads itself in place.
+    page.wait_for_selector("#timeline-entries >> text=Left a voicemail for Pat")
+
+    page.click("#account-actions summary:has-text('Follow up')")
+    page.fill("#account-actions input[name=on]", (timezone.localdate() + timedelta(days=3)).isoformat())
+    page.click("#account-actions form[action$='/follow-up/'] button[type=submit]")
+    page.wait_for_selector("#follow-up >> text=" + (timezone.localdate() + timedelta(days=3)).strftime("%b %-d, %Y"))
+    assert page.evaluate("window.__stillHere") is True
+    shot(page, "account-workspace-worked.png")

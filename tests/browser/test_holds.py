@@ -24,6 +24,7 @@ def test_manager_holds_and_releases_an_account_and_fixes_e_delivery(page, login)
     page.click("text=Credit hold…")
     page.fill("#hold-form input[name=reason]", "Three cheques bounced")
     page.click("#hold-form button[type=submit]")
+    page.wait_for_selector("#release-form")  # the hold panel swaps in place
     page.goto(f"/accounts/{northwind.pk}/")
     assert "Credit hold: Three cheques bounced" in page.locator(".account-head").inner_text()
 

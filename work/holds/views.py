@@ -1,70 +1,18 @@
-"""Credit hold pages: hold / release on the account, the accounts on hold, and the hold rules."""
+"""Credit hold pages: the accounts on hold and the hold rules. An account is held and released from
+its workspace (accounts.holds)."""
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from ledger.selectors import visible_customers
-from portfolios import access
 from portfolios.access import any_role, manager_required
 from work.holds import selectors, services
-from work.holds.forms import CreditHoldRuleForm, HoldForm, ReleaseForm
+from work.holds.forms import CreditHoldRuleForm
 from work.holds.models import CreditHoldRule
 
 EVENTS_SHOWN = 50
-
-
-def _form_errors(request, form, what: str) -> None:
-    for errors in form.errors.values():
-        for error in errors:
-            messages.error(request, f"{what}: {error}")
-
-
-@require_http_methods(["GET", "POST"])
-@any_role
-def account_credit_hold(request, pk: int):
-    """The account's credit hold: its state and history, and the form to hold or release it. A
-    collector (on their own accounts) or a manager puts an account on hold, with a reason."""
-    customer = get_object_or_404(visible_customers(request.user), pk=pk)
-    form = HoldForm(request.POST or None)
-    if request.method == "POST":
-        if not access.may_hold(request.user):
-            raise PermissionDenied("Only collectors and managers put accounts on credit hold.")
-        if form.is_valid():
-            try:
-                services.credit_hold_place(customer=customer, reason=form.cleaned_data["reason"], by=request.user)
-            except services.CreditHoldError as error:
-                messages.error(request, " ".join(error.messages))
-            else:
-                messages.success(request, f"{customer.name} is on credit hold: the ERP will block new orders.")
-            return redirect("account_credit_hold", pk=customer.pk)
-    ctx = {
-        "nav": "accounts", "customer": customer, "hold_form": form, "release_form": ReleaseForm(),
-        "events": selectors.hold_events().filter(customer=customer).order_by("-pk")[:EVENTS_SHOWN],
-        "can_hold": access.may_hold(request.user),
-        "can_release": access.may_release(request.user),
-    }
-    return render(request, "holds/account_hold.html", ctx, status=400 if form.errors else 200)
-
-
-@require_POST
-@manager_required
-def account_credit_release(request, pk: int):
-    """Only a manager releases a credit hold: it lets the account's orders flow again."""
-    customer = get_object_or_404(visible_customers(request.user), pk=pk)
-    form = ReleaseForm(request.POST)
-    if not form.is_valid():
-        _form_errors(request, form, "Not released")
-    else:
-        try:
-            services.credit_hold_release(customer=customer, by=request.user, **form.cleaned_data)
-        except services.CreditHoldError as error:
-            messages.error(request, " ".join(error.messages))
-        else:
-            messages.success(request, f"Credit hold on {customer.name} released.")
-    return redirect("account_credit_hold", pk=customer.pk)
 
 
 @require_GET

@@ -14,10 +14,5 @@ urlpatterns = [
     path("disputes/", views.disputes, name="disputes"),
     path("disputes/<int:pk>/update/", views.dispute_update, name="dispute_update"),
     path("disputes/<int:pk>/resolve/", views.dispute_resolve, name="dispute_resolve"),
-    path("account/<int:pk>/timeline/", views.account_timeline, name="account_timeline"),
-    path("account/<int:pk>/actions/", views.account_actions, name="account_actions"),
-    path("account/<int:pk>/log/", views.account_log, name="account_log"),
-    path("account/<int:pk>/escalate/", views.account_escalate, name="account_escalate"),
-    path("account/<int:pk>/follow-up/", views.account_follow_up, name="account_follow_up"),
     path("<str:username>/", views.queue, name="queue_of"),
 ]

@@ -1,4 +1,5 @@
-"""The collector's day: today's queue, the item panel, and the actions that work an account."""
+"""The collector's day: today's queue, the item panel and the actions that work its item; the
+manager's open disputes. The account workspace's own actions are in accounts.actions."""
 
 from django.contrib import messages
 from django.contrib.auth import get_user_model
@@ -26,7 +27,6 @@ from work.queue.forms import (
     DisputeResolveForm,
     DisputeUpdateForm,
     EscalateForm,
-    FollowUpForm,
     OutcomeForm,
     ReassignItemForm,
     SnoozeForm,
@@ -309,101 +309,3 @@ def dispute_resolve(request, pk: int):
     else:
         messages.error(request, "Nothing saved: choose a resolution.")
     return _back(request, reverse("disputes"))
-
-
-@require_GET
-@role_required(*Role.ALL)
-def account_timeline(request, pk: int):
-    """The account's timeline, filtered by kind (the workspace swaps it in place)."""
-    customer = get_object_or_404(visible_customers(request.user), pk=pk)
-    kind = request.GET.get("kind", "")
-    return render(request, "collections/_timeline.html",
-                  {"timeline": timeline_for(customer, kinds=[kind] if kind else None), "customer": customer})
-
-
-def _actions_context(request, customer, **forms) -> dict:
-    open_disputes = list(customer.disputes.filter(status__in=selectors.OPEN_DISPUTE).order_by("opened_on"))
-    return {
-        "customer": customer,
-        "outcome_form": forms.get("outcome_form") or OutcomeForm(customer=customer),
-        "escalate_form": forms.get("escalate_form") or EscalateForm(customer=customer),
-        "follow_up_form": forms.get("follow_up_form") or FollowUpForm(initial={"on": customer.follow_up_on,
-                                                                                "note": customer.follow_up_note}),
-        "open_disputes": open_disputes,
-        "update_form": DisputeUpdateForm(),
-        "resolve_form": DisputeResolveForm(),
-        "message": forms.get("message", ""),
-    }
-
-
-def _visible_customer(request, pk: int):
-    return get_object_or_404(visible_customers(request.user), pk=pk)
-
-
-@require_GET
-@role_required(Role.COLLECTOR, Role.MANAGER)
-def account_actions(request, pk: int):
-    customer = _visible_customer(request, pk)
-    ctx = _actions_context(request, customer)
-    if is_partial(request):
-        return render(request, "queue/account_actions.html#actions", ctx)
-    return render(request, "queue/account_actions.html", {**ctx, "nav": "accounts"})
-
-
-def _actions_done(request, customer, message: str, status: int = 200, **forms):
-    if not is_partial(request):
-        if status == 200:
-            messages.success(request, message)
-            return redirect(customer.get_absolute_url())
-        return render(request, "queue/account_actions.html", {**_actions_context(request, customer, **forms),
-                                                              "nav": "accounts"}, status=status)
-    response = render(request, "queue/account_actions.html#actions",
-                      _actions_context(request, customer, message=message, **forms), status=status)
-    if status == 200:
-        response["HX-Trigger"] = "timeline-changed"
-    return response
-
-
-@require_POST
-@role_required(Role.COLLECTOR, Role.MANAGER)
-def account_log(request, pk: int):
-    customer = _visible_customer(request, pk)
-    form = OutcomeForm(request.POST, customer=customer)
-    if form.is_valid():
-        data = form.cleaned_data
-        try:
-            work_services.outcome_log(
-                customer=customer, kind=data["kind"], outcome=data["outcome"], by=request.user,
-                contact=data["contact"], invoices=data["invoices"], notes=data["notes"],
-                next_action_on=data["next_action_on"], promise_amount=data["promise_amount"], pay_by=data["pay_by"],
-                dispute_root_cause=data["dispute_root_cause"], dispute_owner=data["dispute_owner"] or "billing",
-            )
-            return _actions_done(request, customer, "Logged.")
-        except ValidationError as error:
-            form.add_error(None, error)
-    return _actions_done(request, customer, "", status=422, outcome_form=form)
-
-
-@require_POST
-@role_required(Role.COLLECTOR, Role.MANAGER)
-def account_escalate(request, pk: int):
-    customer = _visible_customer(request, pk)
-    form = EscalateForm(request.POST, customer=customer)
-    if form.is_valid():
-        escalation = work_services.escalate(customer=customer, level=form.cleaned_data["level"], by=request.user,
-                                            to_contact=form.cleaned_data["contact"],
-                                            reason=form.cleaned_data["reason"])
-        return _actions_done(request, customer, f"Escalated to {escalation.level.name}.")
-    return _actions_done(request, customer, "", status=422, escalate_form=form)
-
-
-@require_POST
-@role_required(Role.COLLECTOR, Role.MANAGER)
-def account_follow_up(request, pk: int):
-    customer = _visible_customer(request, pk)
-    form = FollowUpForm(request.POST)
-    if form.is_valid():
-        work_services.follow_up_set(customer=customer, on=form.cleaned_data["on"], note=form.cleaned_data["note"],
-                                    by=request.user)
-        return _actions_done(request, customer, f"Follow-up set for {form.cleaned_data['on']:%b %d, %Y}.")
-    return _actions_done(request, customer, "", status=422, follow_up_form=form)
