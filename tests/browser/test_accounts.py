@@ -91,3 +91,23 @@ def test_collector_works_an_account_in_place_from_its_workspace(page, login):
     page.wait_for_selector("#follow-up >> text=" + (timezone.localdate() + timedelta(days=3)).strftime("%b %-d, %Y"))
     assert page.evaluate("window.__stillHere") is True
     shot(page, "account-workspace-worked.png")
+
+
+def test_a_refused_in_place_form_shows_its_error_where_the_collector_is(page, login):
+    alice = collector("alice", first_name="Alice", last_name="Archer")
+    northwind = CustomerFactory(name="Northwind Traders", portfolio=PortfolioFactory(collector=alice))
+    owe(northwind, "1200.00", days_past_due=45)
+
+    login("alice")
+    page.goto(f"/accounts/{northwind.pk}/")
+    page.evaluate("window.__stillHere = true")
+    page.click("#account-actions summary:has-text('Log a call or email')")
+    page.select_option("#account-actions select[name=outcome]", "promised")
+    page.fill("#account-actions input[name=promise_amount]", "500.00")
+    page.fill("#account-actions input[name=pay_by]", (timezone.localdate() - timedelta(days=3)).isoformat())
+    with page.expect_response(lambda r: r.url.endswith("/log/")) as answer:
+        page.click("#account-actions .log-form button[type=submit]")
+    assert answer.value.status == 422
+    # The server's refusal is swapped into the panel (htmx-config in base.html), on the same page.
+    page.wait_for_selector("#account-actions .errorlist >> text=A promise is for today or later.")
+    assert page.evaluate("window.__stillHere") is True
