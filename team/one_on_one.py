@@ -73,8 +73,6 @@ def one_on_one_summary(*, collector: User, week_start: date) -> dict[str, Any]:
     before, after = before[before["collector_id"] == collector.pk], after[after["collector_id"] == collector.pk]
     late_before = _accounts(before[before["days_past_due"] > 0])
     late_after = _accounts(after[after["days_past_due"] > 0])
-    # Crossed 61 days past due during the week: 61+ at its end, at most 60 the day before it began.
-    aged = _accounts(after[(after["days_past_due"] >= 61) & (after["days_past_due"] <= 67)])
     received = collected_by_collector(week_start, end, collector=collector.pk)
     S = PromiseToPay.Status
     promises = list(
@@ -86,13 +84,6 @@ def one_on_one_summary(*, collector: User, week_start: date) -> dict[str, Any]:
     resolved = list(Dispute.objects.filter(customer__in=mine, status=Dispute.Status.RESOLVED,
                                            resolved_on__range=(week_start, end))
                     .select_related("customer").order_by("resolved_on", "pk"))
-    aging = [d for d in wm.open_disputes(as_of=end, customers=mine) if d["age_days"] > AGING_DISPUTE_DAYS]
-    stuck = list(Escalation.objects.filter(customer__in=mine, closed_at__isnull=True,
-                                           created_at__date__lte=end - timedelta(days=STUCK_ESCALATION_DAYS))
-                 .select_related("customer", "level").order_by("created_at"))
-    help_items = list(HelpRequest.objects.filter(raised_by=collector, created_at__date__lte=end)
-                      .filter(Q(status=HelpRequest.Status.OPEN) | Q(created_at__date__gte=week_start))
-                      .select_related("customer").order_by("created_at"))
     touches = wm.touches(start=week_start, end=end, users=[collector.pk]).get(collector.pk) or wm.Touches(
         days=wm.working_days(week_start, end))
     coverage = wm.coverage(after, as_of=end).get(collector.pk) or wm.Coverage(0, 0)
@@ -113,25 +104,9 @@ def one_on_one_summary(*, collector: User, week_start: date) -> dict[str, Any]:
             ],
             "brought_current": [late_before[c] for c in sorted(late_before) if c not in late_after],
         },
-        "pain_points": {
-            "promises_broken": [_promise(p) for p in promises if p.status != S.KEPT],
-            "aged_into_61": list(aged.values()),
-            "escalations_stuck": [
-                {"customer_id": e.customer_id, "customer": e.customer.name, "level": e.level.name,
-                 "days": (end - e.created_at.date()).days}
-                for e in stuck
-            ],
-            "disputes_aging": [
-                {"customer_id": d["customer_id"], "customer": d["customer__name"], "root_cause": d["root_cause_label"],
-                 "amount": d["amount"], "days": d["age_days"]}
-                for d in aging
-            ],
-        },
-        "help_needed": [
-            {"id": h.pk, "customer_id": h.customer_id, "customer": h.customer.name, "message": h.message,
-             "raised_on": h.created_at.date(), "status": h.get_status_display()}
-            for h in help_items
-        ],
+        "pain_points": _pain_points(mine=mine, after=after, broken=[p for p in promises if p.status != S.KEPT],
+                                    end=end),
+        "help_needed": _help_needed(collector=collector, week_start=week_start, end=end),
         "kpis": {
             "touches": touches.total, "touches_per_day": wm.rounded(touches.per_day, "0.1"),
             "coverage": wm.rounded(coverage.rate, "0.1"), "past_due_accounts": coverage.past_due_accounts,
@@ -140,6 +115,43 @@ def one_on_one_summary(*, collector: User, week_start: date) -> dict[str, Any]:
     }
     result: dict[str, Any] = json.loads(json.dumps(summary, cls=DjangoJSONEncoder))
     return result
+
+
+def _pain_points(*, mine: QuerySet[Customer], after: pd.DataFrame, broken: list[PromiseToPay], end: date
+                 ) -> dict[str, list[dict[str, Any]]]:
+    """Broken promises, accounts that aged past 60 days, escalations stuck and disputes aging."""
+    # Crossed 61 days past due during the week: 61+ at its end, at most 60 the day before it began.
+    aged = _accounts(after[(after["days_past_due"] >= 61) & (after["days_past_due"] <= 67)])
+    stuck = list(Escalation.objects.filter(customer__in=mine, closed_at__isnull=True,
+                                           created_at__date__lte=end - timedelta(days=STUCK_ESCALATION_DAYS))
+                 .select_related("customer", "level").order_by("created_at"))
+    aging = [d for d in wm.open_disputes(as_of=end, customers=mine) if d["age_days"] > AGING_DISPUTE_DAYS]
+    return {
+        "promises_broken": [_promise(p) for p in broken],
+        "aged_into_61": list(aged.values()),
+        "escalations_stuck": [
+            {"customer_id": e.customer_id, "customer": e.customer.name, "level": e.level.name,
+             "days": (end - e.created_at.date()).days}
+            for e in stuck
+        ],
+        "disputes_aging": [
+            {"customer_id": d["customer_id"], "customer": d["customer__name"], "root_cause": d["root_cause_label"],
+             "amount": d["amount"], "days": d["age_days"]}
+            for d in aging
+        ],
+    }
+
+
+def _help_needed(*, collector: User, week_start: date, end: date) -> list[dict[str, Any]]:
+    """The help the collector asked for: still open, or raised this week."""
+    help_items = (HelpRequest.objects.filter(raised_by=collector, created_at__date__lte=end)
+                  .filter(Q(status=HelpRequest.Status.OPEN) | Q(created_at__date__gte=week_start))
+                  .select_related("customer").order_by("created_at"))
+    return [
+        {"id": h.pk, "customer_id": h.customer_id, "customer": h.customer.name, "message": h.message,
+         "raised_on": h.created_at.date(), "status": h.get_status_display()}
+        for h in help_items
+    ]
 
 
 def _days(start: date, end: date | None) -> int:
