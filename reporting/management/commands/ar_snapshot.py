@@ -3,6 +3,7 @@ hand, e.g. the last 12 month-ends after loading a book so the trends read snapsh
 
 from datetime import date
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
@@ -34,5 +35,5 @@ class Command(BaseCommand):
             raise CommandError("Say which days: --date, --month-ends or --due")
         for day in sorted(days):
             snapshot = ar_snapshot_take(on=day)
-            self.stdout.write(f"{day}: {snapshot.customers} customers, AR {snapshot.total}")
+            self.stdout.write(f"{day}: {snapshot.customers} customers, AR {snapshot.total:.2f} {settings.BASE_CURRENCY}")
 
