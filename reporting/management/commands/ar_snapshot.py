@@ -35,5 +35,6 @@ class Command(BaseCommand):
             raise CommandError("Say which days: --date, --month-ends or --due")
         for day in sorted(days):
             snapshot = ar_snapshot_take(on=day)
-            self.stdout.write(f"{day}: {snapshot.customers} customers, AR {snapshot.total:.2f} {settings.BASE_CURRENCY}")
+            total = f"{snapshot.total:.2f} {settings.BASE_CURRENCY}"
+            self.stdout.write(f"{day}: {snapshot.customers} customers, AR {total}")
 
