@@ -24,6 +24,7 @@ from ledger.selectors import visible_customers
 from portfolios.access import ledger_correctors_required
 from work.corrections import selectors, services
 from work.corrections.forms import DecisionForm, ReversalForm, VoidForm, WriteOffForm
+from work.corrections.limits import why_approval
 from work.corrections.models import LedgerCorrection
 
 Kind = LedgerCorrection.Kind
@@ -78,8 +79,7 @@ def _answer(request: AuthenticatedRequest, customer: Customer, *, message: str =
 def _outcome(correction: LedgerCorrection) -> str:
     if correction.status == LedgerCorrection.Status.EXECUTED:
         return f"Done: {correction.done}."
-    why = (f"no FX rate for {correction.currency}" if correction.amount_base is None
-           else f"above {settings.LEDGER_APPROVAL_THRESHOLD:,.2f} {settings.BASE_CURRENCY}")
+    why = why_approval(correction.requested_by, correction.amount_base, correction.currency)  # the asker's limit
     return f"Requested: {correction.what}. It waits for another manager or admin to approve it ({why})."
 
 

@@ -327,3 +327,7 @@ class FxRate(models.Model):
 
     def __str__(self) -> str:
         return f"{self.currency} {self.rate_date}: {self.rate}"
+
+
+# The history-changed marks the ledger writes for figures kept from it (see ledger/touch.py).
+from ledger.touch import LedgerTouch  # noqa: E402, F401

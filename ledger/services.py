@@ -20,8 +20,9 @@ from django.db import transaction
 from django.db.models import Model
 from django.utils import timezone
 
-from core.money import ZERO, Amount
+from core.money import CENT, MAX_AMOUNT, ZERO, Amount
 from ledger.models import Application, CreditNote, Customer, Invoice, Payment, WriteOff
+from ledger.touch import ledger_moved, ledger_touch
 
 
 class LedgerError(ValidationError):
@@ -31,11 +32,35 @@ class LedgerError(ValidationError):
 M = TypeVar("M", bound=Model)
 
 
+# How far from today a ledger date may lie: further is a typo (9999-12-31, 0202-01-01), not a document.
+YEARS_BACK, YEARS_AHEAD = 10, 5
+
+
 def _money(value: Amount) -> Decimal:
-    amount = Decimal(value)
-    if amount != amount.quantize(Decimal("0.01")):
+    """An amount the ledger can hold: a finite number with at most two decimals, at most MAX_AMOUNT
+    either way (each service says whether it must be positive and what it may not exceed)."""
+    try:
+        amount = Decimal(value)
+    except (ArithmeticError, TypeError, ValueError):
+        raise LedgerError(f"{value!r} is not an amount.") from None
+    if not amount.is_finite():
+        raise LedgerError(f"{value!r} is not an amount.")
+    if abs(amount) > MAX_AMOUNT:
+        raise LedgerError(f"{amount:,.2f} is more than the ledger can hold (at most {MAX_AMOUNT:,.2f}).")
+    if amount != amount.quantize(CENT):
         raise LedgerError(f"{value} has more than two decimals")
-    return amount.quantize(Decimal("0.01"))
+    return amount.quantize(CENT)
+
+
+def _on(value: date, what: str) -> date:
+    """A ledger date within YEARS_BACK years before and YEARS_AHEAD years after today."""
+    today = timezone.localdate()
+    earliest = today.replace(year=today.year - YEARS_BACK, day=1)
+    latest = today.replace(year=today.year + YEARS_AHEAD, day=1)
+    if not earliest <= value <= latest:
+        raise LedgerError(f"{what} {value:%Y-%m-%d} is not a plausible date: it must lie between "
+                          f"{earliest:%Y-%m-%d} and {latest:%Y-%m-%d}.")
+    return value
 
 
 def _lock(model: type[M], pk: int) -> M:
@@ -50,8 +75,11 @@ def invoice_issue(
     amount = _money(amount)
     if amount <= 0:
         raise LedgerError("An invoice amount must be positive.")
+    _on(issue_date, "The issue date")
+    _on(due_date, "The due date")
     if due_date < issue_date:
         raise LedgerError("An invoice cannot fall due before it is issued.")
+    ledger_touch(on=issue_date)  # history changed from the issue date (snapshots taken since are stale)
     return Invoice.objects.create(
         customer=customer, external_id=external_id, issue_date=issue_date, due_date=due_date,
         amount=amount, currency=currency, po_number=po_number, open_amount=amount,
@@ -89,6 +117,7 @@ def _set_open(invoice: Invoice, open_amount: Decimal, on: date) -> None:
     else:
         invoice.status, invoice.closed_on = Invoice.Status.OPEN, None
     invoice.save(update_fields=["open_amount", "status", "closed_on", "updated_at"])
+    ledger_touch(on=on)  # every application, reversal and write-off moves the open amount here
 
 
 def payment_receive(
@@ -100,11 +129,13 @@ def payment_receive(
     amount = _money(amount)
     if amount <= 0:
         raise LedgerError("A payment amount must be positive.")
+    _on(received_date, "The received date")
     with transaction.atomic():
         payment = Payment.objects.create(
             customer=customer, external_id=external_id, received_date=received_date, amount=amount,
             currency=currency, reference=reference, unapplied_amount=amount,
         )
+        ledger_moved()  # unapplied cash and cash collected change even when nothing is applied
         for invoice, applied in applications:
             payment_apply(payment=payment, invoice=invoice, amount=applied, on=received_date, by=by)
         payment.refresh_from_db()
@@ -116,15 +147,14 @@ def payment_apply(
 ) -> Application:
     """Apply unapplied cash to an open invoice of the same customer (or account family)."""
     amount = _money(amount)
+    on = _on(on or timezone.localdate(), "The application date")
     with transaction.atomic():
         payment = _lock(Payment, payment.pk)
         if payment.status != Payment.Status.POSTED:
             raise LedgerError(f"Payment {payment} is reversed.")
         if amount > payment.unapplied_amount:
             raise LedgerError(f"{amount} is more than the {payment.unapplied_amount} unapplied on payment {payment}.")
-        application = _apply(
-            invoice_id=invoice.pk, amount=amount, on=on or timezone.localdate(), payment=payment, by=by
-        )
+        application = _apply(invoice_id=invoice.pk, amount=amount, on=on, payment=payment, by=by)
         # The row is locked: compute in Decimal here, not with F() (SQLite does F() arithmetic on decimals
         # in floating point, which can leave -0.00000000001 and trip the not-negative constraint).
         Payment.objects.filter(pk=payment.pk).update(unapplied_amount=payment.unapplied_amount - amount)
@@ -139,11 +169,13 @@ def credit_note_issue(
     amount = _money(amount)
     if amount <= 0:
         raise LedgerError("A credit note amount must be positive.")
+    _on(issue_date, "The credit note's date")
     with transaction.atomic():
         credit = CreditNote.objects.create(
             customer=customer, external_id=external_id, issue_date=issue_date, amount=amount,
             currency=currency, reason=reason, unapplied_amount=amount,
         )
+        ledger_moved()
         if invoice is not None:
             credit_note_apply(credit_note=credit, invoice=invoice, amount=amount, on=issue_date, by=by)
             credit.refresh_from_db()
@@ -155,13 +187,12 @@ def credit_note_apply(
 ) -> Application:
     """Use (part of) an open credit against an open invoice of the same customer or family."""
     amount = _money(amount)
+    on = _on(on or timezone.localdate(), "The application date")
     with transaction.atomic():
         credit_note = _lock(CreditNote, credit_note.pk)
         if amount > credit_note.unapplied_amount:
             raise LedgerError(f"{amount} is more than the {credit_note.unapplied_amount} left on credit {credit_note}.")
-        application = _apply(
-            invoice_id=invoice.pk, amount=amount, on=on or timezone.localdate(), credit_note=credit_note, by=by
-        )
+        application = _apply(invoice_id=invoice.pk, amount=amount, on=on, credit_note=credit_note, by=by)
         CreditNote.objects.filter(pk=credit_note.pk).update(unapplied_amount=credit_note.unapplied_amount - amount)
     return application
 
@@ -169,7 +200,7 @@ def credit_note_apply(
 def application_reverse(*, application: Application, on: date | None = None, by: User | None = None) -> Application:
     """Undo an application (cash applied to the wrong invoice, a bounced cheque): a new negative
     row puts the amount back on the invoice and back on the payment or credit."""
-    on = on or timezone.localdate()
+    on = _on(on or timezone.localdate(), "The reversal date")
     with transaction.atomic():
         application = Application.objects.select_for_update().get(pk=application.pk)
         if application.amount < 0:
@@ -197,6 +228,8 @@ def payment_reverse(*, payment: Payment, reason: str, on: date | None = None, by
     stays on the books as reversed, with who, when and why."""
     if not reason:
         raise LedgerError("Reversing a payment needs a reason.")
+    if on is not None:
+        _on(on, "The reversal date")
     with transaction.atomic():
         payment = _lock(Payment, payment.pk)
         if payment.status == Payment.Status.REVERSED:
@@ -208,6 +241,7 @@ def payment_reverse(*, payment: Payment, reason: str, on: date | None = None, by
             status=Payment.Status.REVERSED, unapplied_amount=ZERO, reversed_at=timezone.now(),
             reversed_by=by, reversal_reason=reason,
         )
+        ledger_moved()
         payment.refresh_from_db()
     return payment
 
@@ -217,7 +251,7 @@ def invoice_write_off(
 ) -> WriteOff:
     """Write off (part of) an invoice that will not be collected; the reason is kept."""
     amount = _money(amount)
-    on = on or timezone.localdate()
+    on = _on(on or timezone.localdate(), "The write-off date")
     if not reason:
         raise LedgerError("A write-off needs a reason.")
     with transaction.atomic():
@@ -249,6 +283,7 @@ def invoice_void(*, invoice: Invoice, reason: str, by: User | None = None) -> In
         invoice.voided_by = by
         invoice.void_reason = reason
         invoice.save()
+        ledger_touch(on=invoice.issue_date)  # a void invoice leaves all of its history
     return invoice
 
 
@@ -265,6 +300,7 @@ def charge_issue(
         raise LedgerError(f"{kind!r} is not a kind of charge.")
     if amount <= 0:
         raise LedgerError("A charge must be positive.")
+    _on(on, "The charge date")
     with transaction.atomic():
         source = Invoice.objects.select_for_update().select_related("customer").get(pk=source.pk)
         if source.document_type != Invoice.DocumentType.INVOICE:
@@ -278,6 +314,7 @@ def charge_issue(
         external_id = f"{source.external_id[:64 - len(suffix) - 1]}-{suffix}"
         if Invoice.objects.filter(external_id=external_id).exists():
             raise LedgerError(f"A charge {external_id} already exists.")
+        ledger_touch(on=on)
         return Invoice.objects.create(
             customer=source.customer, external_id=external_id, document_type=kind, charge_for=source,
             issue_date=on, due_date=on + timedelta(days=source.customer.payment_terms_days), amount=amount,

@@ -6,6 +6,7 @@ from decimal import Decimal
 
 import pandas as pd
 from django.db.models import QuerySet
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from ledger.models import Customer, Invoice
@@ -13,8 +14,10 @@ from ledger.selectors import visible_customers
 from reminders.models import ChargeProposal
 
 ACCOUNT_ROWS = 10
-WAIVER_COLUMNS = ["decided_at", "collector", "customer", "invoice", "kind", "amount", "currency", "waived_by",
-                  "reason"]
+# asked_by: who asked for the waiver; waived_by: who waived it (the approver, when it was above the
+# asker's limit; the same person otherwise).
+WAIVER_COLUMNS = ["decided_at", "collector", "customer", "invoice", "kind", "amount", "currency", "asked_by",
+                  "waived_by", "reason"]
 
 
 def visible_proposals(user) -> QuerySet:
@@ -34,6 +37,12 @@ def proposals_for(user, *, status: str = ChargeProposal.Status.PROPOSED, collect
         rows = rows.filter(customer_id=customer)
     return rows.select_related("customer__portfolio__collector", "invoice", "step", "charge").order_by(
         "customer__name", "invoice__due_date", "pk")
+
+
+def asked_waivers(user, *, collector: int | None = None, kind: str = "", customer: int | None = None) -> QuerySet:
+    """Waivers asked above the asker's limit, waiting for a manager, on the accounts the user may see."""
+    return proposals_for(user, status=ChargeProposal.Status.ASKED, collector=collector, kind=kind,
+                         customer=customer).select_related("waiver_asked_by").order_by("waiver_asked_at", "pk")
 
 
 def account_charges(customer: Customer) -> dict:
@@ -66,9 +75,10 @@ def waiver_report(user, *, start: date, end: date, collector: int | None = None)
     """Who waived what, why and how much, decided between start and end (inclusive), per collector
     (of the account) and per month. One query; the grouping is done in pandas."""
     rows = proposals_for(user, status=ChargeProposal.Status.WAIVED, collector=collector).filter(
-        decided_at__date__range=(start, end)).order_by("decided_at", "pk").values_list(
+        decided_at__date__range=(start, end)).annotate(
+        asker=Coalesce("waiver_asked_by__username", "decided_by__username")).order_by("decided_at", "pk").values_list(
         "decided_at", "customer__portfolio__collector__username", "customer__name", "invoice__external_id", "kind",
-        "amount", "currency", "decided_by__username", "waive_reason")
+        "amount", "currency", "asker", "decided_by__username", "waive_reason")
     frame = pd.DataFrame(list(rows), columns=WAIVER_COLUMNS)
     frame["collector"] = frame["collector"].fillna("(unassigned)")
     if frame.empty:

@@ -3,13 +3,14 @@
 
 from decimal import Decimal
 
-import django_filters
+from django.core.exceptions import ValidationError as RefusedByService
+from django.utils import timezone
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.response import Response
 
 from core.money import MONEY
-from ledger.api import UTC_DATETIMES
+from ledger.api import UTC_DATETIMES, ApiFilterSet
 from ledger.models import Contact, Customer, Invoice
 from ledger.selectors import api_customers
 from portfolios.access import RolePermission, api_scoped
@@ -100,6 +101,11 @@ class PromiseInput(_WorkInput):
     pay_by = serializers.DateField()
     note = serializers.CharField(max_length=2000, required=False, default="", allow_blank=True)
 
+    def validate_pay_by(self, pay_by):
+        if pay_by < timezone.localdate():
+            raise serializers.ValidationError("A promise to pay is for today or a later date.")
+        return pay_by
+
     def validate(self, data):
         data = super().validate(data)
         invoices = data.get("invoices", [])
@@ -126,7 +132,7 @@ class DisputeInput(_WorkInput):
         return data
 
 
-class ActivityFilter(django_filters.FilterSet):
+class ActivityFilter(ApiFilterSet):
     class Meta:
         model = Activity
         filter_overrides = UTC_DATETIMES
@@ -134,7 +140,7 @@ class ActivityFilter(django_filters.FilterSet):
                   "outcome": ["exact"], "occurred_at": ["gte", "lte"]}
 
 
-class PromiseFilter(django_filters.FilterSet):
+class PromiseFilter(ApiFilterSet):
     class Meta:
         model = PromiseToPay
         filter_overrides = UTC_DATETIMES
@@ -142,7 +148,7 @@ class PromiseFilter(django_filters.FilterSet):
                   "source": ["exact"], "pay_by": ["gte", "lte"], "created_at": ["gte", "lte"]}
 
 
-class DisputeFilter(django_filters.FilterSet):
+class DisputeFilter(ApiFilterSet):
     class Meta:
         model = Dispute
         fields = {"customer": ["exact"], "customer__external_id": ["exact"], "status": ["exact"],
@@ -155,9 +161,14 @@ class _WorkViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Crea
     input_class = None
 
     def _created(self, request, write):
+        """Create through the service; what the service refuses (an amount above what is open, a date
+        beyond the horizon, an invoice already promised) is a 400 with its message."""
         payload = self.input_class(data=request.data, context=self.get_serializer_context())
         payload.is_valid(raise_exception=True)
-        obj = write(payload.validated_data)
+        try:
+            obj = write(payload.validated_data)
+        except RefusedByService as error:
+            raise serializers.ValidationError({"non_field_errors": error.messages}) from None
         return Response(self.get_serializer(self.get_queryset().get(pk=obj.pk)).data, status=status.HTTP_201_CREATED)
 
 

@@ -5,19 +5,22 @@ what the team must do next.
 """
 
 from collections.abc import Iterable
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 
+from django.conf import settings
 from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.formats import date_format
 
-from core.money import Amount
+from core.money import CENT, MAX_AMOUNT, ZERO, Amount
 from ledger.assignments import customers_assign
 from ledger.models import Contact, Customer, Invoice
 from portfolios.models import Portfolio
 from work.models import Activity, Dispute, Escalation, EscalationLevel, PromiseToPay, QueueTask
+from work.promises import promises_settle
 from work.queue.models import QueueEntry, Snooze
 
 
@@ -37,18 +40,94 @@ def activity_log(
     return activity
 
 
+def money_amount(value: Amount | None, what: str = "An amount") -> Decimal:
+    """A positive amount of money with at most two decimals that a money field holds, or a clear refusal."""
+    try:
+        amount = Decimal(value) if value is not None and value != "" else None
+    except (ArithmeticError, TypeError, ValueError):
+        amount = None
+    if amount is None or not amount.is_finite():
+        raise ValidationError(f"{what} must be an amount, such as 250.00.")
+    if amount <= 0:
+        raise ValidationError(f"{what} must be positive.")
+    if amount > MAX_AMOUNT:
+        raise ValidationError(f"{what} of {amount:,.2f} is more than the ledger can hold.")
+    if amount != amount.quantize(CENT):
+        raise ValidationError(f"{what} has more than two decimals.")
+    return amount.quantize(CENT)
+
+
+def _promise_date(pay_by: date) -> date:
+    """Within the horizon: at most PROMISE_HORIZON_DAYS ahead (and as far back, for one recorded late)."""
+    horizon = timedelta(days=settings.PROMISE_HORIZON_DAYS)
+    today = timezone.localdate()
+    if pay_by > today + horizon:
+        raise ValidationError(f"A promise to pay is for a date within {settings.PROMISE_HORIZON_DAYS} days, by "
+                              f"{date_format(today + horizon)} at the latest; offer a payment plan for longer.")
+    if pay_by < today - horizon:
+        raise ValidationError(f"{date_format(pay_by)} is not a plausible date for a promise to pay.")
+    return pay_by
+
+
+def _promisable(customer: Customer, invoices: list[Invoice]) -> list[Invoice]:
+    """The invoices the promise may cover, locked: the named ones, or the account's open invoices
+    oldest first. Locking them makes two promises recorded at once wait for each other, so the
+    second sees the first. Promises on them whose date has passed are settled first (broken or
+    kept), so only a promise still running blocks a new one."""
+    rows = Invoice.objects.select_for_update().filter(customer=customer, status=Invoice.Status.OPEN,
+                                                      open_amount__gt=0).order_by("due_date", "pk")
+    if invoices:
+        named = {invoice.pk for invoice in invoices}
+        rows = rows.filter(pk__in=named)
+        found = list(rows)
+        if len(found) != len(named):
+            raise ValidationError("A promise covers open invoices of the account; one named is not.")
+    else:
+        found = list(rows)
+    if found:
+        promises_settle(invoice_ids=[invoice.pk for invoice in found])
+    return found
+
+
+def _already_promised(invoices: list[Invoice]) -> dict[int, PromiseToPay]:
+    through = PromiseToPay.invoices.through.objects.filter(
+        invoice_id__in=[invoice.pk for invoice in invoices], promisetopay__status=PromiseToPay.Status.OPEN)
+    return {row.invoice_id: row.promisetopay for row in through.select_related("promisetopay")}
+
+
 def promise_record(
     *, customer: Customer, amount: Amount, pay_by: date, invoices: Iterable[Invoice] = (), by: User | None = None,
     source: str = PromiseToPay.Source.COLLECTOR, note: str = "", activity: Activity | None = None,
 ) -> PromiseToPay:
-    """A promise covers named open invoices of the account; it pauses their dunning until pay_by."""
-    amount = Decimal(amount)
+    """A promise covers open invoices of the account: the ones named or, when none is named, the
+    account's open invoices oldest first, as many as its amount reaches. It pauses their dunning
+    until pay_by. It is for a positive amount, at most what is open on them, and a date at most
+    PROMISE_HORIZON_DAYS ahead; an invoice is covered by one open promise at a time."""
+    amount = money_amount(amount, "A promised amount")
+    _promise_date(pay_by)
+    invoices = list(invoices)
     with transaction.atomic():
+        candidates = _promisable(customer, invoices)
+        promised = _already_promised(candidates)
+        if invoices and promised:
+            invoice = next(i for i in candidates if i.pk in promised)
+            other = promised[invoice.pk]
+            raise ValidationError(f"Invoice {invoice} is already covered by an open promise ({other.amount:,.2f} by "
+                                  f"{date_format(other.pay_by)}): an invoice has one open promise at a time.")
+        covered, open_total = [], ZERO
+        for invoice in candidates:
+            if invoice.pk in promised or (not invoices and open_total >= amount):
+                continue
+            covered.append(invoice)
+            open_total += invoice.open_amount
+        if amount > open_total:
+            where = "on these invoices" if invoices else "on the account's invoices without a promise"
+            raise ValidationError(f"Only {open_total:,.2f} is open {where}; a promise of {amount:,.2f} is more "
+                                  f"than is owed.")
         promise = PromiseToPay.objects.create(
             customer=customer, amount=amount, pay_by=pay_by, source=source, note=note, activity=activity, by=by
         )
-        if invoices:
-            promise.invoices.set(invoices)
+        promise.invoices.set(covered)
     return promise
 
 
@@ -56,10 +135,19 @@ def dispute_open(
     *, customer: Customer, invoices: Iterable[Invoice], amount: Amount, root_cause: str,
     owner: str = Dispute.Owner.BILLING, description: str = "", by: User | None = None, source: str = "collector",
 ) -> Dispute:
-    """A disputed invoice gets no dunning until the dispute is resolved."""
+    """A disputed invoice gets no dunning until the dispute is resolved. The disputed amount is
+    positive and at most what the disputed invoices billed (a paid invoice can be disputed too); a
+    credit resolving it is at most that much."""
+    amount = money_amount(amount, "A disputed amount")
+    invoices = list(invoices)
     with transaction.atomic():
+        billed = sum((i.amount for i in Invoice.objects.select_for_update().filter(
+            pk__in=[i.pk for i in invoices], customer=customer).exclude(status=Invoice.Status.VOID)), ZERO)
+        if amount > billed:
+            raise ValidationError(f"The disputed invoices billed {billed:,.2f}; a dispute of {amount:,.2f} is "
+                                  f"more.")
         dispute = Dispute.objects.create(
-            customer=customer, amount=Decimal(amount), root_cause=root_cause, owner=owner,
+            customer=customer, amount=amount, root_cause=root_cause, owner=owner,
             description=description, by=by, source=source, opened_on=timezone.localdate(),
         )
         dispute.invoices.set(invoices)
@@ -137,8 +225,9 @@ def outcome_log(
     invoices = list(invoices)
     _check_belongs(customer, contact=contact, invoices=invoices)
     if outcome == Activity.Outcome.PROMISED:
-        if not promise_amount or Decimal(promise_amount) <= 0 or pay_by is None:
+        if promise_amount is None or pay_by is None:
             raise ValidationError("A promise needs an amount and a date.")
+        money_amount(promise_amount, "A promised amount")
         if pay_by < timezone.localdate():
             raise ValidationError("A promise to pay is for today or a later date.")
     if outcome == Activity.Outcome.DISPUTED:

@@ -2,7 +2,8 @@
 
 A proposal becomes a charge on the ledger (an `Invoice` of type late_fee or interest, issued by
 `ledger.services.charge_issue`) only when a collector or manager approves it; a waiver
-keeps the proposal with who waived it and why, for the waiver report. `key` makes proposing the
+keeps the proposal with who waived it and why, for the waiver report; a waiver above the asker's
+approval limit is "asked" until another manager approves or rejects it. `key` makes proposing the
 same charge twice a no-op.
 """
 
@@ -23,6 +24,9 @@ class ChargeProposal(models.Model):
         PROPOSED = "proposed", "To approve"
         APPROVED = "approved", "Approved"
         WAIVED = "waived", "Waived"
+        # A waiver above the asker's approval limit waits for a manager whose limit covers it
+        # (four eyes: not the asker); approved it is waived, rejected it is to approve again.
+        ASKED = "asked", "Waiver awaiting approval"
 
     customer = models.ForeignKey("ledger.Customer", on_delete=models.PROTECT, related_name="charge_proposals")
     invoice = models.ForeignKey(
@@ -49,6 +53,11 @@ class ChargeProposal(models.Model):
     )
     decided_at = models.DateTimeField(null=True, blank=True)
     waive_reason = models.CharField(max_length=200, blank=True)
+    # Who asked for a waiver above their limit, and when; kept once a manager decides it.
+    waiver_asked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    waiver_asked_at = models.DateTimeField(null=True, blank=True)
     charge = models.OneToOneField(
         "ledger.Invoice", null=True, blank=True, on_delete=models.PROTECT, related_name="charge_proposal",
         help_text="The charge document issued on approval.",
@@ -62,6 +71,10 @@ class ChargeProposal(models.Model):
             models.CheckConstraint(condition=Q(amount__gt=0), name="charge_proposal_amount_positive"),
             models.CheckConstraint(
                 condition=~Q(status="waived") | ~Q(waive_reason=""), name="waiver_has_reason"
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="asked") | (~Q(waive_reason="") & Q(waiver_asked_by__isnull=False)),
+                name="asked_waiver_has_reason_and_asker",
             ),
         ]
 

@@ -5,6 +5,7 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.formats import date_format
 from django.views.decorators.http import require_GET, require_POST
 
 from core.exports import frame_response
@@ -13,7 +14,13 @@ from ledger.services import LedgerError
 from portfolios.access import can_manage, charge_deciders_required, manager_required, role_required, sees_everything
 from portfolios.models import Role
 from reminders import charge_selectors as selectors
-from reminders.charge_decisions import charge_approve, charge_waive, charges_approve
+from reminders.charge_decisions import (
+    charge_approve,
+    charge_waive,
+    charge_waiver_decide,
+    charges_approve,
+    waiver_decidable,
+)
 from reminders.charge_forms import ChargeFilterForm, ChargeProposeForm, WaiverReportForm
 from reminders.charges import charges_propose
 
@@ -31,7 +38,12 @@ def _list_context(request) -> dict:
         request.user, collector=filters["collector"].pk if filters.get("collector") else None,
         kind=filters.get("kind", ""), customer=filters.get("customer"))
     page = Paginator(proposals, PER_PAGE).get_page(request.GET.get("page"))
-    return {"nav": "outbox", "form": form, "page": page, "query": request.GET.urlencode(),
+    asked = list(selectors.asked_waivers(
+        request.user, collector=filters["collector"].pk if filters.get("collector") else None,
+        kind=filters.get("kind", ""), customer=filters.get("customer"))[:PER_PAGE])
+    for p in asked:
+        p.why_not = waiver_decidable(p, request.user)
+    return {"nav": "outbox", "form": form, "page": page, "query": request.GET.urlencode(), "asked": asked,
             "can_pick_collector": sees_everything(request.user), "propose_form": ChargeProposeForm()}
 
 
@@ -99,9 +111,43 @@ def charge_waive_one(request, pk: int):
         return render(request, "reminders/charges.html#row", {"p": proposal, "error": error})
     if error:
         messages.error(request, error)
+    elif proposal.status == proposal.Status.ASKED:
+        messages.warning(request, f"Waiving the {proposal.get_kind_display().lower()} on {proposal.invoice} is above "
+                                  f"your approval limit: it waits for a manager's approval.")
     else:
         messages.success(request, f"{proposal.get_kind_display()} on {proposal.invoice} waived.")
     return _back(request)
+
+
+def _decide_waiver(request, pk: int, *, approve: bool):
+    proposal = get_object_or_404(selectors.visible_proposals(request.user), pk=pk)
+    try:
+        proposal = charge_waiver_decide(proposal=proposal, approve=approve, by=request.user,
+                                        note=request.POST.get("note", ""))
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        if approve:
+            messages.success(request, f"Waiver approved: {proposal.get_kind_display().lower()} on "
+                                      f"{proposal.invoice} waived.")
+        else:
+            messages.success(request, f"Waiver rejected: the {proposal.get_kind_display().lower()} on "
+                                      f"{proposal.invoice} is to approve again.")
+    return _back(request)
+
+
+@require_POST
+@manager_required
+def charge_waiver_approve(request, pk: int):
+    """A manager whose limit covers it, not the asker, approves a waiver asked above a limit."""
+    return _decide_waiver(request, pk, approve=True)
+
+
+@require_POST
+@manager_required
+def charge_waiver_reject(request, pk: int):
+    """A manager rejects an asked waiver: the charge is to approve (or waive) again."""
+    return _decide_waiver(request, pk, approve=False)
 
 
 @require_POST
@@ -113,7 +159,7 @@ def charges_propose_now(request):
     if form.is_valid():
         result = charges_propose(as_of=form.cleaned_data["as_of"])
         messages.success(request, f"{result.fees} fee(s) and {result.interest} interest charge(s) proposed on "
-                                  f"{result.customers} account(s), up to {result.as_of:%b %d, %Y}.")
+                                  f"{result.customers} account(s), up to {date_format(result.as_of)}.")
     else:
         messages.error(request, "Not proposed: " + " ".join(e for errs in form.errors.values() for e in errs))
     return redirect("charges")

@@ -9,6 +9,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from ledger.models import CreditNote
+from ledger.services import payment_receive
 from reminders.eligibility import invoices_blocked_from_dunning
 from tests.factories import CustomerFactory, InvoiceFactory, PortfolioFactory, collector, finance, manager
 from work import disputes
@@ -55,8 +56,11 @@ def test_resolving_with_a_credit_issues_the_credit_note(ledger_balances):
     customer = CustomerFactory()
     first = InvoiceFactory(customer=customer, amount=Decimal("300.00"))
     second = InvoiceFactory(customer=customer, amount=Decimal("500.00"), due_date=first.due_date + timedelta(days=1))
-    dispute = work_services.dispute_open(customer=customer, invoices=[first, second], amount="900.00",
+    dispute = work_services.dispute_open(customer=customer, invoices=[first, second], amount="800.00",
                                          root_cause="pricing")
+    # The customer paid 100.00 of the second invoice while the dispute was open.
+    payment_receive(customer=customer, external_id="P-DSP", received_date=timezone.localdate(), amount="100.00",
+                    currency="USD", applications=[(second, Decimal("100.00"))])
     disputes.dispute_resolve(dispute=dispute, resolution=Dispute.Resolution.CREDIT_ISSUED, by=None)
     first.refresh_from_db()
     second.refresh_from_db()

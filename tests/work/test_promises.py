@@ -122,13 +122,16 @@ def test_a_credit_note_counts_towards_the_promise(promised, ledger_balances):
     ledger_balances()
 
 
-def test_a_promise_naming_no_invoice_is_kept_by_payments_on_account():
+def test_a_promise_naming_no_invoice_covers_the_oldest_and_is_kept_by_cash_on_them():
     customer = CustomerFactory()
+    oldest = InvoiceFactory(customer=customer, amount=Decimal("500.00"), due_date=today() - timedelta(days=40))
+    InvoiceFactory(customer=customer, amount=Decimal("700.00"), due_date=today() - timedelta(days=10))
     promise = work_services.promise_record(customer=customer, amount="500.00", pay_by=today() - timedelta(days=1),
                                            source=PromiseToPay.Source.PORTAL)
+    assert list(promise.invoices.all()) == [oldest]
     PromiseToPay.objects.filter(pk=promise.pk).update(created_at=timezone.now() - timedelta(days=5))
     payment_receive(customer=customer, external_id="P-ACC", received_date=today() - timedelta(days=2),
-                    amount="500.00", currency="USD")
+                    amount="500.00", currency="USD", applications=[(oldest, Decimal("500.00"))])
     promises.promises_settle(on=today())
     promise.refresh_from_db()
     assert promise.status == PromiseToPay.Status.KEPT

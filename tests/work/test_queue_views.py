@@ -140,7 +140,7 @@ def test_logging_a_promise_removes_the_item_in_place_and_opens_the_next(client, 
     invoice = first.customer.invoices.first()
     client.force_login(alice)
     response = client.post(reverse("queue_item_log", args=[first.pk]), {
-        "kind": "call", "outcome": "promised", "promise_amount": "1500.00",
+        "kind": "call", "outcome": "promised", "promise_amount": str(invoice.open_amount),
         "pay_by": (today() + timedelta(days=5)).isoformat(), "invoices": [invoice.pk], "notes": "Friday",
     }, headers=HX)
     assert response.status_code == 200
@@ -149,7 +149,7 @@ def test_logging_a_promise_removes_the_item_in_place_and_opens_the_next(client, 
     assert f'data-entry="{second.pk}"' in body
     assert "1</strong> done" in body and "2</strong> remaining today" in body
     promise = PromiseToPay.objects.get()
-    assert (promise.customer, promise.amount, promise.by) == (first.customer, Decimal("1500.00"), alice)
+    assert (promise.customer, promise.amount, promise.by) == (first.customer, invoice.open_amount, alice)
     first.refresh_from_db()
     assert first.status == QueueEntry.Status.DONE
 

@@ -5,6 +5,7 @@ from typing import cast
 
 from django import forms
 from django.http import QueryDict
+from django.utils.formats import date_format
 
 from core.money import MONEY
 from ledger.models import Customer, Invoice, Payment
@@ -13,13 +14,13 @@ from work.corrections import selectors
 
 class PaymentChoice(forms.ModelChoiceField):
     def label_from_instance(self, payment: Payment) -> str:
-        return (f"{payment.external_id} · received {payment.received_date:%Y-%m-%d} · {payment.amount:,.2f} "
+        return (f"{payment.external_id} · received {date_format(payment.received_date)} · {payment.amount:,.2f} "
                 f"{payment.currency}")
 
 
 class InvoiceChoice(forms.ModelChoiceField):
     def label_from_instance(self, invoice: Invoice) -> str:
-        return (f"{invoice.external_id} · due {invoice.due_date:%Y-%m-%d} · {invoice.open_amount:,.2f} of "
+        return (f"{invoice.external_id} · due {date_format(invoice.due_date)} · {invoice.open_amount:,.2f} of "
                 f"{invoice.amount:,.2f} {invoice.currency} open")
 
 

@@ -1,8 +1,9 @@
-"""Corrections of the ledger a manager makes by hand: reverse a payment (a bounced cheque, a payment
-keyed twice), write off (part of) an open invoice, void an invoice raised in error.
+"""Corrections of the ledger made by hand: a manager reverses a payment (a bounced cheque, a payment
+keyed twice), writes off (part of) an open invoice, voids an invoice raised in error; a collector or
+manager resolves a dispute with a credit.
 
-Each is one `LedgerCorrection` row, whatever becomes of it. At or below
-`settings.LEDGER_APPROVAL_THRESHOLD` (in the base currency) it is executed at once; above it, it is a
+Each is one `LedgerCorrection` row, whatever becomes of it. Within the asker's limit
+(`work.corrections.limits`: per role, in the base currency) it is executed at once; above it, it is a
 request that a second manager or admin approves (and it is executed then) or rejects. The money
 itself moves only through `ledger.services`; a rejected request stays here as history.
 """
@@ -21,6 +22,7 @@ class LedgerCorrection(models.Model):
         PAYMENT_REVERSAL = "payment_reversal", "Payment reversal"
         WRITE_OFF = "write_off", "Write-off"
         INVOICE_VOID = "invoice_void", "Invoice void"
+        DISPUTE_CREDIT = "dispute_credit", "Dispute credit"
 
     class Status(models.TextChoices):
         # Approving executes in the same transaction, so there is no "approved but not done" state:
@@ -34,8 +36,11 @@ class LedgerCorrection(models.Model):
     kind = models.CharField(max_length=16, choices=Kind.choices)
     payment = models.ForeignKey(Payment, null=True, blank=True, on_delete=models.PROTECT, related_name="corrections")
     invoice = models.ForeignKey(Invoice, null=True, blank=True, on_delete=models.PROTECT, related_name="corrections")
+    # A dispute credit names its dispute (and, for the lists, the oldest disputed invoice still open).
+    dispute = models.ForeignKey("work.Dispute", null=True, blank=True, on_delete=models.PROTECT,
+                                related_name="credit_requests")
     # The amount the correction moves, in the document's currency: the payment's amount for a
-    # reversal, the invoice's amount for a void, the amount written off.
+    # reversal, the invoice's amount for a void, the amount written off or credited.
     amount = models.DecimalField(**MONEY)
     currency = models.CharField(max_length=3)
     # The same in the base currency at the document's date, as the threshold saw it; empty when the
@@ -69,8 +74,10 @@ class LedgerCorrection(models.Model):
             models.CheckConstraint(condition=Q(amount__gt=0), name="correction_amount_positive"),
             models.CheckConstraint(condition=~Q(reason=""), name="correction_has_reason"),
             models.CheckConstraint(
-                condition=Q(kind="payment_reversal", payment__isnull=False, invoice__isnull=True)
-                | Q(kind__in=["write_off", "invoice_void"], payment__isnull=True, invoice__isnull=False),
+                condition=Q(kind="payment_reversal", payment__isnull=False, invoice__isnull=True, dispute__isnull=True)
+                | Q(kind__in=["write_off", "invoice_void"], payment__isnull=True, invoice__isnull=False,
+                    dispute__isnull=True)
+                | Q(kind="dispute_credit", payment__isnull=True, dispute__isnull=False),
                 name="correction_names_its_document",
             ),
             # Four eyes: whoever approves or rejects a request is not the person who asked.
@@ -95,10 +102,16 @@ class LedgerCorrection(models.Model):
                 fields=["invoice"], condition=Q(kind="invoice_void", status__in=["requested", "executed"]),
                 name="one_void_per_invoice",
             ),
+            # A dispute is credited once: one credit waiting or done.
+            models.UniqueConstraint(
+                fields=["dispute"], condition=Q(kind="dispute_credit", status__in=["requested", "executed"]),
+                name="one_credit_per_dispute",
+            ),
         ]
 
     def __str__(self) -> str:
-        document = self.payment if self.kind == self.Kind.PAYMENT_REVERSAL else self.invoice
+        document = {self.Kind.PAYMENT_REVERSAL: self.payment, self.Kind.DISPUTE_CREDIT: self.dispute}.get(
+            self.kind, self.invoice)
         return f"{self.get_kind_display()} {document} {self.amount} {self.currency} ({self.get_status_display()})"
 
     @property
@@ -109,6 +122,8 @@ class LedgerCorrection(models.Model):
             return f"reverse payment {self.payment} ({money})"
         if self.kind == self.Kind.WRITE_OFF:
             return f"write off {money} on invoice {self.invoice}"
+        if self.kind == self.Kind.DISPUTE_CREDIT:
+            return f"credit {money} to resolve dispute {self.dispute_id}"
         return f"void invoice {self.invoice} ({money})"
 
     @property
@@ -119,6 +134,8 @@ class LedgerCorrection(models.Model):
             return f"payment {self.payment} reversed ({money})"
         if self.kind == self.Kind.WRITE_OFF:
             return f"{money} written off on invoice {self.invoice}"
+        if self.kind == self.Kind.DISPUTE_CREDIT:
+            return f"{money} credited, dispute {self.dispute_id} resolved"
         return f"invoice {self.invoice} voided ({money})"
 
     @property

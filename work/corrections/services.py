@@ -1,9 +1,11 @@
 """Writes of ledger corrections: a manager asks to reverse a payment, write off (part of) an invoice
-or void an invoice; a second manager approves or rejects what is above the threshold.
+or void an invoice (a dispute's credit is asked for by resolving the dispute, `work.disputes`); a
+second manager approves or rejects what is above the asker's limit.
 
-The amount a correction moves is compared with `settings.LEDGER_APPROVAL_THRESHOLD` in the base
-currency, converted (`ledger.fx`) at the document's date (the payment's received date, the
-invoice's issue date), as every report converts (METRICS.md): a threshold means the same money
+The amount a correction moves is compared with the asker's approval limit (`limits.approval_limit`:
+per role, `settings.APPROVAL_LIMITS`, managers and admins `settings.LEDGER_APPROVAL_THRESHOLD`) in
+the base currency, converted (`ledger.fx`) at the document's date (the payment's received date, the
+invoice's issue date), as every report converts (METRICS.md): a limit means the same money
 whatever the account's currency. A document in a currency without any FX rate cannot be shown to
 be below it, so its correction waits for approval.
 
@@ -16,18 +18,19 @@ note on the account's timeline.
 from datetime import date
 from decimal import Decimal
 
-from django.conf import settings
 from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.formats import date_format
 
 from core.money import CENT
 from ledger import services as ledger
-from ledger.fx import rate_expression
 from ledger.models import Application, Customer, Invoice, Payment
 from portfolios.access import may_correct_ledger
+from work.corrections.limits import amount_in_base, approval_required, why_approval
 from work.corrections.models import LedgerCorrection
+from work.disputes import dispute_credit_issue
 from work.models import Activity
 from work.services import activity_log
 from work.settlement import money_moved
@@ -51,16 +54,6 @@ def _reason(reason: str, missing: str) -> str:
     if len(reason) > 200:
         raise CorrectionError("Keep the reason to 200 characters.")
     return reason
-
-
-def _in_base(document: Payment | Invoice, amount: Decimal) -> Decimal | None:
-    """`amount` of the document in the base currency at the document's date; None without a rate."""
-    if document.currency == settings.BASE_CURRENCY:
-        return amount
-    on = "received_date" if isinstance(document, Payment) else "issue_date"
-    rate = (type(document).objects.filter(pk=document.pk).annotate(rate=rate_expression(on=on))
-            .values_list("rate", flat=True).get())
-    return None if rate is None else (amount * rate).quantize(CENT)
 
 
 def _write_off_amount(invoice: Invoice, value: Decimal | str | None) -> Decimal:
@@ -136,6 +129,10 @@ def _execute(correction: LedgerCorrection, *, by: User, on: date) -> LedgerCorre
         invoices = [invoice]
         correction.write_off = ledger.invoice_write_off(invoice=invoice, amount=correction.amount,
                                                         reason=correction.reason, on=on, by=author)
+    elif correction.kind == Kind.DISPUTE_CREDIT and correction.dispute is not None:
+        invoices = list(correction.dispute.invoices.order_by("due_date", "pk"))
+        correction.dispute = dispute_credit_issue(dispute=correction.dispute, amount=correction.amount, by=author,
+                                                  note=correction.reason, on=on)
     elif invoice is not None:
         invoices = [invoice]
         correction.invoice = ledger.invoice_void(invoice=invoice, reason=correction.reason, by=author)
@@ -156,8 +153,8 @@ def correction_request(
 ) -> LedgerCorrection:
     """A manager reverses a payment (a bounced cheque, a payment keyed twice), writes off (part of)
     an open invoice, or voids an invoice raised in error that nothing was applied to — always with
-    a reason. Up to the approval threshold (base currency) it is done at once; above it, it waits
-    for a second manager or admin to approve it. Refused: a user who is not a manager or admin, a
+    a reason. Up to the asker's approval limit (per role, base currency) it is done at once; above
+    it, it waits for a second manager or admin to approve it. Refused: a user who is not a manager or admin, a
     document of another account, a payment already reversed, a write-off of nothing, of less than
     nothing or of more than is open, a void of an invoice something was applied to, and a second
     request for a payment or void already waiting."""
@@ -166,20 +163,18 @@ def correction_request(
     on = on or timezone.localdate()
     with transaction.atomic():
         document, amount = _document(customer=customer, kind=kind, payment=payment, invoice=invoice, amount=amount)
-        amount_base = _in_base(document, amount)
-        threshold = settings.LEDGER_APPROVAL_THRESHOLD
-        approval_required = amount_base is None or amount_base > threshold
+        amount_base = amount_in_base(document, amount)
+        waits = approval_required(by, amount_base)
         correction = LedgerCorrection(
             customer=customer, kind=kind, amount=amount, currency=document.currency, amount_base=amount_base,
-            approval_required=approval_required, reason=reason, requested_by=by, requested_at=timezone.now(),
+            approval_required=waits, reason=reason, requested_by=by, requested_at=timezone.now(),
             status=LedgerCorrection.Status.REQUESTED,
             **({"payment": document} if kind == Kind.PAYMENT_REVERSAL else {"invoice": document}),
         )
-        if not approval_required:
+        if not waits:
             return _execute(correction, by=by, on=on)
         correction.save()
-        why = (f"no FX rate for {document.currency}" if amount_base is None
-               else f"above {threshold:,.2f} {settings.BASE_CURRENCY}")
+        why = why_approval(by, amount_base, document.currency)
         _note(correction, subject=f"Correction requested: {correction.what} — waits for a second manager ({why})",
               by=by, notes=reason)
     return correction
@@ -187,13 +182,13 @@ def correction_request(
 
 def _decidable(correction: LedgerCorrection, by: User) -> LedgerCorrection:
     locked = (LedgerCorrection.objects.select_for_update(of=("self",))
-              .select_related("customer", "payment", "invoice", "requested_by").get(pk=correction.pk))
+              .select_related("customer", "payment", "invoice", "dispute", "requested_by").get(pk=correction.pk))
     if locked.status == LedgerCorrection.Status.EXECUTED:
         raise CorrectionError(f"This correction was already {'approved and ' if locked.decided_by_id else ''}"
-                              f"executed on {timezone.localtime(locked.executed_at):%b %d, %Y %H:%M}.")
+                              f"executed on {date_format(timezone.localtime(locked.executed_at), 'DATETIME_FORMAT')}.")
     if locked.status == LedgerCorrection.Status.REJECTED:
         raise CorrectionError(f"This correction was already rejected on "
-                              f"{timezone.localtime(locked.decided_at):%b %d, %Y %H:%M}.")
+                              f"{date_format(timezone.localtime(locked.decided_at), 'DATETIME_FORMAT')}.")
     if locked.requested_by_id == by.pk:
         raise CorrectionError("You asked for this correction: another manager or admin decides it (four eyes).")
     return locked

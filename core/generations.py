@@ -1,0 +1,30 @@
+"""Generation counters in the cache: a number that moves on every committed write of a kind, so
+anything kept under the old number is never served again. It never returns to an earlier value:
+when the cache has lost the key, the next value is the clock in nanoseconds."""
+
+import time
+
+from django.core.cache import cache
+from django.db import transaction
+
+
+def generation_bump_on_commit(key: str) -> None:
+    """Move `key`'s generation once the current transaction commits (at once outside one), so
+    nobody keeps figures read before the write under the new generation."""
+    transaction.on_commit(lambda: _bump(key))
+
+
+def _bump(key: str) -> None:
+    try:
+        cache.incr(key)
+    except ValueError:  # not there (first write, or the cache dropped it): a value never used before
+        cache.set(key, time.time_ns(), None)
+
+
+def generation(key: str) -> int:
+    value = cache.get(key)
+    if value is None:
+        value = time.time_ns()
+        cache.add(key, value, None)
+        value = cache.get(key, value)
+    return int(value)
