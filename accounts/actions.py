@@ -5,11 +5,12 @@ form comes back with its errors, in the panel or in the whole page (422)."""
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
+from django.utils.formats import date_format
 from django.views.decorators.http import require_POST
 
+from accounts.selectors import portal_links_sent
 from accounts.workspace import panel_done, show_panel, work_roles, workspace_customer
 from portal.services import portal_access_revoke
-from portfolios.access import any_role
 from work import services as work_services
 from work.queue.forms import EscalateForm, FollowUpForm, OutcomeForm
 
@@ -62,18 +63,23 @@ def account_follow_up(request: HttpRequest, pk: int) -> HttpResponse:
         return show_panel(request, customer, "actions", {"follow_up_form": form}, status=422)
     work_services.follow_up_set(customer=customer, on=form.cleaned_data["on"], note=form.cleaned_data["note"],
                                 by=request.user)
-    return panel_done(request, customer, "actions", f"Follow-up set for {form.cleaned_data['on']:%b %d, %Y}.",
+    return panel_done(request, customer, "actions", f"Follow-up set for {date_format(form.cleaned_data['on'])}.",
                       to=_page(pk, "account-actions"))
 
 
 @require_POST
-@any_role
+@work_roles
 def account_portal_revoke(request: HttpRequest, pk: int) -> HttpResponse:
-    """Kill every portal link sent to this account so far (a link forwarded to the wrong person)."""
+    """Kill every portal link sent to this account so far (a link forwarded to the wrong person). It
+    cannot be undone, so the first post asks, with the count ("Revoke N links sent so far"); the
+    post that carries `confirm` revokes."""
     customer = workspace_customer(request, pk)
     reason = request.POST.get("reason", "").strip()
     if not reason:
         return show_panel(request, customer, "portal", status=422, error="Say why the links are revoked.")
+    if request.POST.get("confirm") != "yes":
+        return show_panel(request, customer, "portal",
+                          {"revoke_confirm": {"reason": reason, "sent": portal_links_sent(customer)}})
     portal_access_revoke(customer=customer, by=request.user, reason=reason)
     return panel_done(request, customer, "portal", "Every portal link sent so far is revoked; new reminders "
                       "carry a new link.", to=_page(pk, "portal"))

@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from accounts.workspace import dunning_settings_of, panel_done, show_panel, workspace_customer
+from accounts.workspace import dunning_settings_of, panel_done, show_panel, work_roles, workspace_customer
 from core.web import safe_next_url
 from ledger.models import Customer
 from portfolios.access import any_role, manager_required
@@ -34,7 +34,7 @@ def _nonce(request: HttpRequest) -> str:
 
 
 @require_POST
-@any_role
+@work_roles  # emails the customer: not finance (portfolios.role_table)
 def account_statement_now(request: HttpRequest, pk: int) -> HttpResponse:
     customer = workspace_customer(request, pk)
     message = statement_send_now(customer=customer, nonce=_nonce(request), by=request.user)
@@ -57,7 +57,7 @@ def account_statement_pdf(request: HttpRequest, pk: int) -> FileResponse:
 
 
 @require_POST
-@any_role
+@work_roles  # emails the customer: not finance (portfolios.role_table)
 def account_invoice_copy(request: HttpRequest, pk: int) -> HttpResponse:
     """Email a copy of one of the account's invoices (each invoice row has the button)."""
     customer = workspace_customer(request, pk)
@@ -86,7 +86,7 @@ def _compose_form(request: HttpRequest, customer: Customer) -> ComposeForm:
 
 
 @require_http_methods(["GET", "POST"])
-@any_role
+@work_roles  # emails the customer: not finance (portfolios.role_table)
 def account_compose(request: HttpRequest, pk: int) -> HttpResponse:
     """Write to the account from a template: the template is filled in, the collector edits it."""
     customer = workspace_customer(request, pk)

@@ -6,6 +6,7 @@ header's figures in one query, whatever the number of invoices it has. Amounts a
 currency (the currency its invoices are issued in).
 """
 
+import re
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
@@ -16,6 +17,7 @@ from django.db.models import (
     Count,
     Exists,
     F,
+    Func,
     IntegerField,
     Min,
     OuterRef,
@@ -26,12 +28,14 @@ from django.db.models import (
     Value,
 )
 from django.db.models.expressions import OrderBy
-from django.db.models.functions import Coalesce
+from django.db.models.functions import Coalesce, Replace
 
 from core.aging import BUCKET_BOUNDS, BUCKET_LABELS
 from core.money import MONEY_FIELD, ZERO
-from ledger.models import CreditNote, Customer, Invoice, Payment
+from ledger.models import Contact, CreditNote, Customer, Invoice, Payment
+from portal.models import PortalAccess
 from portfolios.models import Assignment
+from reminders.models import OutboundMessage
 from work.models import Dispute, PromiseToPay
 from work.selectors import OPEN_DISPUTE
 
@@ -81,14 +85,45 @@ def accounts_with_balances(customers: QuerySet[Customer], *, on: date) -> QueryS
     )
 
 
+# Separators people type in phone numbers, removed on both sides before comparing digits.
+PHONE_SEPARATORS = (" ", "-", ".", "(", ")", "+", "/")
+PHONE_MIN_DIGITS = 4  # fewer digits would match nearly every number
+
+
+def _phone_digits(field: str) -> F | Func:
+    expression: F | Func = F(field)
+    for separator in PHONE_SEPARATORS:
+        expression = Replace(expression, Value(separator), Value(""))
+    return expression
+
+
+def search_matches(q: str) -> Q:
+    """What a collector types to find an account: its name or customer id, an invoice number or PO
+    number of any of its invoices, or a contact's name, email or phone (at least four digits, compared
+    without spaces, dashes, dots or brackets). Subqueries, not joins: an account is listed once
+    however many of its rows match."""
+    q = q.strip()
+    invoices = Invoice.objects.filter(Q(external_id__icontains=q) | Q(po_number__icontains=q))
+    contact = Q(name__icontains=q) | Q(email__icontains=q)
+    digits = re.sub(r"\D", "", q)
+    if len(digits) >= PHONE_MIN_DIGITS and not re.search(r"[A-Za-z@]", q):
+        contact |= Q(phone_digits__contains=digits)
+    contacts = Contact.objects.annotate(phone_digits=_phone_digits("phone")).filter(contact)
+    return (
+        Q(name__icontains=q) | Q(external_id__icontains=q)
+        | Exists(invoices.filter(customer_id=OuterRef("pk")))
+        | Exists(contacts.filter(customer_id=OuterRef("pk")))
+    )
+
+
 def accounts_search(
     customers: QuerySet[Customer], *, on: date, q: str = "", collector: User | None = None, segment: str = "",
     family: Customer | None = None, past_due_only: bool = False, sort: str = DEFAULT_SORT,
 ) -> QuerySet[Customer]:
-    """The accounts list: `customers` (already narrowed to what the user may see) searched by name
-    or customer id, filtered, annotated with balances and sorted — one query per page."""
+    """The accounts list: `customers` (already narrowed to what the user may see) searched (see
+    `search_matches`), filtered, annotated with balances and sorted — one query per page."""
     if q:
-        customers = customers.filter(Q(name__icontains=q) | Q(external_id__icontains=q))
+        customers = customers.filter(search_matches(q))
     if collector is not None:
         customers = customers.filter(portfolio__collector=collector)
     if segment:
@@ -252,3 +287,22 @@ def assignment_history(customer: Customer) -> QuerySet[Assignment]:
         .select_related("portfolio__collector", "by")
         .order_by("-starts_on", "-pk")
     )
+
+
+# --- Asking before an action that cannot be undone -------------------------------------------------------
+
+
+def portal_links_sent(customer: Customer) -> int:
+    """How many messages sent to the account carry a portal link that still works: those sent since
+    its links were last revoked (every reminder, statement and manual message carries one)."""
+    sent = OutboundMessage.objects.filter(customer=customer, status=OutboundMessage.Status.SENT)
+    revoked_at = PortalAccess.objects.filter(customer=customer).values_list("revoked_at", flat=True).first()
+    if revoked_at:
+        sent = sent.filter(sent_at__gt=revoked_at)
+    return sent.count()
+
+
+def reassign_sources(customers: QuerySet[Customer]) -> list[tuple[str, int]]:
+    """Where the accounts a manager moves come from: (portfolio, how many), unassigned ones as such."""
+    rows = customers.order_by().values("portfolio__name").annotate(n=Count("pk")).order_by("portfolio__name")
+    return [(row["portfolio__name"] or "unassigned", row["n"]) for row in rows]

@@ -16,7 +16,7 @@ from accounts.workspace import PAGE, page_context, show_panel, work_roles, works
 from core.web import is_partial, safe_next_url
 from ledger.assignments import customers_assign
 from ledger.selectors import visible_customers
-from portfolios.access import any_role, can_manage, manager_required, sees_everything
+from portfolios.access import any_role, can_manage, manager_required, portfolio_rows, sees_everything
 
 ACCOUNTS_PER_PAGE = 50
 
@@ -34,28 +34,42 @@ def account_list(request: HttpRequest) -> HttpResponse:
         account.oldest_days_past_due = (today - account.oldest_due_on).days if account.oldest_due_on else None
     ctx = {"nav": "accounts", "form": form, "page": page, "today": today}
     if can_manage(request.user):
-        ctx["reassign_form"] = ReassignForm(customers=customers)
+        ctx["reassign_form"] = _reassign_form(request, None, customers)
     if is_partial(request):
         return render(request, "collections/accounts.html#results", ctx)
     return render(request, "collections/accounts.html", ctx)
 
 
+def _reassign_form(request: HttpRequest, data, customers) -> ReassignForm:
+    """The bulk move: the accounts the manager sees, into the portfolios of their teams (or on no team)."""
+    form = ReassignForm(data, customers=customers)
+    field = form.fields["portfolio"]
+    field.queryset = field.queryset.filter(portfolio_rows(request.user))
+    return form
+
+
 @require_POST
 @manager_required
 def accounts_reassign(request: HttpRequest) -> HttpResponse:
-    form = ReassignForm(request.POST, customers=visible_customers(request.user))
-    if form.is_valid():
-        moved = customers_assign(
-            customer_ids=[c.pk for c in form.cleaned_data["customers"]], portfolio=form.cleaned_data["portfolio"],
-            by=request.user, reason=form.cleaned_data["reason"],
-        )
-        messages.success(request, f"Moved {moved} account{'s' if moved != 1 else ''} to "
-                                  f"{form.cleaned_data['portfolio']}.")
-    else:
+    """Move the ticked accounts to another portfolio. The first post shows what would move ("Move N
+    accounts from X to Y") and asks; the post that carries `confirm` moves them."""
+    form = _reassign_form(request, request.POST, visible_customers(request.user))
+    back = safe_next_url(request, reverse("accounts"))
+    if not form.is_valid():
         for errors in form.errors.values():
             for error in errors:
                 messages.error(request, f"Nothing moved: {error}")
-    return redirect(safe_next_url(request, reverse("accounts")))
+        return redirect(back)
+    customers, portfolio = form.cleaned_data["customers"], form.cleaned_data["portfolio"]
+    if request.POST.get("confirm") != "yes":
+        return render(request, "accounts/reassign_confirm.html", {
+            "nav": "accounts", "customers": customers, "count": len(customers), "portfolio": portfolio,
+            "sources": selectors.reassign_sources(customers), "reason": form.cleaned_data["reason"], "next": back,
+        })
+    moved = customers_assign(customer_ids=[c.pk for c in customers], portfolio=portfolio, by=request.user,
+                             reason=form.cleaned_data["reason"])
+    messages.success(request, f"Moved {moved} account{'s' if moved != 1 else ''} to {portfolio}.")
+    return redirect(back)
 
 
 @require_GET

@@ -149,7 +149,8 @@ def hold_context(request: HttpRequest, customer: Customer, forms: Forms) -> dict
 
 
 def portal_context(request: HttpRequest, customer: Customer, forms: Forms) -> dict[str, Any]:
-    return {**_common(request, customer), "portal_url": portal_url_for(customer, family=customer.parent_id is None)}
+    return {**_common(request, customer), "portal_url": portal_url_for(customer, family=customer.parent_id is None),
+            "revoke_confirm": forms.get("revoke_confirm")}  # the revocation's "are you sure" (accounts.actions)
 
 
 def timeline_context(request: HttpRequest, customer: Customer, forms: Forms) -> dict[str, Any]:

@@ -1,21 +1,27 @@
 """Who may see what and who may do what: every page, report and API endpoint asks here.
 
-Rows: a collector sees the accounts of their portfolios; managers, finance and admins see the
-whole book; an integration user (the "integration" group, whose API token an ERP uses) sees the
-whole book through the API. The rule is written once, as a filter (`customer_rows`), that the
-layers above apply to customers or to any row that leads to a customer.
+Rows: a collector sees the accounts of their portfolios; a manager the accounts of the teams they
+manage (`Team.manager`) and the accounts on no team (a company that sets up no teams keeps one
+shared book); the head of collections, finance and admins see the whole book; an integration user
+(the "integration" group, whose API token an ERP uses) sees the whole book through the API. An
+account's team is its portfolio's team, or its collector's when the portfolio has none. The rule is
+written once, as filters (`customer_rows`, `collector_rows`, `portfolio_rows`), that the layers
+above apply to customers, collectors, portfolios or any row that leads to them.
 
-Actions: `role_required` guards pages; `RolePermission` and `ImportPermission` guard the API
-(finance reads everything and changes nothing)."""
+Actions: `portfolios.role_table` says, for every URL, who may open it and who may change anything
+through it; `portfolios.middleware` enforces it on every page, `RolePermission` and
+`ImportPermission` on the API (finance reads everything and changes nothing). `role_required`
+stays on the views as the second lock. The head of collections counts as a manager everywhere."""
 
 from functools import wraps
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q
-from rest_framework.permissions import SAFE_METHODS, BasePermission
+from rest_framework.permissions import BasePermission
 
 from portfolios.models import Role
+from portfolios.role_table import INTEGRATION, rule_for
 
 
 def roles_of(user) -> set[str]:
@@ -26,6 +32,8 @@ def roles_of(user) -> set[str]:
         cached = set(user.groups.values_list("name", flat=True))
         if user.is_superuser:
             cached.add(Role.ADMIN)
+        if Role.HEAD in cached:
+            cached.add(Role.MANAGER)  # a manager of every team
         user._role_cache = cached
     return cached
 
@@ -35,36 +43,89 @@ def has_role(user, *roles: str) -> bool:
 
 
 def sees_everything(user) -> bool:
-    """Managers, finance and admins see the whole book; a collector sees their portfolios."""
+    """Managers, finance and admins read the company's reports; which rows they open is `customer_rows`."""
     return has_role(user, Role.MANAGER, Role.FINANCE, Role.ADMIN)
+
+
+def sees_whole_book(user) -> bool:
+    """The head of collections, finance and admins open every account; a manager their teams'."""
+    return has_role(user, Role.HEAD, Role.FINANCE, Role.ADMIN)
+
+
+def manages_every_team(user) -> bool:
+    return has_role(user, Role.HEAD, Role.ADMIN)
 
 
 def can_manage(user) -> bool:
     return has_role(user, Role.MANAGER, Role.ADMIN)
 
 
+def _team_portfolios(user, prefix: str) -> Q:
+    """Portfolios (at `prefix`) of the teams `user` manages, or on no team at all."""
+    team, collector_team = f"{prefix}team", f"{prefix}collector__collector_profile__team"
+    return (
+        Q(**{f"{team}__manager": user})
+        | Q(**{f"{team}__isnull": True, f"{collector_team}__manager": user})
+        | Q(**{f"{team}__isnull": True, f"{collector_team}__isnull": True})
+    )
+
+
 def _rows(user, path: str, whole_book: bool) -> Q:
     prefix = f"{path}__" if path else ""
     if whole_book:
         return Q()
+    rows = Q(**{f"{prefix}pk__in": []})
+    if has_role(user, Role.MANAGER):
+        rows |= Q(**{f"{prefix}portfolio__isnull": True}) | _team_portfolios(user, f"{prefix}portfolio__")
     if has_role(user, Role.COLLECTOR):
-        return Q(**{f"{prefix}portfolio__collector": user})
-    return Q(**{f"{prefix}pk__in": []})
+        rows |= Q(**{f"{prefix}portfolio__collector": user})
+    return rows
 
 
 def customer_rows(user, path: str = "") -> Q:
     """The accounts `user` may see, as a filter on customers (`path` "") or on rows whose customer
     is at `path` ("customer", "invoice__customer"). Nothing for a user without a role."""
-    return _rows(user, path, sees_everything(user))
+    return _rows(user, path, sees_whole_book(user))
 
 
-INTEGRATION = "integration"
-API_WRITERS = (Role.COLLECTOR, Role.MANAGER, Role.ADMIN, INTEGRATION)
-API_IMPORTERS = (Role.MANAGER, Role.ADMIN, INTEGRATION)
+def collector_rows(user, path: str = "") -> Q:
+    """The collectors whose queue, one-on-ones, targets and help flags `user` may see, as a filter on
+    users (`path` "") or on rows whose collector is at `path`: a collector themselves, a manager the
+    collectors of their teams and those on no team, the head, finance and admins everyone."""
+    prefix = f"{path}__" if path else ""
+    if sees_whole_book(user):
+        return Q()
+    rows = Q(**{f"{prefix}pk__in": []})
+    if has_role(user, Role.MANAGER):
+        team = f"{prefix}collector_profile__team"
+        rows |= Q(**{f"{team}__manager": user}) | Q(**{f"{team}__isnull": True})
+    if has_role(user, Role.COLLECTOR):
+        rows |= Q(**{f"{prefix}pk": user.pk})
+    return rows
+
+
+def portfolio_rows(user) -> Q:
+    """The portfolios a manager may move accounts into: their teams' and those on no team."""
+    if manages_every_team(user):
+        return Q()
+    if has_role(user, Role.MANAGER):
+        return _team_portfolios(user, "")
+    return Q(pk__in=[])
+
+
+def sees_collector(user, collector) -> bool:
+    """May `user` open this collector's queue, one-on-ones and figures (`collector_rows`)?"""
+    return type(collector).objects.filter(collector_rows(user), pk=collector.pk).exists()
+
+
+def manages_collector(user, collector) -> bool:
+    """May `user` run this collector's one-on-one and set their target: a manager of their team (or
+    any manager when the collector is on no team), the head of collections, an admin."""
+    return can_manage(user) and sees_collector(user, collector)
 
 
 def api_sees_whole_book(user) -> bool:
-    return has_role(user, Role.MANAGER, Role.FINANCE, Role.ADMIN, INTEGRATION)
+    return sees_whole_book(user) or has_role(user, INTEGRATION)
 
 
 def api_customer_rows(user, path: str = "") -> Q:
@@ -79,18 +140,31 @@ def api_scoped(queryset, user, customer_path: str = "customer"):
     return queryset.filter(api_customer_rows(user, customer_path))
 
 
+def may_open(user, view_name: str) -> bool:
+    """May `user` open the URL named `view_name` (menus ask this; the role table answers)?"""
+    rule = rule_for(view_name)
+    return rule is not None and rule.allows(roles_of(user), "GET")
+
+
+def _api_allows(request, view) -> bool:
+    user = request.user
+    if not (user and user.is_authenticated):
+        return False
+    match = request.resolver_match
+    rule = rule_for(match.view_name) if match else None
+    if rule is not None and not rule.serves(request.method):
+        return bool(roles_of(user))  # the endpoint answers 405 itself
+    return rule is not None and rule.allows(roles_of(user), request.method)
+
+
 class RolePermission(BasePermission):
-    """API: any role may read; finance may not write; users without a role get nothing."""
+    """API: the role table's rule for the endpoint (finance reads and never writes); users without a
+    role get nothing."""
 
     message = "Your role does not allow this."
 
     def has_permission(self, request, view) -> bool:
-        user = request.user
-        if not (user and user.is_authenticated):
-            return False
-        if request.method in SAFE_METHODS:
-            return has_role(user, *Role.ALL, INTEGRATION)
-        return has_role(user, *API_WRITERS)
+        return _api_allows(request, view)
 
 
 class ImportPermission(BasePermission):
@@ -99,7 +173,7 @@ class ImportPermission(BasePermission):
     message = "Only managers and integration users may import."
 
     def has_permission(self, request, view) -> bool:
-        return bool(request.user and request.user.is_authenticated and has_role(request.user, *API_IMPORTERS))
+        return _api_allows(request, view)
 
 
 def role_required(*roles: str):

@@ -6,13 +6,15 @@ from django.db.models import Q
 
 
 class Role:
-    """The four roles are Django groups; a superuser counts as admin."""
+    """The roles are Django groups; a superuser counts as admin. A manager manages the teams they are
+    the manager of; the head of collections is a manager of every team."""
 
     COLLECTOR = "collector"
     MANAGER = "manager"
+    HEAD = "head_of_collections"
     FINANCE = "finance"
     ADMIN = "admin"
-    ALL = (COLLECTOR, MANAGER, FINANCE, ADMIN)
+    ALL = (COLLECTOR, MANAGER, HEAD, FINANCE, ADMIN)
 
 
 class Team(models.Model):

@@ -13,6 +13,7 @@ from reminders.models import (
     DunningPolicy,
     DunningRun,
     DunningStep,
+    InvoiceStepSent,
     OutboundMessage,
     Statement,
     StatementRun,
@@ -46,6 +47,15 @@ def policies_with_steps() -> QuerySet[DunningPolicy]:
     return DunningPolicy.objects.prefetch_related(
         Prefetch("steps", queryset=DunningStep.objects.select_related("template").order_by("offset_days"))
     )
+
+
+def step_removal_impact(step: DunningStep) -> dict[str, int]:
+    """What removing a dunning step touches, for the confirmation: the emails it sent (they stay in
+    the outbox) and the invoices whose step history names it (that history goes with the step)."""
+    return {
+        "messages": OutboundMessage.objects.filter(step=step).count(),
+        "invoices": InvoiceStepSent.objects.filter(step=step).values("invoice").distinct().count(),
+    }
 
 
 def recent_runs(limit: int = 30) -> QuerySet[DunningRun]:

@@ -11,10 +11,10 @@ from decimal import Decimal
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import User
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 
 from core.money import ZERO
-from portfolios.access import has_role, sees_everything
+from portfolios.access import can_manage, collector_rows, customer_rows, has_role, sees_whole_book
 from portfolios.models import Role
 from reporting import work_metrics as wm
 from reporting.forecast import collected_by_collector, forecast
@@ -26,23 +26,21 @@ def month_bounds(day: date) -> tuple[date, date]:
 
 
 def collectors_visible_to(user: User) -> QuerySet[User]:
-    """Managers, finance and admins see every collector; a collector sees only themselves."""
+    """A manager sees the collectors of their teams (and those on no team); the head, finance and
+    admins every collector; a collector only themselves (`portfolios.access.collector_rows`)."""
     collectors = get_user_model().objects.filter(groups__name=Role.COLLECTOR, is_active=True).order_by("username")
-    if sees_everything(user):
-        return collectors
-    if has_role(user, Role.COLLECTOR):
-        return collectors.filter(pk=user.pk)
-    return collectors.none()
+    return collectors.filter(collector_rows(user))
 
 
 def collectors_managed_by(manager: User) -> QuerySet[User]:
-    """The collectors whose summaries a manager receives: those of the teams they manage, or every
-    collector when they manage no team (a one-team company rarely sets teams up)."""
+    """The collectors whose summaries a manager receives: those of the teams they manage, or, when
+    they manage no team, the collectors on no team (a one-team company rarely sets teams up; another
+    team's collectors are never in it). The head of collections receives everyone's."""
     collectors = get_user_model().objects.filter(groups__name=Role.COLLECTOR, is_active=True).order_by("username")
     teams = manager.managed_teams.all()
-    if teams.exists():
+    if teams.exists() and not sees_whole_book(manager):
         return collectors.filter(collector_profile__team__in=teams).distinct()
-    return collectors
+    return collectors.filter(collector_rows(manager))
 
 
 def managers_to_mail() -> QuerySet[User]:
@@ -103,11 +101,36 @@ def target_rows(*, collectors: Iterable[User], as_of: date) -> list[TargetRow]:
     ]
 
 
-def target_totals(rows: list[TargetRow]) -> TargetRow:
-    with_target = [r.target for r in rows if r.target is not None]
-    return TargetRow(
-        None, sum(with_target, ZERO) if with_target else None,
+@dataclass
+class TargetTotals(TargetRow):
+    """The team's row: collected and forecast of every collector, but the gaps only over the collectors
+    that have a target (a target compared with the whole team's cash would be no gap at all)."""
+
+    target_collected: Decimal = ZERO  # collected by the collectors that have a target
+    target_forecast: Decimal = ZERO
+    without_target: int = 0  # collectors left out of the gaps
+
+    @property
+    def gap(self) -> Decimal | None:
+        return None if self.target is None else self.target - self.target_collected
+
+    @property
+    def projected_gap(self) -> Decimal | None:
+        return None if self.target is None else self.target - (self.target_collected + self.target_forecast)
+
+    @property
+    def attainment(self) -> Decimal | None:
+        return wm.percent(self.target_collected, self.target)
+
+
+def target_totals(rows: list[TargetRow]) -> TargetTotals:
+    with_target = [r for r in rows if r.target is not None]
+    return TargetTotals(
+        None, sum((r.target for r in with_target if r.target is not None), ZERO) if with_target else None,
         sum((r.collected for r in rows), ZERO), sum((r.forecast for r in rows), ZERO),
+        target_collected=sum((r.collected for r in with_target), ZERO),
+        target_forecast=sum((r.forecast for r in with_target), ZERO),
+        without_target=len(rows) - len(with_target),
     )
 
 
@@ -120,8 +143,9 @@ def can_raise_help(user: User) -> bool:
 
 
 def help_requests_for(user: User, limit: int = 100) -> list[HelpRequest]:
-    """A collector sees the flags they raised; managers, finance and admins see everyone's, open first."""
+    """A collector sees the flags they raised; a manager those on their teams' accounts; the head,
+    finance and admins everyone's; open first."""
     items = HelpRequest.objects.select_related("customer", "raised_by", "resolved_by")
-    if not sees_everything(user):
-        items = items.filter(raised_by=user)
+    if not sees_whole_book(user):  # a manager: the flags on their teams' accounts
+        items = items.filter(customer_rows(user, "customer") if can_manage(user) else Q(raised_by=user))
     return list(items.order_by("status", "-created_at")[:limit])

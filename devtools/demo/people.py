@@ -1,4 +1,6 @@
-"""The demo team: six collectors with a portfolio each, their manager, finance and an admin."""
+"""The demo team: six collectors with a portfolio each, their manager (the manager of the team
+"Collections", which every collector and portfolio is on), the head of collections, finance and an
+admin."""
 
 from dataclasses import dataclass
 
@@ -36,6 +38,7 @@ COLLECTORS = [
 DEMO_LOGINS = [
     *COLLECTORS,
     DemoUser("manager", "Maya", "Patel", Role.MANAGER, title="Collections manager"),
+    DemoUser("head", "Hana", "Brooks", Role.HEAD, title="Head of collections (every team)"),
     DemoUser("finance", "Felix", "Grant", Role.FINANCE, title="Financial controller"),
     DemoUser("admin", "Ada", "Admin", Role.ADMIN, title="Administrator (superuser)"),
 ]
@@ -69,7 +72,7 @@ def demo_team() -> DemoTeam:
         user.first_name, user.last_name = person.first_name, person.last_name
         user.email = f"{person.username}@workbench.example.com"
         user.password = password
-        user.is_staff = person.role in (Role.MANAGER, Role.ADMIN)
+        user.is_staff = person.role in (Role.MANAGER, Role.HEAD, Role.ADMIN)
         user.is_superuser = person.role == Role.ADMIN
         user.save()
         user.groups.add(groups[person.role])

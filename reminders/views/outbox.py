@@ -1,5 +1,3 @@
-from datetime import timedelta
-
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404
@@ -56,12 +54,7 @@ def outbox_attachment(request, pk: int):
                         filename=message.attachment_name or "attachment.pdf")
 
 
-@require_GET
-@manager_required
-def dunning(request):
-    """Tomorrow's run as a dry run (who would get what) and the history of runs."""
-    tomorrow = timezone.localdate() + timedelta(days=1)
-    plan = dunning_plan(tomorrow)
+def _plan_rows(plan) -> list[dict]:
     customers = Customer.objects.in_bulk(set(plan.emails) | set(plan.tasks))
     rows = [
         {"customer": customers[cid], "action": action, "invoices": len(lines),
@@ -70,7 +63,17 @@ def dunning(request):
         for action, group in (("email", plan.emails), ("task", plan.tasks)) for cid, lines in group.items()
     ]
     rows.sort(key=lambda r: (r["customer"].name, r["action"]))
-    ctx = {"nav": "outbox", "tomorrow": tomorrow, "plan": plan, "counts": plan.counts(), "rows": rows[:500],
+    return rows
+
+
+@require_GET
+@manager_required
+def dunning(request):
+    """What "Run today's pass now" would send, as a dry run for today (who would get what), and the
+    history of runs. The button sends exactly this plan: the run is for today's date too."""
+    today = timezone.localdate()
+    plan = dunning_plan(today)
+    ctx = {"nav": "outbox", "today": today, "plan": plan, "counts": plan.counts(), "rows": _plan_rows(plan)[:500],
            "runs": selectors.recent_runs()}
     return render(request, "reminders/dunning.html", ctx)
 
@@ -78,6 +81,13 @@ def dunning(request):
 @require_POST
 @manager_required
 def dunning_run_now(request):
-    dunning_run_daily.delay(timezone.localdate().isoformat(), "manager", request.user.pk)
+    """Today's pass by hand. It emails customers at once, so a post without `confirm` shows what it
+    would send ("This sends N emails to N customers now") and asks; the confirmed post runs it."""
+    today = timezone.localdate()
+    if request.POST.get("confirm") != "yes":
+        plan = dunning_plan(today)
+        return render(request, "reminders/dunning_confirm.html",
+                      {"nav": "outbox", "today": today, "counts": plan.counts(), "customers": len(plan.emails)})
+    dunning_run_daily.delay(today.isoformat(), "manager", request.user.pk)
     messages.success(request, "Today's dunning pass is running; refresh to see it in the history.")
     return redirect("dunning")

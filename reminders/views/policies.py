@@ -48,7 +48,11 @@ def step_edit(request, policy_pk: int, pk: int | None = None):
 @require_POST
 @manager_required
 def step_delete(request, pk: int):
-    step = get_object_or_404(DunningStep, pk=pk)
+    """Removing a step asks first, with what it touches; only a post with confirm=yes removes it."""
+    step = get_object_or_404(DunningStep.objects.select_related("policy"), pk=pk)
+    if request.POST.get("confirm") != "yes":
+        ctx = {"nav": "outbox", "step": step, "impact": selectors.step_removal_impact(step)}
+        return render(request, "reminders/step_delete_confirm.html", ctx)
     step.delete()
     messages.success(request, f"Step {step.name} removed from {step.policy.name}.")
     return redirect("dunning_policies")

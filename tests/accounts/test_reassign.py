@@ -19,7 +19,7 @@ def test_manager_moves_ticked_accounts_and_the_history_says_who_and_why(client):
     client.force_login(boss)
 
     response = client.post(reverse("accounts_reassign"), {
-        "customers": [c.pk for c in moving], "portfolio": new.pk, "reason": "Bob is on leave",
+        "customers": [c.pk for c in moving], "portfolio": new.pk, "reason": "Bob is on leave", "confirm": "yes",
         "next": reverse("accounts") + "?sort=name",
     }, follow=True)
 
@@ -39,7 +39,8 @@ def test_workspace_shows_who_owned_the_account_when(client):
     old, new = PortfolioFactory(), PortfolioFactory()
     customer = CustomerFactory(portfolio=old)
     client.force_login(boss)
-    client.post(reverse("accounts_reassign"), {"customers": [customer.pk], "portfolio": new.pk, "reason": "rebalance"})
+    client.post(reverse("accounts_reassign"), {"customers": [customer.pk], "portfolio": new.pk, "reason": "rebalance",
+                                               "confirm": "yes"})
 
     response = client.get(reverse("account", args=[customer.pk]))
 
@@ -86,5 +87,6 @@ def test_reassign_is_post_only_and_ignores_an_offsite_next(client):
     assert client.get(reverse("accounts_reassign")).status_code == 405
     response = client.post(reverse("accounts_reassign"), {
         "customers": [customer.pk], "portfolio": new.pk, "reason": "x", "next": "https://evil.example/",
+        "confirm": "yes",
     })
     assert response["Location"] == reverse("accounts")

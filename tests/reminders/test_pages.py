@@ -60,19 +60,19 @@ def test_outbox_filter_returns_the_results_fragment_to_htmx(client, book):
     assert "<html" not in response.content.decode() and 'id="outbox-results"' in response.content.decode()
 
 
-def test_dunning_page_shows_tomorrows_dry_run_and_history(client, book, django_assert_max_num_queries):
+def test_dunning_page_shows_todays_dry_run_and_history(client, book, django_assert_max_num_queries):
     client.force_login(manager())
     with django_assert_max_num_queries(15):
         response = client.get(reverse("dunning"))
     body = response.content.decode()
-    assert "Tomorrow" in body and "History" in body
+    assert "Today's pass" in body and "History" in body
     assert OutboundMessage.objects.count() == 24  # the dry run wrote nothing
 
 
 def test_manager_runs_todays_pass_from_the_page_and_it_is_in_the_history(client, book):
     boss = manager()
     client.force_login(boss)
-    assert client.post(reverse("dunning_run_now")).status_code == 302
+    assert client.post(reverse("dunning_run_now"), {"confirm": "yes"}).status_code == 302
     from reminders.models import DunningRun
 
     run = DunningRun.objects.order_by("-pk").first()
@@ -107,7 +107,10 @@ def test_manager_edits_steps_and_templates_in_the_ui(client, book):
                       {"name": template.name, "kind": "dunning", "subject": "{% if %}", "body": "x"})
     assert bad.status_code == 200 and "Placeholder syntax" in bad.content.decode()
     step = DunningStep.objects.get(offset_days=15)
-    client.post(reverse("dunning_step_delete", args=[step.pk]))
+    asked = client.post(reverse("dunning_step_delete", args=[step.pk]))
+    assert asked.status_code == 200 and "Remove “Mid reminder” (day +15)" in asked.content.decode()
+    assert DunningStep.objects.filter(pk=step.pk).exists()  # nothing removed before the confirmation
+    client.post(reverse("dunning_step_delete", args=[step.pk]), {"confirm": "yes"})
     assert not DunningStep.objects.filter(pk=step.pk).exists()
 
 

@@ -19,7 +19,8 @@ EVENTS_SHOWN = 50
 @any_role
 def holds(request):
     """Accounts on credit hold with the balance they represent, and the latest holds and releases.
-    Managers and finance see the whole book, a collector their own portfolio."""
+    Each sees the accounts they may open (portfolios.access.customer_rows): a collector their
+    portfolio, a manager their teams', the head of collections and finance the whole book."""
     customers = visible_customers(request.user)
     ctx = {
         "nav": "accounts",
@@ -33,7 +34,8 @@ def holds(request):
 @require_http_methods(["GET", "POST"])
 @manager_required
 def hold_rules(request, pk: int | None = None):
-    """Managers add, change and switch off the rules that put accounts on hold every night."""
+    """Managers add, change and switch off the rules that put accounts on hold every night. The rules
+    are the company's, shared by its managers (portfolios.role_table: scope "book")."""
     rule = get_object_or_404(CreditHoldRule, pk=pk) if pk else None
     form = CreditHoldRuleForm(request.POST or None, instance=rule)
     if request.method == "POST" and form.is_valid():
