@@ -30,6 +30,9 @@ SCHEDULES = [
     Schedule("Nightly AR snapshot", "reporting.ar_snapshot_nightly",
              "Stores each customer's AR by aging bucket for the day that ended (and any day missed).",
              minute="15", hour="1"),
+    Schedule("Retake stale AR snapshots", "reporting.ar_snapshots_refresh",
+             "Snapshots a ledger write dated on or before them changed (a back-dated payment or import) are "
+             "retaken from the earliest date it touched; until then reports recompute those days.", every_minutes=10),
     Schedule("Build the daily queues", "work.tasks.queues_build_nightly",
              "Scores every account of every portfolio and stores today's list; safe to run twice.", hour="5"),
     Schedule("reminders: daily dunning run", "reminders.tasks.dunning_run_daily",

@@ -6,8 +6,10 @@ from django.conf import settings
 from django.db import transaction
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_GET, require_POST
 
+from core.exports import csv_row
 from erp.forms import ImportUploadForm
 from erp.models import ImportJob
 from erp.services import import_job_run, import_job_size, import_job_start
@@ -65,9 +67,9 @@ def import_job(request, pk: int):
 def import_errors_csv(request, pk: int):
     job = get_object_or_404(ImportJob, pk=pk)
     response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="import-{job.pk}-errors.csv"'
+    response["Content-Disposition"] = content_disposition_header(True, f"import-{job.pk}-errors.csv")
     writer = csv.writer(response)
     writer.writerow(["file", "row", "column", "reason"])
-    writer.writerows([FILE_NAMES.get(error["file"], error["file"]), error["row"], error["column"], error["reason"]]
-                     for error in job.errors)
+    writer.writerows(csv_row([FILE_NAMES.get(error["file"], error["file"]), error["row"], error["column"],
+                              error["reason"]]) for error in job.errors)  # a reason may quote a hostile cell
     return response

@@ -12,10 +12,12 @@ from decimal import Decimal
 from django.contrib.auth.models import User
 from django.db import transaction
 from django.utils import timezone
+from django.utils.formats import date_format
 
 from ledger.models import CreditNote, Customer, Invoice
 from portal.models import PortalAccess, PortalFeedback, PortalRequest
 from work.models import Activity, Dispute, PromiseToPay, QueueTask
+from work.queue.services import queue_customer_acted
 from work.services import activity_log, dispute_open, promise_record, queue_task_raise
 
 # A customer clicking around for half an hour is one visit on the timeline, not twenty.
@@ -72,6 +74,8 @@ def portal_dispute_open(
             title=f"Portal dispute on {invoice.external_id}: {dispute.get_root_cause_display()} ({amount})",
             detail=message,
         )
+        queue_customer_acted(customer=customer, kind="dispute",
+                             detail=f"{invoice.external_id}, {dispute.get_root_cause_display()} ({amount})")
     return dispute
 
 
@@ -84,7 +88,7 @@ def portal_promise_record(
     with transaction.atomic():
         activity = activity_log(
             customer=customer, kind=Activity.Kind.PORTAL_VISIT, outcome=Activity.Outcome.PROMISED,
-            invoices=invoices, subject=f"Promised {amount} by {pay_by:%Y-%m-%d} in the portal", notes=note,
+            invoices=invoices, subject=f"Promised {amount} by {date_format(pay_by)} in the portal", notes=note,
         )
         promise = promise_record(
             customer=customer, amount=amount, pay_by=pay_by, invoices=invoices, source=PromiseToPay.Source.PORTAL,
@@ -92,8 +96,9 @@ def portal_promise_record(
         )
         queue_task_raise(
             customer=customer, kind=QueueTask.Kind.PORTAL_PROMISE, key=f"portal:promise:{promise.pk}",
-            title=f"Portal promise: {amount} by {pay_by:%Y-%m-%d} for {_invoice_list(invoices)}", detail=note,
+            title=f"Portal promise: {amount} by {date_format(pay_by)} for {_invoice_list(invoices)}", detail=note,
         )
+        queue_customer_acted(customer=customer, kind="promise", detail=f"{amount} by {date_format(pay_by)}")
     return promise
 
 
@@ -130,6 +135,7 @@ def portal_request_record(
             title=f"Portal request: {title}"[:200], detail=message,
         )
         request.save(update_fields=["queue_task"])
+        queue_customer_acted(customer=customer, kind="request", detail=title)
     return request
 
 
@@ -145,4 +151,5 @@ def portal_feedback_record(*, customer: Customer, score: int, comment: str = "")
             customer=customer, kind=QueueTask.Kind.PORTAL_REQUEST, key=f"portal:feedback:{feedback.pk}",
             title=f"Portal feedback: {score}/5", detail=comment,
         )
+        queue_customer_acted(customer=customer, kind="feedback", detail=f"{score}/5")
     return feedback

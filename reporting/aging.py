@@ -8,9 +8,11 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 import pandas as pd
+from django.contrib.auth import get_user_model
 
 from core.aging import BUCKETS
 from core.money import ZERO
+from ledger.models import Customer
 from reporting.cache import kept
 from reporting.frames import Scope, open_invoices, unapplied_at
 
@@ -158,6 +160,23 @@ def aging_invoices(
         column = GROUPS[group_by][0]
         frame = frame[frame[column].astype(str) == str(key)]
     return frame.sort_values(["days_past_due", "invoice"], ascending=[False, True]).reset_index(drop=True)
+
+
+GROUP_NAMES = {"collector": "collector", "customer": "customer", "family": "account family", "segment": "segment"}
+
+
+def group_heading(group_by: str | None, key) -> str:
+    """What a drill-down's group is called: "collector Farid Haddad", "customer Greenleaf Outfitters"
+    (the group's own name, never that of the first invoice's customer); "" for the whole book."""
+    if group_by not in GROUPS or key in (None, ""):
+        return ""
+    label = str(key)
+    if group_by == "collector":
+        person = get_user_model().objects.filter(username=key).first()
+        label = (person.get_full_name() or person.get_username()) if person else label
+    elif group_by in ("customer", "family") and str(key).isdigit():
+        label = Customer.objects.filter(pk=int(key)).values_list("name", flat=True).first() or label
+    return f"{GROUP_NAMES[group_by]} {label}"
 
 
 def month_ends(as_of: date, months: int = 12) -> list[date]:

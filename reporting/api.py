@@ -4,6 +4,7 @@ own portfolio whatever they ask; the forecast is for finance and managers, as on
 from datetime import date
 
 from dateutil.relativedelta import relativedelta
+from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework.exceptions import ValidationError
@@ -11,6 +12,7 @@ from rest_framework.permissions import BasePermission, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from core.params import EARLIEST, int_param, month_param
 from portfolios.access import has_role, sees_everything
 from portfolios.models import Role
 from reporting import payloads
@@ -67,21 +69,30 @@ class DsoApi(ReportView):
                    summary="DSO family: dso, dso_countback, bpdso, add, pct_current")
     def get(self, request):
         chosen = self.chosen(request)
-        try:
-            window = int(request.query_params.get("window_days") or 90)
-        except ValueError:
-            raise ValidationError({"window_days": "a whole number of days"}) from None
-        if not 1 <= window <= 730:
-            raise ValidationError({"window_days": "between 1 and 730"})
-        return Response(payloads.dso_payload(as_of=chosen["as_of"], window_days=window, **chosen["scope"]))
+        window = int_param(request.query_params.get("window_days"), default=90, low=1, high=730,
+                           label="window_days")
+        if window.error:
+            raise ValidationError({"window_days": window.error})
+        return Response(payloads.dso_payload(as_of=chosen["as_of"], window_days=window.value, **chosen["scope"]))
 
 
 def month_bounds(text: str) -> tuple[date, date]:
+    month = month_param(text, default=None)
+    if month.error or month.value is None:
+        raise ValidationError({"month": month.error or "YYYY-MM"})
+    return month.value, month.value + relativedelta(day=31)
+
+
+def quarter_bounds(text: str) -> tuple[date, date]:
+    """YYYY-Qn, from EARLIEST's year to this year."""
     try:
-        start = date.fromisoformat(f"{text}-01")
+        year, number = text.upper().split("-Q")
+        start = date(int(year), 3 * int(number) - 2, 1)
     except ValueError:
-        raise ValidationError({"month": "YYYY-MM"}) from None
-    return start, start + relativedelta(day=31)
+        raise ValidationError({"quarter": "YYYY-Qn"}) from None
+    if not EARLIEST <= start <= timezone.localdate():
+        raise ValidationError({"quarter": f"between {EARLIEST.year}-Q1 and this quarter"})
+    return start, start + relativedelta(months=3, days=-1)
 
 
 class CeiApi(ReportView):
@@ -94,12 +105,7 @@ class CeiApi(ReportView):
         chosen = self.chosen(request)
         month, quarter = request.query_params.get("month"), request.query_params.get("quarter")
         if quarter:
-            try:
-                year, number = quarter.upper().split("-Q")
-                start = date(int(year), 3 * int(number) - 2, 1)
-            except ValueError:
-                raise ValidationError({"quarter": "YYYY-Qn"}) from None
-            end = start + relativedelta(months=3, days=-1)
+            start, end = quarter_bounds(quarter)
         elif month:
             start, end = month_bounds(month)
         else:

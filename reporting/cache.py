@@ -10,6 +10,11 @@ recompute now (`?fresh=1`), which recomputes every figure on the page and keeps 
 
 Only calls whose arguments are plain values (dates, numbers, text, model instances by primary key,
 lists of those) are kept; anything else (a queryset, say) is computed every time.
+
+A write that changes kept figures makes them obsolete at once, not after the minutes: every key
+carries two generations, the ledger's (bumped by every money move, `ledger.touch.ledger_moved`)
+and this app's (bumped by `figures_changed`, which the writes above the ledger call, e.g. saving a
+target), so the next page computes afresh.
 """
 
 import hashlib
@@ -26,7 +31,11 @@ from django.core.cache import cache
 from django.db.models import Model
 from django.utils import timezone
 
+from core.generations import generation, generation_bump_on_commit
+from ledger.touch import ledger_generation
+
 VERSION = 1  # part of every key: bump when a report's result changes shape
+GENERATION_KEY = "reports:changed"
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -38,6 +47,7 @@ class PageFigures:
 
     recompute: bool = False  # ?fresh=1: compute everything again and keep the new figures
     oldest_kept: datetime | None = None  # computed_at of the oldest kept figure shown
+    generation: str | None = None  # read once per request (see the module's docstring)
 
     def shown(self, computed_at: datetime) -> None:
         if self.oldest_kept is None or computed_at < self.oldest_kept:
@@ -65,12 +75,22 @@ def _plain(value) -> str:
     raise _Uncacheable
 
 
-def _key(name: str, args: tuple, kwargs: dict) -> str | None:
+def _key(name: str, args: tuple, kwargs: dict, generation: str = "") -> str | None:
     try:
         text = "|".join([name, *(_plain(a) for a in args), *(f"{k}={_plain(v)}" for k, v in sorted(kwargs.items()))])
     except (_Uncacheable, TypeError):  # TypeError: a dict whose keys do not sort
         return None
-    return f"reports:v{VERSION}:{hashlib.sha256(text.encode()).hexdigest()}"
+    return f"reports:v{VERSION}:{generation}:{hashlib.sha256(text.encode()).hexdigest()}"
+
+
+def figures_changed() -> None:
+    """A write that kept figures depend on (a target, say) committed: keep none from before it.
+    Call inside the write's transaction; the generation moves once it commits."""
+    generation_bump_on_commit(GENERATION_KEY)
+
+
+def _generation() -> str:
+    return f"{ledger_generation()}.{generation(GENERATION_KEY)}"
 
 
 def kept(func: Callable[P, R]) -> Callable[P, R]:
@@ -81,7 +101,9 @@ def kept(func: Callable[P, R]) -> Callable[P, R]:
     def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
         page = _page.get()
         seconds = settings.REPORT_CACHE_SECONDS
-        key = _key(name, args, kwargs) if page is not None and seconds > 0 else None
+        if page is not None and seconds > 0 and page.generation is None:
+            page.generation = _generation()
+        key = _key(name, args, kwargs, page.generation or "") if page is not None and seconds > 0 else None
         if key is None or page is None:  # no key without a page
             return func(*args, **kwargs)
         if not page.recompute:

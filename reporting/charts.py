@@ -19,15 +19,21 @@ def aging_chart(report, trend) -> dict:
 
 
 def dso_chart(history) -> dict:
+    """Months without enough history (their window starts before the first invoice) are left out of
+    the lines (a gap), as they are left out of the averages."""
     monthly = history["monthly"]
+
+    def values(name: str) -> list[float | None]:
+        return [_f(m[name]) if m.get("enough_history", True) else None for m in monthly]
+
     return {
         "labels": [m["as_of"].isoformat() for m in monthly],
         "series": [
-            {"label": "DSO", "values": [_f(m["dso"]) for m in monthly]},
-            {"label": "DSO count-back", "values": [_f(m["dso_countback"]) for m in monthly]},
-            {"label": "BPDSO", "values": [_f(m["bpdso"]) for m in monthly]},
-            {"label": "ADD", "values": [_f(m["add"]) for m in monthly]},
-            {"label": "CEI (month)", "values": [_f(m["cei"]) for m in monthly], "axis": "y1"},
+            {"label": "DSO", "values": values("dso")},
+            {"label": "DSO count-back", "values": values("dso_countback")},
+            {"label": "BPDSO", "values": values("bpdso")},
+            {"label": "ADD", "values": values("add")},
+            {"label": "CEI (month)", "values": values("cei"), "axis": "y1"},
         ],
     }
 

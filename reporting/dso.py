@@ -10,7 +10,7 @@ import pandas as pd
 from core.money import ZERO
 from reporting.aging import HUNDRED, aging, month_ends, percent
 from reporting.cache import kept
-from reporting.frames import Scope, credit_sales_daily
+from reporting.frames import Scope, credit_sales_daily, first_issue_date
 from reporting.trends import ar_series
 
 COUNTBACK_MONTHS = 24
@@ -178,13 +178,35 @@ def dso_family(as_of: date, window_days: int = 90, collector=None, segment=None,
     }
 
 
+def enough_history(start: date, first: date | None) -> bool:
+    """A period whose window (DSO's 90 days, a CEI month or quarter) starts before the first invoice
+    measures the book's start-up, not its collection (a quarterly CEI of −97): it is flagged, and left
+    out of the averages."""
+    return first is not None and start >= first
+
+
+def _mean(values) -> Decimal | None:
+    present = [v for v in values if v is not None]
+    return sum(present, Decimal(0)) / len(present) if present else None
+
+
+def history_averages(monthly: list[dict], quarterly: list[dict]) -> dict:
+    """Means over the periods with enough history only (None when no period has)."""
+    full = [m for m in monthly if m["enough_history"]]
+    return {name: _mean(m[name] for m in full) for name in ("dso", "dso_countback", "bpdso", "add", "cei")} | {
+        "quarterly_cei": _mean(q["cei"] for q in quarterly if q["enough_history"]),
+        "months": len(full), "quarters": sum(1 for q in quarterly if q["enough_history"])}
+
+
 @kept
 def dso_history(*, as_of: date, months: int = 12, window_days: int = 90, collector=None, segment=None,
                 currency=None) -> dict:
     """Month-end DSO, BPDSO, ADD, % current, count-back DSO and monthly CEI for the last `months`
-    month-ends, plus quarterly CEI for the quarters that ended in that span. One credit-sales query
-    and one AR query per month-end (or one snapshot query)."""
+    month-ends, plus quarterly CEI for the quarters that ended in that span, each flagged
+    `enough_history` (see `enough_history`), and their `averages` over the periods that have it.
+    One credit-sales query and one AR query per month-end (or one snapshot query)."""
     scope = _scope(collector, segment, currency)
+    first = first_issue_date(scope)
     ends = month_ends(as_of, months)
     dates = [ends[0].replace(day=1) - timedelta(days=1), *ends]
     quarter_starts = [quarter_of(end)[0] for end in ends if quarter_of(end)[1] == end]
@@ -202,11 +224,13 @@ def dso_history(*, as_of: date, months: int = 12, window_days: int = 90, collect
                            point["buckets"]["current"])
         countback = countback_of(end, point["total"], daily)
         monthly.append({**figures.as_dict(), "dso_countback": countback.days, "buckets": point["buckets"],
-                        "cei": month_cei.cei, "month_sales": month_cei.credit_sales})
+                        "cei": month_cei.cei, "month_sales": month_cei.credit_sales,
+                        "enough_history": enough_history(end - timedelta(days=window_days - 1), first)})
     quarterly = []
     for start in quarter_starts:
         end = quarter_of(start)[1]
         q = cei_of(start, end, series[start - timedelta(days=1)]["total"], sales_between(daily, start, end),
                    series[end]["total"], series[end]["buckets"]["current"])
-        quarterly.append({**q.as_dict(), "quarter": f"{start.year}-Q{(start.month - 1) // 3 + 1}"})
-    return {"monthly": monthly, "quarterly": quarterly}
+        quarterly.append({**q.as_dict(), "quarter": f"{start.year}-Q{(start.month - 1) // 3 + 1}",
+                          "enough_history": enough_history(start, first)})
+    return {"monthly": monthly, "quarterly": quarterly, "averages": history_averages(monthly, quarterly)}

@@ -148,6 +148,12 @@ def _open_on(day: date, invoices: pd.DataFrame, movements: pd.DataFrame) -> pd.D
     return frame.drop(columns=["cents"]).reset_index(drop=True)
 
 
+def first_issue_date(scope: Scope = BOOK) -> date | None:
+    """The day the scope's history begins: its earliest invoice (void ones aside). One query."""
+    return (scope.filter(Invoice.objects.exclude(status=Invoice.Status.VOID)).order_by("issue_date")
+            .values_list("issue_date", flat=True).first())
+
+
 def open_invoices(as_of: date, scope: Scope = BOOK) -> pd.DataFrame:
     """Every invoice open at the end of `as_of`, with its open amount then (in its currency and in
     base), its days past due and its aging bucket."""

@@ -3,9 +3,11 @@
 Each table is a pandas frame with the columns the page shows, so the CSV/XLSX download carries the
 same figures as the screen."""
 
+from collections.abc import Iterable
 from datetime import date, timedelta
 
 import pandas as pd
+from django.contrib.auth import get_user_model
 
 from core.aging import BUCKET_LABELS, BUCKETS
 from core.money import ZERO
@@ -16,13 +18,30 @@ from reporting.forecast import ForecastReport
 from reporting.frames import Scope, payments_received
 
 
+def people_names(usernames: Iterable[object]) -> dict[str, str]:
+    """username → the person's name (the username when they have none), for tables people read. One query."""
+    wanted = {u for u in usernames if isinstance(u, str)}
+    if not wanted:
+        return {}
+    rows = get_user_model().objects.filter(username__in=wanted).values_list("username", "first_name", "last_name")
+    return {username: f"{first} {last}".strip() or username for username, first, last in rows}
+
+
+def _named(frame: pd.DataFrame, column: str) -> pd.DataFrame:
+    if column in frame.columns and len(frame):
+        names = people_names(set(frame[column]))
+        frame[column] = frame[column].map(lambda u: names.get(u, u))
+    return frame
+
+
 def aging_table(report: AgingReport) -> pd.DataFrame:
     """The aging table: one line per group (or the book), with each bucket and its % of the line's AR."""
     lines = report.rows or [metrics.AgingLine(key="book", label="Book", total=report.total, buckets=report.buckets,
                                               invoices=report.invoices)]
+    names = people_names(line.label for line in lines) if report.group_by == "collector" else {}
     records = []
     for line in lines:
-        record = {"group": line.label, "invoices": line.invoices}
+        record = {"group": names.get(line.label, line.label), "invoices": line.invoices}
         record.update({BUCKET_LABELS[name]: line.buckets[name] for name in BUCKETS})
         record["total"] = line.total
         record["% past due"] = line.pct_past_due
@@ -37,8 +56,10 @@ def trend_table(trend: list[dict]) -> pd.DataFrame:
          "total": point["total"], "% current": point["pct_current"], "source": point["source"]}
         for point in trend
     ]
-    return pd.DataFrame.from_records(records, columns=["month end", *BUCKET_LABELS.values(), "total", "% current",
-                                                       "source"])
+    frame = pd.DataFrame.from_records(records, columns=["month end", *BUCKET_LABELS.values(), "total", "% current",
+                                                        "source"])
+    frame.attrs["totals"] = []  # AR at month-ends does not add up
+    return frame
 
 
 INVOICE_COLUMNS = {
@@ -51,7 +72,7 @@ INVOICE_COLUMNS = {
 def invoices_table(frame: pd.DataFrame, extra: dict | None = None) -> pd.DataFrame:
     columns = {**INVOICE_COLUMNS, **(extra or {})}
     present = [c for c in columns if c in frame.columns]
-    return frame[present].rename(columns=columns).reset_index(drop=True)
+    return _named(frame[present].rename(columns=columns).reset_index(drop=True), "collector")
 
 
 def aging_page(*, as_of: date, group_by: str, scope: dict, trend_months: int = 12) -> dict:
@@ -70,22 +91,28 @@ def history_table(history: dict) -> pd.DataFrame:
     records = [
         {"month end": m["as_of"], "AR": m["ar"], "current AR": m["current_ar"], "% current": m["pct_current"],
          "credit sales (window)": m["credit_sales"], "DSO": m["dso"], "DSO count-back": m["dso_countback"],
-         "BPDSO": m["bpdso"], "ADD": m["add"], "month sales": m["month_sales"], "CEI (month)": m["cei"]}
+         "BPDSO": m["bpdso"], "ADD": m["add"], "month sales": m["month_sales"], "CEI (month)": m["cei"],
+         "enough history": "yes" if m["enough_history"] else "no: window starts before the first invoice"}
         for m in history["monthly"]
     ]
-    return pd.DataFrame.from_records(records, columns=[
+    frame = pd.DataFrame.from_records(records, columns=[
         "month end", "AR", "current AR", "% current", "credit sales (window)", "DSO", "DSO count-back", "BPDSO",
-        "ADD", "month sales", "CEI (month)"])
+        "ADD", "month sales", "CEI (month)", "enough history"])
+    frame.attrs["totals"] = ["month sales"]  # AR and DSO at month-ends do not add up
+    return frame
 
 
 def quarterly_table(history: dict) -> pd.DataFrame:
     records = [
         {"quarter": q["quarter"], "beginning AR": q["beginning_ar"], "credit sales": q["credit_sales"],
-         "ending AR": q["ending_ar"], "ending current AR": q["ending_current"], "CEI": q["cei"]}
+         "ending AR": q["ending_ar"], "ending current AR": q["ending_current"], "CEI": q["cei"],
+         "enough history": "yes" if q["enough_history"] else "no: the quarter starts before the first invoice"}
         for q in history["quarterly"]
     ]
-    return pd.DataFrame.from_records(records, columns=["quarter", "beginning AR", "credit sales", "ending AR",
-                                                       "ending current AR", "CEI"])
+    frame = pd.DataFrame.from_records(records, columns=["quarter", "beginning AR", "credit sales", "ending AR",
+                                                        "ending current AR", "CEI", "enough history"])
+    frame.attrs["totals"] = ["credit sales"]
+    return frame
 
 
 def forecast_page(*, as_of: date, horizon_end: date | None, scope: dict, past_months: int = 6) -> dict:
@@ -100,9 +127,9 @@ def weeks_table(report: ForecastReport) -> pd.DataFrame:
 
 
 def collectors_table(report: ForecastReport) -> pd.DataFrame:
-    return pd.DataFrame.from_records(
+    return _named(pd.DataFrame.from_records(
         [{"collector": c["collector"], "invoices": c["invoices"], "forecast": c["forecast"], "at risk": c["at_risk"]}
-         for c in report.by_collector], columns=["collector", "invoices", "forecast", "at risk"])
+         for c in report.by_collector], columns=["collector", "invoices", "forecast", "at risk"]), "collector")
 
 
 def at_risk_table(report: ForecastReport) -> pd.DataFrame:
@@ -137,9 +164,13 @@ def kpi_history(*, as_of: date, scope: dict, months: int = 12) -> pd.DataFrame:
             "month": start.strftime("%Y-%m"), "AR": m["ar"], "% current": m["pct_current"],
             "% 91+": metrics.percent(over_90, m["ar"]), "DSO": m["dso"], "DSO count-back": m["dso_countback"],
             "BPDSO": m["bpdso"], "ADD": m["add"], "CEI": m["cei"], "collected": cash,
+            "enough history": "yes" if m["enough_history"] else "no",
         })
-    return pd.DataFrame.from_records(records, columns=["month", "AR", "% current", "% 91+", "DSO",
-                                                       "DSO count-back", "BPDSO", "ADD", "CEI", "collected"])
+    frame = pd.DataFrame.from_records(records, columns=["month", "AR", "% current", "% 91+", "DSO",
+                                                        "DSO count-back", "BPDSO", "ADD", "CEI", "collected",
+                                                        "enough history"])
+    frame.attrs["totals"] = ["collected"]
+    return frame
 
 
 def previous_month_end(day: date) -> date:

@@ -1,24 +1,55 @@
 """Writes of the reporting app: the daily AR snapshot (no ledger money changes here)."""
 
+from collections.abc import Iterable
 from datetime import date, timedelta
 from typing import cast
 
+import pandas as pd
 from django.db import transaction
 from django.utils import timezone
 
 from core.aging import BUCKETS
 from core.money import ZERO
+from ledger.touch import touches_clear, touches_pending
 from reporting.aging import lines_of
-from reporting.frames import open_invoices
+from reporting.frames import open_invoices_at
 from reporting.models import ArSnapshot, ArSnapshotDay
 
 CATCH_UP_DAYS = 31
+RETAKE_BATCH_DAYS = 31  # days recomputed together (three queries) when stale snapshots are retaken
 
 
 def ar_snapshot_take(*, on: date) -> ArSnapshotDay:
-    """Record what every customer owed at the end of `on`, by aging bucket, recomputed from the ledger.
+    """Record what every customer owed at the end of `on`, by aging bucket, recomputed from the ledger
+    (and retake any stored day a back-dated write made stale, see `ar_snapshots_refresh`).
     Taking the same day again replaces it, so a re-run or a second worker changes nothing."""
-    lines = lines_of(open_invoices(on), "customer")
+    ar_snapshots_refresh(also=[on])
+    return ArSnapshotDay.objects.get(date=on)
+
+
+def ar_snapshots_refresh(*, also: Iterable[date] = ()) -> list[date]:
+    """A ledger write dated on or before a stored snapshot (yesterday's cash keyed this morning, a
+    back-dated import, a reversal, a void) makes it stale: retake every stored snapshot from the
+    earliest date such writes touched (and the days in `also`), then forget those writes — only the
+    ones read before retaking: one that commits meanwhile stays pending, and the days it touched are
+    recomputed from the ledger by the reports until the next run. Returns the days (re)taken."""
+    pending = touches_pending()
+    days = set(also)
+    if pending:
+        since = min(day for _, day in pending)
+        days.update(ArSnapshotDay.objects.filter(date__gte=since).values_list("date", flat=True))
+    ordered = sorted(days)
+    for first in range(0, len(ordered), RETAKE_BATCH_DAYS):
+        chunk = ordered[first:first + RETAKE_BATCH_DAYS]
+        frames = open_invoices_at(chunk)
+        for day in chunk:
+            _store(day, frames[day])
+    touches_clear([pk for pk, _ in pending])
+    return ordered
+
+
+def _store(on: date, frame: pd.DataFrame) -> ArSnapshotDay:
+    lines = lines_of(frame, "customer")
     fields = ArSnapshot.BUCKET_FIELDS
     rows = [  # lines grouped by "customer" are keyed by the customer's id
         ArSnapshot(date=on, customer_id=cast(int, line.key), total=line.total,

@@ -9,7 +9,9 @@ from reporting import services
 
 @shared_task(name="reporting.ar_snapshot_nightly")
 def ar_snapshot_nightly() -> list[str]:
-    """Snapshot every day that ended and has none yet (normally just yesterday)."""
+    """Retake the snapshots that back-dated writes made stale, then snapshot every day that ended and
+    has none yet (normally just yesterday)."""
+    services.ar_snapshots_refresh()
     taken = []
     for day in services.ar_snapshots_due():
         ar_snapshot_day.delay(day.isoformat())
@@ -21,3 +23,9 @@ def ar_snapshot_nightly() -> list[str]:
 def ar_snapshot_day(day: str) -> int:
     """Take (or retake) the AR snapshot of one day; safe to run twice."""
     return services.ar_snapshot_take(on=date.fromisoformat(day)).customers
+
+
+@shared_task(name="reporting.ar_snapshots_refresh")
+def ar_snapshots_refresh() -> list[str]:
+    """Retake the snapshots that ledger writes dated on or before them made stale; nothing when none did."""
+    return [day.isoformat() for day in services.ar_snapshots_refresh()]

@@ -1,12 +1,18 @@
 """AR by bucket at several dates (month-ends) for trends: read from the nightly snapshots where a
-complete snapshot of that day exists, recomputed from the ledger otherwise."""
+complete and current snapshot of that day exists, recomputed from the ledger otherwise.
+
+A snapshot is current unless a ledger write dated on or before its day (a payment dated yesterday
+keyed this morning, a back-dated import, a reversal) is still pending (`ledger.touch`): such a day
+is recomputed here until `services.ar_snapshots_refresh` has retaken it, so a snapshot figure always
+equals its recomputation."""
 
 from datetime import date
 
-from django.db.models import Sum
+from django.db.models import Exists, OuterRef, Sum
 
 from core.aging import BUCKETS
 from core.money import ZERO
+from ledger.touch import touches_on_or_before
 from reporting.aging import bucket_totals, month_ends, percent
 from reporting.cache import kept
 from reporting.frames import BOOK, Scope, open_invoices_at
@@ -16,7 +22,9 @@ from reporting.models import ArSnapshot, ArSnapshotDay
 def _from_snapshots(dates: list[date], scope: Scope) -> dict[date, dict]:
     if scope.currency or not dates:
         return {}
-    complete = set(ArSnapshotDay.objects.filter(date__in=dates).values_list("date", flat=True))
+    current = ArSnapshotDay.objects.filter(date__in=dates).exclude(
+        Exists(touches_on_or_before(OuterRef("date"))))  # stale: retaken later, recomputed until then
+    complete = set(current.values_list("date", flat=True))
     if not complete:
         return {}
     fields = ArSnapshot.BUCKET_FIELDS

@@ -2,7 +2,7 @@
 or XLSX (`?export=csv|xlsx&table=<name>`) with the figures shown on the page."""
 
 from django.core.paginator import Paginator
-from django.http import Http404
+from django.http import Http404, HttpResponseBadRequest
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
@@ -12,6 +12,7 @@ from core.web import is_partial
 from ledger.selectors import visible_customers
 from portfolios.access import any_role, finance_or_manager_required, sees_everything
 from reporting import charts, metrics, selectors
+from reporting.aging import group_heading
 from reporting.forms import ReportFilters
 
 
@@ -20,20 +21,25 @@ def _chosen(request) -> tuple[ReportFilters, dict]:
     return form, form.chosen(request.user)
 
 
-def _export(request, name: str, tables: dict, as_of):
-    """The download asked for in the query string, or None when the page itself is wanted."""
+def _export(request, name: str, tables: dict, as_of, form: ReportFilters | None = None):
+    """The download asked for in the query string, or None when the page itself is wanted; a download
+    with a refused parameter is refused too (it would silently hold the default figures)."""
     fmt, table = request.GET.get("export"), request.GET.get("table")
     if not fmt:
         return None
+    if form is not None and form.messages:
+        return HttpResponseBadRequest(" ".join(form.messages), content_type="text/plain; charset=utf-8")
     if table not in tables:
         raise Http404(f"No table {table!r} on this page")
     return frame_response(tables[table](), f"{name}-{table}-{as_of:%Y-%m-%d}", fmt)
 
 
 def _partial_or_page(request, template: str, partial: str, ctx: dict):
+    """The report (HTMX: its fragment); 400 when a parameter was refused, its message beside the filters."""
+    status = 400 if ctx["form"].messages else 200
     if is_partial(request):
-        return render(request, f"{template}#{partial}", ctx)
-    return render(request, template, ctx)
+        return render(request, f"{template}#{partial}", ctx, status=status)
+    return render(request, template, ctx, status=status)
 
 
 @require_GET
@@ -43,7 +49,7 @@ def index(request):
     as_of, scope = chosen["as_of"], chosen["scope"]
     ctx = {"nav": "reports", "form": form, "as_of": as_of,
            "aging": metrics.aging(as_of=as_of, **scope), "dso": metrics.dso(as_of, **scope)}
-    return render(request, "reporting/index.html", ctx)
+    return render(request, "reporting/index.html", ctx, status=400 if form.messages else 200)
 
 
 @require_GET
@@ -54,7 +60,7 @@ def aging(request):
     exported = _export(request, "aging", {
         "aging": lambda: selectors.aging_table(metrics.aging(as_of=as_of, group_by=group_by, **scope)),
         "trend": lambda: selectors.trend_table(metrics.aging_trend(as_of=as_of, **scope)),
-    }, as_of)
+    }, as_of, form)
     if exported:
         return exported
     data = selectors.aging_page(as_of=as_of, group_by=group_by, scope=scope)
@@ -79,10 +85,11 @@ def aging_invoices(request):
             raise Http404("No such account in your portfolio")
     frame = metrics.aging_invoices(as_of=as_of, bucket=bucket, group_by=group_by, key=key, **scope)
     table = selectors.invoices_table(frame)
-    exported = _export(request, "aging-invoices", {"invoices": lambda: table}, as_of)
+    exported = _export(request, "aging-invoices", {"invoices": lambda: table}, as_of, form)
     if exported:
         return exported
     ctx = {"nav": "reports", "form": form, "as_of": as_of, "bucket": bucket, "group_by": group_by, "key": key,
+           "group_heading": group_heading(group_by, key),
            "invoices": frame.head(200).to_dict("records"), "count": len(frame),
            "total": sum(frame["open_base"], ZERO)}
     return _partial_or_page(request, "reporting/aging_invoices.html", "drilldown", ctx)
@@ -105,7 +112,7 @@ def dso(request):
     exported = _export(request, "dso", {
         "monthly": lambda: selectors.history_table(metrics.dso_history(as_of=as_of, window_days=window, **scope)),
         "quarterly": lambda: selectors.quarterly_table(metrics.dso_history(as_of=as_of, **scope)),
-    }, as_of)
+    }, as_of, form)
     if exported:
         return exported
     data = selectors.dso_page(as_of=as_of, scope=scope, window_days=window)
@@ -126,7 +133,7 @@ def forecast(request):
             metrics.forecast(as_of=as_of, horizon_end=horizon_end, **scope)),
         "at_risk": lambda: selectors.at_risk_table(metrics.forecast(as_of=as_of, horizon_end=horizon_end, **scope)),
         "versus": lambda: selectors.versus_table(metrics.forecast_vs_actual(as_of=as_of, **scope)),
-    }, as_of)
+    }, as_of, form)
     if exported:
         return exported
     data = selectors.forecast_page(as_of=as_of, horizon_end=horizon_end, scope=scope)
@@ -141,7 +148,7 @@ def kpis(request):
     form, chosen = _chosen(request)
     as_of, scope = chosen["as_of"], chosen["scope"]
     table = selectors.kpi_history(as_of=as_of, scope=scope)
-    exported = _export(request, "kpis", {"history": lambda: table}, as_of)
+    exported = _export(request, "kpis", {"history": lambda: table}, as_of, form)
     if exported:
         return exported
     ctx = {"nav": "reports", "form": form, "as_of": as_of, "columns": list(table.columns),

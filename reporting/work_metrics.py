@@ -11,11 +11,12 @@ from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
 import pandas as pd
+from django.conf import settings
 from django.db.models import Case, Count, F, Q, Sum, Value, When
 from django.db.models.functions import Least, TruncDate
 
 from core.money import MONEY_FIELD, ZERO
-from ledger.fx import rate_expression
+from ledger.fx import MissingFxRate, rate_expression
 from ledger.models import Customer
 from work.models import Activity, Dispute, PromiseToPay
 
@@ -149,7 +150,9 @@ def dispute_cycle_time(*, start: date, end: date, customers=None) -> dict:
 
 
 def open_disputes(*, as_of: date, customers=None) -> list[dict]:
-    """Disputes open (or in review) at `as_of`, oldest first, with their age in days. One query."""
+    """Disputes open (or in review) at `as_of`, oldest first, with their age in days and their amount in
+    the base currency (`amount_base`, at the rate of the day the dispute was opened; `amount` is in the
+    customer's currency). One query."""
     qs = Dispute.objects.filter(opened_on__lte=as_of).filter(
         Q(status__in=[Dispute.Status.OPEN, Dispute.Status.IN_REVIEW]) | Q(resolved_on__gt=as_of)
     )
@@ -157,11 +160,20 @@ def open_disputes(*, as_of: date, customers=None) -> list[dict]:
         qs = qs.filter(customer__in=customers)
     rows = qs.order_by("opened_on", "pk").values(
         "pk", "customer_id", "customer__name", "root_cause", "amount", "opened_on", "status", "owner",
-        collector_id=F("customer__portfolio__collector_id"),
+        collector_id=F("customer__portfolio__collector_id"), currency=F("customer__currency"),
+        amount_base=F("amount") * rate_expression(currency="customer__currency", on="opened_on"),
     )
-    causes = dict(Dispute.RootCause.choices)
+    rows = list(rows)
+    missing = sorted({row["currency"] for row in rows if row["amount_base"] is None})
+    if missing:
+        raise MissingFxRate(f"No FX rate for {', '.join(missing)}; add one to convert to {settings.BASE_CURRENCY}.")
+    causes, statuses, owners = (dict(Dispute.RootCause.choices), dict(Dispute.Status.choices),
+                                dict(Dispute.Owner.choices))
     return [
-        {**row, "root_cause_label": causes.get(row["root_cause"], row["root_cause"]),
+        {**row, "amount_base": _money(row["amount_base"]),
+         "root_cause_label": causes.get(row["root_cause"], row["root_cause"]),
+         "status_label": statuses.get(row["status"], row["status"]),
+         "owner_label": owners.get(row["owner"], row["owner"]),
          "age_days": (as_of - row["opened_on"]).days}
         for row in rows
     ]

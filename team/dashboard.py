@@ -9,8 +9,11 @@ from decimal import Decimal
 from typing import Any
 
 import pandas as pd
+from django.conf import settings
 from django.contrib.auth.models import User
 from django.db.models import OuterRef, Subquery
+from django.utils import timezone
+from django.utils.formats import date_format
 
 from core.aging import BUCKETS
 from core.money import ZERO
@@ -18,7 +21,7 @@ from ledger.models import Customer
 from reporting import work_metrics as wm
 from reporting.cache import kept
 from reporting.frames import open_invoices
-from team.selectors import TargetRow, target_rows, target_totals
+from team.selectors import TargetRow, TargetTotals, target_rows, target_totals
 from work.models import Activity, Dispute, PromiseToPay
 
 TOP_ACCOUNTS = 20
@@ -57,7 +60,8 @@ class Dashboard:
     disputes: list[dict[str, Any]]
     cycle: dict[str, Any]
     touches_by_day: list[tuple[date, dict[int, int]]]  # [(date, {collector id: n})]
-    targets_total: TargetRow
+    targets_total: TargetTotals
+    base_currency: str = ""  # every amount on the dashboard is in it
 
 
 @kept
@@ -76,7 +80,7 @@ def team_dashboard(*, collectors: Iterable[User], as_of: date, period_days: int 
     touches = wm.touches(start=start, end=as_of, users=ids)
     coverage = wm.coverage(frame, as_of=as_of)
     promises = wm.promise_kept(start=start, end=as_of, customers=mine)
-    cycle = wm.dispute_cycle_time(start=start, end=as_of, customers=mine)
+    cycle = labelled_causes(wm.dispute_cycle_time(start=start, end=as_of, customers=mine))
     disputes = wm.open_disputes(as_of=as_of, customers=mine)
     targets = {c.pk: r for c, r in zip(collectors, target_rows(collectors=collectors, as_of=as_of), strict=True)}
     accounts = top_past_due(frame, ids, as_of=as_of, families=families)
@@ -112,8 +116,20 @@ def team_dashboard(*, collectors: Iterable[User], as_of: date, period_days: int 
         disputes=disputes, cycle=cycle,
         touches_by_day=[(d, {c.pk: (touches.get(c.pk) or wm.Touches()).by_day.get(d, 0) for c in collectors})
                         for d in days],
-        targets_total=target_totals(list(targets.values())),
+        targets_total=target_totals(list(targets.values())), base_currency=settings.BASE_CURRENCY,
     )
+
+
+def labelled_causes(cycle: dict[str, Any]) -> dict[str, Any]:
+    """Cycle times keyed by the root cause's label ("Missing / wrong PO"), not its code ("po")."""
+    labels = dict(Dispute.RootCause.choices)
+
+    def relabel(by_cause: dict) -> dict:
+        return {labels.get(code, code): figures for code, figures in sorted(by_cause.items())}
+
+    return {**cycle, "by_root_cause": relabel(cycle["by_root_cause"]),
+            "by_collector": {pk: {**c, "by_root_cause": relabel(c["by_root_cause"])}
+                             for pk, c in cycle["by_collector"].items()}}
 
 
 def top_past_due(frame: pd.DataFrame, collector_ids: Iterable[int], *, as_of: date, limit: int = TOP_ACCOUNTS,
@@ -175,16 +191,17 @@ def latest_events(customer_ids: Iterable[int]) -> dict[int, tuple[date, str]]:
         if a:
             act = activities[a]
             outcome = f" — {act.get_outcome_display()}" if act.outcome else ""
-            candidates.append((act.occurred_at.date(), f"{act.get_kind_display()}{outcome} on {act.occurred_at:%b %d}"
+            on = date_format(timezone.localtime(act.occurred_at).date())
+            candidates.append((act.occurred_at.date(), f"{act.get_kind_display()}{outcome} on {on}"
                                + (f": {act.subject}" if act.subject else "")))
         if p:
             pr = promises[p]
-            candidates.append((pr.created_at.date(), f"Promise {pr.amount:,.2f} by {pr.pay_by:%b %d} "
+            candidates.append((pr.created_at.date(), f"Promise {pr.amount:,.2f} by {date_format(pr.pay_by)} "
                                                      f"({pr.get_status_display().lower()})"))
         if d:
             di = disputes[d]
             candidates.append((di.opened_on, f"Dispute: {di.get_root_cause_display()} {di.amount:,.2f} "
-                                             f"({di.get_status_display().lower()} since {di.opened_on:%b %d})"))
+                                             f"({di.get_status_display().lower()} since {date_format(di.opened_on)})"))
         if candidates:
             lines[customer_id] = max(candidates, key=lambda c: c[0])
     return lines

@@ -8,6 +8,7 @@ from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.views.decorators.http import require_GET, require_POST
 
 from core.web import is_partial
@@ -107,5 +108,5 @@ def e_delivery_goal(request):
         messages.error(request, "Goal not set: " + " ".join(error.messages))
         return redirect("e_delivery")
     messages.success(request, f"Goal set: {goal.baseline_share:.1%} → {goal.target_share:.1%} "
-                              f"by {goal.ends_on:%b %d, %Y}.")
+                              f"by {date_format(goal.ends_on)}.")
     return redirect("e_delivery")

@@ -22,7 +22,7 @@ def collectors_frame(dashboard) -> pd.DataFrame:
     rows = []
     for r in dashboard.rows:
         rows.append({
-            "collector": r.collector.username, "name": _name(r.collector), "ar": rounded(r.ar),
+            "collector": _name(r.collector), "ar": rounded(r.ar),
             "past_due": rounded(r.past_due), "over_30_no_plan_amount": rounded(r.no_plan_amount),
             "over_30_no_plan_invoices": r.no_plan_invoices, "over_30_no_plan_accounts": r.no_plan_accounts,
             "touches": r.touches.total, "touches_per_day": rounded(r.touches.per_day, "0.1"),
@@ -35,11 +35,11 @@ def collectors_frame(dashboard) -> pd.DataFrame:
             "forecast_to_month_end": rounded(r.target.forecast), "gap": rounded(r.target.gap),
             "projected_gap": rounded(r.target.projected_gap),
         })
-    return pd.DataFrame(rows)
+    return pd.DataFrame(rows)  # every amount and count adds up; rates and days do not (core.exports)
 
 
 def accounts_frame(dashboard) -> pd.DataFrame:
-    names = {r.collector.pk: r.collector.username for r in dashboard.rows}
+    names = {r.collector.pk: _name(r.collector) for r in dashboard.rows}
     rows = [
         {"collector": names.get(collector_id, ""), "rank": n, "customer": a["customer"],
          "past_due": rounded(a["past_due"]), "oldest_days_past_due": a["oldest_days"], "invoices": a["invoices"],
@@ -51,15 +51,16 @@ def accounts_frame(dashboard) -> pd.DataFrame:
 
 
 def disputes_frame(dashboard) -> pd.DataFrame:
-    names = {r.collector.pk: r.collector.username for r in dashboard.rows}
+    names = {r.collector.pk: _name(r.collector) for r in dashboard.rows}
     rows = [
         {"collector": names.get(d["collector_id"], ""), "customer": d["customer__name"],
-         "root_cause": d["root_cause_label"], "amount": rounded(d["amount"]), "opened_on": d["opened_on"],
-         "age_days": d["age_days"], "status": d["status"], "owner": d["owner"]}
+         "root_cause": d["root_cause_label"], "amount": rounded(d["amount"]), "currency": d["currency"],
+         "amount (base)": rounded(d["amount_base"]), "opened_on": d["opened_on"], "age_days": d["age_days"],
+         "status": d["status_label"], "owner": d["owner_label"]}
         for d in dashboard.disputes
     ]
-    return pd.DataFrame(rows, columns=["collector", "customer", "root_cause", "amount", "opened_on", "age_days",
-                                       "status", "owner"])
+    return pd.DataFrame(rows, columns=["collector", "customer", "root_cause", "amount", "currency", "amount (base)",
+                                       "opened_on", "age_days", "status", "owner"])
 
 
 def cycle_frame(dashboard, labels: dict) -> pd.DataFrame:
@@ -69,12 +70,14 @@ def cycle_frame(dashboard, labels: dict) -> pd.DataFrame:
     overall = dashboard.cycle["overall"]
     rows.append({"root_cause": "All", "resolved": overall.resolved, "mean_days": _pct(overall.mean_days),
                  "median_days": _pct(overall.median_days)})
-    return pd.DataFrame(rows)
+    frame = pd.DataFrame(rows)
+    frame.attrs["totals"] = []  # the last row is already the total ("All")
+    return frame
 
 
 def targets_frame(rows, month) -> pd.DataFrame:
     return pd.DataFrame([
-        {"month": month.strftime("%Y-%m"), "collector": r.collector.username, "target": rounded(r.target),
+        {"month": month.strftime("%Y-%m"), "collector": _name(r.collector), "target": rounded(r.target),
          "collected_to_date": rounded(r.collected), "forecast_to_month_end": rounded(r.forecast),
          "gap": rounded(r.gap), "projected_gap": rounded(r.projected_gap), "attainment_pct": _pct(r.attainment)}
         for r in rows
@@ -101,7 +104,9 @@ def summary_frame(summary: dict) -> pd.DataFrame:
     for item in summary["help_needed"]:
         rows.append({"section": "Help needed", "customer": item["customer"], "amount": None, "days": None,
                      "detail": item["message"]})
-    return pd.DataFrame(rows, columns=["section", "customer", "amount", "days", "detail"])
+    frame = pd.DataFrame(rows, columns=["section", "customer", "amount", "days", "detail"])
+    frame.attrs["totals"] = []  # kept and broken promises, aging disputes: amounts that do not add up
+    return frame
 
 
 def root_cause_frames(report) -> dict[str, pd.DataFrame]:
@@ -120,6 +125,7 @@ def root_cause_frames(report) -> dict[str, pd.DataFrame]:
             "amount": rounded(r["amount"])} for r in report.late_by_month],
         columns=["kind", "month", "root_cause", "count", "amount"],
     )
+    by_month.attrs["totals"] = []  # disputes and late payments in one table: no single total
     customers = pd.DataFrame([
         {"customer": r["customer"], "disputes": r["disputes"], "disputed_amount": rounded(r["disputed_amount"]),
          "late_invoices": r["late_invoices"], "late_amount": rounded(r["late_amount"]),

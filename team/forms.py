@@ -3,6 +3,7 @@ from datetime import date
 from django import forms
 from django.contrib.auth import get_user_model
 
+from core.params import date_range_error
 from portfolios.models import Portfolio, Role
 from team.models import OneOnOne
 
@@ -63,7 +64,8 @@ class HelpResolveForm(forms.Form):
 
 
 class PeriodForm(forms.Form):
-    as_of = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    as_of = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}),
+                            error_messages={"invalid": "As of: give a date as YYYY-MM-DD (this one does not exist)."})
     days = forms.TypedChoiceField(choices=[(7, "7 days"), (30, "30 days"), (90, "90 days")], coerce=int,
                                   required=False, empty_value=30)
     top = forms.ChoiceField(choices=[("accounts", "Accounts"), ("families", "Account families")], required=False,
@@ -76,11 +78,29 @@ class PeriodForm(forms.Form):
             data.setdefault("top", "accounts")
         super().__init__(data, initial={"days": 30, "top": "accounts"}, **kwargs)
 
+    def clean_as_of(self):
+        as_of = self.cleaned_data.get("as_of")
+        if as_of and (error := date_range_error(as_of, label="As of")):
+            raise forms.ValidationError(error)
+        return as_of
+
     def values(self, today: date) -> tuple[date, int]:
-        if not self.is_valid():
+        """as_of and the period in days; a refused one falls back to its default (see `messages`)."""
+        if not self.is_bound:
             return today, 30
+        self.is_valid()  # cleans every field once; a refused one is left out of cleaned_data
         return self.cleaned_data.get("as_of") or today, self.cleaned_data.get("days") or 30
 
     @property
+    def messages(self) -> list[str]:
+        """Every refused parameter's message, for the line beside the filters."""
+        if not self.is_bound or self.is_valid():
+            return []
+        return [message for errors in self.errors.values() for message in errors]
+
+    @property
     def families(self) -> bool:
-        return self.is_valid() and self.cleaned_data.get("top") == "families"
+        if not self.is_bound:
+            return False
+        self.is_valid()
+        return self.cleaned_data.get("top") == "families"

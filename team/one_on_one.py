@@ -136,7 +136,7 @@ def _pain_points(*, mine: QuerySet[Customer], after: pd.DataFrame, broken: list[
         ],
         "disputes_aging": [
             {"customer_id": d["customer_id"], "customer": d["customer__name"], "root_cause": d["root_cause_label"],
-             "amount": d["amount"], "days": d["age_days"]}
+             "amount": d["amount_base"], "days": d["age_days"]}  # base currency, like every amount here
             for d in aging
         ],
     }

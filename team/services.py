@@ -11,10 +11,12 @@ from django.core.mail import EmailMultiAlternatives
 from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
 from django.utils import timezone
+from django.utils.formats import date_format
 
 from core.money import Amount
 from ledger.models import Customer
 from portfolios.models import Portfolio
+from reporting.cache import figures_changed
 from team.models import HelpRequest, MonthlyTarget, OneOnOne, WeeklyDigest
 from team.one_on_one import one_on_one_summary
 from team.selectors import collectors_managed_by
@@ -35,6 +37,7 @@ def monthly_target_set(
             collector=collector, portfolio=portfolio, month=month.replace(day=1),
             defaults={"amount": amount, "set_by": by, "set_at": timezone.now()},
         )
+        figures_changed()  # the dashboard's kept targets and gaps are obsolete once this commits
     return target
 
 
@@ -96,7 +99,7 @@ def weekly_digest_send(*, manager: User, week_start: date) -> WeeklyDigest | Non
             "summaries": [(c, one_on_one_summary(collector=c, week_start=week_start)) for c in collectors],
             "site_url": settings.SITE_URL,
         }
-        subject = f"One-on-ones: week of {week_start:%b %d, %Y}"
+        subject = f"One-on-ones: week of {date_format(week_start)}"  # the locale's date, as on every page
         message = EmailMultiAlternatives(
             subject, render_to_string("portfolios/email/weekly_digest.txt", context), to=[manager.email]
         )

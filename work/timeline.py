@@ -7,6 +7,7 @@ from decimal import Decimal
 
 from django.db.models import Count
 from django.utils import timezone
+from django.utils.formats import date_format
 
 from ledger.models import Customer, Payment
 from work.holds.models import CreditHoldEvent
@@ -66,7 +67,7 @@ def timeline_for(customer: Customer, *, kinds=None, limit: int = 100) -> Timelin
                                  a.subject or a.notes, by=_who(a.by)))
     if "promise" in kinds:
         for p in PromiseToPay.objects.filter(customer=customer).select_related("by")[:limit]:
-            entries.append(Entry("promise", p.created_at, f"Promise to pay by {p.pay_by:%b %d, %Y}", p.note,
+            entries.append(Entry("promise", p.created_at, f"Promise to pay by {date_format(p.pay_by)}", p.note,
                                  amount=p.amount, by=_who(p.by), status=p.get_status_display()))
     if "dispute" in kinds:
         for d in Dispute.objects.filter(customer=customer).select_related("by")[:limit]:
@@ -110,8 +111,8 @@ def _plan_entries(customer: Customer, limit: int) -> list[Entry]:
     for i in settled:
         if i.missed_on:
             entries.append(Entry("plan", _at(i.missed_on), f"Plan installment {i.number} missed (due "
-                                 f"{i.due_on:%b %d, %Y})", amount=i.amount, status="Missed"))
+                                 f"{date_format(i.due_on)})", amount=i.amount, status="Missed"))
         if i.settled_on:
             entries.append(Entry("plan", _at(i.settled_on), f"Plan installment {i.number} paid (due "
-                                 f"{i.due_on:%b %d, %Y})", amount=i.amount, status=i.get_status_display()))
+                                 f"{date_format(i.due_on)})", amount=i.amount, status=i.get_status_display()))
     return entries

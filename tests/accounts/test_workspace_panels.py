@@ -8,6 +8,7 @@ from datetime import timedelta
 import pytest
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 
 from ledger.models import Contact
 from tests.accounts.test_workspace import _book
@@ -206,7 +207,7 @@ def test_follow_up_in_place_updates_the_header_out_of_band(client, alice, accoun
                            headers=HX)
 
     html = response.content.decode()
-    assert 'id="account-actions"' in html and f"Follow-up set for {on:%b %d, %Y}." in html
+    assert 'id="account-actions"' in html and f"Follow-up set for {date_format(on)}." in html
     assert '<span id="follow-up" hx-swap-oob="true">' in html and "CFO" in html
 
 

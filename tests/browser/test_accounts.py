@@ -6,6 +6,7 @@ from decimal import Decimal
 
 import pytest
 from django.utils import timezone
+from django.utils.formats import date_format
 
 from tests.factories import ContactFactory, CustomerFactory, InvoiceFactory, PortfolioFactory, collector
 
@@ -88,7 +89,7 @@ def test_collector_works_an_account_in_place_from_its_workspace(page, login):
     page.click("#account-actions summary:has-text('Follow up')")
     page.fill("#account-actions input[name=on]", (timezone.localdate() + timedelta(days=3)).isoformat())
     page.click("#account-actions form[action$='/follow-up/'] button[type=submit]")
-    page.wait_for_selector("#follow-up >> text=" + (timezone.localdate() + timedelta(days=3)).strftime("%b %-d, %Y"))
+    page.wait_for_selector("#follow-up >> text=" + date_format(timezone.localdate() + timedelta(days=3)))
     assert page.evaluate("window.__stillHere") is True
     shot(page, "account-workspace-worked.png")
 

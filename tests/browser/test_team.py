@@ -39,7 +39,10 @@ def test_manager_runs_a_one_on_one_from_the_team_dashboard(page, login):
     assert "Alice Collector" in page.inner_text("#collectors")
     assert "Bob Collector" in page.inner_text("#collectors")
     assert "2,700.00" in page.inner_text("#collectors")  # each collector's past due
-    page.wait_for_function("window.Chart && Chart.getChart('chart-buckets')")
+    page.wait_for_function("window.Chart && Chart.getChart('chart-buckets')")  # drawn by static/js/team-chart.js
+    table, card = page.evaluate("() => { const t = document.querySelector('#collectors');"
+                                " return [t.scrollWidth, t.closest('.card').clientWidth]; }")
+    assert table <= card, (table, card)  # every column shows (Target and Gap were scrolled out of sight)
     shot(page, "team.png")
 
     page.click("#collectors tbody tr:first-child >> text=One-on-one")

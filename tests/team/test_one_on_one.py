@@ -105,16 +105,18 @@ def test_manager_saves_notes_per_week_and_sees_previous_weeks(client):
     assert b"Payment plan agreed" in page.content and b"Brought Current Ltd" in page.content
 
 
-def test_saving_over_htmx_returns_the_notes_fragment(client):
+def test_saving_over_htmx_redirects_to_the_notes_fragment(client):
     person = busy_week()
     client.force_login(manager())
+    url = f"{reverse('one_on_one', args=[person.username])}?week={WEEK}"
 
-    response = client.post(f"{reverse('one_on_one', args=[person.username])}?week={WEEK}",
-                           {"notes": "Fine", "action_items": ""}, HTTP_HX_REQUEST="true")
+    response = client.post(url, {"notes": "Fine", "action_items": ""}, HTTP_HX_REQUEST="true")
 
-    assert response.status_code == 200
-    assert response.content.lstrip().startswith(b'<section class="card" id="notes">')
+    assert response.status_code == 302 and response["Location"] == f"{url}&saved=1"  # a reload never posts again
     assert OneOnOne.objects.get().notes == "Fine"
+    fragment = client.get(response["Location"], HTTP_HX_REQUEST="true")  # what htmx swaps in
+    assert fragment.content.lstrip().startswith(b'<section class="card" id="notes">')
+    assert b"Saved " in fragment.content and b"Fine" in fragment.content
 
 
 def test_default_week_is_the_last_full_week():
@@ -181,7 +183,7 @@ def test_monday_email_goes_to_each_manager_once_per_week():
     assert len(mail.outbox) == 1
     message = mail.outbox[0]
     assert message.to == ["boss@example.com"]
-    assert "Oct 12" in message.subject
+    assert "Oct. 12, 2026" in message.subject  # the locale's date format, as on the pages
     assert "Customer asks for a payment plan" in message.body
     assert person.username in message.body
     assert WeeklyDigest.objects.get().sent_at is not None

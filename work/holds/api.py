@@ -17,6 +17,7 @@ from rest_framework.pagination import BasePagination
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from ledger.api import ApiFilterSet
 from ledger.selectors import api_customers
 from portfolios import access
 from portfolios.access import RolePermission, api_scoped
@@ -88,7 +89,7 @@ class AfterIdPagination(BasePagination):
         ]
 
 
-class CreditHoldEventFilter(django_filters.FilterSet):
+class CreditHoldEventFilter(ApiFilterSet):
     class Meta:
         model = CreditHoldEvent
         fields = {"customer": ["exact"], "customer__external_id": ["exact"], "action": ["exact"]}

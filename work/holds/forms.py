@@ -3,7 +3,8 @@
 from django import forms
 from django.utils import timezone
 
-from work.holds.models import CreditHoldRule
+from ledger.models import Customer
+from work.holds.models import MAX_RULE_DAYS_PAST_DUE, CreditHoldRule
 
 
 class HoldForm(forms.Form):
@@ -26,10 +27,28 @@ class ReleaseForm(forms.Form):
         return day
 
 
+def segment_choices(current: str = "") -> list[tuple[str, str]]:
+    """The segments the book's customers carry (a rule typed "Enterprise " would never match), and the
+    rule's own if no customer carries it any more."""
+    segments = set(Customer.objects.exclude(segment="").order_by().values_list("segment", flat=True).distinct())
+    if current:
+        segments.add(current)
+    return [("", "Every segment")] + [(s, s) for s in sorted(segments)]
+
+
 class CreditHoldRuleForm(forms.ModelForm):
+    segment = forms.ChoiceField(required=False, choices=[], help_text="Only customers of this segment.")
+
     class Meta:
         model = CreditHoldRule
         fields = ["name", "kind", "days_past_due", "min_amount", "segment", "active"]
+        widgets = {"days_past_due": forms.NumberInput(attrs={"min": 1, "max": MAX_RULE_DAYS_PAST_DUE})}
+        error_messages = {"days_past_due": {code: f"Between 1 and {MAX_RULE_DAYS_PAST_DUE} days past due."
+                                            for code in ("min_value", "max_value")}}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["segment"].choices = segment_choices(self.instance.segment)
 
     def clean(self):
         data = super().clean()

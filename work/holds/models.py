@@ -9,12 +9,15 @@ a date (`Customer.credit_hold_exempt_until`).
 """
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
 from core.money import MONEY
 from ledger.models import Customer
+
+MAX_RULE_DAYS_PAST_DUE = 3650  # ten years late is a write-off, not a hold rule
 
 
 class CreditHoldRule(models.Model):
@@ -47,6 +50,18 @@ class CreditHoldRule(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def clean(self) -> None:
+        """A rule a person can mean: a segment as customers carry it, a day count within ten years, no
+        negative threshold (the checks the form and the admin both run)."""
+        self.segment = self.segment.strip()
+        errors = {}
+        if self.days_past_due is not None and not 1 <= self.days_past_due <= MAX_RULE_DAYS_PAST_DUE:
+            errors["days_past_due"] = f"Between 1 and {MAX_RULE_DAYS_PAST_DUE} days past due."
+        if self.min_amount is not None and self.min_amount < 0:
+            errors["min_amount"] = "The amount at stake below which the rule ignores an account cannot be negative."
+        if errors:
+            raise ValidationError(errors)
 
 
 class CreditHoldEvent(models.Model):

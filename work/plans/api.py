@@ -1,10 +1,9 @@
 """Payment plans through the API, read-only: plans are agreed in the workspace, the queue or the
 portal (`work.plans.services`); an ERP reads them with their installments."""
 
-import django_filters
 from rest_framework import mixins, serializers, viewsets
 
-from ledger.api import UTC_DATETIMES
+from ledger.api import UTC_DATETIMES, ApiFilterSet
 from portfolios.access import RolePermission, api_scoped
 from work.plans.models import PaymentPlan, PlanInstallment
 
@@ -25,7 +24,7 @@ class PaymentPlanSerializer(serializers.ModelSerializer):
                   "replaces", "note", "ended_on", "end_reason", "by", "created_at", "installments"]
 
 
-class PaymentPlanFilter(django_filters.FilterSet):
+class PaymentPlanFilter(ApiFilterSet):
     class Meta:
         model = PaymentPlan
         filter_overrides = UTC_DATETIMES

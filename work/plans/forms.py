@@ -8,6 +8,7 @@ from decimal import Decimal, InvalidOperation
 
 from django import forms
 from django.db.models import Exists, OuterRef
+from django.utils.formats import date_format
 
 from core.money import ZERO
 from ledger.models import Customer, Invoice
@@ -23,7 +24,8 @@ class PlanInvoiceChoices(forms.ModelMultipleChoiceField):
     widget = forms.CheckboxSelectMultiple
 
     def label_from_instance(self, invoice: Invoice) -> str:
-        return f"{invoice.external_id} · due {invoice.due_date:%Y-%m-%d} · {invoice.open_amount:,} {invoice.currency}"
+        due = date_format(invoice.due_date)
+        return f"{invoice.external_id} · due {due} · {invoice.open_amount:,} {invoice.currency}"
 
 
 @dataclass

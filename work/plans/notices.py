@@ -8,6 +8,7 @@ from operator import or_
 
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.formats import date_format
 
 from core.money import ZERO
 from work.models import QueueTask
@@ -39,7 +40,7 @@ def installment_missed(*, plan: PaymentPlan, installment: PlanInstallment, insta
         customer=plan.customer, kind=QueueTask.Kind.PLAN_MISSED, key=missed_task_key(plan.pk, installment.number),
         due_on=on,
         title=(f"Plan installment {installment.number} missed: {installment.remaining:,.2f} {cur} "
-               f"of {installment.amount:,.2f} due {installment.due_on:%Y-%m-%d}")[:200],
+               f"of {installment.amount:,.2f} due {date_format(installment.due_on)}")[:200],
         detail=plan_table(installments),
     )
 

@@ -16,12 +16,14 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Sum
 from django.utils import timezone
+from django.utils.formats import date_format
 
 from core.money import ZERO, Amount
 from ledger.models import Application, Invoice
 from work.models import Activity, QueueTask
 from work.plans import notices
 from work.plans.models import PaymentPlan, PlanInstallment
+from work.queue.services import queue_customer_acted
 from work.services import account_worked, activity_log, queue_task_raise
 
 # An installment not paid in full by its due date plus these days is missed: like a promise, it
@@ -105,7 +107,7 @@ def plan_create(
             customer=customer, by=by, invoices=rows, notes=note,
             kind=Activity.Kind.PORTAL_VISIT if portal else Activity.Kind.NOTE, outcome=Activity.Outcome.PROMISED,
             subject=(f"Payment plan {'set up in the portal' if portal else verb}: {len(schedule)} installment(s), "
-                     f"{_money(total)} {currency}, first {schedule[0][0]:%Y-%m-%d}")[:200],
+                     f"{_money(total)} {currency}, first {date_format(schedule[0][0])}")[:200],
         )
         plan = PaymentPlan.objects.create(
             customer=customer, total_amount=total, currency=currency, source=source, starts_on=today,
@@ -122,6 +124,8 @@ def plan_create(
                 title=(f"Portal payment plan: {_money(total)} {currency} in {len(schedule)} installment(s) "
                        f"for {', '.join(i.external_id for i in rows)}")[:200], detail=note,
             )
+            queue_customer_acted(customer=customer, kind="plan", detail=f"{_money(total)} {currency} in "
+                                                                         f"{len(schedule)} installment(s)")
         else:
             account_worked(customer=customer, by=by, activity=activity)
     return plan

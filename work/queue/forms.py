@@ -3,10 +3,14 @@ follow up, update or resolve a dispute, reassign an item."""
 
 from django import forms
 from django.utils import timezone
+from django.utils.formats import date_format
 
+from core import aging
 from ledger.models import Contact, Invoice
 from portfolios.models import Portfolio
 from work.models import Activity, Dispute, EscalationLevel
+from work.queue import scoring
+from work.queue.selectors import QUEUE_SORTS, QUEUE_STATES
 
 DATE = forms.DateInput(attrs={"type": "date"})
 
@@ -24,7 +28,7 @@ class _AccountForm(forms.Form):
                 customer=customer, status=Invoice.Status.OPEN
             ).order_by("due_date", "pk")
             self.fields["invoices"].label_from_instance = (
-                lambda i: f"{i.external_id} · due {i.due_date:%b %d} · {i.open_amount:,.2f} {i.currency}"
+                lambda i: f"{i.external_id} · due {date_format(i.due_date)} · {i.open_amount:,.2f} {i.currency}"
             )
 
 
@@ -115,3 +119,33 @@ class ReassignItemForm(forms.Form):
         self.fields["portfolio"].queryset = Portfolio.objects.filter(collector__isnull=False).select_related(
             "collector"
         )
+
+
+class QueueFilterForm(forms.Form):
+    """The queue's filters and sort, read from the query string; a bad value is an error shown to
+    the collector, never silently dropped."""
+
+    reason = forms.ChoiceField(required=False, label="Reason",
+                               choices=[("", "Any reason")] + [(k, v[0]) for k, v in scoring.REASON_KINDS.items()])
+    bucket = forms.ChoiceField(required=False, label="Oldest past due",
+                               choices=[("", "Any age")] + [(name, f"{label} days" if name != "current" else
+                                                             "Nothing past due")
+                                                            for name, label in aging.BUCKET_LABELS.items()])
+    amount_min = forms.DecimalField(required=False, label="Past due at least", min_value=0, max_digits=14,
+                                    decimal_places=2, widget=forms.NumberInput(attrs={"step": "0.01",
+                                                                                      "placeholder": "0.00"}))
+    state = forms.ChoiceField(required=False, label="Promise / dispute",
+                              choices=[("", "Any")] + list(QUEUE_STATES.items()))
+    sort = forms.ChoiceField(required=False, label="Sort by", choices=[(k, v[0]) for k, v in QUEUE_SORTS.items()])
+    page = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)
+
+    def filters(self) -> dict:
+        """The valid filters (an invalid one is left out, and its error is shown)."""
+        data = getattr(self, "cleaned_data", {})
+        return {"reason": data.get("reason") or "", "bucket": data.get("bucket") or "",
+                "amount_min": data.get("amount_min"), "state": data.get("state") or "",
+                "sort": data.get("sort") or "score"}
+
+    def error_text(self) -> str:
+        return "; ".join(f"{self.fields[name].label if name in self.fields else 'Filter'}: {' '.join(errors)}"
+                         for name, errors in self.errors.items())

@@ -6,6 +6,7 @@ from django.utils import timezone
 
 from core.money import MONEY, ZERO
 from ledger.models import Customer
+from work.queue import scoring
 
 
 class QueueEntry(models.Model):
@@ -29,6 +30,9 @@ class QueueEntry(models.Model):
     past_due = models.DecimalField(**MONEY, default=ZERO)
     # [{"signal": "promise_broken", "points": 1000, "text": "promise of $4,200 broken yesterday"}, …]
     reasons = models.JSONField(default=list)
+    # The reasons' signals, space-separated with a space at each end (" promise_broken past_due "),
+    # so the queue filters by reason kind with a plain `contains` on every database.
+    signals = models.CharField(max_length=500, blank=True, default="")
     next_action = models.CharField(max_length=200)
     # The next level of the escalation matrix the queue proposes, if any: {"level": id, "name": …,
     # "contact": id or null, "contact_name": …, "why": …}
@@ -50,6 +54,15 @@ class QueueEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.day} {self.customer_id} ({self.score})"
+
+    @staticmethod
+    def signals_of(reasons: list[dict]) -> str:
+        return (" " + " ".join(dict.fromkeys(r["signal"] for r in reasons)) + " ")[:500] if reasons else ""
+
+    @property
+    def chips(self) -> list[dict]:
+        """The reasons as short chips for the list row (the full sentence is its title)."""
+        return [{"signal": r["signal"], "label": scoring.chip_of(r), "text": r["text"]} for r in self.reasons]
 
 
 class Snooze(models.Model):

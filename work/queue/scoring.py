@@ -73,6 +73,18 @@ TASK_POINTS = {
 }
 FOLLOW_UP_DUE = 250
 
+# 9. The customer acted in the portal (disputed, promised, set up a plan, asked for something):
+# the account is back on today's list at once, even if it was worked today, near the top.
+CUSTOMER_ACTED = 800
+CUSTOMER_ACTED_NEXT = "Answer what the customer did in the portal today"
+CUSTOMER_ACTED_TEXT = {
+    "dispute": "Customer disputed via portal",
+    "promise": "Customer promised via portal",
+    "plan": "Customer set up a payment plan via portal",
+    "request": "Customer asked for something via portal",
+    "feedback": "Customer left feedback via portal",
+}
+
 # Accounts whose open balance is below this, with nothing more than 30 days past due and no
 # broken promise, are left to automated reminders and never appear on the list.
 LOW_BALANCE = Decimal("500")
@@ -188,6 +200,7 @@ def score(facts: Facts, on: date) -> Scored | None:
         if idle is None or idle >= cadence_days(facts):
             text += ", never worked" if idle is None else f", not worked for {idle} days"
         add("past_due", max(1, min(PAST_DUE_CAP, int(points))), text)
+        reasons[-1]["bucket"] = oldest
         if idle is None or idle >= cadence_days(facts):
             every = "weekly" if cadence_days(facts) == CADENCE_DAYS_HIGH_BALANCE else "fortnightly"
             add("not_worked", NOT_WORKED, f"due its {every} touch")
@@ -251,9 +264,74 @@ def next_action(facts: Facts, top_signal: str) -> str:
         "task_portal_plan": "Review the payment plan the customer set up in the portal",
         "task_portal_request": "Answer the customer's portal request",
         "follow_up": "Do the follow-up you planned",
+        "customer_acted": CUSTOMER_ACTED_NEXT,
     }
     if top_signal in actions:
         return actions[top_signal]
     if facts.past_due > 0:
         return f"Call {who} for a promise to pay on the oldest invoices"
     return "Review the account"
+
+
+def customer_acted_reason(kind: str, detail: str = "") -> dict:
+    """The reason an account is back on today's list after the customer acted in the portal."""
+    text = CUSTOMER_ACTED_TEXT.get(kind, "Customer acted via portal")
+    return {"signal": "customer_acted", "kind": kind, "points": CUSTOMER_ACTED,
+            "text": f"{text}: {detail}"[:300] if detail else text}
+
+
+# The short label of each signal on a list row; the reason's sentence is shown when the item opens.
+CHIPS = {
+    "promise_broken": "Broken promise",
+    "promise_due": "Promise due",
+    "plan_missed": "Plan missed",
+    "not_worked": "Due a touch",
+    "top_past_due": "Top debtor",
+    "no_plan": "No plan",
+    "dispute_stale": "Stale dispute",
+    "awaiting_approval": "Approval",
+    "email_bounced": "Bounced",
+    "not_opened": "Not opened",
+    "unapplied": "Unapplied",
+    "follow_up": "Follow-up",
+    "escalate": "Escalate",
+    "task_dunning_step": "Dunning call",
+    "task_portal_dispute": "Portal dispute",
+    "task_portal_promise": "Portal promise",
+    "task_portal_plan": "Portal plan",
+    "task_portal_request": "Portal request",
+    "task_charge_approval": "Fees to approve",
+    "task_credit_hold": "Credit hold",
+    "task_manual": "Task",
+    "task_statement": "Statement",
+    "task_bounce": "Bounced",
+    "task_not_opened": "Not opened",
+}
+CUSTOMER_ACTED_CHIPS = {"dispute": "Disputed via portal", "promise": "Promised via portal",
+                        "plan": "Plan via portal", "request": "Portal request", "feedback": "Portal feedback"}
+
+
+def chip_of(reason: dict) -> str:
+    signal = reason["signal"]
+    if signal == "past_due":
+        bucket = reason.get("bucket") or reason["text"].split(" days:", 1)[0]
+        return f"{bucket} days" if bucket in AGE_WEIGHTS else "Past due"
+    if signal == "customer_acted":
+        return CUSTOMER_ACTED_CHIPS.get(reason.get("kind", ""), "Customer acted")
+    return CHIPS.get(signal, "Task" if signal.startswith("task_") else signal.replace("_", " ").capitalize())
+
+
+# The reason kinds a collector filters the list by, and the signals each one covers.
+REASON_KINDS = {
+    "customer": ("Customer acted (portal)", ["customer_acted", "task_portal_dispute", "task_portal_promise",
+                                             "task_portal_plan", "task_portal_request"]),
+    "promise": ("Promises and plans", ["promise_broken", "promise_due", "plan_missed"]),
+    "past_due": ("Past due", ["past_due", "top_past_due", "no_plan"]),
+    "cadence": ("Due a touch or follow-up", ["not_worked", "follow_up"]),
+    "dispute": ("Disputes and approvals", ["dispute_stale", "awaiting_approval"]),
+    "delivery": ("Delivery problems", ["email_bounced", "not_opened", "task_statement", "task_bounce",
+                                         "task_not_opened"]),
+    "escalate": ("Escalation proposed", ["escalate"]),
+    "tasks": ("Other tasks", ["task_dunning_step", "task_charge_approval", "task_credit_hold", "task_manual",
+                              "unapplied"]),
+}

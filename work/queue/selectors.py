@@ -1,17 +1,35 @@
 """Read paths of the daily queue: the facts scoring needs (fetched in bulk, a fixed number of
 queries whatever the portfolio size), today's list, and the managers' list of open disputes."""
 
+import operator
 from collections import defaultdict
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
+from functools import reduce
 from typing import Any
 
 from django.contrib.auth.models import User
-from django.db.models import Count, DecimalField, Exists, Max, Min, OuterRef, Q, QuerySet, Subquery, Sum, Value
+from django.db.models import (
+    Count,
+    DecimalField,
+    Exists,
+    ExpressionWrapper,
+    F,
+    Max,
+    Min,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+)
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from core import aging
 from core.money import ZERO
+from ledger import fx
 from ledger.models import Contact, CreditNote, Customer, Invoice, Payment
 from work.models import Activity, Dispute, Escalation, EscalationLevel, PromiseToPay, QueueTask
 from work.plans.models import PaymentPlan, PlanInstallment
@@ -247,6 +265,73 @@ def queue_entries(*, collector: User, day: date) -> QuerySet[QueueEntry]:
     )
 
 
+# How the collector sorts today's list: (label, order). Amounts are compared in the base currency.
+QUEUE_SORTS: dict[str, tuple[str, list[Any]]] = {
+    "score": ("Score", ["-score", "customer__name", "pk"]),
+    "amount": ("Past due (largest first)", [F("past_due_base").desc(nulls_last=True), "-score", "pk"]),
+    "days": ("Days past due (oldest first)", [F("oldest_due_on").asc(nulls_last=True), "-score", "pk"]),
+    "name": ("Name", ["customer__name", "pk"]),
+}
+# Promise and dispute states the list filters by.
+QUEUE_STATES = {
+    "promised": "Open promise to pay",
+    "broken": "Broken promise",
+    "disputed": "Open dispute",
+    "neither": "No promise, no dispute",
+}
+
+
+def _bucket_due_dates(day: date, bucket: str) -> Q:
+    """Entries whose oldest past-due invoice is in `bucket` (core.aging's name) on `day`."""
+    if bucket == "current":
+        return Q(oldest_due_on__isnull=True)
+    low, high = next((lo, hi) for name, lo, hi in aging.BUCKET_BOUNDS if name == bucket)
+    assert low is not None  # only "current" is open-ended below
+    condition = Q(oldest_due_on__lte=day - timedelta(days=low))
+    if high is not None:
+        condition &= Q(oldest_due_on__gte=day - timedelta(days=high))
+    return condition
+
+
+def queue_list(
+    *, collector: User, day: date, reason: str = "", bucket: str = "", amount_min: Decimal | None = None,
+    state: str = "", sort: str = "score",
+) -> QuerySet[QueueEntry]:
+    """The open items of today's list, filtered and sorted in the database, each annotated with
+    `past_due_base` (past due in the base currency, None without an FX rate), `oldest_due_on` (its
+    oldest past-due invoice) and `has_promise` / `has_dispute` (an open promise, an open dispute)."""
+    past_due_invoices = Invoice.objects.filter(
+        customer_id=OuterRef("customer_id"), status=Invoice.Status.OPEN, open_amount__gt=0, due_date__lt=day,
+    ).order_by().values("customer_id").annotate(oldest=Min("due_date")).values("oldest")[:1]
+    entries = (
+        queue_entries(collector=collector, day=day).filter(status=QueueEntry.Status.OPEN)
+        .annotate(
+            past_due_base=ExpressionWrapper(F("past_due") * fx.rate_expression("customer__currency", on=day),
+                                            output_field=DecimalField(max_digits=20, decimal_places=2)),
+            oldest_due_on=Subquery(past_due_invoices),
+            has_promise=Exists(PromiseToPay.objects.filter(customer_id=OuterRef("customer_id"),
+                                                           status=PromiseToPay.Status.OPEN)),
+            has_dispute=Exists(Dispute.objects.filter(customer_id=OuterRef("customer_id"), status__in=OPEN_DISPUTE)),
+        )
+    )
+    if reason:
+        signals = scoring.REASON_KINDS[reason][1]
+        entries = entries.filter(reduce(operator.or_, (Q(signals__contains=f" {s} ") for s in signals)))
+    if bucket:
+        entries = entries.filter(_bucket_due_dates(day, bucket))
+    if amount_min is not None:
+        entries = entries.filter(past_due_base__gte=amount_min)
+    if state == "promised":
+        entries = entries.filter(has_promise=True)
+    elif state == "broken":
+        entries = entries.filter(signals__contains=" promise_broken ")
+    elif state == "disputed":
+        entries = entries.filter(has_dispute=True)
+    elif state == "neither":
+        entries = entries.filter(has_promise=False, has_dispute=False)
+    return entries.order_by(*QUEUE_SORTS[sort][1])
+
+
 def queue_counts(*, collector: User, day: date) -> dict[str, int]:
     counts = queue_entries(collector=collector, day=day).aggregate(
         done=Count("pk", filter=Q(status=QueueEntry.Status.DONE)),
@@ -268,12 +353,17 @@ def open_disputes(*, customers: QuerySet[Customer], on: date, owner: str = "") -
 
 
 def open_disputes_by_owner(*, customers: QuerySet[Customer], on: date) -> list[dict[str, Any]]:
-    """Per internal owner: how many open disputes, how much, and the age of the oldest (one query)."""
+    """Per internal owner: how many open disputes, how much in the base currency (each at the rate of the
+    day it was opened: USD, EUR and CAD are never added as they are) and the age of the oldest (one query)."""
+    in_base = ExpressionWrapper(F("amount") * fx.rate_expression("customer__currency", on="opened_on"),
+                                output_field=DecimalField(max_digits=24, decimal_places=8))
     rows = (
         Dispute.objects.filter(customer__in=customers.values("pk"), status__in=OPEN_DISPUTE)
-        .values("owner").annotate(count=Count("pk"), amount=Sum("amount"), oldest=Min("opened_on"))
+        .values("owner").annotate(count=Count("pk"), in_base=Sum(in_base), converted=Count(in_base),
+                                  oldest=Min("opened_on"))
         .order_by("owner")
     )
     labels = dict(Dispute.Owner.choices)
     return [{"owner": r["owner"], "label": labels.get(r["owner"], r["owner"]), "count": r["count"],
-             "amount": r["amount"], "oldest_days": (on - r["oldest"]).days} for r in rows]
+             "amount": r["in_base"] if r["converted"] == r["count"] else None,  # None: a currency has no FX rate
+             "oldest_days": (on - r["oldest"]).days} for r in rows]

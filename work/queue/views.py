@@ -1,20 +1,26 @@
 """The collector's day: today's queue, the item panel and the actions that work its item; the
 manager's open disputes. The account workspace's own actions are in accounts.actions."""
 
+from urllib.parse import urlencode
+
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, Q
+from django.http import QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.views.decorators.http import require_GET, require_POST
 
+from core import aging
 from core.web import is_partial, safe_next_url
 from ledger.models import Invoice
 from ledger.selectors import visible_customers
 from ledger.services import LedgerError
-from portfolios.access import can_manage, role_required
+from portfolios.access import can_manage, collector_rows, portfolio_rows, role_required
 from portfolios.models import Role
 from work import disputes as dispute_services
 from work import promises
@@ -28,6 +34,7 @@ from work.queue.forms import (
     DisputeUpdateForm,
     EscalateForm,
     OutcomeForm,
+    QueueFilterForm,
     ReassignItemForm,
     SnoozeForm,
 )
@@ -36,7 +43,7 @@ from work.queue.services import queue_build
 from work.selectors import invoice_disputed
 from work.timeline import timeline_for
 
-QUEUE_ROWS = 100
+QUEUE_ROWS = 100  # rows per "show more"; the whole list is reachable
 PANEL_INVOICES = 12
 PANEL_TIMELINE = 12
 
@@ -51,7 +58,8 @@ def _collector_for(request, username: str | None):
         return request.user
     if not can_manage(request.user):
         raise PermissionDenied("Only managers open another collector's queue.")
-    return get_object_or_404(User, username=username, portfolios__isnull=False)
+    return get_object_or_404(User.objects.filter(collector_rows(request.user)), username=username,  # own teams'
+                             portfolios__isnull=False)
 
 
 def _visible_entry(request, pk: int) -> QueueEntry:
@@ -62,15 +70,46 @@ def _visible_entry(request, pk: int) -> QueueEntry:
     )
 
 
-def _queue_context(request, collector, *, open_entry=None) -> dict:
+def _list_context(request, collector, params: QueryDict, *, more: bool = False) -> dict:
+    """The filtered, sorted open items: the first `page` × QUEUE_ROWS of them on a page (so a page
+    without JavaScript shows everything up to there), or only the `page`-th slice for "show more"."""
     today = timezone.localdate()
-    entries = selectors.queue_entries(collector=collector, day=today)
+    form = QueueFilterForm(params)
+    form.is_valid()
+    filters = form.filters()
+    entries = selectors.queue_list(collector=collector, day=today, **filters)
+    total = entries.count()
+    page = form.cleaned_data.get("page") or 1
+    page = max(1, min(page, (total + QUEUE_ROWS - 1) // QUEUE_ROWS or 1))
+    start = (page - 1) * QUEUE_ROWS if more else 0
+    rows = list(entries[start:page * QUEUE_ROWS])
+    for entry in rows:  # the row's "oldest" column: days past due of its oldest invoice, and the bucket
+        entry.days_past_due = (today - entry.oldest_due_on).days if entry.oldest_due_on else None
+        entry.bucket = aging.BUCKET_LABELS[aging.bucket_of(entry.days_past_due or 0)]
+    query = {k: v for k, v in filters.items() if v not in ("", None) and not (k == "sort" and v == "score")}
+    if collector != request.user:
+        query["collector"] = collector.get_username()
+    return {
+        "filter_form": form,
+        "filter_error": form.error_text(),
+        "filtered": any(value not in ("", None) for key, value in filters.items() if key != "sort"),
+        "entries": rows,
+        "shown": start + len(rows),
+        "total": total,
+        "next_page": page + 1 if page * QUEUE_ROWS < total else None,
+        "filter_query": urlencode(query),
+    }
+
+
+def _queue_context(request, collector, *, open_entry=None, params: QueryDict | None = None) -> dict:
+    today = timezone.localdate()
     ctx = {
         "nav": "queue",
         "today": today,
         "collector": collector,
         "own": collector == request.user,
-        "entries": list(entries.filter(status=QueueEntry.Status.OPEN)[:QUEUE_ROWS]),
+        **_list_context(request, collector, request.GET if params is None else params),
+        "base_currency": settings.BASE_CURRENCY,
         "counts": selectors.queue_counts(collector=collector, day=today),
         "built": QueueEntry.objects.filter(day=today, collector=collector).exists(),
         "open_entry": open_entry,
@@ -117,6 +156,9 @@ def _panel_context(request, entry: QueueEntry, **forms) -> dict:
 @queue_roles
 def queue(request, username: str | None = None):
     collector = _collector_for(request, username)
+    if is_partial(request) and request.htmx.target == "queue-more":
+        ctx = {**_list_context(request, collector, request.GET, more=True), "base_currency": settings.BASE_CURRENCY}
+        return render(request, "queue/queue.html#rows", ctx)
     ctx = _queue_context(request, collector)
     if is_partial(request) and request.htmx.target == "queue-list":
         return render(request, "queue/queue.html#list", ctx)
@@ -131,10 +173,10 @@ def queue_refresh(request):
     promises.promises_settle()
     plans.plans_settle()
     queue_build(collector_ids=[collector.pk])
-    url = reverse("queue") + ("" if collector == request.user else f"?collector={collector.get_username()}")
+    ctx = _queue_context(request, collector, params=request.POST)
     if is_partial(request):
-        return render(request, "queue/queue.html#list", {**_queue_context(request, collector), "oob_counter": True})
-    return redirect(url)
+        return render(request, "queue/queue.html#list", {**ctx, "oob_counter": True})
+    return redirect(reverse("queue") + (f"?{ctx['filter_query']}" if ctx["filter_query"] else ""))
 
 
 @require_GET
@@ -202,7 +244,7 @@ def queue_item_snooze(request, pk: int):
     if form.is_valid():
         snooze = work_services.queue_item_snooze(entry=entry, until=form.cleaned_data["until"],
                                                  reason=form.cleaned_data["reason"], by=request.user)
-        return _after_item(request, entry, f"{entry.customer.name} snoozed until {snooze.until:%b %d}.")
+        return _after_item(request, entry, f"{entry.customer.name} snoozed until {date_format(snooze.until)}.")
     return _panel_with_errors(request, entry, snooze_form=form)
 
 
@@ -243,6 +285,7 @@ def queue_item_plan(request, pk: int):
 def queue_item_reassign(request, pk: int):
     entry = _visible_entry(request, pk)
     form = ReassignItemForm(request.POST)
+    form.fields["portfolio"].queryset = form.fields["portfolio"].queryset.filter(portfolio_rows(request.user))
     if form.is_valid():
         portfolio, was = form.cleaned_data["portfolio"], QueueEntry(pk=entry.pk, customer=entry.customer,
                                                                      collector=entry.collector)
@@ -264,6 +307,7 @@ def disputes(request):
         dispute.age = (today - dispute.opened_on).days
     ctx = {"nav": "queue", "today": today, "owner": owner, "owners": Dispute.Owner.choices, "disputes": rows,
            "by_owner": selectors.open_disputes_by_owner(customers=customers, on=today),
+           "base_currency": settings.BASE_CURRENCY,
            "update_form": DisputeUpdateForm(), "resolve_form": DisputeResolveForm()}
     if is_partial(request):
         return render(request, "queue/disputes.html#table", ctx)
@@ -302,8 +346,10 @@ def dispute_resolve(request, pk: int):
     form = DisputeResolveForm(request.POST)
     if form.is_valid():
         try:
-            dispute_services.dispute_resolve(dispute=dispute, by=request.user, **form.cleaned_data)
-            messages.success(request, f"Dispute on {dispute.customer.name} resolved.")
+            done = dispute_services.dispute_resolve(dispute=dispute, by=request.user, **form.cleaned_data)
+            messages.success(request, f"Dispute on {dispute.customer.name} resolved." if not done.is_open else
+                             f"Dispute on {dispute.customer.name}: the credit is above your approval limit and "
+                             f"waits for a manager's approval (Corrections waiting for approval).")
         except (ValidationError, LedgerError) as error:
             messages.error(request, " ".join(error.messages))
     else:
