@@ -6,6 +6,13 @@ PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
 PORT ?= 8000
+# Where customer links point (emails, statement PDFs, the portal): the web server's own address
+# unless SITE_URL is set. Exported to every process alike: honcho gives each one a PORT of its own,
+# so the worker and beat could not tell the web server's port from theirs.
+ifeq ($(strip $(SITE_URL)),)
+SITE_URL = http://127.0.0.1:$(PORT)
+endif
+export SITE_URL
 SIZE ?= small
 PYTEST_ARGS ?=
 

@@ -1,6 +1,8 @@
 """/api/: the REST API for ERPs and integrations; each package keeps its own endpoints."""
 
-from django.urls import include, path
+from django.http import JsonResponse
+from django.urls import include, path, re_path
+from django.views.decorators.csrf import csrf_exempt
 from rest_framework.routers import DefaultRouter
 
 from collections_app import api_docs
@@ -9,6 +11,13 @@ from ledger import api as ledger_api
 from work import api as work_api
 from work.holds import api as holds_api
 from work.plans import api as plans_api
+
+
+@csrf_exempt  # it changes nothing; a POST to a wrong address is a 404, not a CSRF page
+def not_found(request, path: str = ""):
+    """Any other address under /api/ (an id that is not a number, a typo) answers like the API does."""
+    return JsonResponse({"detail": "Not found."}, status=404)
+
 
 router = DefaultRouter()
 router.register("customers", ledger_api.CustomerViewSet, basename="api-customer")
@@ -33,4 +42,5 @@ urlpatterns = [
     path("credit-hold-events/", holds_api.CreditHoldEventList.as_view(), name="api_credit_hold_events"),
     path("customers/<int:pk>/credit-hold/", holds_api.CustomerCreditHold.as_view(), name="api_customer_credit_hold"),
     path("", include(router.urls)),
+    re_path(r"^(?P<path>.*)$", not_found),
 ]

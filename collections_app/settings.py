@@ -6,6 +6,7 @@ switch the same code to PostgreSQL and Redis.
 """
 
 import os
+import secrets
 from decimal import Decimal
 from pathlib import Path
 
@@ -56,20 +57,50 @@ def envlist(name: str, default: str) -> list[str]:
     return [item.strip() for item in envstr(name, default).split(",") if item.strip()]
 
 
+def install_secret_key(path: Path) -> str:
+    """This install's own key, made on first start and kept in `path` (mode 0600). Web, worker and
+    beat may start at the same moment: the key is written whole to a private temporary file and
+    linked into place, which fails if another process got there first; then everyone reads the
+    one that won, so all processes sign with the same key."""
+    if not path.exists():
+        temporary = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}")
+        descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        try:
+            with os.fdopen(descriptor, "w") as handle:
+                handle.write(secrets.token_urlsafe(50))
+            os.link(temporary, path)
+        except FileExistsError:
+            pass  # another process made it first: use theirs
+        finally:
+            temporary.unlink(missing_ok=True)
+    key = path.read_text().strip()
+    if len(key) < 50:
+        raise ImproperlyConfigured(f"{path} holds no usable secret key: delete it to make a new one, or set SECRET_KEY")
+    return key
+
+
 DEBUG = envbool("DEBUG", True)
-SECRET_KEY = envstr("SECRET_KEY")
-if not SECRET_KEY:
-    if not DEBUG:
-        raise ImproperlyConfigured("SECRET_KEY must be set when DEBUG is off")
-    SECRET_KEY = "embedded-mode-only-not-a-secret-" + "x" * 32
 
 # Where the embedded mode keeps its database, broker queue, mail and generated files.
 VAR_DIR = Path(envstr("VAR_DIR", str(BASE_DIR / "var")))
 VAR_DIR.mkdir(parents=True, exist_ok=True)
 
+# SECRET_KEY signs sessions and the portal's links. Without it, the embedded mode (DEBUG) makes a
+# key for this install in VAR_DIR/secret_key on first start; with DEBUG off it must be set.
+SECRET_KEY = envstr("SECRET_KEY")
+if not SECRET_KEY:
+    if not DEBUG:
+        raise ImproperlyConfigured("SECRET_KEY must be set when DEBUG is off")
+    SECRET_KEY = install_secret_key(VAR_DIR / "secret_key")
+
 ALLOWED_HOSTS = envlist("ALLOWED_HOSTS", "127.0.0.1,localhost,testserver,[::1]")
 CSRF_TRUSTED_ORIGINS = envlist("CSRF_TRUSTED_ORIGINS", "")
-SITE_URL = envstr("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+# Where every customer link points (emails, statement PDFs, the tracked-click redirect, "Open as the
+# customer sees it"). Unset, it follows the port the web server listens on: PORT, which `make run
+# PORT=…` also hands to the worker and beat as SITE_URL, so their emails point there too.
+SITE_URL = (envstr("SITE_URL") or f"http://127.0.0.1:{envint('PORT', 8000)}").rstrip("/")
+if not SITE_URL.startswith(("http://", "https://")):
+    raise ImproperlyConfigured(f"SITE_URL must start with http:// or https://, got {SITE_URL!r}")
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -111,7 +142,9 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "core.csp.ContentSecurityPolicyMiddleware",
     "axes.middleware.AxesMiddleware",
+    "portfolios.middleware.RoleTableMiddleware",  # who may open / change each URL: portfolios.role_table
     "reporting.cache.ReportCacheMiddleware",
 ]
 
@@ -175,6 +208,13 @@ AXES_FAILURE_LIMIT = envint("AXES_FAILURE_LIMIT", 5)
 AXES_COOLOFF_TIME = envint("AXES_COOLOFF_MINUTES", 15) / 60
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+AXES_RESET_ON_SUCCESS = True  # a good password after the cool-off starts the count again
+# The address is the real client's, read behind TRUSTED_PROXY_HOPS proxies (core.web.client_address):
+# behind the TLS proxy every login would otherwise share the proxy's address.
+AXES_CLIENT_IP_CALLABLE = "core.web.client_address"
+# How many proxies in front of the app append to X-Forwarded-For (1 behind the documented TLS
+# proxy). 0 reads REMOTE_ADDR only: never trust the header unless a proxy you run overwrites it.
+TRUSTED_PROXY_HOPS = envint("TRUSTED_PROXY_HOPS", 0)
 
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = envstr("TIME_ZONE", "UTC")
@@ -203,6 +243,15 @@ MONEY_PLACES = Decimal("0.01")
 # A payment reversal, write-off or void above this amount (in BASE_CURRENCY, converted at the
 # document's date) waits for a second manager's approval; at or below it, it is done at once.
 LEDGER_APPROVAL_THRESHOLD = envdecimal("LEDGER_APPROVAL_THRESHOLD", "1000.00")
+# Money one person may move alone, per role (BASE_CURRENCY): a dispute credit, a write-off, a
+# reversal or a void above the limit of the asker's highest role waits for a manager who is not
+# the asker (work.corrections). A role not named here (managers, admins) has
+# LEDGER_APPROVAL_THRESHOLD; a user with none of these roles has 0.00.
+APPROVAL_LIMITS = {
+    "collector": envdecimal("APPROVAL_LIMIT_COLLECTOR", "250.00"),
+}
+# A promise to pay is for a date at most this many days ahead (work.services.promise_record).
+PROMISE_HORIZON_DAYS = envint("PROMISE_HORIZON_DAYS", 180)
 
 # Celery: Redis when REDIS_URL is set, else kombu's filesystem transport in var/broker.
 REDIS_URL = envstr("REDIS_URL")
@@ -254,6 +303,12 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    # DRF's parsers, with JSON that answers 400 (not 500) to a body nested too deeply (core/parsers.py).
+    "DEFAULT_PARSER_CLASSES": [
+        "core.parsers.JSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 100,
     "DEFAULT_FILTER_BACKENDS": [
@@ -278,6 +333,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # Every operation's 400/401/403/404/429 answers are documented (collections_app/api_docs.py).
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "collections_app.api_docs.document_error_responses",
+    ],
     # Several models have a "source" with different choices: name each enum after its model.
     "ENUM_NAME_OVERRIDES": {
         "CreditHoldSourceEnum": "work.holds.models.CreditHoldEvent.Source",
@@ -296,7 +356,7 @@ else:
         }
     }
 
-# Customer portal: signed links and how many requests one link may post per window.
+# Customer portal: how many requests one customer may post per window, whichever of their links.
 PORTAL_POST_LIMIT = envint("PORTAL_POST_LIMIT", 20)
 PORTAL_POST_WINDOW = envint("PORTAL_POST_WINDOW", 3600)
 
@@ -315,6 +375,23 @@ IMPORT_INLINE_MAX_BYTES = envint("IMPORT_INLINE_MAX_BYTES", 512 * 1024)
 # IMPORT_MAX_ATTEMPTS times in all.
 IMPORT_LEASE_SECONDS = envint("IMPORT_LEASE_SECONDS", 900)
 IMPORT_MAX_ATTEMPTS = envint("IMPORT_MAX_ATTEMPTS", 3)
+# The largest ERP file the import page takes, and the largest JSON body of the bulk API, in MB.
+IMPORT_MAX_UPLOAD_MB = envint("IMPORT_MAX_UPLOAD_MB", 100)
+# Uploads above this many bytes are streamed to a temporary file, never held in memory.
+FILE_UPLOAD_MAX_MEMORY_SIZE = envint("FILE_UPLOAD_MAX_MEMORY_SIZE", 2_621_440)
+# Request bodies that are not files (forms, JSON read by Django) are refused above this size.
+DATA_UPLOAD_MAX_MEMORY_SIZE = envint("DATA_UPLOAD_MAX_MEMORY_SIZE", 2_621_440)
+
+# Content-Security-Policy on every response (core.csp.ContentSecurityPolicyMiddleware): scripts and
+# styles only from our own static files, no inline script, no framing, forms post only here.
+CSP_POLICY = envstr(
+    "CSP_POLICY",
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; font-src 'self'; "
+    "connect-src 'self'; object-src 'none'; base-uri 'self'; frame-ancestors 'none'; form-action 'self'",
+)
+
+# The API's schema (/api/schema/) and docs (/api/docs/) are for signed-in users unless this is on.
+API_DOCS_PUBLIC = envbool("API_DOCS_PUBLIC", False)
 
 # Production hardening: on by default when DEBUG is off, each switch overridable.
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
@@ -330,7 +407,10 @@ X_FRAME_OPTIONS = "DENY"
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
+    # A refused request (403) logs one line, not PermissionDenied's traceback (core.request_log).
+    "filters": {"refusal_one_line": {"()": "core.request_log.RefusalWithoutTraceback"}},
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": envstr("LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "INFO"}},
+    "loggers": {"django.db.backends": {"level": "INFO"},
+                "django.request": {"filters": ["refusal_one_line"]}},
 }

@@ -5,14 +5,15 @@ all or nothing, every bad row listed (400 with the error list, nothing written),
 by the ERP's ids (posting the same rows again changes nothing). `?dry_run=1` checks without writing.
 """
 
+from django.conf import settings
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status
 from rest_framework.exceptions import ParseError
-from rest_framework.parsers import JSONParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from core.parsers import JSONParser
 from erp.services import erp_import_rows
 from portfolios.access import ImportPermission
 
@@ -62,10 +63,14 @@ class _BulkImportView(APIView):
     kind = ""
 
     def post(self, request):
+        limit_mb = settings.IMPORT_MAX_UPLOAD_MB
+        if _content_length(request) > limit_mb * 1024 * 1024:
+            return self._refused(f"the body is larger than {limit_mb} MB; send the rows in several requests",
+                                 status=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE)
         try:
             rows = request.data
-        except ParseError:
-            return self._refused("the body is not valid JSON")
+        except ParseError as problem:
+            return self._refused(f"the body is not valid JSON ({problem.detail})")
         if not isinstance(rows, list) or not rows:
             return self._refused("the body must be a non-empty JSON list of rows")
         if len(rows) > MAX_ROWS:
@@ -94,10 +99,16 @@ class _BulkImportView(APIView):
                         break
         return errors
 
-    def _refused(self, reason: str):
+    def _refused(self, reason: str, status: int = status.HTTP_400_BAD_REQUEST):
         error = {"file": self.kind, "row": 0, "column": "", "reason": reason}
-        return Response({"ok": False, "dry_run": False, "summary": {}, "errors": [error]},
-                        status=status.HTTP_400_BAD_REQUEST)
+        return Response({"ok": False, "dry_run": False, "summary": {}, "errors": [error]}, status=status)
+
+
+def _content_length(request) -> int:
+    try:
+        return int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        return 0
 
 
 def _encodable(text: str) -> bool:
@@ -114,7 +125,7 @@ def _printable(text: str) -> str:
 
 def _documented(row):
     return extend_schema(request=row(many=True), parameters=[DRY_RUN],
-                         responses={200: ImportOutcome, 400: ImportOutcome})
+                         responses={200: ImportOutcome, 400: ImportOutcome, 413: ImportOutcome})
 
 
 class CustomerImportView(_BulkImportView):

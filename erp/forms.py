@@ -1,4 +1,5 @@
 from django import forms
+from django.conf import settings
 
 from ledger.imports.validation import FILE_NAMES
 
@@ -13,6 +14,12 @@ class ImportUploadForm(forms.Form):
 
     def clean(self):
         data = super().clean()
+        limit_mb = settings.IMPORT_MAX_UPLOAD_MB
+        for kind in FILE_NAMES:
+            upload = data.get(kind)
+            if upload and upload.size > limit_mb * 1024 * 1024:
+                self.add_error(kind, f"{upload.name} is {upload.size / 2**20:.1f} MB; the import takes files up to "
+                                     f"{limit_mb} MB. Export the rows in several files and upload them one by one.")
         if not any(data.get(kind) for kind in FILE_NAMES):
             raise forms.ValidationError("Choose at least one file to import.")
         return data

@@ -1,7 +1,10 @@
+from datetime import date
+
 from django.contrib import admin
 
 from core.records_admin import RecordAdmin
 from ledger.models import Application, Contact, CreditNote, Customer, FxRate, Invoice, Payment, WriteOff
+from ledger.touch import LedgerTouch, ledger_touch
 
 
 class ContactInline(admin.TabularInline):
@@ -72,3 +75,33 @@ class WriteOffAdmin(RecordAdmin):
 class FxRateAdmin(admin.ModelAdmin):
     list_display = ["currency", "rate_date", "rate"]
     list_filter = ["currency"]
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        fx_rate_touched(obj, was=form.initial.get("rate_date") if change else None)
+
+    def delete_model(self, request, obj):
+        super().delete_model(request, obj)
+        fx_rate_touched(obj)
+
+    def delete_queryset(self, request, queryset):
+        rates = list(queryset)
+        super().delete_queryset(request, queryset)
+        for rate in rates:
+            fx_rate_touched(rate)
+
+
+def fx_rate_touched(rate: FxRate, was: date | None = None) -> None:
+    """A rate converts the documents of its day and later (until the next rate), and the earlier ones
+    too when it is its currency's first: base amounts kept from before it (snapshots) are stale.
+    `was`: the rate's date before an edit moved it."""
+    since = min(rate.rate_date, was) if was else rate.rate_date
+    earlier = FxRate.objects.filter(currency=rate.currency, rate_date__lt=since).exists()
+    ledger_touch(on=since if earlier else date.min)
+
+
+@admin.register(LedgerTouch)
+class LedgerTouchAdmin(RecordAdmin):
+    """Pending "history changed since" marks; the snapshot retake clears them."""
+
+    list_display = ["since", "created_at"]

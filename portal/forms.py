@@ -6,6 +6,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 from django import forms
+from django.utils.formats import date_format
 
 from ledger.models import CreditNote, Invoice
 from portal.links import PortalLink
@@ -22,7 +23,7 @@ class InvoiceChoices(forms.ModelMultipleChoiceField):
     widget = forms.CheckboxSelectMultiple
 
     def label_from_instance(self, invoice: Invoice) -> str:
-        due, open_amount = f"{invoice.due_date:%Y-%m-%d}", f"{invoice.currency} {invoice.open_amount:,}"
+        due, open_amount = f"{date_format(invoice.due_date)}", f"{invoice.currency} {invoice.open_amount:,}"
         return f"{invoice.external_id} · due {due} · {open_amount} open"
 
 
@@ -36,7 +37,10 @@ def _open_total(invoices) -> Decimal:
 
 
 class DisputeForm(forms.Form):
-    root_cause = forms.ChoiceField(label="Reason", choices=Dispute.RootCause.choices)
+    # No preselected reason: a default would be recorded whenever the customer skips the field and
+    # skew the root-cause report, so the first choice is blank and the customer must pick one.
+    root_cause = forms.ChoiceField(label="Reason", choices=[("", "Choose a reason…"), *Dispute.RootCause.choices],
+                                   error_messages={"required": "Please choose the reason for the dispute."})
     message = forms.CharField(label="What is wrong?", max_length=2000, widget=forms.Textarea(attrs={"rows": 4}))
     amount = forms.DecimalField(label="Amount in dispute (leave empty for the whole open amount)", required=False,
                                 **MONEY)
@@ -194,7 +198,7 @@ class PortalPlanForm(forms.Form):
         last_allowed = self.today + timedelta(days=self.policy.portal_plan_max_days)
         if self.schedule[-1].due_on > last_allowed:
             raise forms.ValidationError(
-                f"The last installment would fall on {self.schedule[-1].due_on:%Y-%m-%d}; a plan set up here must "
-                f"end by {last_allowed:%Y-%m-%d}. Choose fewer installments, a shorter interval or an earlier "
+                f"The last installment would fall on {date_format(self.schedule[-1].due_on)}; a plan set up here must "
+                f"end by {date_format(last_allowed)}. Choose fewer installments, a shorter interval or an earlier "
                 "first date, or contact us.")
         return data

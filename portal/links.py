@@ -41,7 +41,8 @@ class TamperedLink(PortalLinkError):
 class ExpiredLink(PortalLinkError):
     status = 410
     title = "This link has expired"
-    explanation = "Links in our emails work for a limited time. Your next reminder or statement brings a new one."
+    explanation = ("Links in our emails work for a limited time. Ask us for a new one: reply to any of our emails, "
+                   "or use the link in your latest reminder or statement.")
 
 
 class RevokedLink(PortalLinkError):

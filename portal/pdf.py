@@ -3,6 +3,7 @@
 from io import BytesIO
 
 from django.utils import timezone
+from django.utils.formats import date_format
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
 from reportlab.pdfgen import canvas
@@ -22,7 +23,7 @@ def invoice_copy_pdf(invoice: Invoice) -> bytes:
     pdf.setFont("Helvetica-Bold", 18)
     pdf.drawString(left, y, f"{title} {invoice.external_id}")
     pdf.setFont("Helvetica", 9)
-    pdf.drawRightString(width - left, y, f"Copy printed {timezone.localdate():%Y-%m-%d}")
+    pdf.drawRightString(width - left, y, f"Copy printed {date_format(timezone.localdate())}")
     y -= 14 * mm
 
     customer = invoice.customer
@@ -34,8 +35,8 @@ def invoice_copy_pdf(invoice: Invoice) -> bytes:
     y -= 26 * mm
 
     rows = [
-        ("Issue date", f"{invoice.issue_date:%Y-%m-%d}"),
-        ("Due date", f"{invoice.due_date:%Y-%m-%d}"),
+        ("Issue date", f"{date_format(invoice.issue_date)}"),
+        ("Due date", f"{date_format(invoice.due_date)}"),
         *([("Charged on invoice", invoice.charge_for.external_id)] if invoice.is_charge else []),
         ("PO number", invoice.po_number or "—"),
         ("Amount", f"{invoice.currency} {invoice.amount:,}"),

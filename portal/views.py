@@ -12,6 +12,8 @@ from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_GET, require_http_methods
 from django_htmx.http import HttpResponseClientRedirect
 
@@ -46,7 +48,7 @@ def portal_view(view):
         except PortalLinkError as error:
             response = render(request, "portal/link_error.html", {"error": error}, status=error.status)
         else:
-            if request.method == "POST" and not portal_post_allowed(request, token):
+            if request.method == "POST" and not portal_post_allowed(customer_id=link.customer.pk):
                 response = render(request, "portal/throttled.html", {"link": link}, status=429)
             else:
                 response = view(request, link, *args, **kwargs)
@@ -101,7 +103,7 @@ def home(request, link):
 def invoice_pdf(request, link, invoice_id: int):
     invoice = invoice_for(link, invoice_id)
     response = HttpResponse(invoice_copy_pdf(invoice), content_type="application/pdf")
-    response["Content-Disposition"] = f'inline; filename="invoice-{invoice.external_id}.pdf"'
+    response["Content-Disposition"] = content_disposition_header(False, f"invoice-{invoice.external_id}.pdf")
     return response
 
 
@@ -113,7 +115,7 @@ def statement_pdf(request, link):
         return render(request, "portal/no_statement.html", {"link": link}, status=404)
     filename, content = found
     response = HttpResponse(content, content_type="application/pdf")
-    response["Content-Disposition"] = f'inline; filename="{filename}"'
+    response["Content-Disposition"] = content_disposition_header(False, filename)
     return response
 
 
@@ -123,11 +125,15 @@ def dispute(request, link, invoice_id: int):
     invoice = invoice_for(link, invoice_id)
     form = DisputeForm(request.POST or None, invoice=invoice)
     if request.method == "POST" and form.is_valid():
-        services.portal_dispute_open(invoice=invoice, root_cause=form.cleaned_data["root_cause"],
-                                     message=form.cleaned_data["message"], amount=form.cleaned_data["amount"])
-        return _done(request, link, "dispute")
+        try:  # the service's bounds: at most what is open on the invoice
+            services.portal_dispute_open(invoice=invoice, root_cause=form.cleaned_data["root_cause"],
+                                         message=form.cleaned_data["message"], amount=form.cleaned_data["amount"])
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            return _done(request, link, "dispute")
     return _form_page(request, link, form, title=f"Dispute invoice {invoice.external_id}", submit="Send dispute",
-                      intro=f"Open: {invoice.currency} {invoice.open_amount:,}, due {invoice.due_date:%Y-%m-%d}.")
+                      intro=f"Open: {invoice.currency} {invoice.open_amount:,}, due {date_format(invoice.due_date)}.")
 
 
 @require_http_methods(["GET", "POST"])
@@ -138,9 +144,13 @@ def promise(request, link):
     form = PromiseForm(request.POST or None, link=link, today=today, initial=initial)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        services.portal_promise_record(customer=data["invoices"][0].customer, amount=data["amount"],
-                                       pay_by=data["pay_by"], invoices=data["invoices"], note=data["note"])
-        return _done(request, link, "promise")
+        try:  # the service's bounds: at most what is open, one open promise per invoice
+            services.portal_promise_record(customer=data["invoices"][0].customer, amount=data["amount"],
+                                           pay_by=data["pay_by"], invoices=data["invoices"], note=data["note"])
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            return _done(request, link, "promise")
     return _form_page(request, link, form, title="Promise to pay", submit="Send promise",
                       intro="Tell us when you will pay; we will hold our reminders for these invoices until then.")
 

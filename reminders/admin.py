@@ -11,7 +11,9 @@ from reminders.models import (
     MessageTemplate,
     OutboundMessage,
     Statement,
+    StatementFailure,
     StatementRun,
+    TrackedLink,
 )
 
 
@@ -104,3 +106,19 @@ class ChargeProposalAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+@admin.register(StatementFailure)
+class StatementFailureAdmin(admin.ModelAdmin):
+    """Why one account's statement failed in a run; starting the run again retries it."""
+
+    list_display = ["run", "customer", "error", "at"]
+    raw_id_fields = ["run", "customer"]
+
+
+@admin.register(TrackedLink)
+class TrackedLinkAdmin(admin.ModelAdmin):
+    """The portal link one message carries: a click honours its expiry and revocation, never mints a new one."""
+
+    list_display = ["key", "customer", "created_at"]
+    raw_id_fields = ["customer"]

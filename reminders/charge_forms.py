@@ -6,6 +6,7 @@ from django import forms
 from django.contrib.auth.models import User
 from django.utils import timezone
 
+from core.params import date_range_error
 from portfolios.models import Role
 from reminders.models import ChargeProposal
 
@@ -42,6 +43,9 @@ class WaiverReportForm(forms.Form):
 
     def clean(self):
         data = super().clean()
+        for name, label in (("start", "From"), ("end", "To")):
+            if data.get(name) and (error := date_range_error(data[name], label=label)):
+                self.add_error(name, error)
         if data.get("start") and data.get("end") and data["start"] > data["end"]:
             raise forms.ValidationError("The start date is after the end date.")
         return data
@@ -55,4 +59,6 @@ class ChargeProposeForm(forms.Form):
         as_of = self.cleaned_data["as_of"]
         if as_of > timezone.localdate():
             raise forms.ValidationError("Interest cannot be proposed for days that have not happened yet.")
+        if error := date_range_error(as_of, label="Interest up to"):
+            raise forms.ValidationError(error)
         return as_of

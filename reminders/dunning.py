@@ -29,7 +29,8 @@ from reminders.models import (
     InvoiceStepSent,
     OutboundMessage,
 )
-from reminders.outbox import messages_dispatch
+from reminders.outbox import message_failed, message_render_failed, messages_dispatch
+from reminders.plan_notices import plan_missed_notices_send
 from reminders.recipients import dunning_recipients
 from work.services import queue_task_raise
 
@@ -153,33 +154,31 @@ def message_key(customer_id: int, step_id: int, invoice_ids, on: date) -> str:
     return f"dunning:{customer_id}:{step_id}:{invoice_set}:{on.isoformat()}"
 
 
-def lines_for(invoices, as_of: date, step_names: dict[int, str] | None = None) -> list[rendering.Line]:
-    step_names = step_names or {}
-    return [
-        rendering.Line(i.external_id, i.due_date, i.open_amount, i.currency, (as_of - i.due_date).days,
-                       step_names.get(i.pk, ""))
-        for i in sorted(invoices, key=lambda i: (i.due_date, i.external_id))
-    ]
+lines_for = rendering.lines_for  # kept under its old name for the callers that import it from here
 
 
 def dunning_run(*, as_of: date | None = None, trigger: str = "beat", by=None, by_id: int | None = None) -> DunningRun:
     """Once a day every account gets at most one reminder listing every invoice due for a step;
     steps that hand over to the collector put a task in their queue instead. Nothing goes to an
-    account on hold, a disputed invoice or one under an open promise; the send re-checks payment."""
+    account on hold, a disputed invoice or one under an open promise; the send re-checks payment.
+    The pass is the one door of the morning's messages: it first tells broken plans' customers about
+    their missed installments (reminders.plan_notices). One customer whose message cannot be made
+    (a template that fails) gets a failed message and their collector a task; the pass goes on."""
     as_of = as_of or timezone.localdate()
     plan = dunning_plan(as_of)
-    queued: list[int] = []
     with transaction.atomic():
         run = DunningRun.objects.create(as_of=as_of, trigger=trigger, by=by, by_id=by_id or (by.pk if by else None),
                                         invoices_evaluated=plan.invoices_evaluated,
                                         invoices_blocked=plan.invoices_blocked)
+        notices = plan_missed_notices_send(on=as_of, run=run)
+        records = _told_by_plan_notices(plan, run, as_of)
         customer_ids = set(plan.emails) | set(plan.tasks)
         customers = Customer.objects.select_related("portfolio__collector__collector_profile").in_bulk(customer_ids)
         invoice_ids = [line.invoice_id for lines in (*plan.emails.values(), *plan.tasks.values()) for line in lines]
         invoices = Invoice.objects.in_bulk(invoice_ids)
         steps = DunningStep.objects.select_related("template").in_bulk(plan.steps)
         recipients = dunning_recipients(plan.emails)
-        records: list[InvoiceStepSent] = []
+        queued: list[int] = []
         tasks = dict(plan.tasks)
         unreachable: set[int] = set()
         for customer_id, lines in plan.emails.items():
@@ -188,7 +187,12 @@ def dunning_run(*, as_of: date | None = None, trigger: str = "beat", by=None, by
                 tasks[customer_id] = tasks.get(customer_id, []) + lines
                 unreachable.add(customer_id)
                 continue
-            message = _queue_reminder(customers[customer_id], contact, lines, invoices, steps, as_of, run)
+            try:
+                with transaction.atomic():  # this customer's reminder only
+                    message = _queue_reminder(customers[customer_id], contact, lines, invoices, steps, as_of, run)
+            except Exception as exc:  # noqa: BLE001 - recorded on the message and a task; the pass goes on
+                _reminder_failed(customers[customer_id], contact, lines, invoices, steps, as_of, run, exc)
+                continue
             if message is not None:
                 queued.append(message.pk)
                 records += [InvoiceStepSent(invoice_id=ln.invoice_id, step_id=ln.step_id, offset_days=ln.offset_days,
@@ -203,11 +207,37 @@ def dunning_run(*, as_of: date | None = None, trigger: str = "beat", by=None, by
         InvoiceStepSent.objects.bulk_create(records, ignore_conflicts=True)
         # Fees and interest of the steps just recorded, for a person to approve (reminders.charges).
         charges_propose(as_of=as_of, run=run)
-        run.messages_queued, run.tasks_raised, run.steps_skipped = len(queued), len(tasks), len(plan.skipped)
+        run.messages_queued, run.tasks_raised, run.steps_skipped = len(queued) + notices, len(tasks), len(plan.skipped)
+        run.messages_failed = OutboundMessage.objects.filter(run=run, status=OutboundMessage.Status.FAILED).count()
         run.finished_at = timezone.now()
-        run.save(update_fields=["messages_queued", "tasks_raised", "steps_skipped", "finished_at"])
+        run.save(update_fields=["messages_queued", "tasks_raised", "steps_skipped", "messages_failed", "finished_at"])
         transaction.on_commit(lambda: messages_dispatch(queued))
     return run
+
+
+def _told_by_plan_notices(plan: DunningPlan, run: DunningRun, as_of: date) -> list[InvoiceStepSent]:
+    """A plan's invoices that its missed-installment message of this pass just listed are not
+    reminded again in the same breath: the step due for them is recorded as sent with that
+    message (InvoiceStepSent, the key both doors share), and the customer's reminder, if any,
+    lists only the other invoices. Returns those records."""
+    listed = dict(OutboundMessage.invoices.through.objects.filter(
+        outboundmessage__kind=OutboundMessage.Kind.PLAN, outboundmessage__created_at__gte=run.started_at,
+        outboundmessage__customer_id__in=list(plan.emails),
+    ).values_list("invoice_id", "outboundmessage_id"))
+    records: list[InvoiceStepSent] = []
+    for customer_id, lines in list(plan.emails.items()):
+        covered = [ln for ln in lines if ln.invoice_id in listed]
+        if not covered:
+            continue
+        records += [InvoiceStepSent(invoice_id=ln.invoice_id, step_id=ln.step_id, offset_days=ln.offset_days,
+                                    outcome="sent", on=as_of, run=run, message_id=listed[ln.invoice_id])
+                    for ln in covered]
+        rest = [ln for ln in lines if ln.invoice_id not in listed]
+        if rest:
+            plan.emails[customer_id] = rest
+        else:
+            del plan.emails[customer_id]
+    return records
 
 
 def _queue_reminder(customer, contact, lines, invoices, steps, as_of, run) -> OutboundMessage | None:
@@ -218,15 +248,31 @@ def _queue_reminder(customer, contact, lines, invoices, steps, as_of, run) -> Ou
     listed = [invoices[ln.invoice_id] for ln in lines]
     ctx = rendering.context_for(customer=customer, contact=contact, lines=lines_for(listed, as_of, names), key=key)
     subject, body = rendering.render(step.template, ctx)
-    with transaction.atomic():
-        message, created = OutboundMessage.objects.get_or_create(key=key, defaults={
-            "customer": customer, "kind": OutboundMessage.Kind.DUNNING, "step": step, "run": run, "contact": contact,
-            "to_email": contact.email, "subject": subject, "body": body,
-        })
+    message, created = OutboundMessage.objects.get_or_create(key=key, defaults={
+        "customer": customer, "kind": OutboundMessage.Kind.DUNNING, "step": step, "run": run, "contact": contact,
+        "to_email": contact.email, "subject": subject, "body": body,
+    })
     if not created:
-        return None
+        if not message_render_failed(message):
+            return None
+        # Its template failed at an earlier pass today and renders now: the same message goes out.
+        message.status, message.subject, message.body, message.run, message.error = (
+            OutboundMessage.Status.QUEUED, subject, body, run, "")
+        message.save(update_fields=["status", "subject", "body", "run", "error"])
     message.invoices.set(listed)
     return message
+
+
+def _reminder_failed(customer, contact, lines, invoices, steps, as_of, run, error: Exception) -> None:
+    """The customer's reminder could not be made: a failed message says why (the outbox shows it)
+    and the collector gets a task. No step is recorded, so the next pass tries again."""
+    step = steps[max(lines, key=lambda ln: ln.offset_days).step_id]
+    listed = [invoices[ln.invoice_id] for ln in lines]
+    message_failed(
+        customer=customer, kind=OutboundMessage.Kind.DUNNING, contact=contact, invoices=listed, step=step, run=run,
+        key=message_key(customer.pk, step.pk, [i.pk for i in listed], as_of), subject=f"{step.name} (not sent)",
+        template=step.template, error=error, detail=rendering.invoice_table(lines_for(listed, as_of)),
+    )
 
 
 def _raise_hand_over(customer, lines, invoices, steps, as_of, no_email: bool = False) -> None:

@@ -13,7 +13,7 @@ from reminders import rendering
 from reminders.models import MessageTemplate, OutboundMessage
 from reminders.outbox import message_queue
 from reminders.recipients import statement_recipient
-from reminders.statements import statement_data, statement_pdf
+from reminders.statements import pdf_text, statement_data, statement_pdf
 
 
 def lines_of(invoices, on) -> list[rendering.Line]:
@@ -23,14 +23,49 @@ def lines_of(invoices, on) -> list[rendering.Line]:
 
 def message_preview(*, customer: Customer, template: MessageTemplate, contact: Contact | None = None,
                     invoices=None) -> tuple[str, str]:
-    """The template filled for a real account (its open invoices unless some are named)."""
+    """The template filled for a real account (its open invoices unless some are named). A template
+    that cannot be filled in (one saved before templates were tried on save) says why, in place of
+    its body, so the preview and the compose form show it."""
     today = timezone.localdate()
     if invoices is None:
         invoices = customer.invoices.filter(status=Invoice.Status.OPEN).order_by("due_date", "external_id")
     contact = contact or customer.contacts.filter(active=True).order_by("-is_primary", "pk").first()
     ctx = rendering.context_for(customer=customer, contact=contact, lines=lines_of(invoices, today),
                                 month=today.replace(day=1))
-    return rendering.render(template, ctx)
+    try:
+        return rendering.render(template, ctx)
+    except rendering.MessageRenderError as exc:
+        return "", f"This template cannot be filled in: {exc}\n"
+
+
+# What a missed-installment message adds to the placeholders (reminders.plan_notices), so that a
+# template of that kind can be tried before it is saved.
+SAMPLE_PLAN = {"installment_number": "2", "installment_amount": "300.00 USD", "installment_due": "2026-01-15",
+               "plan_table": "#   Due date          Amount          Paid  Status", "plan_remaining": "600.00 USD"}
+
+
+def template_check_errors(*, subject: str, body: str) -> dict[str, str]:
+    """Fill a template's subject and body for a real account of the book (the first with open
+    invoices, else any; a sample when the book is empty) before it is saved: {field: why it fails}.
+    A template that passes here does not stop the dunning pass for want of a file or a tag."""
+    customer = (Customer.objects.filter(invoices__status=Invoice.Status.OPEN).order_by("pk").first()
+                or Customer.objects.order_by("pk").first())
+    if customer is not None:
+        today = timezone.localdate()
+        invoices = customer.invoices.filter(status=Invoice.Status.OPEN).order_by("due_date", "external_id")[:20]
+        contact = customer.contacts.filter(active=True).order_by("-is_primary", "pk").first()
+        ctx = rendering.context_for(customer=customer, contact=contact, lines=lines_of(invoices, today),
+                                    month=today.replace(day=1))
+    else:
+        ctx = {name: f"[{name}]" for name in rendering.PLACEHOLDERS}
+    ctx.update(SAMPLE_PLAN)
+    errors = {}
+    for field, text in (("subject", subject), ("body", body)):
+        try:
+            rendering.render_text(text, ctx)
+        except rendering.MessageRenderError as exc:
+            errors[field] = str(exc)
+    return errors
 
 
 def message_write(*, customer: Customer, contact: Contact, subject: str, body: str, invoices=(), nonce: str,
@@ -69,7 +104,8 @@ def invoice_copy_pdf(invoice: Invoice) -> bytes:
             ["Issued", invoice.issue_date.isoformat()], ["Due", invoice.due_date.isoformat()],
             ["PO number", invoice.po_number or "—"], ["Amount", f"{invoice.amount:,.2f} {invoice.currency}"],
             ["Open", f"{invoice.open_amount:,.2f} {invoice.currency}"]]
-    doc.build([Paragraph(f"Copy of invoice {invoice.external_id}", styles["Title"]), Spacer(1, 12), Table(rows)])
+    doc.build([Paragraph(f"Copy of invoice {pdf_text(invoice.external_id)}", styles["Title"]), Spacer(1, 12),
+               Table(rows)])
     return buffer.getvalue()
 
 

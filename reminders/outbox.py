@@ -17,7 +17,7 @@ from email.utils import formatdate
 from celery import shared_task
 from django.conf import settings
 from django.core.files.base import ContentFile
-from django.core.mail import EmailMultiAlternatives
+from django.core.mail import BadHeaderError, EmailMultiAlternatives
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -27,8 +27,8 @@ from ledger.models import Customer, Invoice
 from reminders import rendering
 from reminders.eligibility import account_not_reminded, invoices_still_reminded
 from reminders.models import InvoiceStepSent, OutboundMessage
-from work.models import Activity
-from work.services import activity_log
+from work.models import Activity, QueueTask
+from work.services import activity_log, queue_task_raise
 
 log = logging.getLogger(__name__)
 
@@ -118,22 +118,33 @@ def message_send(*, message_id: int) -> OutboundMessage | None:
         return None
     attempt = message.attempts
     if message.kind == OutboundMessage.Kind.DUNNING:
-        reason = _recheck_dunning(message)
+        try:
+            reason = _recheck_dunning(message)
+        except rendering.MessageRenderError as exc:
+            return _settle(message, attempt, OutboundMessage.Status.FAILED,
+                           f"Not sent: the template could not be filled in again: {exc}")
         if reason:
-            OutboundMessage.objects.filter(pk=message.pk, status=OutboundMessage.Status.SENDING, attempts=attempt) \
-                .update(status=OutboundMessage.Status.CANCELLED, error=f"Not sent: {reason}.", lease_until=None)
-            return message
+            return _settle(message, attempt, OutboundMessage.Status.CANCELLED, f"Not sent: {reason}.")
     message.provider_message_id = message.provider_message_id or OutboundMessage.message_id_for(message.key)
     OutboundMessage.objects.filter(pk=message.pk).update(provider_message_id=message.provider_message_id)
     try:
         _email(message).send(fail_silently=False)
+    except BadHeaderError as exc:  # the message itself is wrong (a line break in the subject): no retry helps
+        return _settle(message, attempt, OutboundMessage.Status.FAILED, f"Not sent: {exc}")
     except Exception as exc:  # noqa: BLE001 - any transport failure goes back to the queue or fails
         status = OutboundMessage.Status.FAILED if attempt >= MAX_ATTEMPTS else OutboundMessage.Status.QUEUED
-        OutboundMessage.objects.filter(pk=message.pk, status=OutboundMessage.Status.SENDING, attempts=attempt) \
-            .update(status=status, error=f"Attempt {attempt}: {exc}", lease_until=None)
         log.warning("outbox: message %s attempt %s failed: %s", message.pk, attempt, exc)
-        return message  # back in the queue: the sweep hands it to a worker again in a few minutes
+        # back in the queue: the sweep hands it to a worker again in a few minutes
+        return _settle(message, attempt, status, f"Attempt {attempt}: {exc}")
     _record_sent(message, attempt)
+    return message
+
+
+def _settle(message: OutboundMessage, attempt: int, status: str, error: str) -> OutboundMessage:
+    """The claimed row leaves "sending" (only if this attempt still owns it); the object says so too."""
+    if OutboundMessage.objects.filter(pk=message.pk, status=OutboundMessage.Status.SENDING, attempts=attempt) \
+            .update(status=status, error=error, lease_until=None):
+        message.status, message.error, message.lease_until = status, error, None
     return message
 
 
@@ -146,6 +157,8 @@ def _record_sent(message: OutboundMessage, attempt: int) -> None:
         if marked != 1:
             log.warning("outbox: message %s was re-claimed while attempt %s was sending", message.pk, attempt)
             return
+        message.status, message.sent_at, message.lease_until, message.error = \
+            OutboundMessage.Status.SENT, now, None, ""
         invoices = list(message.invoices.all())
         Invoice.objects.filter(pk__in=[i.pk for i in invoices], sent_at__isnull=True).update(sent_at=now)
         activity_log(
@@ -183,12 +196,19 @@ def message_queue(
     attachment: tuple[str, bytes] | None = None, dispatch: bool = True,
 ) -> tuple[OutboundMessage, bool]:
     """Put a message in the outbox (a manual email, a statement, an invoice copy); the same key
-    never makes a second message. Sent by a worker once the row is committed."""
+    never makes a second message. Sent by a worker once the row is committed. A subject is one
+    line (an email header cannot hold a line break): SubjectError otherwise, nothing is queued."""
+    subject_check(subject)
     with transaction.atomic():
         message, created = OutboundMessage.objects.get_or_create(key=key, defaults={
             "customer": customer, "kind": kind, "contact": contact, "to_email": contact.email,
             "subject": subject, "body": body, "created_by": by,
         })
+        if not created and message_render_failed(message):  # its template failed before and renders now
+            message.status, message.subject, message.body, message.error = (
+                OutboundMessage.Status.QUEUED, subject, body, "")
+            message.save(update_fields=["status", "subject", "body", "error"])
+            created = True
         if created:
             if invoices:
                 message.invoices.set(invoices)
@@ -199,6 +219,55 @@ def message_queue(
             if dispatch:  # else the caller hands it out with others in one batch
                 transaction.on_commit(lambda: messages_dispatch([message.pk]))
     return message, created
+
+
+class SubjectError(ValueError):
+    """A subject that cannot be sent as it is."""
+
+
+def subject_check(subject: str) -> str:
+    if "\n" in subject or "\r" in subject:
+        raise SubjectError("A subject is one line: remove the line break.")
+    if not subject.strip():
+        raise SubjectError("A message needs a subject.")
+    return subject
+
+
+def message_render_failed(message: OutboundMessage) -> bool:
+    """A message that failed before any send attempt: its template could not be filled in."""
+    return message.status == OutboundMessage.Status.FAILED and message.attempts == 0
+
+
+def message_failed(
+    *, customer: Customer, kind: str, key: str, contact, subject: str, error: Exception, template=None,
+    invoices=(), step=None, run=None, detail: str = "",
+) -> OutboundMessage:
+    """A message that could not be made (its template fails for this account): recorded as failed
+    with the reason, visible in the outbox, and a task tells the account's collector that it did
+    not go; the pass that wanted it goes on. The same key made again later (the template fixed)
+    sends it."""
+    named = f"the template “{template.name}”" if template is not None else "the template"
+    why = (f"Not sent: {named} could not be filled in for this account. {error}"
+           if isinstance(error, rendering.MessageRenderError)
+           else f"Not sent: the message could not be made for this account ({type(error).__name__}: {error}).")
+    with transaction.atomic():
+        message, created = OutboundMessage.objects.get_or_create(key=key, defaults={
+            "customer": customer, "kind": kind, "step": step, "run": run, "contact": contact,
+            "to_email": getattr(contact, "email", ""), "subject": " ".join(subject.split())[:250], "body": "",
+            "status": OutboundMessage.Status.FAILED, "error": why,
+        })
+        if created:
+            message.invoices.set(list(invoices))
+        elif message_render_failed(message):
+            OutboundMessage.objects.filter(pk=message.pk).update(error=why, run=run)
+        queue_task_raise(
+            customer=customer, kind=QueueTask.Kind.DUNNING_STEP, key=f"{key}:failed",
+            title=f"Not sent, template error: {message.subject}"[:200],
+            detail=f"{why}\n\nA manager corrects the template (Policies & templates); the next pass sends the "
+                   f"message. Until then, contact the customer yourself.\n\n{detail}".strip(),
+        )
+    log.warning("outbox: %s for customer %s not made: %s", key, customer.pk, error)
+    return message
 
 
 @shared_task(name="reminders.tasks.messages_send_task", acks_late=True, soft_time_limit=540, time_limit=600)

@@ -1,21 +1,26 @@
-"""The customer's message about a missed plan installment: ONE per plan and installment, with the
-policy's missed-installment template, through the outbox.
+"""The customer's message about missed plan installments: ONE per plan and pass, with the policy's
+missed-installment template, through the outbox.
 
-The collection work marks the installment missed and raises the collector's task
-(`work.plans.notices`); every reminders pass (the daily dunning run) then sends what is due and not
-yet sent. When the account is not reminded at all, the task says why no message went out.
+The collection work marks installments missed and raises the collector's tasks
+(`work.plans.notices`); the daily dunning run then tells each broken plan's customer what is missed
+and not yet told, in one message: installments missed together (a reversed payment reopening a
+completed plan, a few days without a pass) make one email, not one per installment. The message's
+key names the plan and its highest missed installment, so an installment is told once whatever
+door runs the pass, and a later one missed after it is told again. When the account is not
+reminded at all, the task says why no message went out.
 """
 
 from datetime import date
 
+from django.db import transaction
 from django.utils import timezone
 
+from core.money import ZERO
 from ledger.models import Customer, Invoice
 from reminders import rendering
-from reminders.dunning import lines_for
 from reminders.eligibility import account_not_reminded
 from reminders.models import OutboundMessage
-from reminders.outbox import message_queue
+from reminders.outbox import message_failed, message_queue, message_render_failed
 from reminders.recipients import dunning_recipients
 from reminders.selectors import dunning_policy_for
 from work.models import QueueTask
@@ -29,6 +34,17 @@ def message_key(plan_id: int, number: int) -> str:
     return f"plan:{plan_id}:{number}"
 
 
+def _told_up_to(keys) -> dict[int, int]:
+    """Per plan, the highest installment a plan message was made for (each covers those before it)."""
+    told: dict[int, int] = {}
+    for key in keys:
+        parts = key.split(":")
+        if len(parts) == 3 and parts[1].isdigit() and parts[2].isdigit():
+            plan_id, number = int(parts[1]), int(parts[2])
+            told[plan_id] = max(told.get(plan_id, 0), number)
+    return told
+
+
 def _why_not(customer: Customer, policy, contact) -> str:
     account = account_not_reminded(customer)
     if account:
@@ -40,8 +56,26 @@ def _why_not(customer: Customer, policy, contact) -> str:
     return ""
 
 
-def plan_missed_notice_send(*, plan: PaymentPlan, installment: PlanInstallment, on: date) -> OutboundMessage | None:
-    """Queue the message for one missed installment, or say on the collector's task why none goes."""
+def _and(words) -> str:
+    """1 · 1 and 2 · 1, 2 and 3"""
+    words = list(words)
+    return " and ".join([", ".join(words[:-1]), words[-1]]) if len(words) > 1 else "".join(words)
+
+
+def _missed_context(installments: list[PlanInstallment], missed: list[PlanInstallment], cur: str) -> dict:
+    return {
+        "installment_number": _and(str(i.number) for i in missed),
+        "installment_amount": rendering.money(sum((i.amount for i in missed), ZERO), cur),
+        "installment_due": _and(i.due_on.isoformat() for i in missed),
+        "plan_table": plan_table(installments),
+        "plan_remaining": rendering.money(remaining_of(installments), cur),
+    }
+
+
+def plan_missed_notice_send(*, plan: PaymentPlan, installment: PlanInstallment, on: date,
+                            missed: list[PlanInstallment] | None = None) -> OutboundMessage | None:
+    """Queue the message for the plan's missed installments up to `installment` (those in `missed`,
+    else that one), or say on the collector's task why none goes."""
     customer: Customer = plan.customer
     installments = list(plan.installments.order_by("number"))
     policy = dunning_policy_for(customer)
@@ -53,38 +87,53 @@ def plan_missed_notice_send(*, plan: PaymentPlan, installment: PlanInstallment, 
             QueueTask.objects.filter(pk=task.pk).update(detail=f"{task.detail}{NOT_SENT}{why_not}.")
         return None
     key = message_key(plan.pk, installment.number)
-    cur = plan.currency
     invoices = list(plan.invoices.filter(status=Invoice.Status.OPEN).order_by("due_date", "pk"))
-    ctx = rendering.context_for(customer=customer, contact=contact, lines=lines_for(invoices, on), key=key)
-    ctx.update({
-        "installment_number": installment.number,
-        "installment_amount": rendering.money(installment.amount, cur),
-        "installment_due": installment.due_on.isoformat(),
-        "plan_table": plan_table(installments),
-        "plan_remaining": rendering.money(remaining_of(installments), cur),
-    })
+    ctx = rendering.context_for(customer=customer, contact=contact, lines=rendering.lines_for(invoices, on), key=key)
+    ctx.update(_missed_context(installments, missed or [installment], plan.currency))
     subject, body = rendering.render(policy.plan_missed_template, ctx)
     message, _ = message_queue(customer=customer, kind=OutboundMessage.Kind.PLAN, key=key, contact=contact,
                                subject=subject, body=body, invoices=invoices)
     return message
 
 
-def plan_missed_notices_send(*, on: date | None = None) -> int:
-    """Every missed installment of a plan still broken whose message has not gone out (and whose task
-    does not already say why it cannot): queue it now. Safe to run twice: the outbox key is per plan
-    and installment. Returns how many messages were queued."""
+def plan_missed_notices_send(*, on: date | None = None, run=None) -> int:
+    """Every plan still broken with missed installments its customer was not told about (and whose
+    task does not already say why they cannot be): one message now, naming them all. Safe to run
+    twice. A plan whose message cannot be made gets a failed message (of `run`) and a task; the
+    others go on. Returns how many messages were queued."""
     on = on or timezone.localdate()
-    missed = (PlanInstallment.objects
-              .filter(status=PlanInstallment.Status.MISSED, plan__status=PaymentPlan.Status.BROKEN)
-              .select_related("plan__customer").order_by("plan_id", "number"))
-    keys = set(OutboundMessage.objects.filter(kind=OutboundMessage.Kind.PLAN, customer_id__in=missed.values(
-        "plan__customer_id")).values_list("key", flat=True))
-    told = set(QueueTask.objects.filter(kind=QueueTask.Kind.PLAN_MISSED, detail__contains=NOT_SENT.strip())
-               .values_list("key", flat=True))
-    queued = 0
+    missed = list(PlanInstallment.objects
+                  .filter(status=PlanInstallment.Status.MISSED, plan__status=PaymentPlan.Status.BROKEN)
+                  .select_related("plan__customer").order_by("plan_id", "number"))
+    made = OutboundMessage.objects.filter(kind=OutboundMessage.Kind.PLAN, customer_id__in={
+        i.plan.customer_id for i in missed})
+    told = _told_up_to(m.key for m in made.only("key", "status", "attempts") if not message_render_failed(m))
+    said_why = set(QueueTask.objects.filter(kind=QueueTask.Kind.PLAN_MISSED, detail__contains=NOT_SENT.strip())
+                   .values_list("key", flat=True))
+    untold: dict[int, list[PlanInstallment]] = {}
     for installment in missed:
-        plan = installment.plan
-        if message_key(plan.pk, installment.number) in keys or missed_task_key(plan.pk, installment.number) in told:
+        if installment.number > told.get(installment.plan_id, 0):
+            untold.setdefault(installment.plan_id, []).append(installment)
+    queued = 0
+    for rows in untold.values():
+        plan, last = rows[-1].plan, rows[-1]
+        if missed_task_key(plan.pk, last.number) in said_why:
             continue
-        queued += plan_missed_notice_send(plan=plan, installment=installment, on=on) is not None
+        try:
+            with transaction.atomic():  # this plan's message only
+                queued += plan_missed_notice_send(plan=plan, installment=last, on=on, missed=rows) is not None
+        except Exception as exc:  # noqa: BLE001 - recorded on a failed message and a task; the pass goes on
+            _notice_failed(plan, last, run, exc)
     return queued
+
+
+def _notice_failed(plan: PaymentPlan, installment: PlanInstallment, run, error: Exception) -> None:
+    customer = plan.customer
+    policy = dunning_policy_for(customer)
+    message_failed(
+        customer=customer, kind=OutboundMessage.Kind.PLAN, key=message_key(plan.pk, installment.number),
+        contact=dunning_recipients([customer.pk]).get(customer.pk), error=error,
+        template=policy.plan_missed_template if policy else None,
+        subject=f"Payment plan: installment {installment.number} missed (not sent)",
+        invoices=plan.invoices.filter(status=Invoice.Status.OPEN), run=run,
+    )

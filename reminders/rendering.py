@@ -1,6 +1,7 @@
 """Fill a message template for a real account: contact, invoice table, totals, portal link and the
 collector's name and signature. Templates use Django's template syntax, e.g. {{ contact_name }}."""
 
+import re
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date
@@ -8,10 +9,11 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.core import signing
-from django.template import Context, Template
+from django.template import Context, Engine, TemplateSyntaxError
 from django.urls import reverse
 
-from portal.links import portal_url_for
+from portal.links import ExpiredLink, PortalLinkError, portal_link_check, portal_token_for, portal_url_for
+from reminders.models import TrackedLink
 
 PLACEHOLDERS = {
     "contact_name": "The recipient's name",
@@ -23,6 +25,7 @@ PLACEHOLDERS = {
     "collector_name": "The account's collector",
     "collector_title": "The collector's title",
     "collector_signature": "The collector's signature (their profile)",
+    "sign_off": "The closing lines: the collector's signature, else 'Kind regards,' and their name",
     "month": "The statement month (statements only)",
 }
 TRACKING_SALT = "reminders.tracking"
@@ -77,7 +80,36 @@ def key_from_token(token: str) -> str | None:
         return None
 
 
-def click_url(key: str) -> str:
+# What a click on a tracked link can run into (expired, revoked), for the click page, which may not
+# import the portal itself.
+TrackedLinkError = PortalLinkError
+
+
+def tracked_link_issue(*, key: str, customer) -> TrackedLink:
+    """A message's portal link is minted once, when the message is first rendered; a later rendering
+    of the same message (the re-check at send time) and every click of it use that same link."""
+    link, _ = TrackedLink.objects.get_or_create(key=key, defaults={
+        "customer": customer,
+        "portal_token": lambda: portal_token_for(customer, family=customer.parent_id is None),
+    })
+    return link
+
+
+def tracked_portal_path(key: str) -> str:
+    """Where a click on a message's tracked link goes: the portal link minted with the message, while
+    it is good. Raises TrackedLinkError once it expired or the customer's links were revoked, and for
+    a message rendered before links were kept with their messages: nothing says which link it was
+    issued with, so it counts as expired; a click never mints a new link."""
+    link = TrackedLink.objects.filter(key=key).only("portal_token").first()
+    if link is None:
+        raise ExpiredLink()
+    portal_link_check(link.portal_token)
+    return reverse("portal_home", args=[link.portal_token])
+
+
+def click_url(key: str, *, customer) -> str:
+    """The tracked address a message shows instead of the portal link itself (see tracked_link_issue)."""
+    tracked_link_issue(key=key, customer=customer)
     return settings.SITE_URL + reverse("message_click", args=[tracking_token(key)])
 
 
@@ -90,6 +122,16 @@ def collector_of(customer):
     return portfolio.collector if portfolio else None
 
 
+def sign_off(user, profile) -> str:
+    """A message's closing, once: the collector's signature already holds their greeting and name
+    (the stock templates used to add both again before it)."""
+    if profile is not None and profile.signature.strip():
+        return profile.signature.strip()
+    name = (user.get_full_name() or user.get_username()) if user else "Accounts Receivable"
+    title = profile.title if profile is not None else ""
+    return "\n".join(["Kind regards,", name, *([title] if title else [])])
+
+
 def context_for(*, customer, contact, lines, key: str | None = None, month: date | None = None) -> dict:
     user = collector_of(customer)
     profile = getattr(user, "collector_profile", None) if user else None
@@ -99,17 +141,58 @@ def context_for(*, customer, contact, lines, key: str | None = None, month: date
         "invoice_table": invoice_table(lines),
         "total_due": totals(lines),
         "invoice_numbers": ", ".join(line.number for line in lines),
-        "portal_link": click_url(key) if key else portal_url(customer),
+        "portal_link": click_url(key, customer=customer) if key else portal_url(customer),
         "collector_name": (user.get_full_name() or user.get_username()) if user else "Accounts Receivable",
         "collector_title": profile.title if profile else "",
         "collector_signature": profile.signature if profile else "",
+        "sign_off": sign_off(user, profile),
         "month": f"{month:%B %Y}" if month else "",
     }
 
 
+# Message templates are typed by managers and rendered for every customer: their own engine, which
+# loads no file and knows only the tags and filters of reminders.message_tags (no include,
+# extends, load, debug, ssi). A template that fails here fails one message, never a whole run.
+SANDBOX = Engine(loaders=[], libraries={}, autoescape=False)
+SANDBOX.template_builtins = SANDBOX.get_template_builtins(["reminders.message_tags"])
+
+
+class MessageRenderError(Exception):
+    """A message template that cannot be compiled or filled in; the text says why, for a person."""
+
+
+def compile_text(text: str):
+    """A message template's subject or body compiled by the sandbox, or MessageRenderError."""
+    try:
+        return SANDBOX.from_string(text)
+    except TemplateSyntaxError as exc:
+        forbidden = re.match(r"Invalid block tag on line (\d+): '(\w+)'", str(exc))
+        if forbidden:
+            line, tag = forbidden.groups()
+            raise MessageRenderError(f"{{% {tag} %}} cannot be used in a message template (line {line}).") from exc
+        raise MessageRenderError(f"Placeholder syntax: {exc}") from exc
+
+
+def render_text(text: str, ctx: dict) -> str:
+    try:
+        return compile_text(text).render(Context(ctx, autoescape=False))
+    except MessageRenderError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - whatever a template does at render time fails this message only
+        raise MessageRenderError(f"The template could not be filled in: {type(exc).__name__}: {exc}") from exc
+
+
 def render(template, ctx: dict) -> tuple[str, str]:
-    """(subject, body) of a MessageTemplate — or of any object with `subject` and `body` strings."""
-    context = Context(ctx, autoescape=False)
-    subject = Template(template.subject).render(context)
-    body = Template(template.body).render(context)
+    """(subject, body) of a MessageTemplate — or of any object with `subject` and `body` strings.
+    Raises MessageRenderError when the template cannot be compiled or filled in."""
+    subject = render_text(template.subject, ctx)
+    body = render_text(template.body, ctx)
     return " ".join(subject.split())[:250], body.strip() + "\n"
+
+
+def lines_for(invoices, as_of: date, step_names: dict[int, str] | None = None) -> list[Line]:
+    """The invoices as a message lists them, oldest due first."""
+    step_names = step_names or {}
+    return [Line(i.external_id, i.due_date, i.open_amount, i.currency, (as_of - i.due_date).days,
+                 step_names.get(i.pk, ""))
+            for i in sorted(invoices, key=lambda i: (i.due_date, i.external_id))]

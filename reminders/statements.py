@@ -2,16 +2,19 @@
 summary, unapplied cash and credits and the portal link, emailed to the AP contact."""
 
 import io
+import logging
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
+from xml.sax.saxutils import escape
 
 from celery import shared_task
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.db.models import F, Q
 from django.utils import timezone
+from django.utils.formats import date_format
 from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import getSampleStyleSheet
@@ -22,9 +25,11 @@ from core.aging import BUCKET_LABELS, BUCKETS, bucket_of
 from core.money import ZERO
 from ledger.models import CreditNote, Customer, Invoice, Payment
 from reminders import rendering
-from reminders.models import MessageTemplate, OutboundMessage, Statement, StatementRun
+from reminders.models import MessageTemplate, OutboundMessage, Statement, StatementFailure, StatementRun
 from reminders.outbox import message_queue, messages_dispatch
 from reminders.recipients import statement_recipient
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -87,6 +92,13 @@ def _document_label(invoice: Invoice) -> str:
     return invoice.external_id
 
 
+def pdf_text(value) -> str:
+    """Text for a reportlab Paragraph, which reads its string as markup: a customer's name with
+    `<link>`, `<img src=…>` or an unclosed `<b>` is printed as typed, never followed or opened.
+    Every string from the book that reaches a Paragraph goes through here."""
+    return escape(str(value), {'"': "&quot;"})
+
+
 def statement_pdf(data: StatementData, portal_link: str) -> bytes:
     styles = getSampleStyleSheet()
     buffer = io.BytesIO()
@@ -94,8 +106,9 @@ def statement_pdf(data: StatementData, portal_link: str) -> bytes:
                             title=f"Statement {data.customer.external_id} {data.as_of:%Y-%m-%d}")
     family = len({i.customer_id for i in data.invoices}) > 1
     story = [
-        Paragraph(f"Statement of account — {data.customer.name}", styles["Title"]),
-        Paragraph(f"Customer {data.customer.external_id} · as of {data.as_of:%B %d, %Y}", styles["Normal"]),
+        Paragraph(f"Statement of account — {pdf_text(data.customer.name)}", styles["Title"]),
+        Paragraph(f"Customer {pdf_text(data.customer.external_id)} · as of {date_format(data.as_of)}",
+                  styles["Normal"]),
         Spacer(1, 6 * mm), Paragraph("Open items", styles["Heading2"]),
     ]
     rows = [["Invoice", *(["Account"] if family else []), "Issued", "Due", "Days late", "Amount", "Open", "Cur."]]
@@ -123,7 +136,7 @@ def statement_pdf(data: StatementData, portal_link: str) -> bytes:
     story += [_table(unapplied, [35 * mm, 25 * mm, 30 * mm, 30 * mm, 15 * mm], money_cols=[3]),
               Spacer(1, 6 * mm),
               Paragraph(f'See your account, download this statement or tell us about a problem: '
-                        f'<link href="{portal_link}">{portal_link}</link>', styles["Normal"])]
+                        f'<link href="{pdf_text(portal_link)}">{pdf_text(portal_link)}</link>', styles["Normal"])]
     doc.build(story)
     return buffer.getvalue()
 
@@ -210,8 +223,10 @@ def statement_run(*, month: date) -> StatementRun:
     with transaction.atomic():
         run, _ = StatementRun.objects.get_or_create(month=month)
         todo = [pk for pk in customer_ids if pk not in issued]
+        StatementFailure.objects.filter(run=run).delete()  # the accounts that failed are tried again
         StatementRun.objects.filter(pk=run.pk).update(
-            total=len(customer_ids), done=len(issued), status=StatementRun.Status.RUNNING if todo else "done",
+            total=len(customer_ids), done=len(issued), failed=0,
+            status=StatementRun.Status.RUNNING if todo else "done",
             finished_at=None if todo else timezone.now(),
         )
         batches = [todo[i:i + STATEMENT_BATCH] for i in range(0, len(todo), STATEMENT_BATCH)]
@@ -221,9 +236,9 @@ def statement_run(*, month: date) -> StatementRun:
 
 
 def statement_run_progress(*, run_id: int) -> StatementRun:
-    """A run is done once every account in it has its statement."""
+    """A run is done once every account in it has its statement or failed (and says why)."""
     run = StatementRun.objects.get(pk=run_id)
-    if run.status == StatementRun.Status.RUNNING and run.done + run.skipped >= run.total:
+    if run.status == StatementRun.Status.RUNNING and run.done + run.skipped + run.failed >= run.total:
         StatementRun.objects.filter(pk=run.pk, status=StatementRun.Status.RUNNING).update(
             status=StatementRun.Status.DONE, finished_at=timezone.now())
         run.refresh_from_db()
@@ -241,13 +256,30 @@ def statements_due(today: date) -> date | None:
     return month
 
 
+def statement_failed(*, run: StatementRun | None, customer: Customer, error: Exception) -> StatementFailure | None:
+    """An account's statement could not be made: the run records which and why (the manager sees it
+    on the statements page) and counts it, so the run still completes; starting the run again retries."""
+    log.exception("statements: %s (%s) failed", customer.external_id, customer.pk, exc_info=error)
+    if run is None:
+        return None
+    with transaction.atomic():
+        failure, created = StatementFailure.objects.get_or_create(
+            run=run, customer=customer, defaults={"error": f"{type(error).__name__}: {error}"[:2000]})
+        if created:
+            StatementRun.objects.filter(pk=run.pk).update(failed=F("failed") + 1)
+    return failure
+
+
 @shared_task(name="reminders.tasks.statements_issue_task", acks_late=True, soft_time_limit=540, time_limit=600)
 def statements_issue_task(customer_ids: list[int], month: str, run_id: int | None = None) -> int:
     run = StatementRun.objects.filter(pk=run_id).first() if run_id else None
     queued = []
     for customer in Customer.objects.filter(pk__in=customer_ids):
-        statement = statement_issue(customer=customer, month=date.fromisoformat(month), run=run,
-                                               dispatch=False)
+        try:
+            statement = statement_issue(customer=customer, month=date.fromisoformat(month), run=run, dispatch=False)
+        except Exception as exc:  # noqa: BLE001 - one account's failure is recorded; the batch goes on
+            statement_failed(run=run, customer=customer, error=exc)
+            continue
         if statement.message_id and statement.message.status == statement.message.Status.QUEUED:
             queued.append(statement.message_id)
     messages_dispatch(queued)

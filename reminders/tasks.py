@@ -12,14 +12,13 @@ from datetime import date
 from celery import shared_task
 from django.utils import timezone
 
-from reminders import dunning, outbox, plan_notices, statements, tracking
+from reminders import dunning, outbox, statements, tracking
 
 
 @shared_task(acks_late=True, soft_time_limit=900, time_limit=1200)
 def dunning_run_daily(as_of: str | None = None, trigger: str = "beat", by_id: int | None = None) -> int:
-    """The morning's reminders: missed plan installments not yet told, then the dunning pass."""
+    """The morning's reminders: the dunning pass (which first tells missed plan installments)."""
     day = date.fromisoformat(as_of) if as_of else None
-    plan_notices.plan_missed_notices_send(on=day)
     run = dunning.dunning_run(as_of=day, trigger=trigger, by_id=by_id)
     return run.pk
 

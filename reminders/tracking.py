@@ -9,6 +9,7 @@ from datetime import date, timedelta
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.formats import date_format
 
 from ledger.models import Contact, Invoice
 from reminders.models import DeliveryEvent, OutboundMessage
@@ -43,15 +44,19 @@ def message_opened(*, message: OutboundMessage) -> OutboundMessage:
     return message
 
 
-def message_clicked(*, message: OutboundMessage) -> OutboundMessage:
-    """A click on the portal link is logged on the timeline (the first one per message)."""
+def message_clicked(*, message: OutboundMessage, refused: str = "") -> OutboundMessage:
+    """A click on the portal link is logged on the timeline (the first one per message). `refused`
+    says why the link did not open the portal (it expired, it was revoked): the first such click is
+    logged too, so the collector knows the customer tried and needs a new link."""
     with transaction.atomic():
-        first = not message.events.filter(kind=DeliveryEvent.Kind.CLICK).exists()
-        _event(message, DeliveryEvent.Kind.CLICK)
+        first = not message.events.filter(kind=DeliveryEvent.Kind.CLICK, detail=refused).exists()
+        _event(message, DeliveryEvent.Kind.CLICK, refused)
         if first:
+            notes = f"{message.to_email} followed the portal link."
+            if refused:
+                notes = f"{message.to_email} followed the portal link, but it did not open: {refused.lower()}."
             activity_log(customer=message.customer, kind=Activity.Kind.SYSTEM, contact=message.contact,
-                         subject=f"Portal link clicked: {message.subject}",
-                         notes=f"{message.to_email} followed the portal link.")
+                         subject=f"Portal link clicked: {message.subject}", notes=notes)
     return message
 
 
@@ -146,7 +151,7 @@ def invoices_not_opened_raise(*, as_of: date | None = None, days: int = NOT_OPEN
             continue
         queue_task_raise(
             customer=invoice.customer, kind=QueueTask.Kind.NOT_OPENED,
-            title=f"Invoice {invoice.external_id} not opened, due {invoice.due_date:%b %d}",
+            title=f"Invoice {invoice.external_id} not opened, due {date_format(invoice.due_date)}",
             detail="The email listing this invoice was sent but never opened; check the address or call.",
             due_on=as_of, key=f"not_opened:{invoice.pk}",
         )

@@ -11,7 +11,6 @@ import gc
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from pathlib import Path
 
 from django.db import IntegrityError, transaction
 
@@ -58,7 +57,7 @@ def import_files(*, customers=None, invoices=None, payments=None, credits=None, 
     are the file's line numbers (the header is row 1)."""
     given = {"customers": customers, "invoices": invoices, "payments": payments, "credits": credits}
     with cyclic_gc_paused():
-        tables = {kind: table_from_csv(kind, _read(source)) for kind, source in given.items() if source is not None}
+        tables = {kind: table_from_csv(kind, source) for kind, source in given.items() if source is not None}
         return run_import(tables, dry_run=dry_run, by=by, progress=progress)
 
 
@@ -78,14 +77,6 @@ def cyclic_gc_paused() -> Iterator[None]:
             gc.enable()
 
 
-def _read(source) -> bytes:
-    if isinstance(source, bytes):
-        return source
-    if isinstance(source, str | Path):
-        return Path(source).read_bytes()
-    return source.read()
-
-
 def run_import(tables: dict[str, Table], *, dry_run: bool = False, by=None,
                progress: Progress | None = None) -> ImportResult:
     report = progress or (lambda stage, processed: None)
@@ -95,7 +86,6 @@ def run_import(tables: dict[str, Table], *, dry_run: bool = False, by=None,
     if issues:
         return _rejected(issues)
     issues = [issue for table in tables.values() for issue in table.row_issues]
-    total = sum(len(table.rows) for table in tables.values())
     done = 0
 
     def rows_read(count: int) -> None:
@@ -105,11 +95,17 @@ def run_import(tables: dict[str, Table], *, dry_run: bool = False, by=None,
 
     raw_ids, records = {}, {}
     for kind, table in tables.items():
-        raw_ids[kind] = [(row, id_of(kind, values)) for row, values in table.rows]
-        records[kind] = parse_rows(kind, table.rows, issues, rows_read)
-        table.rows = ()  # the parsed records are all that is needed from here; free the raw cells
+        # A CSV's rows are read as they are parsed: only the parsed records are kept, never the
+        # raw cells of the whole file.
+        raw_ids[kind] = []
+        records[kind] = parse_rows(kind, _ids_noted(kind, table.rows, raw_ids[kind]), issues, rows_read)
+        table.rows = ()
         done = sum(len(raw_ids[k]) for k in records)
         report("Checking rows", done)
+    unreadable = [issue for table in tables.values() for issue in table.issues]  # found while reading
+    if unreadable:
+        return _rejected(unreadable)
+    total = done
     report("Checking against the ledger", total)
     plan = plan_import(raw_ids, records, issues)
     if issues:
@@ -130,6 +126,13 @@ def run_import(tables: dict[str, Table], *, dry_run: bool = False, by=None,
                                                      f"written. If another import ran at the same time, run this "
                                                      f"one again")])
     return ImportResult(ok=True, summary=summary, dry_run=dry_run, rows=total, moved_invoice_ids=moved)
+
+
+def _ids_noted(kind: str, rows, ids: list) -> Iterator[tuple[int, dict]]:
+    """The rows, unchanged, noting each row's ERP id on the way (even a bad row's)."""
+    for row, values in rows:
+        ids.append((row, id_of(kind, values)))
+        yield row, values
 
 
 def _rejected(issues: list[ImportIssue]) -> ImportResult:

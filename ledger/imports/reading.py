@@ -6,7 +6,12 @@ A problem with the file as a whole (not UTF-8, empty, header only, missing or ex
 
 import csv
 import io
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
+from itertools import chain
+from pathlib import Path
 
 from ledger.imports.validation import COLUMNS, ImportIssue
 
@@ -22,16 +27,40 @@ class Table:
     row_issues: list = field(default_factory=list)
 
 
-def _decode(kind: str, data: bytes) -> tuple[str | None, ImportIssue | None]:
-    try:
-        return data.decode("utf-8-sig"), None
-    except UnicodeDecodeError as problem:
-        row = data.count(b"\n", 0, problem.start) + 1
-        byte = data[problem.start:problem.start + 1].hex()
-        return None, ImportIssue(
-            kind, row, "", f"the file is not UTF-8 (byte 0x{byte} at position {problem.start}); "
-                           "save it as 'CSV UTF-8' and upload it again",
-        )
+def _lines(kind: str, stream: Iterator[bytes], table: Table) -> Iterator[str]:
+    """The file's lines decoded one at a time (the file is never whole in memory). A lone CR ends a
+    line too, as it does for Python's own CSV reading; a byte that is not UTF-8 stops the file."""
+    offset = 0
+    for number, raw in enumerate(stream, 1):
+        try:
+            line = raw.decode("utf-8-sig" if number == 1 else "utf-8")
+        except UnicodeDecodeError as problem:
+            byte = raw[problem.start:problem.start + 1].hex()
+            table.issues.append(ImportIssue(
+                kind, number, "", f"the file is not UTF-8 (byte 0x{byte} at position {offset + problem.start}); "
+                                  "save it as 'CSV UTF-8' and upload it again",
+            ))
+            return
+        offset += len(raw)
+        if "\r" in line.rstrip("\r\n"):
+            yield from LONE_CR.split(line)
+        else:
+            yield line
+
+
+LONE_CR = re.compile(r"(?<=\r)(?!\n)(?=.)", re.DOTALL)
+
+
+@contextmanager
+def _binary_lines(source) -> Iterator[Iterator[bytes]]:
+    """Lines of bytes from a path, bytes or an open binary file, read as they are needed."""
+    if isinstance(source, str | Path):
+        with Path(source).open("rb") as handle:
+            yield iter(handle)
+    elif isinstance(source, bytes | bytearray):
+        yield iter(io.BytesIO(source))
+    else:
+        yield iter(source.readline, b"")
 
 
 def _header_issues(kind: str, header: list[str]) -> list[ImportIssue]:
@@ -48,38 +77,54 @@ def _header_issues(kind: str, header: list[str]) -> list[ImportIssue]:
     return issues
 
 
-def table_from_csv(kind: str, data: bytes) -> Table:
-    """Read one CSV export. Row numbers are the file's line numbers (the header is row 1)."""
+def table_from_csv(kind: str, source) -> Table:
+    """Read one CSV export (a path, bytes or an open binary file). The header and the first row are
+    read at once, so that a bad header, an empty file or a header without rows is known before any
+    file is checked; the other rows are read as the engine asks for them (`Table.rows` is then an
+    iterator, and file-level problems found on the way are added to `issues`). Row numbers are the
+    file's line numbers (the header is row 1)."""
     table = Table(kind)
-    text, problem = _decode(kind, data)
-    if problem:
-        table.issues.append(problem)
+    rows = _rows(kind, source, table)
+    first = next(rows, None)
+    if first is None:
+        rows.close()
+        if not table.issues:
+            table.issues.append(ImportIssue(kind, 1, "", "the file has a header but no rows"))
         return table
-    if not text.strip():
-        table.issues.append(ImportIssue(kind, 0, "", "the file is empty"))
-        return table
-    reader = csv.reader(io.StringIO(text, newline=""))
-    try:
-        header = [name.strip().lower() for name in next(reader)]
-        table.issues += _header_issues(kind, header)
-        if table.issues:
-            return table
-        width = len(header)
-        for cells in reader:
-            if not cells or (not cells[0].strip() and not any(c.strip() for c in cells)):  # blank or ",,,," rows
-                continue
-            if len(cells) != width:
-                table.issues.append(ImportIssue(
-                    kind, reader.line_num, "", f"the row has {len(cells)} fields, the header has {width}"
-                ))
-                continue
-            table.rows.append((reader.line_num, dict(zip(header, cells, strict=True))))
-    except csv.Error as error:
-        table.issues.append(ImportIssue(kind, reader.line_num, "", f"the file is not valid CSV: {error}"))
-        return table
-    if not table.rows and not table.issues:
-        table.issues.append(ImportIssue(kind, 1, "", "the file has a header but no rows"))
+    table.rows = chain((first,), rows)
     return table
+
+
+def _rows(kind: str, source, table: Table) -> Iterator[tuple[int, dict]]:
+    with _binary_lines(source) as stream:
+        reader = csv.reader(_lines(kind, stream, table))
+        try:
+            header = next(reader, None)
+            while header is not None and not any(cell.strip() for cell in header):
+                following = next(reader, None)
+                if following is None:
+                    break
+                header = following
+            if header is None or not any(cell.strip() for cell in header):
+                if not table.issues:  # not a bad byte: nothing but blank lines
+                    table.issues.append(ImportIssue(kind, 0, "", "the file is empty"))
+                return
+            header = [name.strip().lower() for name in header]
+            table.issues += _header_issues(kind, header)
+            if table.issues:
+                return
+            width = len(header)
+            for cells in reader:
+                if not cells or (not cells[0].strip() and not any(c.strip() for c in cells)):  # blank or ",,,,"
+                    continue
+                if len(cells) != width:
+                    table.issues.append(ImportIssue(
+                        kind, reader.line_num, "", f"the row has {len(cells)} fields, the header has {width}"
+                    ))
+                    continue
+                yield reader.line_num, dict(zip(header, cells, strict=True))
+        except csv.Error as error:
+            table.issues.append(ImportIssue(kind, reader.line_num, "", f"the file is not valid CSV: {error}"))
 
 
 def table_from_dicts(kind: str, records) -> Table:

@@ -29,8 +29,15 @@ KINDS = tuple(COLUMNS)
 FILE_NAMES = {"customers": "customers.csv", "invoices": "invoices.csv", "payments": "payments.csv",
               "credits": "credit_notes.csv"}
 
-AMOUNT_PATTERN = re.compile(r"-?\d+(\.\d+)?")
-DATE_PATTERN = re.compile(r"\d{4}-\d{2}-\d{2}")
+AMOUNT_PATTERN = re.compile(r"-?[0-9]+(\.[0-9]+)?")
+DATE_PATTERN = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+DAYS_PATTERN = re.compile(r"[0-9]{1,6}")
+# Characters no cell may hold: control characters (NUL, tab, line breaks…), which PostgreSQL refuses
+# or which break the headers and files an id ends up in, and halves of UTF-16 pairs (not text).
+UNREADABLE = re.compile(r"[\x00-\x1f\x7f\ud800-\udfff]")
+# An ERP id also names files (invoice-<id>.pdf) and links: no quotes or backslashes either.
+ID_COLUMNS = frozenset({"customer_id", "invoice_id", "payment_id", "credit_id", "parent_id"})
+ID_REFUSED = re.compile(r"[\"\\]")
 MAX_TERMS_DAYS = 3650
 LENGTHS = {"customer_id": 64, "invoice_id": 64, "payment_id": 64, "credit_id": 64, "parent_id": 64,
            "name": 200, "phone": 40, "segment": 40, "po_number": 64, "collector": 150, "email": 254}
@@ -108,6 +115,11 @@ def text(value, column: str, *, required: bool = False) -> str:
             raise BadCell("is required")
     elif len(value) > LENGTHS.get(column, 1000):
         raise BadCell(f"is longer than {LENGTHS.get(column, 1000)} characters")
+    elif UNREADABLE.search(value):
+        raise BadCell("contains a control character (a NUL, tab or line break) or bytes that are not text; "
+                      "remove it in the ERP export")
+    elif column in ID_COLUMNS and ID_REFUSED.search(value):
+        raise BadCell("an id may not contain quotes (\") or backslashes (\\)")
     return value
 
 
@@ -126,14 +138,17 @@ def money(value, *, allow_zero: bool = False) -> Decimal:
             raise BadCell(f"'{shown}' is not an amount") from None
     if not amount.is_finite():
         raise BadCell(f"'{shown}' is not an amount")
-    if amount != amount.quantize(CENT):
-        raise BadCell(f"{shown} has more than 2 decimals")
+    if len(shown) > 40:
+        shown = shown[:20] + "…"
     if amount < 0:
         raise BadCell(f"{shown} is negative; amounts must be positive")
+    # Checked before rounding: a 30-digit number has more digits than Decimal rounds to.
+    if amount > MAX_AMOUNT:
+        raise BadCell(f"{shown} is too large (at most {MAX_AMOUNT})")
+    if amount != amount.quantize(CENT):
+        raise BadCell(f"{shown} has more than 2 decimals")
     if amount == 0 and not allow_zero:
         raise BadCell("is zero; amounts must be more than zero")
-    if amount > MAX_AMOUNT:
-        raise BadCell(f"{shown} is too large")
     return amount.quantize(CENT)
 
 
@@ -176,8 +191,8 @@ def whole_days(value) -> int:
     shown = text(value, "payment_terms_days")
     if not shown:
         return 30
-    if not shown.isdigit():
-        raise BadCell(f"'{shown}' is not a whole number of days")
+    if not DAYS_PATTERN.fullmatch(shown):
+        raise BadCell(f"'{shown[:20]}' is not a whole number of days")
     days = int(shown)
     if days > MAX_TERMS_DAYS:
         raise BadCell(f"{days} days is more than {MAX_TERMS_DAYS}")
@@ -265,4 +280,7 @@ def id_of(kind: str, values: dict) -> str:
     """The ERP id of a row even when other cells are bad, so that references to it are not reported
     as unknown on top of the row's own problem."""
     column = COLUMNS[kind][0]
-    return text(values.get(column), "")
+    try:
+        return text(values.get(column), column)
+    except BadCell:
+        return ""  # the row's own issue says why; a bad id is never looked up

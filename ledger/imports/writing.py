@@ -6,6 +6,8 @@ afterwards. Customers whose collector changed move through `team.services.custom
 which keeps the assignment history.
 """
 
+from datetime import date
+
 from django.utils import timezone
 
 from core.money import ZERO
@@ -14,6 +16,7 @@ from ledger.imports.bulk import insert_rows, update_rows
 from ledger.imports.checks import CUSTOMER_FIELDS, Plan
 from ledger.imports.existing import chunks
 from ledger.models import Application, CreditNote, Customer, Invoice, Payment
+from ledger.touch import ledger_touch
 from portfolios.models import Assignment, Portfolio
 
 ASSIGNMENT_REASON = "ERP import"
@@ -36,7 +39,16 @@ def write_plan(plan: Plan, *, by=None, progress=None) -> list[int]:
     if progress:
         progress("Writing payments and credit notes")
     _cash(plan, now, by)
+    ledger_touch(on=earliest_touched(plan))
     return [b.pk for b in plan.balances.values() if b.touched and not b.new]
+
+
+def earliest_touched(plan: Plan) -> date | None:
+    """The earliest date whose AR the plan changes: an invoice's issue date (new, or its amount or due
+    date changed) or the date cash or credit is applied; None when it writes no money."""
+    dates = [r.issue_date for r in plan.invoices_new] + [r.issue_date for r in plan.invoices_changed.values()]
+    dates += [d.on for kind in ("payments", "credits") for d in plan.cash_new[kind] if d.applied]
+    return min(dates, default=None)
 
 
 def _portfolios(plan: Plan, now) -> dict[str, int]:

@@ -1,10 +1,11 @@
 from reminders.models.charges import ChargeProposal
 from reminders.models.outbox import DeliveryEvent, DunningRun, InvoiceStepSent, OutboundMessage
 from reminders.models.policies import CustomerDunningSettings, DunningPolicy, DunningStep, MessageTemplate
-from reminders.models.statements import Statement, StatementRun
+from reminders.models.statements import Statement, StatementFailure, StatementRun
+from reminders.models.tracking import TrackedLink
 
 __all__ = [
     "ChargeProposal", "CustomerDunningSettings", "DeliveryEvent", "DunningPolicy", "DunningRun", "DunningStep",
     "InvoiceStepSent",
-    "MessageTemplate", "OutboundMessage", "Statement", "StatementRun",
+    "MessageTemplate", "OutboundMessage", "Statement", "StatementFailure", "StatementRun", "TrackedLink",
 ]

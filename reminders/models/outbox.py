@@ -21,6 +21,9 @@ class DunningRun(models.Model):
     messages_queued = models.PositiveIntegerField(default=0)
     tasks_raised = models.PositiveIntegerField(default=0)
     steps_skipped = models.PositiveIntegerField(default=0)
+    # Customers whose reminder could not be made (a template that fails to render): their message
+    # is recorded as failed with the reason and the collector gets a task; the run goes on.
+    messages_failed = models.PositiveIntegerField(default=0)
     by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
 
     class Meta:

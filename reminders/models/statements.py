@@ -16,6 +16,8 @@ class StatementRun(models.Model):
     total = models.PositiveIntegerField(default=0)
     done = models.PositiveIntegerField(default=0)
     skipped = models.PositiveIntegerField(default=0)
+    # Accounts whose statement could not be made (see StatementFailure): counted, so the run completes.
+    failed = models.PositiveIntegerField(default=0)
     started_at = models.DateTimeField(default=timezone.now)
     finished_at = models.DateTimeField(null=True, blank=True)
 
@@ -27,7 +29,7 @@ class StatementRun(models.Model):
 
     @property
     def percent(self) -> int:
-        return int(100 * (self.done + self.skipped) / self.total) if self.total else 100
+        return int(100 * (self.done + self.skipped + self.failed) / self.total) if self.total else 100
 
 
 class Statement(models.Model):
@@ -48,3 +50,20 @@ class Statement(models.Model):
 
     def __str__(self) -> str:
         return f"Statement {self.customer_id} {self.month:%Y-%m}"
+
+
+class StatementFailure(models.Model):
+    """An account whose statement could not be made in a run, and why: shown on the run, retried
+    when the run is started again. One bad account never stops the others."""
+
+    run = models.ForeignKey(StatementRun, on_delete=models.CASCADE, related_name="failures")
+    customer = models.ForeignKey("ledger.Customer", on_delete=models.CASCADE, related_name="+")
+    error = models.TextField()
+    at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["run", "customer"]
+        constraints = [models.UniqueConstraint(fields=["run", "customer"], name="one_statement_failure_per_run")]
+
+    def __str__(self) -> str:
+        return f"Statement of {self.customer_id} failed in {self.run_id}"

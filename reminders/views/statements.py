@@ -16,7 +16,8 @@ from reminders.statements import statement_run, statement_run_progress
 @require_GET
 @manager_required
 def statements(request):
-    ctx = {"nav": "outbox", "runs": selectors.statement_runs(), "this_month": timezone.localdate().replace(day=1)}
+    runs = selectors.statement_runs().prefetch_related("failures__customer")
+    ctx = {"nav": "outbox", "runs": runs, "this_month": timezone.localdate().replace(day=1)}
     return render(request, "reminders/statements.html", ctx)
 
 

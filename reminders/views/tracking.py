@@ -7,13 +7,13 @@ import json
 
 from django.conf import settings
 from django.http import HttpResponse, HttpResponseBadRequest, HttpResponseForbidden, JsonResponse
-from django.shortcuts import redirect
+from django.shortcuts import redirect, render
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 
 from reminders import tracking
 from reminders.models import OutboundMessage
-from reminders.rendering import key_from_token, portal_url
+from reminders.rendering import TrackedLinkError, key_from_token, tracked_portal_path
 
 PIXEL = base64.b64decode("R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRAA7")
 
@@ -34,13 +34,25 @@ def message_open(request, token: str):
 
 
 @require_GET
-def message_click(request, token: str):
+def message_click(request, token: str) -> HttpResponse:
+    """The portal link of a message: the click lands on its timeline, then the customer goes on to the
+    portal link minted with the message, or sees why not (410) once it expired or was revoked."""
     message = _message(token)
     if message is None:
         return HttpResponseBadRequest("This link is not valid.")
+    try:
+        # A path, not an address: the customer stays on the host they clicked.
+        response: HttpResponse = redirect(tracked_portal_path(message.key))
+        refused = ""
+    except TrackedLinkError as error:
+        response = render(request, "portal/link_error.html", {"error": error}, status=error.status)
+        refused = error.title
     if message.sent_at:
-        tracking.message_clicked(message=message)
-    return redirect(portal_url(message.customer))
+        tracking.message_clicked(message=message, refused=refused)
+    # The redirect carries the portal token: never leak it in a Referer, never cache it.
+    response["Referrer-Policy"] = "no-referrer"
+    response["Cache-Control"] = "private, no-store"
+    return response
 
 
 @csrf_exempt

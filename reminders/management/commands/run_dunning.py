@@ -5,7 +5,6 @@ from django.utils import timezone
 
 from reminders.dunning import dunning_plan, dunning_run
 from reminders.models import OutboundMessage
-from reminders.plan_notices import plan_missed_notices_send
 
 
 class Command(BaseCommand):
@@ -26,14 +25,11 @@ class Command(BaseCommand):
                 self.stdout.write(f"task   customer {customer_id}: {len(lines)} invoice(s)")
             self.stdout.write(f"dry run as of {as_of}: " + ", ".join(f"{k} {v}" for k, v in plan.counts().items()))
             return
-        told = plan_missed_notices_send(on=as_of)
-        if told:
-            self.stdout.write(f"{told} missed-installment message(s) queued")
-        run = dunning_run(as_of=as_of, trigger="command")
+        run = dunning_run(as_of=as_of, trigger="command")  # missed plan installments first, in the same pass
         self.stdout.write(
             f"dunning run {run.pk} as of {as_of}: {run.invoices_evaluated} invoices evaluated, "
             f"{run.invoices_blocked} blocked, {run.messages_queued} messages queued, {run.tasks_raised} tasks, "
-            f"{run.steps_skipped} steps skipped"
+            f"{run.steps_skipped} steps skipped, {run.messages_failed} messages failed"
         )
         queued = OutboundMessage.objects.filter(run=run, status=OutboundMessage.Status.QUEUED).count()
         if queued:
