@@ -24,7 +24,7 @@ from ledger.selectors import visible_customers
 from portfolios.access import ledger_correctors_required
 from work.corrections import selectors, services
 from work.corrections.forms import DecisionForm, ReversalForm, VoidForm, WriteOffForm
-from work.corrections.limits import why_approval
+from work.corrections.limits import approval_limit, why_approval
 from work.corrections.models import LedgerCorrection
 
 Kind = LedgerCorrection.Kind
@@ -45,7 +45,7 @@ def _customer(request: AuthenticatedRequest, pk: int) -> Customer:
     return get_object_or_404(visible_customers(request.user), pk=pk)
 
 
-def _context(customer: Customer, *, refused: dict[str, Form] | None = None,
+def _context(customer: Customer, user, *, refused: dict[str, Form] | None = None,
              decision: DecisionForm | None = None, decision_for: int | None = None, message: str = "") -> dict:
     forms = {kind: form_class(customer=customer) for kind, form_class in FORMS.items()} | (refused or {})
     corrections = selectors.account_corrections(customer)
@@ -60,7 +60,7 @@ def _context(customer: Customer, *, refused: dict[str, Form] | None = None,
         "reversal_form": forms[Kind.PAYMENT_REVERSAL], "write_off_form": forms[Kind.WRITE_OFF],
         "void_form": forms[Kind.INVOICE_VOID], "pending": pending,
         "history": corrections.exclude(status=LedgerCorrection.Status.REQUESTED)[:HISTORY_ROWS],
-        "threshold": settings.LEDGER_APPROVAL_THRESHOLD, "base_currency": settings.BASE_CURRENCY,
+        "threshold": approval_limit(user), "base_currency": settings.BASE_CURRENCY,
     }
 
 
@@ -72,7 +72,8 @@ def _answer(request: AuthenticatedRequest, customer: Customer, *, message: str =
         messages.success(request, message)
         return redirect("account_corrections", pk=customer.pk)
     template = f"{PAGE}#corrections" if is_partial(request) else PAGE
-    ctx = _context(customer, refused=refused, decision=decision, decision_for=decision_for, message=message)
+    ctx = _context(customer, request.user, refused=refused, decision=decision, decision_for=decision_for,
+                   message=message)
     return render(request, template, ctx, status=status)
 
 
@@ -87,7 +88,7 @@ def _outcome(correction: LedgerCorrection) -> str:
 @ledger_correctors_required
 def account_corrections(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     customer = _customer(request, pk)
-    return render(request, f"{PAGE}#corrections" if is_partial(request) else PAGE, _context(customer))
+    return render(request, f"{PAGE}#corrections" if is_partial(request) else PAGE, _context(customer, request.user))
 
 
 @require_POST
@@ -144,6 +145,6 @@ def corrections_pending(request: AuthenticatedRequest) -> HttpResponse:
     """Every correction waiting for a second manager, oldest first, each linking to its account."""
     ctx = {
         "nav": "accounts", "pending": selectors.pending_corrections(visible_customers(request.user)),
-        "threshold": settings.LEDGER_APPROVAL_THRESHOLD, "base_currency": settings.BASE_CURRENCY,
+        "threshold": approval_limit(request.user), "base_currency": settings.BASE_CURRENCY,
     }
     return render(request, "accounts/corrections_pending.html", ctx)

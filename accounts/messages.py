@@ -18,10 +18,12 @@ from portfolios.access import any_role, manager_required
 from reminders.forms import ComposeForm, DunningSettingsForm, InvoiceCopyForm
 from reminders.manual import invoice_copy_send, message_preview, message_write, statement_send_now
 from reminders.models import MessageTemplate
-from reminders.rendering import portal_url
+from reminders.rendering import MessageRenderError, portal_url
 from reminders.statements import statement_data, statement_pdf
 
 PANEL = "messages"
+# A template saved before templates were tried on save may not fill in: say so, and where to fix it.
+TEMPLATE_BROKEN = "its template cannot be filled in (a manager fixes it under Dunning policies → Templates):"
 
 
 def _back(request: HttpRequest, customer: Customer) -> str:
@@ -37,7 +39,10 @@ def _nonce(request: HttpRequest) -> str:
 @work_roles  # emails the customer: not finance (portfolios.role_table)
 def account_statement_now(request: HttpRequest, pk: int) -> HttpResponse:
     customer = workspace_customer(request, pk)
-    message = statement_send_now(customer=customer, nonce=_nonce(request), by=request.user)
+    try:
+        message = statement_send_now(customer=customer, nonce=_nonce(request), by=request.user)
+    except MessageRenderError as exc:
+        return show_panel(request, customer, PANEL, status=422, error=f"No statement sent: {TEMPLATE_BROKEN} {exc}")
     if message is None:
         return show_panel(request, customer, PANEL, status=422,
                           error="No AP contact receives statements for this account.")
@@ -69,7 +74,10 @@ def account_invoice_copy(request: HttpRequest, pk: int) -> HttpResponse:
                                     "the account needs an active contact with a working email.")
         return show_panel(request, customer, PANEL, status=422, error=error)
     invoice = form.cleaned_data["invoice"]
-    message = invoice_copy_send(invoice=invoice, contact=contact, nonce=_nonce(request), by=request.user)
+    try:
+        message = invoice_copy_send(invoice=invoice, contact=contact, nonce=_nonce(request), by=request.user)
+    except MessageRenderError as exc:
+        return show_panel(request, customer, PANEL, status=422, error=f"No copy sent: {TEMPLATE_BROKEN} {exc}")
     return panel_done(request, customer, PANEL, f"Copy of {invoice} queued for {message.to_email}.",
                       to=_back(request, customer))
 

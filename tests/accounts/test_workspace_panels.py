@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.formats import date_format
 
 from ledger.models import Contact
+from reminders.models import MessageTemplate, OutboundMessage
 from tests.accounts.test_workspace import _book
 from tests.factories import (
     ContactFactory,
@@ -251,3 +252,20 @@ def test_a_dispute_logged_in_place_is_listed_in_the_actions_panel_it_returns(cli
     }, headers=HX)
 
     assert response.status_code == 200 and "Disputes (1 open)" in response.content.decode()
+
+
+@pytest.mark.parametrize("action", ["account_statement_now", "account_invoice_copy"])
+def test_a_template_that_no_longer_fills_in_is_said_in_the_panel_and_sends_nothing(client, alice, account, action):
+    """A template saved before templates were tried on save (here written straight to the table)
+    refuses the manual email in place instead of a server error."""
+    kind = MessageTemplate.Kind.STATEMENT if action == "account_statement_now" else MessageTemplate.Kind.INVOICE_COPY
+    MessageTemplate.objects.update_or_create(kind=kind, defaults={"name": f"broken {kind}", "subject": "Hello",
+                                                                  "body": '{% include "missing.html" %}'})
+    MessageTemplate.objects.filter(kind=kind).update(body='{% include "missing.html" %}')
+    client.force_login(alice)
+    data = {"nonce": str(uuid.uuid4()), "invoice": account.invoices.first().pk}
+    response = client.post(reverse(action, args=[account.pk]), data, headers=HX)
+    html = response.content.decode()
+    assert response.status_code == 422 and 'id="workspace-messages"' in html
+    assert "template cannot be filled in" in html
+    assert not OutboundMessage.objects.filter(customer=account).exists()

@@ -16,6 +16,7 @@ from team.selectors import collectors_managed_by, collectors_visible_to
 from tests.factories import CustomerFactory, UserFactory, collector, manager
 from work.holds import services as holds
 from work.holds.models import CreditHoldEvent
+from work.queue.forms import ReassignItemForm
 
 pytestmark = pytest.mark.django_db
 
@@ -156,3 +157,12 @@ def test_a_manager_of_no_team_gets_no_digest_of_another_teams_collectors(teams):
 
     assert list(collectors_managed_by(spare)) == [loner]
     assert set(get_user_model().objects.filter(collector_rows(spare), groups__name=Role.COLLECTOR)) == {loner}
+
+
+def test_the_queue_panels_reassign_list_offers_only_the_managers_portfolios(teams):
+    boss, _, north_book, _ = teams["north"]
+    south_book = teams["south"][2]
+    offered = set(ReassignItemForm(user=boss).fields["portfolio"].queryset)
+    assert north_book in offered and south_book not in offered
+    head = UserFactory(username="head_of_all", roles=[Role.HEAD])
+    assert {north_book, south_book} <= set(ReassignItemForm(user=head).fields["portfolio"].queryset)

@@ -7,6 +7,7 @@ from django.utils.formats import date_format
 
 from core import aging
 from ledger.models import Contact, Invoice
+from portfolios.access import portfolio_rows
 from portfolios.models import Portfolio
 from work.models import Activity, Dispute, EscalationLevel
 from work.queue import scoring
@@ -114,11 +115,11 @@ class ReassignItemForm(forms.Form):
     portfolio = forms.ModelChoiceField(queryset=None, empty_label="Reassign to…")
     reason = forms.CharField(max_length=200)
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, user, **kwargs):
+        """Only the portfolios `user` may move accounts into (their teams' and those on no team)."""
         super().__init__(*args, **kwargs)
-        self.fields["portfolio"].queryset = Portfolio.objects.filter(collector__isnull=False).select_related(
-            "collector"
-        )
+        self.fields["portfolio"].queryset = Portfolio.objects.filter(
+            portfolio_rows(user), collector__isnull=False).select_related("collector")
 
 
 class QueueFilterForm(forms.Form):

@@ -20,7 +20,7 @@ from core.web import is_partial, safe_next_url
 from ledger.models import Invoice
 from ledger.selectors import visible_customers
 from ledger.services import LedgerError
-from portfolios.access import can_manage, collector_rows, portfolio_rows, role_required
+from portfolios.access import can_manage, collector_rows, role_required
 from portfolios.models import Role
 from work import disputes as dispute_services
 from work import promises
@@ -145,7 +145,8 @@ def _panel_context(request, entry: QueueEntry, **forms) -> dict:
         "escalate_form": forms.get("escalate_form") or (EscalateForm(customer=customer, initial={
             "level": escalation.get("level"), "contact": escalation.get("contact"),
             "reason": escalation.get("why", "")}) if escalation else None),
-        "reassign_form": (forms.get("reassign_form") or ReassignItemForm()) if can_manage(request.user) else None,
+        "reassign_form": ((forms.get("reassign_form") or ReassignItemForm(user=request.user))
+                          if can_manage(request.user) else None),
         "plan_form": plan_form,
         "preview": plan_form.preview(),
         "today": timezone.localdate(),
@@ -284,8 +285,7 @@ def queue_item_plan(request, pk: int):
 @role_required(Role.MANAGER)
 def queue_item_reassign(request, pk: int):
     entry = _visible_entry(request, pk)
-    form = ReassignItemForm(request.POST)
-    form.fields["portfolio"].queryset = form.fields["portfolio"].queryset.filter(portfolio_rows(request.user))
+    form = ReassignItemForm(request.POST, user=request.user)
     if form.is_valid():
         portfolio, was = form.cleaned_data["portfolio"], QueueEntry(pk=entry.pk, customer=entry.customer,
                                                                      collector=entry.collector)
