@@ -9,6 +9,7 @@ from django.db.models import QuerySet
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from ledger.fx import rate_expression
 from ledger.models import Customer, Invoice
 from ledger.selectors import visible_customers
 from reminders.models import ChargeProposal
@@ -42,7 +43,9 @@ def proposals_for(user, *, status: str = ChargeProposal.Status.PROPOSED, collect
 def asked_waivers(user, *, collector: int | None = None, kind: str = "", customer: int | None = None) -> QuerySet:
     """Waivers asked above the asker's limit, waiting for a manager, on the accounts the user may see."""
     return proposals_for(user, status=ChargeProposal.Status.ASKED, collector=collector, kind=kind,
-                         customer=customer).select_related("waiver_asked_by").order_by("waiver_asked_at", "pk")
+                         customer=customer).select_related("waiver_asked_by").annotate(
+        invoice_rate=rate_expression(currency="invoice__currency", on="invoice__issue_date"),
+    ).order_by("waiver_asked_at", "pk")
 
 
 def account_charges(customer: Customer) -> dict:

@@ -227,3 +227,26 @@ def test_the_manager_who_asked_sees_why_not_and_is_refused_with_a_message(client
     assert _messages(response)[-1].startswith("Waiver rejected")
     proposal.refresh_from_db()
     assert proposal.status == "proposed"
+
+
+def test_the_charges_page_checks_each_asked_waiver_without_a_query_per_row(client, django_assert_max_num_queries):
+    """Whether the manager may decide each asked waiver (its amount in base currency) comes from the
+    list's own query: three or thirty waiting, the page costs the same."""
+    ann = collector("ann_many")
+    customer = account(portfolio=PortfolioFactory(collector=ann))
+
+    def ask(n):
+        for i in range(n):
+            source = invoice(customer, due=date(2025, 3, 1), currency="EUR")
+            proposal = ChargeProposal.objects.create(customer=customer, invoice=source, kind="fee", amount=D("400.00"),
+                                                     currency="EUR", key=f"fee:{source.pk}:many-{i}")
+            charge_waive(proposal=proposal, reason="Goodwill", by=ann)
+
+    boss = manager("boss_many")
+    client.force_login(boss)
+    ask(3)
+    with django_assert_max_num_queries(60) as few:
+        assert client.get(reverse("charges")).status_code == 200
+    ask(12)
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        assert client.get(reverse("charges")).status_code == 200
