@@ -49,6 +49,16 @@ SCHEDULES = [
     Schedule("Resume imports whose worker stopped", "erp.tasks.import_jobs_resume",
              "A running import with no progress for IMPORT_LEASE_SECONDS lost its worker (nothing was written); "
              "it is run again, at most IMPORT_MAX_ATTEMPTS times in all.", every_minutes=5),
+    # --- payments ---
+    # --- end payments ---
+    # --- autopay ---
+    # --- end autopay ---
+    # --- cashapp ---
+    # --- end cashapp ---
+    # --- performance ---
+    # --- end performance ---
+    # --- conversations ---
+    # --- end conversations ---
 ]
 
 

@@ -124,6 +124,10 @@ INSTALLED_APPS = [
     "portfolios",
     "ledger",
     "work",
+    "payments",
+    "banking",
+    "autopay",
+    "cashapp",
     "reminders",
     "erp",
     "reporting",
@@ -414,3 +418,15 @@ LOGGING = {
     "loggers": {"django.db.backends": {"level": "INFO"},
                 "django.request": {"filters": ["refusal_one_line"]}},
 }
+
+# --- payments (issue 16: online payments, webhooks) ---
+# --- end payments ---
+
+# --- autopay (issue 16) ---
+# --- end autopay ---
+
+# --- banking and cash application (issue 17) ---
+# --- end banking ---
+
+# --- performance (issue 18) ---
+# --- end performance ---

@@ -17,6 +17,10 @@ urlpatterns = [
     path("reports/", include("reporting.urls")),
     path("reminders/", include("reminders.urls")),
     path("portal/", include("portal.urls")),
+    path("payments/", include("payments.urls")),
+    path("autopay/", include("autopay.urls")),
+    path("cash/", include("cashapp.urls")),
+    path("bank/", include("banking.urls")),
     path("api/reports/", include("reporting.api_urls")),
     path("api/", include("collections_app.api_urls")),
 ]

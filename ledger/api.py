@@ -10,6 +10,7 @@ from django.db.models import DecimalField, Q, Sum, Value
 from django.db.models.functions import Coalesce
 from rest_framework import serializers, viewsets
 
+from core.api_paging import AfterIdPagination
 from core.money import ZERO
 from ledger.models import Application, Contact, CreditNote, Customer, Invoice, Payment
 from ledger.selectors import api_customers
@@ -60,7 +61,7 @@ class PaymentSerializer(serializers.ModelSerializer):
     class Meta:
         model = Payment
         fields = ["id", "external_id", "customer", "customer_external_id", "received_date", "amount", "currency",
-                  "reference", "unapplied_amount", "status", "reversed_at", "reversal_reason", "created_at"]
+                  "reference", "source", "unapplied_amount", "status", "reversed_at", "reversal_reason", "created_at"]
 
 
 class CreditNoteSerializer(serializers.ModelSerializer):
@@ -155,7 +156,7 @@ class PaymentFilter(ApiFilterSet):
     class Meta:
         model = Payment
         fields = {"external_id": ["exact"], "customer": ["exact"], "customer__external_id": ["exact"],
-                  "status": ["exact"], "received_date": ["gte", "lte"]}
+                  "status": ["exact"], "received_date": ["gte", "lte"], "source": ["exact"]}
 
 
 class CreditNoteFilter(ApiFilterSet):
@@ -211,11 +212,22 @@ class InvoiceViewSet(viewsets.ReadOnlyModelViewSet):
 
 
 class PaymentViewSet(viewsets.ReadOnlyModelViewSet):
+    """Payments on the ledger. With `after=<id>` the list is a cursor in id order (`next_after`,
+    `has_more`): `?source=online&after=0` and `?source=bank&after=0` are how the ERP pulls the
+    payments taken here, by our `external_id` and `reference`, each once."""
+
     serializer_class = PaymentSerializer
     permission_classes = [RolePermission]
     filterset_class = PaymentFilter
     ordering_fields = ["received_date", "amount", "external_id"]
     ordering = ["-received_date", "id"]
+
+    @property
+    def paginator(self):
+        if not hasattr(self, "_paginator"):
+            cursor = self.action == "list" and "after" in self.request.query_params
+            self._paginator = AfterIdPagination() if cursor else super().paginator
+        return self._paginator
 
     def get_queryset(self):
         return api_scoped(Payment.objects.select_related("customer"), self.request.user)

@@ -193,6 +193,15 @@ class Payment(models.Model):
         POSTED = "posted", "Posted"
         REVERSED = "reversed", "Reversed"
 
+    class Source(models.TextChoices):
+        """Where the cash was first recorded: the ERP's books, a payment taken online here, a bank
+        statement matched here, or a collector's entry. The ERP pulls `online` and `bank` back."""
+
+        ERP = "erp", "ERP"
+        ONLINE = "online", "Online payment"
+        BANK = "bank", "Bank statement"
+        MANUAL = "manual", "Entered by hand"
+
     external_id = models.CharField("payment id", max_length=64, unique=True)
     # Indexed by (customer, received_date) below.
     customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="payments", db_index=False)
@@ -200,6 +209,7 @@ class Payment(models.Model):
     amount = models.DecimalField(**MONEY)
     currency = models.CharField(max_length=3)
     reference = models.CharField(max_length=100, blank=True)
+    source = models.CharField(max_length=8, choices=Source.choices, default=Source.ERP)
     unapplied_amount = models.DecimalField(**MONEY)
     status = models.CharField(max_length=8, choices=Status.choices, default=Status.POSTED)
     reversed_at = models.DateTimeField(null=True, blank=True)
@@ -213,6 +223,7 @@ class Payment(models.Model):
         db_table = "collections_app_payment"  # kept from the app it was created in
         ordering = ["-received_date", "external_id"]
         indexes = [models.Index(fields=["customer", "received_date"]), models.Index(fields=["received_date"]),
+                   models.Index(fields=["source", "id"], condition=~Q(source="erp"), name="payment_taken_here"),
                    models.Index(fields=["reversed_by"], condition=Q(reversed_by__isnull=False),
                                 name="payment_reversed_by_set")]
         constraints = [

@@ -123,17 +123,21 @@ def _set_open(invoice: Invoice, open_amount: Decimal, on: date) -> None:
 def payment_receive(
     *, customer: Customer, external_id: str, received_date: date, amount: Amount, currency: str,
     applications: Iterable[tuple[Invoice, Amount]] = (), reference: str = "", by: User | None = None,
+    source: str = Payment.Source.ERP,
 ) -> Payment:
     """Cash received is applied to the invoices the customer named; whatever is left stays on
-    account as unapplied cash for the collector to discuss."""
+    account as unapplied cash for the collector to discuss. `source` says where it was recorded
+    (Payment.Source): online and bank receipts are listed back to the ERP."""
     amount = _money(amount)
     if amount <= 0:
         raise LedgerError("A payment amount must be positive.")
     _on(received_date, "The received date")
+    if source not in Payment.Source.values:
+        raise LedgerError(f"{source!r} is not a payment source.")
     with transaction.atomic():
         payment = Payment.objects.create(
             customer=customer, external_id=external_id, received_date=received_date, amount=amount,
-            currency=currency, reference=reference, unapplied_amount=amount,
+            currency=currency, reference=reference, unapplied_amount=amount, source=source,
         )
         ledger_moved()  # unapplied cash and cash collected change even when nothing is applied
         for invoice, applied in applications:

@@ -13,4 +13,8 @@ urlpatterns = [
     path("<str:token>/autopay/", views.autopay, name="portal_autopay"),
     path("<str:token>/contact/", views.ap_contact, name="portal_contact"),
     path("<str:token>/feedback/", views.feedback, name="portal_feedback"),
+    # --- pay ---
+    # --- end pay ---
+    # --- autopay ---
+    # --- end autopay ---
 ]

@@ -185,6 +185,19 @@ TABLE: dict[str, Rule] = {
     "portal_autopay": PORTAL,
     "portal_contact": PORTAL,
     "portal_feedback": PORTAL,
+    # Online payments (issue 16).
+    # --- payments ---
+    # --- end payments ---
+    # Autopay (issue 16).
+    # --- autopay ---
+    # --- end autopay ---
+    # Bank statements and cash application (issue 17).
+    # --- banking ---
+    # --- end banking ---
+    # --- cashapp ---
+    # --- end cashapp ---
+    # --- conversations ---
+    # --- end conversations ---
     # The API.
     "api-root": api(API_READERS),
     "api_schema": api(API_READERS),

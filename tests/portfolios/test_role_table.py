@@ -161,6 +161,14 @@ def _kwargs(name: str, side: dict, book: dict) -> dict:
         "dunning_step_delete": {"pk": book["step"].pk},
         "dunning_template": {"pk": book["template"].pk},
         "dunning_template_delete": {"pk": book["template"].pk},
+        # --- payments ---
+        # --- end payments ---
+        # --- autopay ---
+        # --- end autopay ---
+        # --- cashapp ---
+        # --- end cashapp ---
+        # --- conversations ---
+        # --- end conversations ---
     }
     if name in by_name:
         return by_name[name]

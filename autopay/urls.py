@@ -1,0 +1,3 @@
+"""URLs of autopay (filled in by its issue)."""
+
+urlpatterns: list = []

@@ -1,0 +1,3 @@
+"""URLs of banking (filled in by its issue)."""
+
+urlpatterns: list = []

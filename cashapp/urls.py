@@ -1,0 +1,3 @@
+"""URLs of cashapp (filled in by its issue)."""
+
+urlpatterns: list = []
