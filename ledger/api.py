@@ -61,7 +61,8 @@ class PaymentSerializer(serializers.ModelSerializer):
     class Meta:
         model = Payment
         fields = ["id", "external_id", "customer", "customer_external_id", "received_date", "amount", "currency",
-                  "reference", "source", "unapplied_amount", "status", "reversed_at", "reversal_reason", "created_at"]
+                  "reference", "source", "erp_external_id", "unapplied_amount", "status", "reversed_at",
+                  "reversal_reason", "created_at"]
 
 
 class CreditNoteSerializer(serializers.ModelSerializer):

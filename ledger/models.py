@@ -210,6 +210,9 @@ class Payment(models.Model):
     currency = models.CharField(max_length=3)
     reference = models.CharField(max_length=100, blank=True)
     source = models.CharField(max_length=8, choices=Source.choices, default=Source.ERP)
+    # A payment taken here (online, bank) that the ERP later imported under its own id: the import
+    # links the ERP's row to this payment (by `reference` = our external_id) instead of adding one.
+    erp_external_id = models.CharField("ERP payment id", max_length=64, blank=True)
     unapplied_amount = models.DecimalField(**MONEY)
     status = models.CharField(max_length=8, choices=Status.choices, default=Status.POSTED)
     reversed_at = models.DateTimeField(null=True, blank=True)
@@ -229,6 +232,8 @@ class Payment(models.Model):
         constraints = [
             models.CheckConstraint(condition=Q(amount__gt=0), name="payment_amount_positive"),
             models.CheckConstraint(condition=Q(unapplied_amount__gte=0), name="payment_unapplied_not_negative"),
+            models.UniqueConstraint(fields=["erp_external_id"], condition=~Q(erp_external_id=""),
+                                    name="payment_erp_external_id_unique"),
         ]
 
     def __str__(self) -> str:
