@@ -33,7 +33,7 @@ CustomerRow = _row("CustomerRow", ("customer_id", "name"),
 InvoiceRow = _row("InvoiceRow", ("invoice_id", "customer_id", "issue_date", "due_date", "amount", "currency"),
                   ("po_number",))
 PaymentRow = _row("PaymentRow", ("payment_id", "customer_id", "received_date", "amount", "currency"),
-                  ("invoice_id",))
+                  ("invoice_id", "reference"))
 CreditRow = _row("CreditRow", ("credit_id", "customer_id", "issue_date", "amount", "currency"), ("invoice_id",))
 
 
@@ -48,6 +48,8 @@ class ImportCounts(serializers.Serializer):
     created = serializers.IntegerField()
     updated = serializers.IntegerField()
     unchanged = serializers.IntegerField()
+    linked = serializers.IntegerField(required=False, help_text="payments: rows linked to payments taken here "
+                                                                "(their `reference` is our payment id)")
 
 
 class ImportOutcome(serializers.Serializer):

@@ -2,12 +2,14 @@
 database inside a transaction that is rolled back, so the book is the same before and after."""
 
 import csv
+import gc
 import tempfile
 import time
 from pathlib import Path
 
 from django.db import connection, transaction
 
+from devtools.benchmarks.memory import peak_mib, peak_reset, resident_mib
 from ledger.imports.engine import import_files
 from ledger.imports.sample_book import write_sample_book
 from ledger.models import Application, CreditNote, Customer, Invoice, Payment
@@ -68,6 +70,10 @@ def import_rate(invoices: int) -> dict:
         for path in paths.values():
             _prefix_ids(path)
         _vacuum_ledger()
+        size = sum(path.stat().st_size for path in paths.values())
+        gc.collect()
+        measured = peak_reset()
+        before = resident_mib()
         start = time.perf_counter()
         try:
             with transaction.atomic():
@@ -79,5 +85,9 @@ def import_rate(invoices: int) -> dict:
             pass
     if not result.ok:
         return {"skipped": f"the import was refused: {result.error_lines()[0]}", "errors": len(result.errors)}
+    # The import streams (ledger.imports.engine): its peak should not grow with the book.
+    memory = {"peak_mib": peak_mib(), "peak_over_start_mib": round(peak_mib() - before, 1),
+              "files_mib": round(size / 2**20, 1)} if measured and before is not None else {}
     return {"invoices": invoices, "rows": result.rows, "seconds": round(seconds, 3), "rolled_back": True,
-            "rows_per_second": round(result.rows / seconds) if seconds else None, "summary": result.summary}
+            "rows_per_second": round(result.rows / seconds) if seconds else None, "summary": result.summary,
+            **memory}

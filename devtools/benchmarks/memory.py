@@ -29,6 +29,28 @@ def peak_mib() -> float:
     return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
 
 
+def peak_reset() -> bool:
+    """Start this process's peak resident memory afresh (Linux: writing 5 to /proc/self/clear_refs
+    sets VmHWM back to the current resident size), so that the next `peak_mib` is one step's own peak
+    and not an earlier step's. False where the kernel does not allow it."""
+    try:
+        Path("/proc/self/clear_refs").write_text("5")
+    except OSError:
+        return False
+    return True
+
+
+def resident_mib() -> float | None:
+    """This process's resident memory now, in MiB (VmRSS), or None where the kernel does not say."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return round(int(line.split()[1]) / 1024, 1)  # kB
+    except OSError:
+        pass
+    return None
+
+
 def render_and_measure(sample: int, as_of: date | None = None) -> dict:
     """Render `sample` statements in this process; figures plus this process's peak resident memory,
     before rendering (Django and the libraries loaded) and after."""

@@ -1,9 +1,10 @@
 """The ERP import: customers, invoices, payments and credit notes, all or nothing.
 
 Two doors, one set of rules: `import_files` reads the CSV exports (the command and the upload page),
-`import_rows` takes lists of dicts with the same column names (the REST API). Both read every row,
-check it in memory against the ledger (one query per kind), and either list every bad row and write
-nothing, or write everything in bulk in one transaction. Importing the same data again changes
+`import_rows` takes lists of dicts with the same column names (the REST API). Both stream the rows
+in two passes inside one transaction (`run_import`): memory holds a chunk of rows, never a file, so
+a 200,000-row import peaks where a 50,000-row one does. Either every bad row is listed (up to
+MAX_ISSUES) and nothing is written, or everything is. Importing the same data again changes
 nothing; the ERP's ids say which records are the same.
 """
 
@@ -14,20 +15,27 @@ from dataclasses import dataclass, field
 
 from django.db import IntegrityError, transaction
 
-from ledger.imports.checks import plan_import
+from ledger.imports.checks import Checker
 from ledger.imports.reading import Table, table_from_csv, table_from_dicts
-from ledger.imports.validation import FILE_NAMES, KINDS, ImportIssue, id_of, parse_rows
-from ledger.imports.writing import LedgerMoved, write_plan
+from ledger.imports.staging import Stage
+from ledger.imports.validation import FILE_NAMES, KINDS, ImportIssue, id_of, parse_cells
+from ledger.imports.writing import Writer
+from ledger.touch import ledger_touch
 
-# progress(stage, processed rows): called every few thousand rows and at each stage.
+# progress(stage, processed rows): called every few thousand rows and at each stage. Each row is
+# handled twice (read, then written), so each pass counts for half.
 Progress = Callable[[str, int], None]
+
+CHUNK = 10_000  # rows checked and written at a time
+MAX_ISSUES = 20_000  # problems listed before the import stops reading
 
 
 @dataclass
 class ImportResult:
     ok: bool
     errors: list[dict] = field(default_factory=list)  # [{file, row, column, reason}]
-    summary: dict = field(default_factory=dict)  # kind → {created, updated, unchanged}
+    # kind → {created, updated, unchanged}; payments also {linked} when the ERP booked payments taken here
+    summary: dict = field(default_factory=dict)
     dry_run: bool = False
     rows: int = 0
     # Existing invoices whose balance the import moved; their promises and plans settle afterwards.
@@ -35,7 +43,9 @@ class ImportResult:
 
     def summary_lines(self) -> list[str]:
         return [f"{FILE_NAMES[kind]}: {counts['created']} created, {counts['updated']} updated, "
-                f"{counts['unchanged']} unchanged" for kind, counts in self.summary.items()]
+                f"{counts['unchanged']} unchanged"
+                + (f", {counts['linked']} linked to payments taken here" if counts.get("linked") else "")
+                for kind, counts in self.summary.items()]
 
     def error_lines(self) -> list[str]:
         return [str(ImportIssue(**error)) for error in self.errors]
@@ -77,8 +87,17 @@ def cyclic_gc_paused() -> Iterator[None]:
             gc.enable()
 
 
+class _Rollback(Exception):
+    """Leave the import's transaction without writing: bad rows were found, or this is a dry run."""
+
+
 def run_import(tables: dict[str, Table], *, dry_run: bool = False, by=None,
                progress: Progress | None = None) -> ImportResult:
+    """Two passes over the upload, inside one transaction. The first reads every file row by row,
+    checks each row on its own and parks it in a staging table; the second reads the good rows back a
+    chunk at a time, checks each chunk against the ledger and the rest of the upload, and writes it,
+    so that the next chunk is checked against the ledger as the earlier ones left it. Any bad row (or
+    a dry run) rolls everything back. Memory holds one chunk, never a file."""
     report = progress or (lambda stage, processed: None)
     issues = [issue for table in tables.values() for issue in table.issues]
     if not tables:
@@ -86,53 +105,82 @@ def run_import(tables: dict[str, Table], *, dry_run: bool = False, by=None,
     if issues:
         return _rejected(issues)
     issues = [issue for table in tables.values() for issue in table.row_issues]
-    done = 0
+    outcome: dict = {}
+    try:
+        with transaction.atomic():
+            stages = _first_pass(tables, issues, report)
+            total = outcome["rows"] = sum(stage.rows for stage in stages.values())
+            unreadable = [issue for table in tables.values() for issue in table.issues]  # found while reading
+            if unreadable:
+                outcome["issues"] = unreadable
+                raise _Rollback
+            checker, writer = Checker(stages, issues), Writer(by=by)
+            done = 0
+            for kind in (kind for kind in KINDS if kind in stages):
+                report(f"Checking and writing {FILE_NAMES[kind]}", (total + done) // 2)
+                for rows in _chunks(stages[kind].good_rows()):
+                    writer.write(kind, checker.check(kind, rows), users=checker.users)
+                    done += len(rows)
+                    report(f"Checking and writing {FILE_NAMES[kind]}", (total + done) // 2)
+                    if len(issues) >= MAX_ISSUES:
+                        break
+                if kind == "customers":
+                    writer.customers_done()
+                if len(issues) >= MAX_ISSUES:
+                    issues.append(ImportIssue("", 0, "", f"more than {MAX_ISSUES:,} problems: the rest of the "
+                                                         f"upload was not checked"))
+                    break
+            outcome["summary"] = checker.final_summary()
+            if issues or dry_run:
+                raise _Rollback
+            ledger_touch(on=writer.earliest)
+            for stage in stages.values():
+                stage.drop()
+            outcome["moved"] = writer.moved_invoice_ids()
+    except _Rollback:
+        if "issues" in outcome:
+            return _rejected(outcome["issues"])
+        if issues:
+            return _rejected(issues)
+    except IntegrityError as refused:
+        # Most likely another import (or the API) wrote one of these ERP ids while this one ran.
+        first_line = str(refused).splitlines()[0] if str(refused) else "a constraint failed"
+        return _rejected([ImportIssue("", 0, "", f"the database refused the import ({first_line}); nothing was "
+                                                 f"written. If another import ran at the same time, run this "
+                                                 f"one again")])
+    return ImportResult(ok=True, summary=outcome["summary"], dry_run=dry_run, rows=outcome["rows"],
+                        moved_invoice_ids=outcome.get("moved", []))
 
-    def rows_read(count: int) -> None:
-        nonlocal done
-        done += count
-        report("Checking rows", done)
 
-    raw_ids, records = {}, {}
+def _first_pass(tables: dict[str, Table], issues: list, report: Progress) -> dict[str, Stage]:
+    """Read every row once, check it on its own, park it; the rows are never all in memory."""
+    stages, read = {}, 0
     for kind, table in tables.items():
-        # A CSV's rows are read as they are parsed: only the parsed records are kept, never the
-        # raw cells of the whole file.
-        raw_ids[kind] = []
-        records[kind] = parse_rows(kind, _ids_noted(kind, table.rows, raw_ids[kind]), issues, rows_read)
+        stage = stages[kind] = Stage(kind)
+        for row, values in table.rows:
+            cells = parse_cells(kind, row, values, issues)
+            if cells is None:
+                stage.add_bad(row, id_of(kind, values))
+            else:
+                stage.add(row, cells)
+            read += 1
+            if read % CHUNK == 0:
+                report("Reading and checking rows", read // 2)
         table.rows = ()
-        done = sum(len(raw_ids[k]) for k in records)
-        report("Checking rows", done)
-    unreadable = [issue for table in tables.values() for issue in table.issues]  # found while reading
-    if unreadable:
-        return _rejected(unreadable)
-    total = done
-    report("Checking against the ledger", total)
-    plan = plan_import(raw_ids, records, issues)
-    if issues:
-        return _rejected(issues)
-    summary = {kind: plan.summary[kind] for kind in KINDS if kind in plan.summary}
-    moved: list[int] = []
-    if not dry_run:
-        report("Writing to the ledger", total)
-        try:
-            with transaction.atomic():
-                moved = write_plan(plan, by=by, progress=lambda stage: report(stage, total))
-        except LedgerMoved as conflict:
-            return _rejected([ImportIssue("", 0, "", str(conflict))])
-        except IntegrityError as refused:
-            # Most likely another import (or the API) wrote one of these ERP ids after this upload was checked.
-            first_line = str(refused).splitlines()[0] if str(refused) else "a constraint failed"
-            return _rejected([ImportIssue("", 0, "", f"the database refused the import ({first_line}); nothing was "
-                                                     f"written. If another import ran at the same time, run this "
-                                                     f"one again")])
-    return ImportResult(ok=True, summary=summary, dry_run=dry_run, rows=total, moved_invoice_ids=moved)
+        stage.close_first_pass()
+    return stages
 
 
-def _ids_noted(kind: str, rows, ids: list) -> Iterator[tuple[int, dict]]:
-    """The rows, unchanged, noting each row's ERP id on the way (even a bad row's)."""
-    for row, values in rows:
-        ids.append((row, id_of(kind, values)))
-        yield row, values
+def _chunks(rows: Iterator[tuple[int, object]]) -> Iterator[list]:
+    """Chunks of about CHUNK rows; the rows of one ERP id (one payment's applications) stay together."""
+    batch: list = []
+    for first_row, record in rows:
+        if len(batch) >= CHUNK and first_row != batch[-1][0]:
+            yield batch
+            batch = []
+        batch.append((first_row, record))
+    if batch:
+        yield batch
 
 
 def _rejected(issues: list[ImportIssue]) -> ImportResult:

@@ -83,11 +83,14 @@ def collectors(usernames) -> dict[str, dict]:
     return users
 
 
-def invoices(ids) -> dict[str, dict]:
+def invoices(ids, *, lock: bool = False) -> dict[str, dict]:
+    """With `lock`, the invoices stay locked until the transaction ends (PostgreSQL)."""
     found = {}
     fields = ("pk", "external_id", "customer_id", "customer__external_id", "customer__parent__external_id",
               "issue_date", "due_date", "amount", "currency", "po_number", "open_amount", "status")
     for rows in by_ids(Invoice, ids):
+        if lock:
+            rows = rows.select_for_update(of=("self",))
         for row in rows.values(*fields):
             found[row["external_id"]] = row
     return found
@@ -110,4 +113,26 @@ def cash(kind: str, ids) -> dict[str, dict]:
             f"{source}_id", "invoice__external_id", "amount"
         ):
             by_pk[source_pk]["applied"][invoice_id] += amount
+    return found
+
+
+PAYMENT_FIELDS = ("pk", "external_id", "erp_external_id", "customer__external_id", "customer__parent__external_id",
+                  "amount", "currency", "status")
+
+
+def linked_payments(erp_ids) -> dict[str, dict]:
+    """Payments taken here that an earlier import linked to one of these ERP payment ids."""
+    found = {}
+    for rows in by_ids(Payment, erp_ids, column="erp_external_id"):
+        for row in rows.values(*PAYMENT_FIELDS):
+            found[row["erp_external_id"]] = row
+    return found
+
+
+def payments_taken_here(external_ids) -> dict[str, dict]:
+    """Our payments (taken online or matched from a bank statement) by our payment id."""
+    found = {}
+    for rows in by_ids(Payment, external_ids):
+        for row in rows.filter(source__in=(Payment.Source.ONLINE, Payment.Source.BANK)).values(*PAYMENT_FIELDS):
+            found[row["external_id"]] = row
     return found

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from itertools import chain
 from pathlib import Path
 
-from ledger.imports.validation import COLUMNS, ImportIssue
+from ledger.imports.validation import COLUMNS, OPTIONAL_COLUMNS, ImportIssue
 
 
 @dataclass
@@ -64,10 +64,11 @@ def _binary_lines(source) -> Iterator[Iterator[bytes]]:
 
 
 def _header_issues(kind: str, header: list[str]) -> list[ImportIssue]:
-    expected = COLUMNS[kind]
-    issues = [ImportIssue(kind, 1, name, "missing column") for name in expected if name not in header]
-    issues += [ImportIssue(kind, 1, name or "(blank)", f"unexpected column; the file must have exactly "
-                                                      f"{', '.join(expected)}")
+    required, optional = COLUMNS[kind], OPTIONAL_COLUMNS[kind]
+    expected = required + optional
+    allowed = ", ".join(required) + (f" (and optionally {', '.join(optional)})" if optional else "")
+    issues = [ImportIssue(kind, 1, name, "missing column") for name in required if name not in header]
+    issues += [ImportIssue(kind, 1, name or "(blank)", f"unexpected column; the file must have exactly {allowed}")
                for name in header if name not in expected]
     seen = set()
     for name in header:
@@ -131,7 +132,7 @@ def table_from_dicts(kind: str, records) -> Table:
     """Rows given as dicts (the API). Row numbers count from 1; a missing key reads as an empty cell,
     an unknown key is reported once, on the first row that has it."""
     table = Table(kind)
-    expected = set(COLUMNS[kind])
+    expected = set(COLUMNS[kind]) | set(OPTIONAL_COLUMNS[kind])
     reported = set()
     for number, values in enumerate(records or (), 1):
         if not isinstance(values, dict):

@@ -25,6 +25,9 @@ COLUMNS = {
     "payments": ("payment_id", "customer_id", "received_date", "amount", "currency", "invoice_id"),
     "credits": ("credit_id", "customer_id", "issue_date", "amount", "currency", "invoice_id"),
 }
+# Columns a file may leave out. `reference` on a payment names the payment taken here (online or from
+# a bank statement, our `external_id`) that the ERP booked under its own id: the import links the two.
+OPTIONAL_COLUMNS = {"customers": (), "invoices": (), "payments": ("reference",), "credits": ()}
 KINDS = tuple(COLUMNS)
 FILE_NAMES = {"customers": "customers.csv", "invoices": "invoices.csv", "payments": "payments.csv",
               "credits": "credit_notes.csv"}
@@ -40,7 +43,7 @@ ID_COLUMNS = frozenset({"customer_id", "invoice_id", "payment_id", "credit_id", 
 ID_REFUSED = re.compile(r"[\"\\]")
 MAX_TERMS_DAYS = 3650
 LENGTHS = {"customer_id": 64, "invoice_id": 64, "payment_id": 64, "credit_id": 64, "parent_id": 64,
-           "name": 200, "phone": 40, "segment": 40, "po_number": 64, "collector": 150, "email": 254}
+           "name": 200, "phone": 40, "segment": 40, "po_number": 64, "collector": 150, "email": 254, "reference": 100}
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,6 +107,7 @@ class CashRow:
     amount: Decimal
     currency: str
     invoice_id: str
+    reference: str = ""  # payments only: our payment id when the ERP booked a payment taken here
 
 
 def text(value, column: str, *, required: bool = False) -> str:
@@ -237,6 +241,7 @@ CELLS = {
     "payments": (
         ("payment_id", _text("payment_id", True)), ("customer_id", _text("customer_id", True)),
         ("received_date", iso_date), ("amount", money), ("currency", currency), ("invoice_id", _text("invoice_id")),
+        ("reference", _text("reference")),
     ),
     "credits": (
         ("credit_id", _text("credit_id", True)), ("customer_id", _text("customer_id", True)),
@@ -260,20 +265,16 @@ def _cells(kind: str, row: int, values: dict, issues: list) -> list | None:
         return None
 
 
-def parse_rows(kind: str, rows, issues: list, progress=None) -> list:
-    """`rows` is an iterable of (row number, {column: value}); returns the rows that read cleanly."""
-    record_of, records = RECORDS[kind], []
-    for count, (row, values) in enumerate(rows, 1):
-        cells = _cells(kind, row, values, issues)
-        if cells is not None:
-            if kind == "invoices" and cells[3] < cells[2]:
-                issues.append(ImportIssue(kind, row, "due_date", f"due date {cells[3]} is before the issue date "
-                                                                 f"{cells[2]}"))
-            else:
-                records.append(record_of(row, *cells))
-        if progress and count % 20000 == 0:
-            progress(20000)
-    return records
+def parse_cells(kind: str, row: int, values: dict, issues: list) -> list | None:
+    """The row's parsed cells in the order of its record's fields after `row`; None after adding its
+    problems to `issues`."""
+    cells = _cells(kind, row, values, issues)
+    if cells is None:
+        return None
+    if kind == "invoices" and cells[3] < cells[2]:
+        issues.append(ImportIssue(kind, row, "due_date", f"due date {cells[3]} is before the issue date {cells[2]}"))
+        return None
+    return cells
 
 
 def id_of(kind: str, values: dict) -> str:

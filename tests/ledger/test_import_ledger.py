@@ -8,6 +8,7 @@ import pytest
 
 from erp.services import erp_import_files
 from ledger import services
+from ledger.imports.checks import Checker
 from ledger.imports.engine import import_files, import_rows
 from ledger.models import Application, CreditNote, Customer, Invoice, Payment
 from portfolios.models import Assignment, Portfolio
@@ -211,42 +212,39 @@ def test_rows_from_the_api_path_write_the_same_ledger(ledger_balances):
     ledger_balances()
 
 
-def test_money_moved_while_the_upload_was_checked_stops_the_import(monkeypatch, ledger_balances):
-    from ledger.imports import engine
-
+def test_cash_is_checked_against_the_ledger_as_its_chunk_finds_it(monkeypatch, ledger_balances):
+    """Each chunk of payments is checked inside the import's transaction against the invoices as they
+    stand then (locked until the commit on PostgreSQL): cash applied meanwhile is never overwritten."""
     c1 = CustomerFactory(external_id="C1")
     i1 = InvoiceFactory(external_id="I1", customer=c1, issue_date=date(2026, 9, 1), due_date=date(2026, 10, 1))
-    real_plan = engine.plan_import
+    real_load = Checker.load_balances
 
-    def plan_then_a_collector_applies_cash(*args):
-        plan = real_plan(*args)
+    def a_collector_applies_cash_first(self, chunk, invoice_ids):
         services.payment_receive(customer=c1, external_id="P-LIVE", received_date=date(2026, 10, 2),
                                  amount="900.00", currency="USD", applications=[(i1, D("900.00"))])
-        return plan
+        return real_load(self, chunk, invoice_ids)
 
-    monkeypatch.setattr(engine, "plan_import", plan_then_a_collector_applies_cash)
+    monkeypatch.setattr(Checker, "load_balances", a_collector_applies_cash_first)
     result = import_files(payments=csv_of("payments", cash("P1", amount="500.00", iid="I1")))
-    assert not result.ok and "invoice I1 changed while the import was being checked" in reasons(result)
+    assert not result.ok and "500.00 is more than the 100.00 open on invoice I1" in reasons(result)
     assert not Payment.objects.filter(external_id="P1").exists()
-    assert Invoice.objects.get().open_amount == D("100.00")
     ledger_balances()
 
 
 def test_an_id_written_by_someone_else_meanwhile_is_a_clear_error(monkeypatch):
-    from ledger.imports import engine
-
     c1 = CustomerFactory(external_id="C1")
-    real_plan = engine.plan_import
+    real_invoices = Checker.invoices
 
-    def plan_then_another_import_writes_I1(*args):
-        plan = real_plan(*args)
+    def check_then_another_import_writes_I1(self, rows):
+        chunk = real_invoices(self, rows)
         InvoiceFactory(external_id="I1", customer=c1)
-        return plan
+        return chunk
 
-    monkeypatch.setattr(engine, "plan_import", plan_then_another_import_writes_I1)
+    monkeypatch.setattr(Checker, "invoices", check_then_another_import_writes_I1)
     result = import_files(invoices=csv_of("invoices", invoice("I1")))
     assert not result.ok and "the database refused the import" in reasons(result)
-    assert Invoice.objects.count() == 1
+    # In the tests the other write shares the import's transaction, and is rolled back with it.
+    assert not Invoice.objects.exists()
 
 
 def test_sample_book_imports_cleanly_and_balances(tmp_path):
