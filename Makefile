@@ -40,7 +40,7 @@ demo: migrate ## Load the demo book if the database has none (SIZE=small|large)
 demo-logins: install ## Print the demo logins
 	@$(PY) manage.py demo_logins
 
-run: demo ## Set everything up and start web + worker + beat (PORT=8000)
+run: demo ## Set everything up and start web + workers (default queue, messages) + beat (PORT=8000)
 	@echo ""
 	@echo "  Collections Workbench: http://127.0.0.1:$(PORT)/"
 	@$(PY) manage.py demo_logins
@@ -51,8 +51,8 @@ run: demo ## Set everything up and start web + worker + beat (PORT=8000)
 web: migrate ## Only the web server (gunicorn + whitenoise) on PORT
 	PORT=$(PORT) $(VENV)/bin/honcho start -f Procfile -p $(PORT) web
 
-worker: migrate ## Only a Celery worker
-	$(VENV)/bin/honcho start -f Procfile worker
+worker: migrate ## Only the Celery workers (the default queue and the messages queue)
+	$(VENV)/bin/honcho start -f Procfile worker messages
 
 beat: migrate ## Only Celery beat (run exactly one)
 	$(VENV)/bin/honcho start -f Procfile beat

@@ -1,6 +1,6 @@
 from django.urls import include, path
 
-from accounts import actions, holds, messages, plans, views
+from accounts import actions, autopay, holds, messages, plans, views
 
 urlpatterns = [
     path("", views.account_list, name="accounts"),
@@ -25,6 +25,9 @@ urlpatterns = [
     path("<int:pk>/plans/<int:plan_id>/cancel/", plans.plan_cancel, name="plan_cancel"),
     path("<int:pk>/credit-hold/", holds.account_credit_hold, name="account_credit_hold"),
     path("<int:pk>/credit-hold/release/", holds.account_credit_release, name="account_credit_release"),
+    path("<int:pk>/autopay/", autopay.account_autopay, name="account_autopay"),
+    path("<int:pk>/autopay/pause/", autopay.account_autopay_pause, name="account_autopay_pause"),
+    path("<int:pk>/autopay/resume/", autopay.account_autopay_resume, name="account_autopay_resume"),
     path("holds/", include("work.holds.urls")),
     path("<int:pk>/corrections/", include("accounts.corrections_urls")),
     path("corrections/", include("accounts.corrections_pending_urls")),

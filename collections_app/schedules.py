@@ -50,12 +50,26 @@ SCHEDULES = [
              "A running import with no progress for IMPORT_LEASE_SECONDS lost its worker (nothing was written); "
              "it is run again, at most IMPORT_MAX_ATTEMPTS times in all.", every_minutes=5),
     # --- payments ---
+    Schedule("payments: sandbox clock (expiry, clearing)", "payments.tasks.sandbox_tick",
+             "The embedded provider's time passing: open checkouts expire, pending SEPA/ACH test debits clear or "
+             "fail. Does nothing with Stripe.", every_minutes=1),
     # --- end payments ---
     # --- autopay ---
+    Schedule("autopay: plan and collect charges", "autopay.tasks.autopay_run",
+             "Plans every open invoice of active autopay and collects each charge due up to today, once "
+             "(a charge is claimed before the provider is asked, with the charge's own idempotency key).",
+             minute="20"),
+    Schedule("autopay: announcements and failure notices", "reminders.autopay_notices.autopay_notices_send",
+             "Emails each charge's announcement AUTOPAY_NOTICE_DAYS before its day and each failed charge's "
+             "notice, once (outbox keys).", every_minutes=10),
     # --- end autopay ---
     # --- cashapp ---
     # --- end cashapp ---
     # --- performance ---
+    Schedule("Warm the morning's manager and finance pages", "team.tasks.morning_figures_warm",
+             "After the dunning run: the dashboard, targets, forecast, DSO, KPIs, root causes and last week's "
+             "one-on-ones computed and kept (REPORT_WARM_SECONDS), so the first visit of the day is fast.",
+             minute="40", hour="6"),
     # --- end performance ---
     # --- conversations ---
     # --- end conversations ---

@@ -420,13 +420,78 @@ LOGGING = {
 }
 
 # --- payments (issue 16: online payments, webhooks) ---
+# `sandbox` is the embedded provider (a local checkout page that sends Stripe-shaped, signed events
+# to our own webhook); `stripe` needs STRIPE_API_KEY and the signing secret of the webhook endpoint
+# configured in the Stripe dashboard (whsec_…) as PAYMENTS_WEBHOOK_SECRET. See docs/payments.md.
+PAYMENTS_PROVIDER = envstr("PAYMENTS_PROVIDER", "sandbox")
+if PAYMENTS_PROVIDER not in ("sandbox", "stripe"):
+    raise ImproperlyConfigured(f"PAYMENTS_PROVIDER must be sandbox or stripe, got {PAYMENTS_PROVIDER!r}")
+STRIPE_API_KEY = envstr("STRIPE_API_KEY")
+if PAYMENTS_PROVIDER == "stripe" and not STRIPE_API_KEY:
+    raise ImproperlyConfigured("PAYMENTS_PROVIDER=stripe needs STRIPE_API_KEY")
+PAYMENTS_WEBHOOK_SECRET = envstr("PAYMENTS_WEBHOOK_SECRET")
+if not PAYMENTS_WEBHOOK_SECRET:
+    if PAYMENTS_PROVIDER == "stripe":
+        raise ImproperlyConfigured("PAYMENTS_WEBHOOK_SECRET must be set (the webhook endpoint's signing secret)")
+    PAYMENTS_WEBHOOK_SECRET = install_secret_key(VAR_DIR / "payments_webhook_secret")
+# Events signed longer ago than this are refused (replayed captures); Stripe's own default is 300 s.
+PAYMENTS_WEBHOOK_TOLERANCE_SECONDS = envint("PAYMENTS_WEBHOOK_TOLERANCE_SECONDS", 300)
+# A checkout not completed within this long expires (Stripe allows 30 minutes to 24 hours).
+PAYMENTS_CHECKOUT_EXPIRES_MINUTES = envint("PAYMENTS_CHECKOUT_EXPIRES_MINUTES", 60)
+# The sandbox takes no money: with DEBUG off it is refused unless a demo install allows it.
+PAYMENTS_SANDBOX_ALLOWED = envbool("PAYMENTS_SANDBOX_ALLOWED", DEBUG)
+# A sandbox SEPA or ACH debit clears (or fails, per its test IBAN) this long after it was submitted.
+PAYMENTS_SANDBOX_CLEARING_SECONDS = envint("PAYMENTS_SANDBOX_CLEARING_SECONDS", 120)
 # --- end payments ---
 
 # --- autopay (issue 16) ---
+# Days before a charge that the customer is told what will be collected, and when (a charge is
+# never planned closer than this to the day it is planned).
+AUTOPAY_NOTICE_DAYS = envint("AUTOPAY_NOTICE_DAYS", 3)
+# A charge claimed by a worker that never recorded the provider's answer is asked again (with the
+# same idempotency key, so the provider charges once) after this many minutes.
+AUTOPAY_CHARGING_RETRY_MINUTES = envint("AUTOPAY_CHARGING_RETRY_MINUTES", 30)
+# A setup the customer left at the provider's page is given up after this many hours.
+AUTOPAY_SETUP_HOURS = envint("AUTOPAY_SETUP_HOURS", 24)
+# Autopay's announcement and failure emails are a reminders task outside reminders.tasks: the
+# worker imports it so beat's job finds it registered.
+CELERY_IMPORTS = ("reminders.autopay_notices",)
 # --- end autopay ---
 
 # --- banking and cash application (issue 17) ---
+# A bank receipt whose match is at least this sure (0-100) is posted at once; below, it waits in
+# the cash application worklist (docs/cash-application.md).
+CASH_AUTO_APPLY_CONFIDENCE = envint("CASH_AUTO_APPLY_CONFIDENCE", 90)
+if not 50 <= CASH_AUTO_APPLY_CONFIDENCE <= 100:
+    raise ImproperlyConfigured(f"CASH_AUTO_APPLY_CONFIDENCE must be 50-100, got {CASH_AUTO_APPLY_CONFIDENCE}")
+# A receipt short of the invoices it names by at most `percent` of them and at most `base_amount`
+# (base currency) still pays them; the difference is proposed as a deduction: up to
+# CASH_DEDUCTION_WRITE_OFF_MAX a small-balance write-off (for approval), above a dispute.
+CASH_SHORT_PAY_TOLERANCE = {
+    "percent": envdecimal("CASH_SHORT_PAY_PERCENT", "2.00"),
+    "base_amount": envdecimal("CASH_SHORT_PAY_MAX", "50.00"),
+}
+CASH_DEDUCTION_WRITE_OFF_MAX = envdecimal("CASH_DEDUCTION_WRITE_OFF_MAX", "10.00")
+# At most this many open invoices of one customer are combined to explain an amount.
+CASH_COMBINATION_MAX_INVOICES = envint("CASH_COMBINATION_MAX_INVOICES", 6)
+# A folder of ISO 20022 camt.05x XSDs: statements are then validated against their schema as well as
+# checked element by element (empty: the element checks only).
+BANK_CAMT_XSD_DIR = envstr("BANK_CAMT_XSD_DIR", "")
 # --- end banking ---
 
 # --- performance (issue 18) ---
+# PostgreSQL's JIT compiles the plan of every query it estimates as costly; the report queries pay
+# 150–400 ms each for it and run 10–50 % faster without it (docs/performance.md). Off for the
+# app's own connections only (DB_JIT=1 turns it back on), the server's setting is left alone.
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and not envbool("DB_JIT", False):
+    _pg_options = DATABASES["default"].setdefault("OPTIONS", {})
+    _pg_options["options"] = f"{_pg_options.get('options', '')} -c jit=off".strip()
+# Sending messages (statement and dunning emails) has its own queue, so a 20-minute statement run
+# on the default queue never holds them back; Procfile, docker-compose.yml and `make run` start a
+# worker for it (`celery worker -Q messages`).
+MESSAGES_QUEUE = "messages"
+CELERY_TASK_ROUTES = {"reminders.tasks.messages_send_task": {"queue": MESSAGES_QUEUE}}
+# The morning's report pages are computed once after the 06:00 dunning run and kept this long, so
+# the first manager of the day reads them kept (team.tasks.morning_figures_warm).
+REPORT_WARM_SECONDS = envint("REPORT_WARM_SECONDS", 4 * 3600)
 # --- end performance ---

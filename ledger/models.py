@@ -156,6 +156,7 @@ class Invoice(models.Model):
             models.Index(fields=["customer", "status", "due_date"]),
             models.Index(fields=["status", "due_date"]),
             models.Index(fields=["issue_date"]),
+            models.Index(fields=["due_date", "id"], name="invoice_api_order"),  # /api/invoices/ order and cursor
             # Rarely set: indexing only the rows that have one spares every import and every new
             # invoice an index entry for nothing.
             models.Index(fields=["charge_for"], condition=Q(charge_for__isnull=False), name="invoice_charge_for_set"),

@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import include, path
 
 from portal import views
 
@@ -14,7 +14,9 @@ urlpatterns = [
     path("<str:token>/contact/", views.ap_contact, name="portal_contact"),
     path("<str:token>/feedback/", views.feedback, name="portal_feedback"),
     # --- pay ---
+    path("<str:token>/pay/", include("portal.pay_urls")),
     # --- end pay ---
     # --- autopay ---
+    path("<str:token>/autopay/setup/", include("portal.autopay_urls")),
     # --- end autopay ---
 ]

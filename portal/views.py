@@ -52,8 +52,10 @@ def portal_view(view):
                 response = render(request, "portal/throttled.html", {"link": link}, status=429)
             else:
                 response = view(request, link, *args, **kwargs)
-        # The token is a password in the URL: never leak it in a Referer, never cache the page.
-        response["Referrer-Policy"] = "no-referrer"
+        # The token is a password in the URL: never leak it in a Referer to another site, never
+        # cache the page. Same-origin (not no-referrer): with no referrer at all browsers post the
+        # page's plain forms with "Origin: null", which the CSRF check must refuse.
+        response["Referrer-Policy"] = "same-origin"
         response["Cache-Control"] = "private, no-store"
         response["X-Robots-Tag"] = "noindex, nofollow"
         return response

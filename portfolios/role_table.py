@@ -187,14 +187,42 @@ TABLE: dict[str, Rule] = {
     "portal_feedback": PORTAL,
     # Online payments (issue 16).
     # --- payments ---
+    "payments_webhook": Rule(PUBLIC, note="the payment provider's webhook, checked by its Stripe-Signature"),
+    "payments_sandbox_checkout": Rule(PUBLIC, note="the sandbox provider's checkout; its session reference is the key"),
+    "payments_sandbox_setup": Rule(PUBLIC, note="the sandbox provider's setup page; its session reference is the key"),
+    "payments_sandbox_settle": Rule(PUBLIC, note="the sandbox's demo bank; only a pending sandbox payment"),
+    "payments_account": page(READERS, scope=ACCOUNT),
+    "payments_refund": page(change=MANAGERS, scope=ACCOUNT, note="asks the provider; the ledger follows its event"),
+    "payments_sandbox_event": page(change=MANAGERS, scope=ACCOUNT, note="sandbox payments only"),
     # --- end payments ---
+    # --- pay ---
+    "portal_pay": PORTAL,
+    "portal_pay_result": PORTAL,
+    # --- end pay ---
     # Autopay (issue 16).
     # --- autopay ---
+    "portal_autopay_setup": PORTAL,
+    "portal_autopay_return": PORTAL,
+    "portal_autopay_cancel": PORTAL,
+    "account_autopay": page(READERS, scope=ACCOUNT),
+    "account_autopay_pause": page(change=WORKERS, scope=ACCOUNT, note="with a reason; no charge while paused"),
+    "account_autopay_resume": page(change=WORKERS, scope=ACCOUNT),
     # --- end autopay ---
     # Bank statements and cash application (issue 17).
     # --- banking ---
     # --- end banking ---
     # --- cashapp ---
+    "cash_worklist": page(READERS, note="collectors: their accounts' receipts and the unmatched ones"),
+    "cash_line": page(READERS, scope=ACCOUNT, note="an unmatched receipt is every worker's"),
+    "cash_confirm": page(change=WORKERS, scope=ACCOUNT, note="posts the receipt on the ledger"),
+    "cash_split": page(change=WORKERS, scope=ACCOUNT, note="posts the receipt on the ledger"),
+    "cash_assign": page(change=WORKERS, scope=ACCOUNT, note="posts the receipt on the ledger"),
+    "cash_park": page(change=WORKERS, scope=ACCOUNT, note="posts the receipt as unapplied cash"),
+    "cash_undo": page(change=MANAGERS, scope=ACCOUNT, note="reverses the payment, with a reason"),
+    "cash_remittance": page(change=WORKERS, scope=ACCOUNT),
+    "cash_import": page(MANAGERS, MANAGERS, note="company-wide: the bank's statements"),
+    "cash_import_status": page(MANAGERS),
+    "cash_figures": page((M, F)),
     # --- end cashapp ---
     # --- conversations ---
     # --- end conversations ---
@@ -246,6 +274,7 @@ MENU = [
     ("Team", "team", "team"),
     ("Outbox", "outbox", "outbox"),
     ("Import", "import_ar", "import"),
+    ("Cash", "cash_worklist", "cash"),
 ]
 
 

@@ -2,16 +2,20 @@
 
 An account is reminded while it is active and its reminders are not paused. An open invoice is
 reminded unless it is under an open (or in-review) dispute, covered by an open promise to pay
-whose date has not passed, or in a payment plan on track. At send time an invoice must also
-still be open with something left to pay.
+whose date has not passed, in a payment plan on track, or on an online payment still clearing (a
+bank transfer or direct debit: dunning resumes if it fails; once it succeeds the invoice is paid
+and drops out by itself). At send time an invoice must also still be open with something left to
+pay.
 """
 
 from collections.abc import Iterable
 
-from django.db.models import Exists, OuterRef, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
+from autopay.selectors import autopay_covered
 from ledger.models import Customer, Invoice
+from payments.selectors import invoices_payment_pending
 from reminders.models import CustomerDunningSettings
 from work.models import PromiseToPay
 from work.plans.models import PaymentPlan
@@ -36,15 +40,19 @@ def account_not_reminded(customer: Customer) -> str:
 
 def invoices_blocked_from_dunning() -> QuerySet[Invoice]:
     """Open invoices that must get no reminder: under an open (or in-review) dispute, covered by
-    an open promise to pay whose date has not passed, or in a payment plan on track. One query, no
-    DISTINCT (EXISTS subqueries), so the reminders app can exclude it from its candidates:
+    an open promise to pay whose date has not passed, in a payment plan on track, on an online
+    payment still clearing (payments.selectors.invoices_payment_pending), or due to be collected by
+    autopay (autopay.selectors.autopay_covered: a charge scheduled, announced or under way; a failed
+    charge no longer covers it, so dunning resumes). One query, so the
+    reminders app can exclude it from its candidates:
     `candidates.exclude(pk__in=invoices_blocked_from_dunning().values("pk"))`."""
     today = timezone.localdate()
     promised = PromiseToPay.objects.filter(invoices=OuterRef("pk"), status=PromiseToPay.Status.OPEN, pay_by__gte=today)
     # A payment plan on track pauses dunning; once an installment is missed (broken) it resumes.
     planned = PaymentPlan.objects.filter(invoices=OuterRef("pk"), status=PaymentPlan.Status.ACTIVE)
     return Invoice.objects.filter(status=Invoice.Status.OPEN).filter(
-        invoice_disputed() | Exists(promised) | Exists(planned)
+        invoice_disputed() | Exists(promised) | Exists(planned) | Q(pk__in=invoices_payment_pending().values("pk"))
+        | autopay_covered()
     )
 
 

@@ -83,8 +83,7 @@ def _recheck_dunning(message: OutboundMessage) -> str:
         return "every invoice was paid, disputed or promised before sending"
     if dropped:
         on = message.created_at.date()
-        lines = [rendering.Line(i.external_id, i.due_date, i.open_amount, i.currency, (on - i.due_date).days)
-                 for i in sorted(still, key=lambda i: (i.due_date, i.external_id))]
+        lines = rendering.lines_for(still, on)  # with their ids: the Pay link names exactly these
         ctx = rendering.context_for(customer=customer, contact=message.contact, lines=lines, key=message.key)
         message.subject, message.body = rendering.render(message.step.template, ctx)
         message.invoices.set(still)

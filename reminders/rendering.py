@@ -22,6 +22,7 @@ PLACEHOLDERS = {
     "total_due": "The total of those invoices, per currency",
     "invoice_numbers": "The invoice numbers, comma separated",
     "portal_link": "A signed link to the customer portal",
+    "pay_url": "A link to pay exactly the invoices in the message online (empty when none is open)",
     "collector_name": "The account's collector",
     "collector_title": "The collector's title",
     "collector_signature": "The collector's signature (their profile)",
@@ -41,6 +42,7 @@ class Line:
     currency: str
     days_past_due: int
     step_name: str = ""
+    invoice_id: int | None = None  # what the message's Pay link names; None: a line built without it
 
 
 def money(amount: Decimal, currency: str) -> str:
@@ -110,7 +112,30 @@ def tracked_portal_path(key: str) -> str:
 def click_url(key: str, *, customer) -> str:
     """The tracked address a message shows instead of the portal link itself (see tracked_link_issue)."""
     tracked_link_issue(key=key, customer=customer)
+    return click_address(key)
+
+
+def click_address(key: str) -> str:
     return settings.SITE_URL + reverse("message_click", args=[tracking_token(key)])
+
+
+PAY_ORIGINS = ("email", "statement")
+
+
+def pay_url(customer, lines, *, token: str | None = None, origin: str = "email") -> str:
+    """The message's Pay button: the portal's pay page with exactly the invoices the message lists
+    preselected (`?invoices=`). A message passes the portal token minted with it (its TrackedLink),
+    so a re-rendering gives the same address and revoking the customer's links kills it too; else a
+    fresh link is signed. Empty when the message lists nothing to pay. `from=` tells the checkout
+    where it started."""
+    if origin not in PAY_ORIGINS:
+        raise ValueError(f"origin must be one of {PAY_ORIGINS}")
+    if not lines:
+        return ""
+    token = token or portal_token_for(customer, family=customer.parent_id is None)
+    ids = [str(line.invoice_id) for line in lines if line.invoice_id]
+    query = f"?invoices={','.join(ids)}&from={origin}" if ids else f"?from={origin}"
+    return f"{settings.SITE_URL}{reverse('portal_pay', args=[token])}{query}"
 
 
 def open_pixel_url(key: str) -> str:
@@ -132,16 +157,19 @@ def sign_off(user, profile) -> str:
     return "\n".join(["Kind regards,", name, *([title] if title else [])])
 
 
-def context_for(*, customer, contact, lines, key: str | None = None, month: date | None = None) -> dict:
+def context_for(*, customer, contact, lines, key: str | None = None, month: date | None = None,
+                pay_origin: str = "email") -> dict:
     user = collector_of(customer)
     profile = getattr(user, "collector_profile", None) if user else None
+    tracked = tracked_link_issue(key=key, customer=customer) if key else None
     return {
         "contact_name": contact.name if contact else "Accounts Payable",
         "customer_name": customer.name,
         "invoice_table": invoice_table(lines),
         "total_due": totals(lines),
         "invoice_numbers": ", ".join(line.number for line in lines),
-        "portal_link": click_url(key, customer=customer) if key else portal_url(customer),
+        "portal_link": click_address(key) if key else portal_url(customer),
+        "pay_url": pay_url(customer, lines, token=tracked.portal_token if tracked else None, origin=pay_origin),
         "collector_name": (user.get_full_name() or user.get_username()) if user else "Accounts Receivable",
         "collector_title": profile.title if profile else "",
         "collector_signature": profile.signature if profile else "",
@@ -194,5 +222,5 @@ def lines_for(invoices, as_of: date, step_names: dict[int, str] | None = None) -
     """The invoices as a message lists them, oldest due first."""
     step_names = step_names or {}
     return [Line(i.external_id, i.due_date, i.open_amount, i.currency, (as_of - i.due_date).days,
-                 step_names.get(i.pk, ""))
+                 step_names.get(i.pk, ""), i.pk)
             for i in sorted(invoices, key=lambda i: (i.due_date, i.external_id))]

@@ -1,5 +1,6 @@
 """Monthly statements: a PDF per account family head listing the family's open items, an aging
-summary, unapplied cash and credits and the portal link, emailed to the AP contact."""
+summary, unapplied cash and credits, the portal link and a Pay link for the open items, emailed to
+the AP contact."""
 
 import io
 import logging
@@ -99,7 +100,14 @@ def pdf_text(value) -> str:
     return escape(str(value), {'"': "&quot;"})
 
 
-def statement_pdf(data: StatementData, portal_link: str) -> bytes:
+def statement_lines(data: StatementData) -> list[rendering.Line]:
+    """The statement's open items as a message lists them (its Pay link names exactly these)."""
+    return [rendering.Line(i.external_id, i.due_date, i.open_amount, i.currency, (data.as_of - i.due_date).days,
+                           invoice_id=i.pk) for i in data.invoices]
+
+
+def statement_pdf(data: StatementData, portal_link: str, pay_link: str = "") -> bytes:
+    """The statement as a PDF; `pay_link` (rendering.pay_url of its open items) adds a Pay now link."""
     styles = getSampleStyleSheet()
     buffer = io.BytesIO()
     doc = SimpleDocTemplate(buffer, pagesize=A4, leftMargin=15 * mm, rightMargin=15 * mm,
@@ -137,6 +145,11 @@ def statement_pdf(data: StatementData, portal_link: str) -> bytes:
               Spacer(1, 6 * mm),
               Paragraph(f'See your account, download this statement or tell us about a problem: '
                         f'<link href="{pdf_text(portal_link)}">{pdf_text(portal_link)}</link>', styles["Normal"])]
+    if pay_link:
+        story += [Spacer(1, 3 * mm),
+                  # The address names every open item: linked, not printed (it would not fit the line).
+                  Paragraph(f'<b>Pay the open items online:</b> <link href="{pdf_text(pay_link)}">'
+                            f'<u>Pay now</u></link>, or from your account page above.', styles["Normal"])]
     doc.build(story)
     return buffer.getvalue()
 
@@ -176,7 +189,8 @@ def statement_issue(*, customer: Customer, month: date, as_of: date | None = Non
         return existing
     as_of = as_of or timezone.localdate()
     data = statement_data(customer, as_of)
-    pdf = statement_pdf(data, rendering.portal_url(customer))
+    pdf = statement_pdf(data, rendering.portal_url(customer),
+                        rendering.pay_url(customer, statement_lines(data), origin="statement"))
     name = f"statement-{customer.external_id}-{month:%Y-%m}.pdf"
     try:
         with transaction.atomic():
@@ -199,10 +213,8 @@ def _statement_message(statement: Statement, data: StatementData, pdf: bytes, na
     if contact is None or template is None:
         return None
     key = f"statement:{statement.customer_id}:{statement.month:%Y-%m}"
-    lines = [rendering.Line(i.external_id, i.due_date, i.open_amount, i.currency, (data.as_of - i.due_date).days)
-             for i in data.invoices]
-    ctx = rendering.context_for(customer=statement.customer, contact=contact, lines=lines, key=key,
-                                month=statement.month)
+    ctx = rendering.context_for(customer=statement.customer, contact=contact, lines=statement_lines(data), key=key,
+                                month=statement.month, pay_origin="statement")
     subject, body = rendering.render(template, ctx)
     message, _ = message_queue(customer=statement.customer, kind=OutboundMessage.Kind.STATEMENT, key=key,
                                contact=contact, subject=subject, body=body, by=by, attachment=(name, pdf),

@@ -1,6 +1,7 @@
 from django.contrib import admin
 
-from reporting.models import ArSnapshot, ArSnapshotDay
+from core.records_admin import RecordAdmin
+from reporting.models import ArSnapshot, ArSnapshotDay, MonthForecast
 
 
 @admin.register(ArSnapshotDay)
@@ -15,3 +16,11 @@ class ArSnapshotAdmin(admin.ModelAdmin):
     list_filter = ["date"]
     list_select_related = ["customer"]
     raw_id_fields = ["customer"]
+
+
+@admin.register(MonthForecast)
+class MonthForecastAdmin(RecordAdmin):
+    """Closed months are facts the nightly job stores: read them here, never edit them."""
+
+    list_display = ["month", "forecast", "at_risk", "actual", "taken_at"]
+    date_hierarchy = "month"

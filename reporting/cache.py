@@ -5,8 +5,10 @@ page's six months of forecast against actual, DSO history): a manager flicking b
 five managers opening the dashboard at nine, should not pay for them each time. Web pages (not the
 API, the nightly jobs, the commands or the benchmark: they always compute) keep each figure
 `REPORT_CACHE_SECONDS` (default 600; 0 turns this off) in the shared cache, keyed by the report and
-its exact arguments. A page that shows a kept figure says when it was computed and offers to
-recompute now (`?fresh=1`), which recomputes every figure on the page and keeps the new ones.
+its arguments (bound to the function's signature, defaults filled in, so the same figure asked
+for two ways is one key) and the database it came from. A page that shows a kept figure says when
+it was computed and offers to recompute now (`?fresh=1`), which recomputes every figure on the
+page and keeps the new ones.
 
 Only calls whose arguments are plain values (dates, numbers, text, model instances by primary key,
 lists of those) are kept; anything else (a queryset, say) is computed every time.
@@ -15,10 +17,17 @@ A write that changes kept figures makes them obsolete at once, not after the min
 carries two generations, the ledger's (bumped by every money move, `ledger.touch.ledger_moved`)
 and this app's (bumped by `figures_changed`, which the writes above the ledger call, e.g. saving a
 target), so the next page computes afresh.
+
+When several people ask for the same missing figure at once, one computes it and the others wait
+for it (`reporting.single_flight`). `warming()` is how the morning task computes the pages' figures
+before anyone opens them (`team.warm`), kept `REPORT_WARM_SECONDS`.
 """
 
+import dataclasses
 import hashlib
-from collections.abc import Callable
+import inspect
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -26,6 +35,7 @@ from decimal import Decimal
 from functools import wraps
 from typing import ParamSpec, TypeVar
 
+import pandas as pd
 from django.conf import settings
 from django.core.cache import cache
 from django.db.models import Model
@@ -33,6 +43,7 @@ from django.utils import timezone
 
 from core.generations import generation, generation_bump_on_commit
 from ledger.touch import ledger_generation
+from reporting.single_flight import single_flight
 
 VERSION = 1  # part of every key: bump when a report's result changes shape
 GENERATION_KEY = "reports:changed"
@@ -49,9 +60,17 @@ class PageFigures:
     oldest_kept: datetime | None = None  # computed_at of the oldest kept figure shown
     generation: str | None = None  # read once per request (see the module's docstring)
 
+    keep_seconds: int | None = None  # the morning warm-up keeps its figures longer than a page does
+    computed: set[str] = dataclasses.field(default_factory=set)  # keys computed during this request
+
     def shown(self, computed_at: datetime) -> None:
         if self.oldest_kept is None or computed_at < self.oldest_kept:
             self.oldest_kept = computed_at
+
+    def shown_value(self, found: tuple):
+        computed_at, value = found
+        self.shown(computed_at)
+        return value
 
 
 _page: ContextVar[PageFigures | None] = ContextVar("report_cache_page", default=None)
@@ -80,7 +99,30 @@ def _key(name: str, args: tuple, kwargs: dict, generation: str = "") -> str | No
         text = "|".join([name, *(_plain(a) for a in args), *(f"{k}={_plain(v)}" for k, v in sorted(kwargs.items()))])
     except (_Uncacheable, TypeError):  # TypeError: a dict whose keys do not sort
         return None
-    return f"reports:v{VERSION}:{generation}:{hashlib.sha256(text.encode()).hexdigest()}"
+    return f"reports:v{VERSION}:{_database()}:{generation}:{hashlib.sha256(text.encode()).hexdigest()}"
+
+
+def _database() -> str:
+    """Which database the figures were computed from: two books (a test database and the demo, two
+    checkouts) sharing one Redis never read each other's figures."""
+    db = settings.DATABASES["default"]
+    text = f"{db.get('ENGINE')}|{db.get('HOST') or ''}|{db.get('PORT') or ''}|{db.get('NAME')}"
+    return hashlib.sha256(text.encode()).hexdigest()[:12]
+
+
+def _bound(signature: inspect.Signature, args: tuple, kwargs: dict) -> dict | None:
+    """The call's arguments by name with the defaults filled in: `forecast(as_of=d)` and
+    `forecast(as_of=d, horizon_end=None)` (or `months=6` passed or not) are one figure, one key."""
+    try:
+        bound = signature.bind(*args, **kwargs)
+    except TypeError:
+        return None
+    bound.apply_defaults()
+    arguments = dict(bound.arguments)
+    for parameter in signature.parameters.values():  # **kwargs and *args spread out as plain values
+        if parameter.kind is parameter.VAR_KEYWORD:
+            arguments.update(arguments.pop(parameter.name, {}))
+    return arguments
 
 
 def figures_changed() -> None:
@@ -93,30 +135,56 @@ def _generation() -> str:
     return f"{ledger_generation()}.{generation(GENERATION_KEY)}"
 
 
+def _for_keeping(value):
+    """What goes into the cache: a report without the per-invoice frame it was computed from (a
+    forecast's is ~25 MB on a large book, and unpickling it cost every warm view 0.25 s). The pages
+    show the report's own figures and tables, never that frame."""
+    if dataclasses.is_dataclass(value) and not isinstance(value, type) and isinstance(
+            getattr(value, "invoices", None), pd.DataFrame):
+        return dataclasses.replace(value, invoices=None)  # type: ignore[call-arg]
+    return value
+
+
 def kept(func: Callable[P, R]) -> Callable[P, R]:
     """Keep `func`'s result for web pages (see the module's docstring); elsewhere call it."""
     name = f"{func.__module__}.{func.__qualname__}"
+    signature = inspect.signature(func)
 
     @wraps(func)
     def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
         page = _page.get()
-        seconds = settings.REPORT_CACHE_SECONDS
-        if page is not None and seconds > 0 and page.generation is None:
-            page.generation = _generation()
-        key = _key(name, args, kwargs, page.generation or "") if page is not None and seconds > 0 else None
-        if key is None or page is None:  # no key without a page
+        seconds = (page.keep_seconds or settings.REPORT_CACHE_SECONDS) if page is not None else 0
+        if page is None or seconds <= 0:
             return func(*args, **kwargs)
-        if not page.recompute:
-            found = cache.get(key)
-            if found is not None:
-                computed_at, value = found
-                page.shown(computed_at)
-                return value
-        value = func(*args, **kwargs)
-        cache.set(key, (timezone.now(), value), seconds)
+        if page.generation is None:
+            page.generation = _generation()
+        arguments = _bound(signature, args, kwargs)
+        key = _key(name, (), arguments, page.generation) if arguments is not None else None
+        if key is None:
+            return func(*args, **kwargs)
+        recompute = page.recompute and key not in page.computed  # ?fresh=1 recomputes a figure once
+        if not recompute and (found := cache.get(key)) is not None:
+            return page.shown_value(found)
+        with single_flight(key) as first:
+            if not first and not recompute and (found := cache.get(key)) is not None:
+                return page.shown_value(found)  # computed by whoever held the lock meanwhile
+            value = func(*args, **kwargs)
+            cache.set(key, (timezone.now(), _for_keeping(value)), seconds)
+            page.computed.add(key)
         return value
 
     return wrapper
+
+
+@contextmanager
+def warming(seconds: int | None = None) -> Iterator[PageFigures]:
+    """Compute every kept figure called inside the block afresh and keep it `seconds` (default
+    REPORT_WARM_SECONDS), as a page would: for the task that warms the morning's pages."""
+    token = _page.set(PageFigures(recompute=True, keep_seconds=seconds or settings.REPORT_WARM_SECONDS))
+    try:
+        yield _page.get()  # type: ignore[misc]
+    finally:
+        _page.reset(token)
 
 
 class ReportCacheMiddleware:

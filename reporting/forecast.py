@@ -14,13 +14,15 @@ from decimal import ROUND_HALF_UP, Decimal
 
 import pandas as pd
 from dateutil.relativedelta import relativedelta
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 
 from core.money import ZERO
+from ledger.touch import touches_on_or_before
 from reporting.aging import month_ends
 from reporting.behaviour import PaymentBehaviour, payment_behaviour, window_start
 from reporting.cache import kept
-from reporting.frames import Scope, closed_invoices, open_invoices, open_invoices_at, payments_received
+from reporting.frames import BOOK, Scope, closed_invoices, open_invoices, open_invoices_at, payments_received
+from reporting.models import MonthForecast
 from work.models import Dispute, PromiseToPay
 from work.plans.models import PaymentPlan, PlanInstallment
 
@@ -209,11 +211,19 @@ def _by_collector(inside: pd.DataFrame, risky: pd.DataFrame) -> list[dict]:
     ]
 
 
-@kept
 def forecast(*, as_of: date, horizon_end: date | None = None, collector=None, segment: str | None = None,
              currency: str | None = None) -> ForecastReport:
     """Expected collections from the day after D to the horizon (default: the end of D's month), by
     week and by collector, with the at-risk invoices beside it."""
+    # The default horizon spelled out, so the targets page (which passes the month's end) and the
+    # forecast page (which passes none) keep one figure, not two.
+    return forecast_to(as_of=as_of, horizon_end=horizon_end or month_end(as_of), collector=collector,
+                       segment=segment, currency=currency)
+
+
+@kept
+def forecast_to(*, as_of: date, horizon_end: date, collector=None, segment: str | None = None,
+                currency: str | None = None) -> ForecastReport:
     scope = Scope(collector=collector, segment=segment, currency=currency)
     return forecast_of(open_invoices(as_of, scope), as_of=as_of, horizon_end=horizon_end, scope=scope)
 
@@ -260,21 +270,44 @@ def collected_by_collector(start: date, end: date, collector=None, segment=None,
 def forecast_vs_actual(*, as_of: date, months: int = 6, collector=None, segment=None, currency=None) -> list[dict]:
     """For each of the last `months` full months: the forecast made at the close of the month before
     (as of its last day, to the month's end) against the cash actually collected in the month.
-    The ledger, closed invoices and resolved disputes are each read once for all the months."""
+    A closed month of the whole book is a stored fact (`MonthForecast`, current unless a back-dated
+    write is pending); the other months are computed, the ledger, closed invoices and resolved
+    disputes each read once for all of them."""
     scope = Scope(collector, segment, currency)
     ends = month_ends(as_of, months)  # complete months only: D's own month counts once D is its last day
+    stored = stored_months(ends) if scope == BOOK else {}
+    computed = months_computed([end for end in ends if end not in stored], scope)
+    return [stored.get(end) or computed[end] for end in ends]
+
+
+def versus_row(start: date, end: date, forecast: Decimal, at_risk: Decimal, actual: Decimal) -> dict:
+    return {"month": start.strftime("%Y-%m"), "start": start, "end": end, "forecast": forecast, "at_risk": at_risk,
+            "actual": actual, "difference": actual - forecast}
+
+
+def stored_months(ends: list[date]) -> dict[date, dict]:
+    """{month end: row} of the months stored as facts and still current (no pending ledger write dated
+    on or before the month's end: that month is recomputed until it is retaken). One query."""
+    rows = MonthForecast.objects.filter(ends_on__in=ends).exclude(
+        Exists(touches_on_or_before(OuterRef("ends_on"))))
+    return {r.ends_on: versus_row(r.month, r.ends_on, r.forecast, r.at_risk, r.actual) for r in rows}
+
+
+def months_computed(ends: list[date], scope: Scope = BOOK) -> dict[date, dict]:
+    """{month end: row} computed from the ledger for the months ending on `ends`."""
+    if not ends:
+        return {}
     made_on = [end.replace(day=1) - timedelta(days=1) for end in ends]
     frames = open_invoices_at(made_on, scope)
     closed = closed_invoices(window_start(made_on[0]), made_on[-1])
     resolved = resolved_disputes(window_start(made_on[0]), made_on[-1])
     received = payments_received(ends[0].replace(day=1), ends[-1], scope)
-    rows = []
+    rows = {}
     for day, end in zip(made_on, ends, strict=True):
         start = end.replace(day=1)
         made = forecast_of(frames[day], as_of=day, horizon_end=end, scope=scope,
                            behaviour=payment_behaviour(day, closed), cycle=dispute_cycle(day, resolved))
         actual = sum(received.loc[(received["on"] >= start) & (received["on"] <= end), "base"], ZERO) \
             if not received.empty else ZERO
-        rows.append({"month": start.strftime("%Y-%m"), "start": start, "end": end, "forecast": made.forecast,
-                     "at_risk": made.at_risk, "actual": actual, "difference": actual - made.forecast})
+        rows[end] = versus_row(start, end, made.forecast, made.at_risk, actual)
     return rows

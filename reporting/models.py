@@ -47,3 +47,31 @@ class ArSnapshot(models.Model):
 
     def __str__(self) -> str:
         return f"{self.customer_id} {self.date}: {self.total}"
+
+
+BASE_AMOUNT = {"max_digits": 30, "decimal_places": 12}
+
+
+class MonthForecast(models.Model):
+    """A closed month's forecast against actual for the whole book, kept as a fact: the forecast made
+    at the close of the month before (as of its last day, to this month's end), the at-risk amount
+    beside it, and the cash actually collected in the month.
+
+    Stored when the month closes (the nightly job) and retaken when a back-dated ledger write changes
+    its history (`services.ar_snapshots_refresh`); while such a write is pending the report
+    recomputes the month, as it does for a stale AR snapshot. A report for one collector, segment or
+    currency computes its months (their portfolios move between collectors; the book does not)."""
+
+    month = models.DateField(unique=True, help_text="The month's first day.")
+    ends_on = models.DateField()
+    # Base amounts unrounded, as the engine computes them (amount × rate); pages round for display.
+    forecast = models.DecimalField(**BASE_AMOUNT, default=ZERO)
+    at_risk = models.DecimalField(**BASE_AMOUNT, default=ZERO)
+    actual = models.DecimalField(**BASE_AMOUNT, default=ZERO)
+    taken_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-month"]
+
+    def __str__(self) -> str:
+        return f"forecast vs actual {self.month:%Y-%m}"

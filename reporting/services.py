@@ -1,4 +1,5 @@
-"""Writes of the reporting app: the daily AR snapshot (no ledger money changes here)."""
+"""Writes of the reporting app: the daily AR snapshot and the closed months' forecast against actual
+(no ledger money changes here)."""
 
 from collections.abc import Iterable
 from datetime import date, timedelta
@@ -11,11 +12,13 @@ from django.utils import timezone
 from core.aging import BUCKETS
 from core.money import ZERO
 from ledger.touch import touches_clear, touches_pending
-from reporting.aging import lines_of
-from reporting.frames import open_invoices_at
-from reporting.models import ArSnapshot, ArSnapshotDay
+from reporting.aging import lines_of, month_ends
+from reporting.forecast import months_computed
+from reporting.frames import first_issue_date, open_invoices_at
+from reporting.models import ArSnapshot, ArSnapshotDay, MonthForecast
 
 CATCH_UP_DAYS = 31
+MONTHS_KEPT = 24  # closed months stored as facts (the forecast page shows 6, the KPI history 12)
 RETAKE_BATCH_DAYS = 31  # days recomputed together (three queries) when stale snapshots are retaken
 
 
@@ -44,8 +47,37 @@ def ar_snapshots_refresh(*, also: Iterable[date] = ()) -> list[date]:
         frames = open_invoices_at(chunk)
         for day in chunk:
             _store(day, frames[day])
+    if pending:
+        months_forecast_take(list(MonthForecast.objects.filter(ends_on__gte=since).values_list("ends_on", flat=True)))
     touches_clear([pk for pk, _ in pending])
     return ordered
+
+
+def months_forecast_take(ends: list[date]) -> list[MonthForecast]:
+    """Store (or retake) the whole book's forecast against actual of the months ending on `ends`
+    (closed months: a month still running is refused), recomputed from the ledger together."""
+    today = timezone.localdate()
+    if any(end >= today for end in ends):
+        raise ValueError("Only a month that has closed is stored as a fact.")
+    stored = []
+    for end, row in months_computed(sorted(set(ends))).items():
+        month, _ = MonthForecast.objects.update_or_create(month=row["start"], defaults={
+            "ends_on": end, "forecast": row["forecast"], "at_risk": row["at_risk"], "actual": row["actual"]})
+        stored.append(month)
+    return stored
+
+
+def months_forecast_due(*, today: date | None = None) -> list[date]:
+    """Ends of the closed months of the last MONTHS_KEPT with no stored forecast against actual yet
+    (normally the month that ended yesterday; more after a stopped worker or on first install),
+    from the first month the book has history for."""
+    today = timezone.localdate() if today is None else today
+    first = first_issue_date()
+    if first is None:
+        return []
+    ends = [end for end in month_ends(today - timedelta(days=1), MONTHS_KEPT) if end < today and end >= first]
+    have = set(MonthForecast.objects.filter(ends_on__in=ends).values_list("ends_on", flat=True))
+    return [end for end in ends if end not in have]
 
 
 def _store(on: date, frame: pd.DataFrame) -> ArSnapshotDay:

@@ -10,13 +10,21 @@ from reporting import services
 @shared_task(name="reporting.ar_snapshot_nightly")
 def ar_snapshot_nightly() -> list[str]:
     """Retake the snapshots that back-dated writes made stale, then snapshot every day that ended and
-    has none yet (normally just yesterday)."""
+    has none yet (normally just yesterday), and store the month that closed (forecast vs actual)."""
     services.ar_snapshots_refresh()
     taken = []
     for day in services.ar_snapshots_due():
         ar_snapshot_day.delay(day.isoformat())
         taken.append(day.isoformat())
+    if months := services.months_forecast_due():
+        months_forecast_take.delay([end.isoformat() for end in months])
     return taken
+
+
+@shared_task(name="reporting.months_forecast_take")
+def months_forecast_take(ends: list[str]) -> int:
+    """Store the closed months' forecast against actual (the month that ended, or those missed)."""
+    return len(services.months_forecast_take([date.fromisoformat(end) for end in ends]))
 
 
 @shared_task(name="reporting.ar_snapshot_day")

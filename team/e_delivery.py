@@ -19,9 +19,9 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
-import pandas as pd
 from django.db.models import (
     BooleanField,
+    Count,
     Exists,
     ExpressionWrapper,
     F,
@@ -35,9 +35,10 @@ from django.db.models import (
 from django.db.models.functions import Coalesce
 
 from core.money import MONEY_FIELD, ZERO
-from ledger.fx import MissingFxRate, rate_expression, to_base
+from ledger.fx import MissingFxRate
 from ledger.models import Contact, Customer, Invoice
 from portfolios.models import Team
+from reporting.frames import base_total
 from team.models import EDeliveryGoal
 
 REASONS = {
@@ -109,37 +110,28 @@ def _percent(share: Decimal | None) -> Decimal | None:
 
 
 def e_delivery_coverage(customers: QuerySet) -> Coverage:
-    """The coverage KPI over `customers` (active ones only): two queries — the customers with their
-    coverage flags, and their open invoices with the FX rate — combined in pandas."""
+    """The coverage KPI over `customers` (active ones only), from counts: one query counts the
+    customers by flag, two add up the open invoices of all and of the covered customers per day and
+    currency, converted to base once per group (`reporting.frames.base_total`) — not every open
+    invoice with an FX lookup each."""
     active = active_customers(customers)
-    people = pd.DataFrame.from_records(
-        list(with_coverage(active).order_by().values_list("pk", "e_delivery", "has_ap_email", "ap_email_ok",
-                                                          "covered")),
-        columns=["customer_id", "e_delivery", "has_ap_email", "ap_email_ok", "covered"],
+    has_ap, ap_ok = Exists(_ap_emails()), Exists(_ap_emails().filter(email_bounced_at__isnull=True))
+    counts = active.order_by().aggregate(  # the conditions of `with_coverage`, counted in one pass
+        customers=Count("pk"),
+        covered=Count("pk", filter=Q(e_delivery=True) & Q(ap_ok)),
+        paper=Count("pk", filter=Q(e_delivery=False)),
+        missing=Count("pk", filter=~Q(has_ap)),
+        bounced=Count("pk", filter=Q(has_ap) & ~Q(ap_ok)),
     )
-    if people.empty:
+    if not counts["customers"]:
         return Coverage(0, 0, 0, 0, 0, ZERO, ZERO)
-    people = people.astype({"e_delivery": bool, "has_ap_email": bool, "ap_email_ok": bool, "covered": bool})
-    counts = {
-        "customers": len(people),
-        "covered": int(people["covered"].sum()),
-        "paper": int((~people["e_delivery"]).sum()),
-        "missing": int((~people["has_ap_email"]).sum()),
-        "bounced": int((people["has_ap_email"] & ~people["ap_email_ok"]).sum()),
-    }
-    invoices = pd.DataFrame.from_records(
-        list(Invoice.objects.filter(customer__in=active.values("pk"), status=Invoice.Status.OPEN)
-             .annotate(rate=rate_expression()).order_by()
-             .values_list("customer_id", "currency", "open_amount", "rate")),
-        columns=["customer_id", "currency", "open_amount", "rate"],
-    )
+    open_invoices = Invoice.objects.filter(status=Invoice.Status.OPEN)
     try:
-        invoices["base"] = to_base(invoices, "open_amount")
+        ar_total = base_total(open_invoices.filter(customer__in=active.values("pk")), "open_amount")
+        ar_covered = base_total(open_invoices.filter(
+            customer__in=with_coverage(active).filter(covered=True).values("pk")), "open_amount")
     except MissingFxRate as error:
         return Coverage(**counts, ar_total=None, ar_covered=None, fx_error=str(error))
-    covered_ids = set(people.loc[people["covered"], "customer_id"])
-    ar_total = sum(invoices["base"], ZERO)
-    ar_covered = sum(invoices.loc[invoices["customer_id"].isin(covered_ids), "base"], ZERO)
     return Coverage(**counts, ar_total=ar_total, ar_covered=ar_covered)
 
 

@@ -6,7 +6,7 @@ from celery import shared_task
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
-from team import services
+from team import services, warm
 from team.one_on_one import last_week
 from team.selectors import managers_to_mail
 
@@ -26,3 +26,10 @@ def weekly_digests_send(week_start: str | None = None) -> int:
 def weekly_digest_send(manager_id: int, week_start: str) -> bool:
     manager = get_user_model().objects.get(pk=manager_id)
     return services.weekly_digest_send(manager=manager, week_start=date.fromisoformat(week_start)) is not None
+
+
+@shared_task(name="team.tasks.morning_figures_warm", soft_time_limit=1500, time_limit=1800)
+def morning_figures_warm() -> int:
+    """After the 06:00 run (beat): the manager and finance pages' figures computed and kept, so the
+    first visit of the day reads them kept. Safe to run twice (it recomputes)."""
+    return warm.morning_figures_warm(timezone.localdate())

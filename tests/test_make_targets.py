@@ -33,7 +33,8 @@ def test_procfile_starts_web_worker_and_one_beat():
     processes = dict(
         line.split(":", 1) for line in (ROOT / "Procfile").read_text().splitlines() if line and not line.startswith("#")
     )
-    assert set(processes) == {"web", "worker", "beat"}
+    assert set(processes) == {"web", "worker", "messages", "beat"}
     assert "gunicorn collections_app.wsgi" in processes["web"] and "$PORT" in processes["web"]
     assert "celery -A collections_app worker" in processes["worker"]
+    assert "-Q messages" in processes["messages"]  # sends never wait behind a statement run
     assert "celery -A collections_app beat" in processes["beat"]

@@ -80,8 +80,9 @@ def timeline_for(customer: Customer, *, kinds=None, limit: int = 100) -> Timelin
                                  by=_who(e.by)))
     if "payment" in kinds:
         for p in Payment.objects.filter(customer=customer)[:limit]:
-            entries.append(Entry("payment", _at(p.received_date), f"Payment {p.external_id} received", p.reference,
-                                 amount=p.amount, status=p.get_status_display()))
+            how = {Payment.Source.ONLINE: " online", Payment.Source.BANK: " by bank transfer"}.get(p.source, "")
+            entries.append(Entry("payment", _at(p.received_date), f"Payment {p.external_id} received{how}",
+                                 p.reference, amount=p.amount, status=p.get_status_display()))
     if "hold" in kinds:
         for h in CreditHoldEvent.objects.filter(customer=customer).select_related("by", "rule").order_by("-pk")[:limit]:
             source = f" by rule {h.rule.name}" if h.rule else f" ({h.get_source_display().lower()})"

@@ -1,4 +1,5 @@
-"""Server time of the two pages a collector lives in, measured in-process with Django's test Client."""
+"""Server time of the two pages a collector lives in, and of the managers' morning pages, measured
+in-process with Django's test Client."""
 
 import statistics
 import time
@@ -8,7 +9,7 @@ from decimal import Decimal
 from django.contrib.auth import get_user_model
 from django.db import connection, reset_queries, transaction
 from django.db.models import Count
-from django.test import Client
+from django.test import Client, override_settings
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
@@ -115,3 +116,48 @@ def queue_scoring() -> dict:
     start = time.perf_counter()
     items = queue_build()
     return {"items": items, "seconds": round(time.perf_counter() - start, 3)}
+
+
+# The pages a manager and finance open every morning (issue 18): (name, url name, query string).
+MANAGER_PAGES = [
+    ("team dashboard", "team", ""), ("targets", "team_targets", ""), ("reports", "reports", ""),
+    ("aging", "reports_aging", ""), ("DSO", "reports_dso", ""), ("forecast", "forecast", ""),
+    ("forecast versus XLSX", "forecast", "?export=xlsx&table=versus"), ("KPIs", "reports_kpis", ""),
+    ("root causes", "root_causes", ""), ("e-delivery", "e_delivery", ""),
+]
+
+
+def manager_pages() -> dict:
+    """Each morning page as the first manager (finance for the forecast) opens it: computed from
+    scratch (REPORT_CACHE_SECONDS=0, every figure recomputed) and then kept (a second visit with the
+    figures kept), server time in-process; plus last week's one-on-one of the busiest collector."""
+    users = get_user_model().objects.filter(is_active=True)
+    boss = users.filter(groups__name="manager").order_by("pk").first()
+    finance = users.filter(groups__name="finance").order_by("pk").first() or boss
+    if boss is None:
+        return {"skipped": "no manager"}
+    collector, _ = busiest_collector()
+    pages = [(label, reverse(name) + query, finance if name == "forecast" else boss)
+             for label, name, query in MANAGER_PAGES]
+    if collector is not None:
+        from_week = (timezone.localdate() - timedelta(days=timezone.localdate().weekday() + 7)).isoformat()
+        pages.append(("one-on-one", f"{reverse('one_on_one', args=[collector.get_username()])}?week={from_week}",
+                      boss))
+    measured = []
+    for label, url, user in pages:
+        client = Client()
+        client.force_login(user)
+        with override_settings(REPORT_CACHE_SECONDS=0):
+            cold_ms, status = _timed(client, url)
+        with override_settings(REPORT_CACHE_SECONDS=600):
+            _timed(client, url + ("&" if "?" in url else "?") + "fresh=1")  # computes and keeps
+            kept_ms, _ = _timed(client, url)
+        measured.append({"page": label, "url": url, "status": status, "cold_ms": round(cold_ms, 1),
+                         "kept_ms": round(kept_ms, 1)})
+    return {"pages": measured}
+
+
+def _timed(client: Client, url: str) -> tuple[float, int]:
+    start = time.perf_counter()
+    response = client.get(url)
+    return (time.perf_counter() - start) * 1000, response.status_code

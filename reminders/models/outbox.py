@@ -40,6 +40,8 @@ class OutboundMessage(models.Model):
         INVOICE_COPY = "invoice_copy", "Invoice copy"
         PLAN = "plan", "Payment plan reminder"
         MANUAL = "manual", "Written by a collector"
+        RECEIPT = "receipt", "Payment receipt or notice"
+        AUTOPAY = "autopay", "Autopay announcement or failure"
 
     class Status(models.TextChoices):
         QUEUED = "queued", "Queued"

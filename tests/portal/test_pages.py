@@ -44,7 +44,7 @@ def test_home_shows_open_invoices_balance_aging_credits_and_recently_paid(client
     assert "1–30 days" in body and "Current" in body
     assert f"{customer.external_id}-CN" in body and "150.00" in body
     assert 'id="recently-paid"' in body and paid.external_id in body
-    assert response["Referrer-Policy"] == "no-referrer"
+    assert response["Referrer-Policy"] == "same-origin"
     assert "no-store" in response["Cache-Control"]
 
 
@@ -300,7 +300,7 @@ def test_form_pages_query_count_is_bounded(client, django_assert_max_num_queries
 def test_essentials_work_without_javascript(client, customer, token):
     """Every action is a plain form with a real action URL; the page needs no script to submit."""
     home = client.get(url("portal_home", token)).content.decode()
-    for name in ("portal_promise", "portal_autopay", "portal_contact", "portal_feedback"):
+    for name in ("portal_promise", "portal_autopay_setup", "portal_contact", "portal_feedback"):
         assert f'href="{url(name, token)}' in home
     form = client.get(url("portal_feedback", token)).content.decode()
     assert f'method="post" action="{url("portal_feedback", token)}"' in form

@@ -166,6 +166,7 @@ def _kwargs(name: str, side: dict, book: dict) -> dict:
         # --- autopay ---
         # --- end autopay ---
         # --- cashapp ---
+        **__import__("tests.cashapp.receipts", fromlist=["role_table_kwargs"]).role_table_kwargs(side),
         # --- end cashapp ---
         # --- conversations ---
         # --- end conversations ---

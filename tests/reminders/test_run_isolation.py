@@ -82,10 +82,10 @@ def four_accounts_one_failing(monkeypatch):
     bad = customers[1]
     real_pdf = statements.statement_pdf
 
-    def pdf(data, link):
+    def pdf(data, link, *args, **kwargs):
         if data.customer.pk == bad.pk:
             raise ValueError("paraparser: syntax error: No content allowed in img tag")
-        return real_pdf(data, link)
+        return real_pdf(data, link, *args, **kwargs)
 
     monkeypatch.setattr(statements, "statement_pdf", pdf)
     return customers, bad, real_pdf

@@ -110,8 +110,10 @@ def workers(worker_db, smtp, tmp_path):
     def start(name: str) -> subprocess.Popen:
         log = tmp_path / f"{name}.log"
         proc = subprocess.Popen(
+            # Both queues: the runs on the default one, the sends on `messages` (CELERY_TASK_ROUTES).
             [sys.executable, "-m", "celery", "-A", "collections_app", "worker", "-P", "prefork", "-c", "1",
-             "-n", f"{name}@%h", "--without-gossip", "--without-mingle", "--without-heartbeat", "-l", "INFO"],
+             "-Q", "celery,messages", "-n", f"{name}@%h", "--without-gossip", "--without-mingle",
+             "--without-heartbeat", "-l", "INFO"],
             cwd=ROOT, env=env, stdout=log.open("w"), stderr=subprocess.STDOUT, start_new_session=True,
         )
         started.append(proc)

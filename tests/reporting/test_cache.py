@@ -1,14 +1,19 @@
 """Report figures kept for web pages: kept per report and exact arguments (so per collector), shown
 with the time they were computed, recomputed on request, and never kept outside web pages."""
 
+import threading
+import time
+from contextlib import contextmanager
 from datetime import date, timedelta
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from ledger.models import Customer
 from reporting import metrics
-from reporting.cache import _key, kept
+from reporting.cache import PageFigures, _key, _page, kept, warming
+from team.warm import morning_figures_warm
 from tests.factories import CustomerFactory, PortfolioFactory, collector, manager
 from tests.reporting.factories import issue
 
@@ -30,6 +35,16 @@ def two_portfolios():
         issue(customer, "2026-08-01", amount, due="2026-08-31")
         out.append((portfolio.collector, customer))
     return out
+
+
+@contextmanager
+def page_context():
+    """What the middleware sets up for one web request, for a thread that is not one."""
+    token = _page.set(PageFigures())
+    try:
+        yield
+    finally:
+        _page.reset(token)
 
 
 def _aging(client, **params):
@@ -99,3 +114,77 @@ def test_the_heavy_pages_keep_their_figures(client, keeping, two_portfolios, nam
     assert client.get(reverse(name)).status_code == 200
     again = client.get(reverse(name))
     assert again.status_code == 200 and b"Figures computed at" in again.content
+
+
+def test_one_figure_asked_for_two_ways_is_one_key(keeping):
+    """Bound arguments with the defaults filled in: positional, by name, the default spelled out."""
+    calls = []
+
+    @kept
+    def report(as_of, *, months: int = 6, collector=None):
+        calls.append(as_of)
+        return len(calls)
+
+    with warming(600):
+        assert report(D) == report(as_of=D) == report(D, months=6, collector=None) == 1
+        assert report(D, months=12) == 2
+
+
+def test_the_forecast_page_and_the_targets_page_share_the_forecast(keeping, two_portfolios):
+    """The forecast's default horizon is the month's end, which the targets page passes itself."""
+    with warming(600) as page:
+        metrics.forecast(as_of=D)
+        metrics.forecast(as_of=D, horizon_end=date(2026, 9, 30))
+        assert len(page.computed) == 1
+
+
+def test_keys_name_the_database(settings):
+    first = _key("r", (D,), {})
+    settings.DATABASES = {"default": {**settings.DATABASES["default"], "NAME": "another_book"}}
+    assert _key("r", (D,), {}) != first
+
+
+def test_a_kept_report_leaves_its_invoice_frame_out_of_the_cache(keeping, two_portfolios):
+    with warming(600):
+        computed = metrics.forecast(as_of=D)
+    assert computed.invoices is not None  # the caller that computed it still has it
+    with warming(600) as page:
+        page.recompute = False
+        kept_report = metrics.forecast(as_of=D)
+    assert kept_report.invoices is None and kept_report.forecast == computed.forecast
+    assert kept_report.at_risk_invoices == computed.at_risk_invoices
+
+
+def test_people_asking_for_the_same_missing_figure_at_once_share_one_computation(keeping):
+    calls, answers = [], []
+    started = threading.Event()
+
+    @kept
+    def slow(as_of):
+        calls.append(as_of)
+        started.set()
+        time.sleep(0.5)
+        return "figure"
+
+    def visit():
+        with page_context():
+            answers.append(slow(D))
+
+    first = threading.Thread(target=visit)
+    first.start()
+    started.wait(5)
+    others = [threading.Thread(target=visit) for _ in range(4)]
+    for thread in others:
+        thread.start()
+    for thread in [first, *others]:
+        thread.join(10)
+    assert answers == ["figure"] * 5 and len(calls) == 1
+
+
+def test_the_morning_warm_up_makes_the_first_visit_of_the_day_a_kept_one(client, keeping, two_portfolios):
+    boss = manager()
+    assert morning_figures_warm(timezone.localdate()) > 0
+    client.force_login(boss)
+    for name in ("team", "forecast", "reports_dso", "reports_kpis", "root_causes"):
+        response = client.get(reverse(name))
+        assert response.status_code == 200 and b"Figures computed at" in response.content, name

@@ -17,17 +17,23 @@ from django.utils import timezone
 
 from core.db_stats import refresh_planner_statistics
 from devtools.benchmarks import pages
+from devtools.benchmarks.cashapp import cash_application_figures
 from devtools.benchmarks.dunning import dunning_pass_rate, statement_render_rate
 from devtools.benchmarks.importing import import_rate
 from devtools.benchmarks.load import web_under_load
 from devtools.benchmarks.memory import render_and_measure, statement_worker_memory
+from devtools.benchmarks.payments import webhook_rate
 from devtools.benchmarks.reports import run as reports_run
 from ledger.models import Customer, Invoice
 from work.queue.models import QueueEntry
 
-PARTS = ("dunning", "statements", "reports", "queue", "workspace", "scoring", "import", "memory", "load")
+PARTS = ("dunning", "statements", "reports", "queue", "workspace", "managers", "scoring", "import", "memory", "load",
+         "webhooks", "cash")
 TARGETS = {"dunning_invoices_per_second": 5000, "report_ratio": 2.0, "queue_p95_ms": 150, "workspace_p95_ms": 150,
-           "import_rows_per_second": 20000, "worker_mib": 500, "load_p95_ms": 500}
+           "import_rows_per_second": 20000, "worker_mib": 500, "load_p95_ms": 500,
+           "manager_cold_ms": 1000, "manager_kept_ms": 150, "webhook_events_per_second": 200,
+           "cash_auto_match_rate": 90, "cash_wrong_match_rate": 0.5, "cash_review_first_rank_rate": 80,
+           "cash_lines_per_second": 1000}
 
 
 class Command(BaseCommand):
@@ -86,6 +92,7 @@ class Command(BaseCommand):
         reports = [] if "reports" in skipped else reports_run(as_of, repeat=1 if small else 3)
         queue = measure("queue", lambda: pages.queue_page(requests))
         workspace = measure("workspace", lambda: pages.workspace_page(requests, workspace_invoices))
+        managers = measure("managers", pages.manager_pages)
         scoring = measure("scoring", pages.queue_scoring)
         _analyze(QueueEntry)  # the scoring rewrote today's queue (the nightly task does the same)
         sample = import_invoices if import_invoices is not None else (2000 if small else 50000)
@@ -94,12 +101,15 @@ class Command(BaseCommand):
         load = measure("load", lambda: web_under_load(users, load_seconds, think=think, ramp=ramp))
         saturation = {"skipped": "--saturation-seconds 0"} if saturation_seconds <= 0 else measure(
             "load", lambda: web_under_load(users, saturation_seconds, think=(0, 0)))
+        webhooks = measure("webhooks", lambda: webhook_rate(150 if small else 1000))
+        cash = measure("cash", lambda: cash_application_figures(lines=300 if small else 2000))
 
         results = {"as_of": str(as_of), "book": book, "dunning": dunning, "statements": rendering, "reports": reports,
-                   "queue_page": queue, "workspace_page": workspace, "queue_scoring": scoring,
-                   "import": importing, "statement_worker": memory, "web_under_load": load,
-                   "web_saturation": saturation, "targets": TARGETS, "seconds": round(time.perf_counter() - began, 1)}
-        rows = _engine_rows(results) + _web_rows(results)
+                   "queue_page": queue, "workspace_page": workspace, "manager_pages": managers,
+                   "queue_scoring": scoring, "import": importing, "statement_worker": memory, "web_under_load": load,
+                   "web_saturation": saturation, "webhooks": webhooks, "cash_application": cash,
+                   "targets": TARGETS, "seconds": round(time.perf_counter() - began, 1)}
+        rows = _engine_rows(results) + _manager_rows(managers) + _web_rows(results) + _money_in_rows(webhooks, cash)
 
         self.stdout.write(
             f"\nBook: {book['customers']:,} customers, {book['invoices']:,} invoices on {book['database']}\n"
@@ -134,6 +144,17 @@ def _engine_rows(results: dict) -> list[tuple]:
                      f"<= {TARGETS['report_ratio']}x, same figure: {report['same']}",
                      report["ratio"] <= TARGETS["report_ratio"] and report["same"]))
     return rows
+
+
+def _manager_rows(managers: dict) -> list[tuple]:
+    """One row per morning page: computed from scratch / kept, each against its target."""
+    if "skipped" in managers:
+        return [("manager pages", f"skipped: {managers['skipped']}", "", None)]
+    cold, kept = TARGETS["manager_cold_ms"], TARGETS["manager_kept_ms"]
+    return [(f"{page['page']}: cold ms / kept ms", f"{page['cold_ms']:,.0f} / {page['kept_ms']:,.0f}",
+             f"< {cold} cold, < {kept} kept",
+             page["status"] == 200 and page["cold_ms"] < cold and page["kept_ms"] < kept)
+            for page in managers["pages"]]
 
 
 def _web_rows(results: dict) -> list[tuple]:
@@ -173,6 +194,34 @@ def _web_rows(results: dict) -> list[tuple]:
                      f"{saturation['requests_per_second']}, {saturation['p95_ms']}, {saturation['errors']}",
                      "information", None))
     return rows
+
+
+def _money_in_rows(webhooks: dict, cash: dict) -> list[tuple]:
+    """Payments and cash application: webhook events per second; the bank statement matching's
+    accuracy against the generated statement's answer key, and its throughput."""
+    rows = [_rate_row("payment webhooks: events / s (a third replays)", webhooks, "webhook_events_per_second",
+                      TARGETS["webhook_events_per_second"])]
+    if "skipped" in cash:
+        return rows + [("cash application", f"skipped: {cash['skipped']}", "", None)]
+    rows += [
+        _share_row("cash application: applied automatically and right %", cash["auto_match_rate"],
+                   TARGETS["cash_auto_match_rate"], at_least=True),
+        _share_row("cash application: automatic applications wrong %", cash["wrong_match_rate"],
+                   TARGETS["cash_wrong_match_rate"], at_least=False),
+        _share_row("cash application: review lines, right candidate first %", cash["review_first_rank_rate"],
+                   TARGETS["cash_review_first_rank_rate"], at_least=True),
+        _rate_row(f"cash application: statement lines / s ({cash['lines']:,} lines)", cash, "lines_per_second",
+                  TARGETS["cash_lines_per_second"]),
+    ]
+    return rows
+
+
+def _share_row(name: str, value: float | None, target: float, *, at_least: bool) -> tuple:
+    """A percentage against its floor (or ceiling); None when nothing was there to count."""
+    bound = f"{'>=' if at_least else '<='} {target} %"
+    if value is None:
+        return (name, "none to count", bound, None)
+    return (name, value, bound, value >= target if at_least else value <= target)
 
 
 def _analyze(*models) -> None:

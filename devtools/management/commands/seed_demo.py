@@ -1,11 +1,13 @@
 from datetime import date
 
+from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
 from core.db_stats import refresh_planner_statistics
 from devtools.demo import book
+from devtools.demo.bank import bank_statements_write
 from devtools.demo.charges import seed_charges
 from devtools.demo.holds import seed_holds_and_e_delivery
 from devtools.demo.plans import seed_plans
@@ -54,3 +56,8 @@ class Command(BaseCommand):
         queued = queue_build(on=as_of)
         call_command("ar_snapshot", "--month-ends", "12", verbosity=0)
         self.stdout.write(f"{settled} promises settled, {queued} queue items built, month-end snapshots stored.")
+        # A month of bank statements paying some of the open invoices, to try the cash application
+        # with (Cash → Import, or `import_bank_statement`); nothing is imported by itself.
+        statements = bank_statements_write(settings.VAR_DIR / "demo" / "bank", seed=seed, on=as_of)
+        for path in statements:
+            self.stdout.write(f"Bank statement to try the cash application with: {path}")

@@ -1,0 +1,1 @@
+"""Statement parsers: each reads one format into `records.StatementRecord`s; none writes."""

@@ -1,0 +1,115 @@
+"""Who paid: the counterparty's account when we know it, else its name, fuzzily.
+
+An account a person once confirmed for a customer (`PayerAccount`) names that customer outright.
+Otherwise the payer's name is compared with every customer's name (rapidfuzz), both normalized:
+accents folded, case and punctuation dropped, legal suffixes (GmbH, Ltd, S.A., Inc …) removed,
+words in any order. Two customers whose names score about the same make the name say little.
+Results are kept per name for the run: a statement repeats its payers.
+"""
+
+import re
+import unicodedata
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from rapidfuzz import fuzz, process
+
+from cashapp.matching.facts import Payer
+
+LEGAL_FORMS = frozenset(
+    "ab ag as asa bv bvba co company corp corporation cv gmbh gbr inc incorporated kg kgaa kk llc llp ltd "
+    "limited lp nv oy oyj plc pte pty sa sal sarl sas sasu se spa sprl srl ug ohg eg ev the and et und".split()
+)
+NAME_CUTOFF = 80
+CLOSE = 4  # two customers' names within this many points of each other are ambiguous
+
+
+@dataclass(frozen=True)
+class Identity:
+    customer_id: int
+    points: int
+    reason: str
+
+
+def name_key(name: str) -> str:
+    """ "Müller & Söhne GmbH" → "muller sohne"; "ACME, Ltd." → "acme"."""
+    folded = unicodedata.normalize("NFKD", name or "").encode("ascii", "ignore").decode().lower()
+    words = re.findall(r"[a-z0-9]+", folded)
+    kept = [w for w in words if w not in LEGAL_FORMS]
+    return " ".join(kept or words)
+
+
+def name_points(score: float) -> int:
+    if score >= 97:
+        return 35
+    if score >= 90:
+        return 28
+    return 18
+
+
+class PayerIndex:
+    def __init__(self, payers: Iterable[Payer], accounts: dict[str, int]):
+        self.payers = {p.id: p for p in payers}
+        self.accounts = accounts
+        self.by_key: dict[str, list[int]] = defaultdict(list)
+        for payer in self.payers.values():
+            key = name_key(payer.name)
+            if key:
+                self.by_key[key].append(payer.id)
+        self.keys = list(self.by_key)
+        self.family: dict[int, list[int]] = defaultdict(list)
+        for payer in self.payers.values():
+            self.family[payer.family_head_id].append(payer.id)
+        self._names: dict[str, list[Identity]] = {}
+
+    def family_of(self, customer_id: int) -> list[int]:
+        payer = self.payers.get(customer_id)
+        return self.family[payer.family_head_id] if payer else [customer_id]
+
+    def head_of(self, customer_id: int) -> int:
+        payer = self.payers.get(customer_id)
+        return payer.family_head_id if payer else customer_id
+
+    def identify(self, account: str, name: str) -> list[Identity]:
+        """The customers the payer may be, strongest first."""
+        found: list[Identity] = []
+        customer_id = self.accounts.get(account) if account else None
+        if customer_id is not None:
+            found.append(Identity(customer_id, 35, f"account {account} is {self._name(customer_id)}'s"))
+        for identity in self.by_name(name):
+            if identity.customer_id != customer_id:
+                found.append(identity)
+        return found
+
+    def by_name(self, name: str) -> list[Identity]:
+        key = name_key(name)
+        if not key:
+            return []
+        if key not in self._names:
+            self._names[key] = self._match_name(key, name)
+        return self._names[key]
+
+    def _match_name(self, key: str, name: str) -> list[Identity]:
+        if key in self.by_key:
+            best = [(key, 100.0)]
+        else:
+            best = [(k, s) for k, s, _ in process.extract(key, self.keys, scorer=fuzz.token_sort_ratio,
+                                                           score_cutoff=NAME_CUTOFF, limit=2)]
+        if not best:
+            return []
+        top_key, top_score = best[0]
+        ids = self.by_key[top_key]
+        ambiguous = len(ids) > 1 or (len(best) > 1 and top_score - best[1][1] < CLOSE)
+        points = name_points(top_score) // (2 if ambiguous else 1)
+        found = [Identity(i, points, f"payer {name!r} is {self._name(i)} ({top_score:.0f} % alike)")
+                 for i in ids]
+        if len(best) > 1 and ambiguous:
+            found += [Identity(i, name_points(best[1][1]) // 2,
+                               f"payer {name!r} is {self._name(i)} ({best[1][1]:.0f} % alike)")
+                      for i in self.by_key[best[1][0]]]
+        return found
+
+    def _name(self, customer_id: int) -> str:
+        payer = self.payers.get(customer_id)
+        return payer.name if payer else str(customer_id)

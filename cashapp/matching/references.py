@@ -1,0 +1,163 @@
+"""Invoice and PO numbers in what the payer wrote, with the usual typos forgiven.
+
+Payers rarely copy an invoice number exactly: they drop the prefix and leading zeros ("12345" for
+INV0012345), put spaces or dashes in ("INV 0012 345"), type the letter O for a zero, swap two
+digits ("INV0012354"), or hit one wrong key. Each invoice number is indexed once per run by its
+digits (leading zeros dropped), and by the sorted digits, which an adjacent transposition keeps:
+both are dictionary look-ups against the whole open book. A wrong, missing or extra digit cannot be
+looked up that way; it is searched (rapidfuzz, edit distance 1) among the open invoices of the
+customers the receipt already points to, never the whole book.
+"""
+
+import re
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from rapidfuzz import process
+from rapidfuzz.distance import OSA
+
+from cashapp.matching.facts import OpenInvoice
+
+# A run of letters and digits, digit groups joined across single spaces, dashes, slashes or dots
+# ("INV 0012-345"). The letter O counts as a digit inside a run of digits.
+TOKEN = re.compile(r"[A-Z0-9](?:[A-Z0-9]|[ \-/.](?=[0-9O]{2}))*")
+RF_REFERENCE = re.compile(r"^RF\d{2}([A-Z0-9]{1,21})$")
+# Shorter digit runs are dates, quantities and amounts far more often than invoice numbers.
+MIN_DIGITS = 5
+JOIN = 4  # pieces of a run joined at most ("INV 0012 345" is three)
+
+
+class Hit:
+    """How an invoice number was found; the points say how sure a reference makes us."""
+
+    EXACT = "exact"  # the number as issued (spacing and case aside)
+    DIGITS = "digits"  # its digits, prefix or leading zeros dropped, O read as 0
+    TRANSPOSED = "transposed"  # two adjacent digits swapped
+    TYPO = "typo"  # one digit wrong, missing or extra
+    PO = "po"  # the invoice's PO number
+
+    POINTS = {EXACT: 55, DIGITS: 50, TRANSPOSED: 40, TYPO: 35, PO: 40}
+
+
+@dataclass(frozen=True)
+class Reference:
+    """A token from the text: as written, its letters and digits, and its digits."""
+
+    written: str
+    compact: str
+    digits: str
+    where: str
+
+
+@dataclass(frozen=True)
+class RefHit:
+    invoice_id: int
+    how: str
+    written: str
+    where: str
+
+    @property
+    def points(self) -> int:
+        return Hit.POINTS[self.how]
+
+
+def compact(text: str) -> str:
+    """Upper case, letters and digits only: how numbers are compared."""
+    return re.sub(r"[^A-Z0-9]", "", text.upper())
+
+
+def digits_key(number: str) -> str:
+    """The digits that identify a number, O read as 0 after its letter prefix, leading zeros
+    dropped: INV-0012345, inv 12345 and INVOO12345 all give "12345"."""
+    text = compact(number)
+    prefix = re.match(r"^[A-Z]*", text)
+    rest = text[prefix.end():] if prefix else text
+    rest = rest.replace("O", "0")
+    return re.sub(r"\D", "", rest).lstrip("0")
+
+
+def _pieces(run: str) -> list[str]:
+    """A run split at its separators, and its neighbouring pieces joined (up to JOIN of them): "INV
+    0012 345" gives INV0012345 and 0012345; "INV0012345 600.00" keeps INV0012345 apart from the amount."""
+    parts = [p for p in re.split(r"[ \-/.]", run) if p]
+    found = []
+    for start in range(len(parts)):
+        for end in range(start + 1, min(len(parts), start + JOIN) + 1):
+            found.append("".join(parts[start:end]))
+    return found
+
+
+def references_in(texts: Iterable[tuple[str, str]]) -> list[Reference]:
+    """Every token that could be an invoice or PO number, once, with where it was read."""
+    found: dict[str, Reference] = {}
+    for where, text in texts:
+        upper = (text or "").upper()
+        for match in TOKEN.finditer(upper):
+            for written in _pieces(match.group(0)):
+                token = compact(written)
+                rf = RF_REFERENCE.match(token)
+                if rf:  # an RF creditor reference: the payee's own reference follows the check digits
+                    token = rf.group(1)
+                if token and token not in found:
+                    found[token] = Reference(written=written, compact=token, digits=digits_key(token), where=where)
+    return list(found.values())
+
+
+class ReferenceIndex:
+    """The open book's invoice and PO numbers, indexed once per run."""
+
+    def __init__(self, invoices: Iterable[OpenInvoice]):
+        self.by_compact: dict[str, list[int]] = defaultdict(list)
+        self.by_digits: dict[str, list[int]] = defaultdict(list)
+        self.by_sorted: dict[str, list[int]] = defaultdict(list)
+        self.by_po: dict[str, list[int]] = defaultdict(list)
+        self.digits_of: dict[int, str] = {}
+        for invoice in invoices:
+            self.add(invoice)
+
+    def add(self, invoice: OpenInvoice) -> None:
+        key = digits_key(invoice.number)
+        self.by_compact[compact(invoice.number)].append(invoice.id)
+        self.digits_of[invoice.id] = key
+        if len(key) >= MIN_DIGITS:
+            self.by_digits[key].append(invoice.id)
+            self.by_sorted["".join(sorted(key))].append(invoice.id)
+        po = compact(invoice.po_number)
+        if len(po) >= 4:
+            self.by_po[po].append(invoice.id)
+
+    def lookup(self, references: list[Reference]) -> list[RefHit]:
+        """Hits that need no candidate customer: exact, by digits, transposed, by PO."""
+        hits: list[RefHit] = []
+        for ref in references:
+            if ref.compact in self.by_compact:
+                hits += [RefHit(i, Hit.EXACT, ref.written, ref.where) for i in self.by_compact[ref.compact]]
+                continue
+            if ref.compact in self.by_po:
+                hits += [RefHit(i, Hit.PO, ref.written, ref.where) for i in self.by_po[ref.compact]]
+            if len(ref.digits) < MIN_DIGITS:
+                continue
+            if ref.digits in self.by_digits:
+                hits += [RefHit(i, Hit.DIGITS, ref.written, ref.where) for i in self.by_digits[ref.digits]]
+                continue
+            for invoice_id in self.by_sorted.get("".join(sorted(ref.digits)), ()):
+                if OSA.distance(ref.digits, self.digits_of[invoice_id]) == 1:
+                    hits.append(RefHit(invoice_id, Hit.TRANSPOSED, ref.written, ref.where))
+        return hits
+
+    def near(self, references: list[Reference], invoice_ids: Iterable[int], known: set[int]) -> list[RefHit]:
+        """One wrong, missing or extra digit, searched only among `invoice_ids` (the open invoices of
+        the customers the receipt points to); tokens that already hit something are left alone."""
+        choices = {i: self.digits_of[i] for i in invoice_ids
+                   if i not in known and len(self.digits_of.get(i, "")) >= MIN_DIGITS}
+        if not choices:
+            return []
+        hits = []
+        for ref in references:
+            if len(ref.digits) < MIN_DIGITS:
+                continue
+            best = process.extractOne(ref.digits, choices, scorer=OSA.distance, score_cutoff=1)
+            if best is not None:
+                hits.append(RefHit(best[2], Hit.TYPO, ref.written, ref.where))
+        return hits

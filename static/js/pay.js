@@ -1,0 +1,74 @@
+// The portal's pay page, a little quicker with JavaScript (the form works without it):
+// - "Everything due" / "The whole balance" tick the rows in place instead of reloading the page;
+// - typing an amount on a row ticks it, unticking a row clears its amount;
+// - the line above the button says what will be paid (and when cards are not offered for it).
+// Amounts are computed in cents (integers), never as floating-point money. The form is swapped
+// by htmx when it comes back with errors, so every listener is on the document.
+(() => {
+  const form = () => document.getElementById("pay-form");
+  const rows = () => Array.from(document.querySelectorAll("#pay-invoices tbody tr"));
+  const box = (row) => row.querySelector("input[type=checkbox]");
+  const own = (row) => row.querySelector("input[type=text]");
+
+  function cents(text) {
+    const clean = String(text || "").trim().replace(/,/g, "");
+    if (!/^\d+(\.\d{1,2})?$/.test(clean)) return null;
+    const [whole, part = ""] = clean.split(".");
+    return Number(whole) * 100 + Number((part + "00").slice(0, 2));
+  }
+
+  function show(value) {
+    const whole = Math.floor(value / 100).toString().replace(/\B(?=(\d{3})+(?!\d))/g, ",");
+    return `${whole}.${String(value % 100).padStart(2, "0")}`;
+  }
+
+  function update() {
+    const total = document.getElementById("pay-total");
+    if (!total) return;
+    const ticked = rows().filter((row) => box(row).checked);
+    if (!ticked.length) {
+      total.hidden = true;
+      return;
+    }
+    let sum = 0;
+    for (const row of ticked) {
+      const typed = cents(own(row).value);
+      sum += typed === null ? cents(row.dataset.open) : typed;
+    }
+    const part = cents(form().querySelector("[name=amount]").value);
+    if (part !== null && part < sum) sum = part;
+    const currencies = new Set(ticked.map((row) => row.dataset.currency));
+    const currency = currencies.size === 1 ? ticked[0].dataset.currency : "";
+    const methods = document.getElementById("pay-methods");
+    const max = cents(methods && methods.dataset.cardMax);
+    const noCard = max !== null && sum > max ? " Cards are not offered for this amount." : "";
+    const mixed = currencies.size > 1 ? " Invoices in different currencies are paid separately." : "";
+    total.textContent = `You pay ${currency} ${show(sum)} for ${ticked.length} invoice(s).${noCard}${mixed}`.replace("  ", " ");
+    total.hidden = false;
+  }
+
+  document.addEventListener("click", (event) => {
+    const link = event.target.closest("[data-pay-select]");
+    if (!link || !form()) return;
+    event.preventDefault();
+    const today = form().dataset.today;
+    for (const row of rows()) {
+      box(row).checked = link.dataset.paySelect === "all" || row.dataset.due <= today;
+      if (!box(row).checked) own(row).value = "";
+    }
+    update();
+  });
+
+  document.addEventListener("input", (event) => {
+    const row = event.target.closest && event.target.closest("#pay-invoices tbody tr");
+    if (row && event.target === own(row) && event.target.value.trim()) box(row).checked = true;
+    if (row && event.target === box(row) && !box(row).checked) own(row).value = "";
+    if (event.target.closest && event.target.closest("#pay-form")) update();
+  });
+  document.addEventListener("change", (event) => {
+    if (event.target.closest && event.target.closest("#pay-form")) update();
+  });
+  document.addEventListener("htmx:afterSwap", update);
+  document.addEventListener("DOMContentLoaded", update);
+  update();
+})();
