@@ -13,6 +13,7 @@ Confirming or parking a receipt teaches its counterparty account (`PayerAccount`
 receipt from that account maps to the customer by itself. Undoing forgets what it taught.
 """
 
+import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -420,8 +421,11 @@ def statement_import_and_match(*, data: bytes, filename: str, format: str = "aut
     command prints: lines, credits, applied, to_review, unmatched, skipped. A dry run writes
     nothing and says what matching would do. A bad file raises `banking.ingest.StatementError`."""
     report = progress or (lambda _: None)
+    started = time.monotonic()
     result = statement_import(data=data, filename=filename, format=format, dry_run=dry_run, by=by, file=file,
                               progress=lambda p: report(p // 2), mapping=mapping, finish=False)
+    # A file imported before keeps its first import's figures (the figures page lists them).
+    finished_before = result.file is not None and result.file.status == StatementFile.Status.DONE
     figures = {"lines": result.lines_total, "credits": result.credits, "applied": 0, "to_review": 0,
                "unmatched": 0, "skipped": result.skipped}
     if dry_run:
@@ -431,8 +435,10 @@ def statement_import_and_match(*, data: bytes, filename: str, format: str = "aut
                                       cash_match__isnull=True)
     summary = lines_match(pending, progress=lambda p: report(50 + p // 2))
     figures.update(applied=summary.applied, to_review=summary.to_review, unmatched=summary.unmatched)
-    if result.file is not None:
-        statement_file_finish(result.file, result=figures)
+    if result.file is not None and not finished_before:
+        # The seconds it took to read and match (the figures page's lines per second); the command
+        # prints only the counts.
+        statement_file_finish(result.file, result={**figures, "seconds": round(time.monotonic() - started, 3)})
     report(100)
     return figures
 

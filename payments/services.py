@@ -40,6 +40,8 @@ __all__ = ["PaymentError", "WebhookRefused", "checkout_start", "lines_oldest_fir
 
 # What a checkout can offer: the saved-method kinds and a plain bank transfer.
 METHODS = [*MethodKind.values, "bank_transfer"]
+# Debits exist in one currency each: a SEPA mandate collects euros, an ACH debit dollars.
+METHOD_CURRENCIES = {MethodKind.SEPA_DEBIT: {"EUR"}, MethodKind.US_BANK_ACCOUNT: {"USD"}}
 Lines = list[tuple[Invoice, Decimal]]
 
 
@@ -94,9 +96,10 @@ def _checked_lines(customer: Customer, lines: Lines) -> tuple[Lines, str]:
 
 def methods_for(customer: Customer, amount: Decimal) -> list[str]:
     """The methods a checkout of `amount` offers this customer: all of METHODS, or those allowed in
-    their payment settings; no card above the card limit."""
+    their payment settings, in the account's currency; no card above the card limit."""
     settings = CustomerPaymentSettings.objects.filter(customer=customer.family_head).first()
     methods = [m for m in METHODS if not settings or not settings.methods_allowed or m in settings.methods_allowed]
+    methods = [m for m in methods if customer.currency in METHOD_CURRENCIES.get(m, {customer.currency})]
     if settings and settings.card_max_amount is not None and amount > settings.card_max_amount:
         methods = [m for m in methods if m != MethodKind.CARD]
     return methods

@@ -96,8 +96,8 @@ def test_customer_pays_two_invoices_from_the_reminders_pay_button(page, login, b
 
 def test_a_pending_debit_pauses_dunning_and_its_failure_resumes_it(page, book):
     today = timezone.localdate()
-    customer = account(name="Contoso GmbH")
-    late = invoice(customer, due=today - timedelta(days=4), external_id="CT-1", amount="640.00")
+    customer = account(name="Contoso GmbH", currency="EUR")  # a SEPA debit collects euros
+    late = invoice(customer, due=today - timedelta(days=4), external_id="CT-1", amount="640.00", currency="EUR")
     dunning_run(as_of=today)
 
     page.goto(pay_link(reminder_of(customer)))

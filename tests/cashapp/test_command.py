@@ -12,7 +12,7 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 
 from banking.generate import statement_generate
-from banking.models import BankLine
+from banking.models import BankLine, StatementFile
 from cashapp.models import CashMatch
 from ledger.models import Invoice, Payment
 from tests.factories import CustomerFactory, InvoiceFactory
@@ -109,3 +109,13 @@ def test_a_generated_statement_is_matched_from_the_command(tmp_path, ledger_bala
     assert figures["credits"] == len(truth)
     assert figures["applied"] == CashMatch.objects.filter(status=CashMatch.Status.APPLIED).count() > 0
     ledger_balances()
+
+
+def test_a_file_imported_again_keeps_its_first_figures_for_the_figures_page(book):
+    first = run(MT940)
+    again = run(MT940)
+
+    assert again["skipped"] == again["lines"] and again["applied"] == 0
+    stored = StatementFile.objects.get().result
+    assert {key: stored[key] for key in KEYS} == first
+    assert stored["seconds"] > 0  # the page's lines per second, for a command import too

@@ -21,6 +21,15 @@ def acme(db):
 
 
 @pytest.fixture
+def acme_eur(db):
+    """Acme billed in euros: SEPA debits are offered only there."""
+    customer = CustomerFactory(name="Acme Europe", currency="EUR")
+    old = past_due_invoice(customer, "1500.00", days=45)
+    new = past_due_invoice(customer, "1000.00", days=10)
+    return SimpleNamespace(customer=customer, old=old, new=new)
+
+
+@pytest.fixture
 def stripe_api(settings):
     """Stripe's API, mocked: every call is recorded with its params and options (idempotency key)."""
     settings.STRIPE_API_KEY = "sk_test_workbench"

@@ -25,7 +25,8 @@ def _page(request) -> str:
     return reverse("payments_sandbox_checkout", args=[request.provider_ref])
 
 
-def test_the_checkout_page_shows_amount_invoices_methods_and_test_numbers(client, acme, sandbox):
+def test_the_checkout_page_shows_amount_invoices_methods_and_test_numbers(client, acme_eur, sandbox):
+    acme = acme_eur
     request = checkout(acme)
     response = client.get(_page(request))
     page = response.content.decode()
@@ -72,8 +73,9 @@ def test_an_unknown_number_is_refused_on_the_page(client, acme, sandbox):
     assert response.status_code == 422 and "test numbers" in response.content.decode()
 
 
-def test_sepa_is_pending_then_clears_by_the_sandbox_clock(client, acme, sandbox, settings, ledger_balances,
+def test_sepa_is_pending_then_clears_by_the_sandbox_clock(client, acme_eur, sandbox, settings, ledger_balances,
                                                          django_capture_on_commit_callbacks):
+    acme = acme_eur
     settings.PAYMENTS_SANDBOX_CLEARING_SECONDS = 0
     request = checkout(acme)
     with django_capture_on_commit_callbacks(execute=True):
@@ -89,7 +91,8 @@ def test_sepa_is_pending_then_clears_by_the_sandbox_clock(client, acme, sandbox,
     ledger_balances()
 
 
-def test_the_failing_iban_fails_after_pending(client, acme, sandbox, settings, django_capture_on_commit_callbacks):
+def test_the_failing_iban_fails_after_pending(client, acme_eur, sandbox, settings, django_capture_on_commit_callbacks):
+    acme = acme_eur
     settings.PAYMENTS_SANDBOX_CLEARING_SECONDS = 0
     request = checkout(acme)
     with django_capture_on_commit_callbacks(execute=True):

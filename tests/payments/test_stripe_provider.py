@@ -9,6 +9,7 @@ import stripe
 
 from payments import services
 from payments.models import CustomerPaymentSettings, PaymentRequest, SavedMethod
+from tests.factories import CustomerFactory
 from tests.payments.conftest import checkout
 from tests.payments.stripe_events import event_for, post
 
@@ -33,18 +34,19 @@ def test_a_checkout_session_has_a_line_per_invoice_and_names_the_request(acme, o
     assert params["metadata"] == params["payment_intent_data"]["metadata"] == {
         "payment_request": request.key, "customer_id": str(acme.customer.pk),
         "invoice_ids": ",".join(str(pk) for pk in sorted([acme.old.pk, acme.new.pk]))}
-    assert set(params["payment_method_types"]) == {"card", "sepa_debit", "us_bank_account", "customer_balance"}
+    # A USD account: no SEPA (a euro debit) offered.
+    assert set(params["payment_method_types"]) == {"card", "us_bank_account", "customer_balance"}
     assert params["payment_method_options"]["customer_balance"]["bank_transfer"]["type"] == "us_bank_transfer"
     assert request.provider_ref.startswith("cs_test_")
 
 
 def test_cards_are_off_above_the_customers_card_limit(acme, on_stripe):
     CustomerPaymentSettings.objects.create(customer=acme.customer, card_max_amount=Decimal("2000.00"),
-                                           methods_allowed=["card", "sepa_debit"])
+                                           methods_allowed=["card", "us_bank_account"])
     checkout(acme)
-    assert on_stripe.sessions[0][0]["payment_method_types"] == ["sepa_debit"]
+    assert on_stripe.sessions[0][0]["payment_method_types"] == ["us_bank_account"]
     checkout(acme, lines=[(acme.new, Decimal("1000.00"))])
-    assert on_stripe.sessions[1][0]["payment_method_types"] == ["card", "sepa_debit"]
+    assert on_stripe.sessions[1][0]["payment_method_types"] == ["card", "us_bank_account"]
 
 
 def test_no_method_left_is_told_to_the_customer(acme, on_stripe):
@@ -179,3 +181,10 @@ def test_setup_saves_the_method_stripe_reports(client, acme, on_stripe):
     method = SavedMethod.objects.get()
     assert (method.label, method.provider_customer_ref, method.provider_method_ref) == (
         "Visa •••• 4242", "cus_RaBcDeFgHiJkLm", "pm_1QaSaVeDcArDxYz0123456")
+
+
+@pytest.mark.django_db
+def test_a_debit_is_offered_only_in_its_own_currency():
+    assert "sepa_debit" in services.methods_for(CustomerFactory(currency="EUR"), Decimal("10.00"))
+    assert "us_bank_account" not in services.methods_for(CustomerFactory(currency="EUR"), Decimal("10.00"))
+    assert "sepa_debit" not in services.methods_for(CustomerFactory(currency="GBP"), Decimal("10.00"))
