@@ -41,7 +41,7 @@ __all__ = ["PaymentError", "WebhookRefused", "checkout_start", "lines_oldest_fir
 # What a checkout can offer: the saved-method kinds and a plain bank transfer.
 METHODS = [*MethodKind.values, "bank_transfer"]
 # Debits exist in one currency each: a SEPA mandate collects euros, an ACH debit dollars.
-METHOD_CURRENCIES = {MethodKind.SEPA_DEBIT: {"EUR"}, MethodKind.US_BANK_ACCOUNT: {"USD"}}
+METHOD_CURRENCIES: dict[str, set[str]] = {MethodKind.SEPA_DEBIT: {"EUR"}, MethodKind.US_BANK_ACCOUNT: {"USD"}}
 Lines = list[tuple[Invoice, Decimal]]
 
 
