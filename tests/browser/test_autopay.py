@@ -6,6 +6,7 @@ from decimal import Decimal
 
 import pytest
 from django.utils import timezone
+from playwright.sync_api import expect
 
 from autopay.models import AutopayCharge, Mandate
 from ledger.models import Contact
@@ -33,7 +34,9 @@ def test_customer_enrols_in_the_portal_and_the_collector_pauses_autopay(page, lo
 
     page.goto(f"/portal/{portal_token_for(customer)}/")
     page.click("text=Automatic payment (autopay)")
-    assert page.is_hidden("#field-day")  # only for "a day of the month"
+    # Only for "a day of the month"; the deferred script hides it once the page is parsed (waited for:
+    # the first page of a browser session can be asked before that).
+    expect(page.locator("#field-day")).to_be_hidden()
     page.check("input[name=kind][value=card]")
     page.click("button:has-text('Continue to save the payment method')")  # refused: not accepted yet
     page.wait_for_selector("#autopay-form .errors >> text=Please accept the authorization")
@@ -55,6 +58,9 @@ def test_customer_enrols_in_the_portal_and_the_collector_pauses_autopay(page, lo
     panel = page.locator("#autopay")
     assert "Visa •••• 4242" in panel.inner_text() and "INV-4200" in panel.inner_text()
     page.evaluate("window.__stillHere = true")
+    page.fill("#autopay-pause-reason", "   ")  # passes the browser's `required`; the server refuses it
+    page.click("#autopay-pause-form button[type=submit]")
+    page.wait_for_selector("#autopay-pause-form .errors >> text=Say why autopay is paused")
     page.fill("#autopay-pause-reason", "Customer disputes the delivery")
     page.click("#autopay-pause-form button[type=submit]")
     page.wait_for_selector("#autopay >> text=Autopay paused")
