@@ -41,6 +41,22 @@ urlpatterns = [
     path("import/credits/", erp_api.CreditImportView.as_view(), name="api_import_credits"),
     path("credit-hold-events/", holds_api.CreditHoldEventList.as_view(), name="api_credit_hold_events"),
     path("customers/<int:pk>/credit-hold/", holds_api.CustomerCreditHold.as_view(), name="api_customer_credit_hold"),
+    # --- html ---
+    # --- end html ---
+    # --- windows ---
+    # --- end windows ---
+    # --- ingest ---
+    # --- end ingest ---
+    # --- reply ---
+    # --- end reply ---
+    # --- mapping ---
+    # --- end mapping ---
+    # --- family ---
+    # --- end family ---
+    # --- dupes ---
+    # --- end dupes ---
+    # --- forecast ---
+    # --- end forecast ---
     path("", include(router.urls)),
     re_path(r"^(?P<path>.*)$", not_found),
 ]

@@ -71,8 +71,22 @@ SCHEDULES = [
              "one-on-ones computed and kept (REPORT_WARM_SECONDS), so the first visit of the day is fast.",
              minute="40", hour="6"),
     # --- end performance ---
-    # --- conversations ---
-    # --- end conversations ---
+    # --- html ---
+    # --- end html ---
+    # --- windows ---
+    # --- end windows ---
+    # --- ingest ---
+    # --- end ingest ---
+    # --- reply ---
+    # --- end reply ---
+    # --- mapping ---
+    # --- end mapping ---
+    # --- family ---
+    # --- end family ---
+    # --- dupes ---
+    # --- end dupes ---
+    # --- forecast ---
+    # --- end forecast ---
 ]
 
 

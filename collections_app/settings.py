@@ -131,6 +131,7 @@ INSTALLED_APPS = [
     "reminders",
     "erp",
     "reporting",
+    "inbox",
     "portal",
     "team",
     "devtools",
@@ -495,3 +496,21 @@ CELERY_TASK_ROUTES = {"reminders.tasks.messages_send_task": {"queue": MESSAGES_Q
 # the first manager of the day reads them kept (team.tasks.morning_figures_warm).
 REPORT_WARM_SECONDS = envint("REPORT_WARM_SECONDS", 4 * 3600)
 # --- end performance ---
+
+# Conversations (issue 19), ERP data (issue 20), forecast (issue 21): one block per part.
+# --- html ---
+# --- end html ---
+# --- windows ---
+# --- end windows ---
+# --- ingest ---
+# --- end ingest ---
+# --- reply ---
+# --- end reply ---
+# --- mapping ---
+# --- end mapping ---
+# --- family ---
+# --- end family ---
+# --- dupes ---
+# --- end dupes ---
+# --- forecast ---
+# --- end forecast ---

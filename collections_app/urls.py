@@ -21,6 +21,23 @@ urlpatterns = [
     path("autopay/", include("autopay.urls")),
     path("cash/", include("cashapp.urls")),
     path("bank/", include("banking.urls")),
+    path("inbox/", include("inbox.urls")),
+    # --- html ---
+    # --- end html ---
+    # --- windows ---
+    # --- end windows ---
+    # --- ingest ---
+    # --- end ingest ---
+    # --- reply ---
+    # --- end reply ---
+    # --- mapping ---
+    # --- end mapping ---
+    # --- family ---
+    # --- end family ---
+    # --- dupes ---
+    # --- end dupes ---
+    # --- forecast ---
+    # --- end forecast ---
     path("api/reports/", include("reporting.api_urls")),
     path("api/", include("collections_app.api_urls")),
 ]

@@ -34,6 +34,11 @@ class Customer(models.Model):
     credit_limit = models.DecimalField(**MONEY, default=ZERO)
     currency = models.CharField(max_length=3, default="USD")
     segment = models.CharField(max_length=40, blank=True, db_index=True)
+    # The language messages and the portal use (a contact's own language wins), and the time zone
+    # reminders are sent in; blank = the defaults (LANGUAGE_CODE; the country's zone, else TIME_ZONE).
+    language = models.CharField(max_length=8, blank=True, help_text="e.g. en, fr, de, es, nl")
+    country = models.CharField(max_length=2, blank=True, help_text="ISO 3166 code, e.g. FR")
+    time_zone = models.CharField(max_length=64, blank=True, help_text="e.g. Europe/Paris")
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.ACTIVE)
     hold_reason = models.CharField(max_length=200, blank=True)
     # Credit hold (orders blocked in the ERP) is not the account status above: an account on credit
@@ -93,6 +98,7 @@ class Contact(models.Model):
     is_primary = models.BooleanField(default=False)
     receives_statements = models.BooleanField(default=True)
     email_bounced_at = models.DateTimeField(null=True, blank=True)
+    language = models.CharField(max_length=8, blank=True, help_text="blank = the customer's language")
     active = models.BooleanField(default=True)
 
     class Meta:

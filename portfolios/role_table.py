@@ -224,8 +224,22 @@ TABLE: dict[str, Rule] = {
     "cash_import_status": page(MANAGERS),
     "cash_figures": page((M, F)),
     # --- end cashapp ---
-    # --- conversations ---
-    # --- end conversations ---
+    # --- html ---
+    # --- end html ---
+    # --- windows ---
+    # --- end windows ---
+    # --- ingest ---
+    # --- end ingest ---
+    # --- reply ---
+    # --- end reply ---
+    # --- mapping ---
+    # --- end mapping ---
+    # --- family ---
+    # --- end family ---
+    # --- dupes ---
+    # --- end dupes ---
+    # --- forecast ---
+    # --- end forecast ---
     # The API.
     "api-root": api(API_READERS),
     "api_schema": api(API_READERS),

@@ -211,6 +211,14 @@ class QueueTask(models.Model):
         PLAN_MISSED = "plan_missed", "Plan installment missed"
         CHARGE_APPROVAL = "charge_approval", "Fees / interest to approve"
         CREDIT_HOLD = "credit_hold", "Put on credit hold"
+        PAYMENT = "payment", "Online payment refunded, disputed or failed"
+        AUTOPAY = "autopay", "Autopay charge failed"
+        CASH = "cash", "Bank receipt to look at"
+        CUSTOMER_REPLIED = "customer_replied", "The customer replied"
+        SAYS_PAID = "says_paid", "The customer says it is paid"
+        ADDRESS_SUPPRESSED = "suppressed", "Address bounced: find another contact"
+        DISCREPANCY = "discrepancy", "Possible duplicate or discrepancy"
+        FORECAST_SLIP = "forecast_slip", "Large invoice predicted to slip past month end"
         MANUAL = "manual", "Manual"
 
     class Status(models.TextChoices):

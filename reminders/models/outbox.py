@@ -42,6 +42,7 @@ class OutboundMessage(models.Model):
         MANUAL = "manual", "Written by a collector"
         RECEIPT = "receipt", "Payment receipt or notice"
         AUTOPAY = "autopay", "Autopay announcement or failure"
+        REPLY = "reply", "Reply to a customer's email"
 
     class Status(models.TextChoices):
         QUEUED = "queued", "Queued"
@@ -67,6 +68,14 @@ class OutboundMessage(models.Model):
     from_email = models.CharField(max_length=200, blank=True)
     subject = models.CharField(max_length=250)
     body = models.TextField()
+    # The HTML part, rendered with the text part from the same content; blank = text only.
+    html_body = models.TextField(blank=True)
+    language = models.CharField(max_length=8, blank=True)
+    # Not sent before this time (the recipient's sending window); null = at once.
+    not_before = models.DateTimeField(null=True, blank=True, db_index=True)
+    # Threading headers of a reply: the Message-ID it answers and the chain before it.
+    in_reply_to = models.CharField(max_length=998, blank=True)
+    references = models.TextField(blank=True)
     attachment = models.FileField(upload_to="outbox/%Y/%m/", blank=True)
     attachment_name = models.CharField(max_length=120, blank=True)
     status = models.CharField(max_length=9, choices=Status.choices, default=Status.QUEUED)

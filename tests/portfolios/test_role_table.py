@@ -168,8 +168,22 @@ def _kwargs(name: str, side: dict, book: dict) -> dict:
         # --- cashapp ---
         **__import__("tests.cashapp.receipts", fromlist=["role_table_kwargs"]).role_table_kwargs(side),
         # --- end cashapp ---
-        # --- conversations ---
-        # --- end conversations ---
+        # --- html ---
+        # --- end html ---
+        # --- windows ---
+        # --- end windows ---
+        # --- ingest ---
+        # --- end ingest ---
+        # --- reply ---
+        # --- end reply ---
+        # --- mapping ---
+        # --- end mapping ---
+        # --- family ---
+        # --- end family ---
+        # --- dupes ---
+        # --- end dupes ---
+        # --- forecast ---
+        # --- end forecast ---
     }
     if name in by_name:
         return by_name[name]

@@ -70,6 +70,17 @@ TASK_POINTS = {
     "bounce": EMAIL_BOUNCED,
     "not_opened": NOT_OPENED,
     "statement": STATEMENT_UNDELIVERED,
+    "payment": 300,
+    "autopay": 300,
+    "cash": 150,
+    # --- reply ---
+    # --- end reply ---
+    # --- windows ---
+    # --- end windows ---
+    # --- dupes ---
+    # --- end dupes ---
+    # --- forecast ---
+    # --- end forecast ---
 }
 FOLLOW_UP_DUE = 250
 
