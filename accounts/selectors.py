@@ -32,6 +32,7 @@ from django.db.models.functions import Coalesce, Replace
 
 from core.aging import BUCKET_BOUNDS, BUCKET_LABELS
 from core.money import MONEY_FIELD, ZERO
+from ledger.hierarchy import subtree_q
 from ledger.models import Contact, CreditNote, Customer, Invoice, Payment
 from portal.models import PortalAccess
 from portfolios.models import Assignment
@@ -129,7 +130,7 @@ def accounts_search(
     if segment:
         customers = customers.filter(segment=segment)
     if family is not None:
-        customers = customers.filter(Q(pk=family.pk) | Q(parent=family))
+        customers = customers.filter(subtree_q(family))  # the account and every account below it
     customers = accounts_with_balances(customers, on=on)
     if past_due_only:
         customers = customers.filter(Q(past_due__gt=0))  # an annotation: a Q keeps the type checker out
@@ -137,9 +138,10 @@ def accounts_search(
 
 
 def family_heads(customers: QuerySet[Customer]) -> QuerySet[Customer]:
-    """Heads of the account families that touch `customers` (the head or one of its children)."""
+    """Parents (tops and parents below them) of the account families that touch `customers`."""
     return Customer.objects.filter(
         Q(pk__in=customers.filter(parent__isnull=False).values("parent_id"))
+        | Q(pk__in=customers.filter(family_top__isnull=False).values("family_top_id"))
         | Q(pk__in=customers.filter(children__isnull=False).values("pk"))
     ).only("pk", "name", "external_id").order_by("name")
 

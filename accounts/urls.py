@@ -1,6 +1,6 @@
 from django.urls import include, path
 
-from accounts import actions, autopay, holds, messages, plans, views
+from accounts import actions, autopay, holds, inbox_actions, messages, plans, views  # inbox_actions: reply
 
 urlpatterns = [
     path("", views.account_list, name="accounts"),
@@ -28,6 +28,10 @@ urlpatterns = [
     path("<int:pk>/autopay/", autopay.account_autopay, name="account_autopay"),
     path("<int:pk>/autopay/pause/", autopay.account_autopay_pause, name="account_autopay_pause"),
     path("<int:pk>/autopay/resume/", autopay.account_autopay_resume, name="account_autopay_resume"),
+    # --- reply ---
+    path("<int:pk>/inbox/", inbox_actions.account_inbox, name="account_inbox"),
+    path("<int:pk>/inbox/<int:email_id>/reply/", inbox_actions.account_inbox_reply, name="account_inbox_reply"),
+    # --- end reply ---
     path("holds/", include("work.holds.urls")),
     path("<int:pk>/corrections/", include("accounts.corrections_urls")),
     path("corrections/", include("accounts.corrections_pending_urls")),

@@ -22,7 +22,9 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 
 from accounts import selectors
+from accounts.inbox_panel import inbox_context  # --- reply ---
 from core.web import is_partial
+from ledger.hierarchy import chain
 from ledger.models import Contact, Customer, Invoice
 from ledger.selectors import visible_customers
 from portal.links import portal_url_for
@@ -34,6 +36,7 @@ from reminders.charge_selectors import account_charges
 from reminders.forms import DunningSettingsForm
 from reminders.models import CustomerDunningSettings
 from work.holds.forms import HoldForm, ReleaseForm
+from work.holds.selectors import group_credit_usage
 from work.plans.forms import PlanCancelForm
 from work.plans.selectors import account_plans
 from work.queue.forms import DisputeResolveForm, DisputeUpdateForm, EscalateForm, FollowUpForm, OutcomeForm
@@ -149,7 +152,9 @@ def hold_context(request: HttpRequest, customer: Customer, forms: Forms) -> dict
 
 
 def portal_context(request: HttpRequest, customer: Customer, forms: Forms) -> dict[str, Any]:
-    return {**_common(request, customer), "portal_url": portal_url_for(customer, family=customer.parent_id is None),
+    common = _common(request, customer)
+    family = customer.parent_id is None or common["header"].is_family_head  # a parent's link: its subtree
+    return {**common, "portal_url": portal_url_for(customer, family=family),
             "revoke_confirm": forms.get("revoke_confirm")}  # the revocation's "are you sure" (accounts.actions)
 
 
@@ -164,6 +169,9 @@ PANELS: dict[str, PanelContext] = {
     "actions": actions_context, "messages": messages_context, "plans": plans_context, "hold": hold_context,
     "portal": portal_context, "timeline": timeline_context,
 }
+# --- reply ---
+PANELS["inbox"] = inbox_context  # the customer's mail (accounts.inbox_panel)
+# --- end reply ---
 
 
 def _ledger_context(customer: Customer, show: str) -> tuple[dict[str, Any], list[Invoice]]:
@@ -199,6 +207,9 @@ def page_context(request: HttpRequest, customer: Customer, forms: Forms | None =
     ctx.update(
         nav="accounts", show=request.GET.get("show", ""), figures=header.figures, unapplied=header.unapplied,
         children=list(customer.children.order_by("name")[:WORKSPACE_ROWS]) if header.is_family_head else [],
+        family_chain=chain(customer),  # Group › Region › Site
+        group_credit=(group_credit_usage(Customer.objects.filter(pk=customer.pk)).get(customer.pk)
+                      if customer.group_credit_limit > 0 else None),
         contacts=contacts, assignments=selectors.assignment_history(customer), charges=account_charges(customer),
         **ledger,
     )
@@ -207,6 +218,9 @@ def page_context(request: HttpRequest, customer: Customer, forms: Forms | None =
                                    open_dispute=header.has_open_dispute))
     for panel in ("messages", "plans", "hold", "portal", "timeline"):
         ctx.update(PANELS[panel](request, customer, forms))
+    # --- reply ---
+    ctx.update(PANELS["inbox"](request, customer, forms))
+    # --- end reply ---
     return ctx
 
 

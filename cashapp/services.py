@@ -264,12 +264,12 @@ def _allocations(customer: Customer, allocations: list[tuple[Invoice, Decimal]],
     within what is open on each and, together, within the receipt."""
     wanted = [(invoice, Decimal(amount)) for invoice, amount in allocations if Decimal(amount) != 0]
     invoices = {i.pk: i for i in Invoice.objects.select_related("customer").filter(pk__in=[i.pk for i, _ in wanted])}
-    head = customer.parent_id or customer.pk
+    head = customer.family_top_pk
     currency = next((invoices[i.pk].currency for i, _ in wanted), customer.currency)
     checked = []
     for invoice, amount in wanted:
         current = invoices[invoice.pk]
-        if (current.customer.parent_id or current.customer_id) != head:
+        if current.customer.family_top_pk != head:
             raise CashError(f"Invoice {current} belongs to another account than {customer.name}.")
         if current.currency != currency:
             raise CashError(f"Invoices in {currency} and {current.currency} cannot share one receipt.")

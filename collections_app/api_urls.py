@@ -46,6 +46,7 @@ urlpatterns = [
     # --- windows ---
     # --- end windows ---
     # --- ingest ---
+    path("inbound-emails/", include("inbox.api")),
     # --- end ingest ---
     # --- reply ---
     # --- end reply ---

@@ -76,6 +76,10 @@ SCHEDULES = [
     # --- windows ---
     # --- end windows ---
     # --- ingest ---
+    Schedule("inbox: poll the AR mailbox (IMAP)", "inbox.tasks.imap_poll_task",
+             "Ingests the unseen messages of INBOUND_IMAP_URL (each once, by Message-ID; marked seen only once "
+             "stored, flagged when one cannot be read); does nothing while INBOUND_IMAP_URL is empty.",
+             every_minutes=max(1, settings.INBOUND_IMAP_POLL_SECONDS // 60)),
     # --- end ingest ---
     # --- reply ---
     # --- end reply ---
@@ -86,6 +90,11 @@ SCHEDULES = [
     # --- dupes ---
     # --- end dupes ---
     # --- forecast ---
+    Schedule("Train the pay-date model and backtest the forecast", "reporting.pay_model_train_nightly",
+             "Trains the learned pay-date model on the invoices closed up to yesterday, backtests it against the "
+             "rule over the last 12 complete months and stores both (the dashboard's default method follows the "
+             "lower error); then raises a queue task for each large invoice predicted to slip past month end.",
+             minute="50", hour="1"),
     # --- end forecast ---
 ]
 

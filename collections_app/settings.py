@@ -499,18 +499,81 @@ REPORT_WARM_SECONDS = envint("REPORT_WARM_SECONDS", 4 * 3600)
 
 # Conversations (issue 19), ERP data (issue 20), forecast (issue 21): one block per part.
 # --- html ---
+# The company name HTML emails show until one is set in the admin (Email branding); blank: the
+# display name of DEFAULT_FROM_EMAIL.
+COMPANY_NAME = envstr("COMPANY_NAME", "")
 # --- end html ---
 # --- windows ---
+# Automatic mail (reminders, plan notices, statements, autopay notices) leaves only inside this
+# window, in the recipient's time zone, skipping its country's public holidays (reminders.windows).
+SEND_WINDOW_ENABLED = envbool("SEND_WINDOW_ENABLED", True)
+SEND_WINDOW_DAYS = envlist("SEND_WINDOW_DAYS", "mon,tue,wed,thu,fri")
+SEND_WINDOW_START = envstr("SEND_WINDOW_START", "08:00")
+SEND_WINDOW_END = envstr("SEND_WINDOW_END", "17:00")
+# The company's country, for the holidays of customers with no country of their own (blank: none).
+SEND_WINDOW_COUNTRY = envstr("SEND_WINDOW_COUNTRY", "")
+# DKIM signing of outgoing mail, when all three are set (the key: PEM text or a path to a PEM file).
+DKIM_PRIVATE_KEY = envstr("DKIM_PRIVATE_KEY", "")
+DKIM_SELECTOR = envstr("DKIM_SELECTOR", "")
+DKIM_DOMAIN = envstr("DKIM_DOMAIN", "")
+# The portal speaks the customer's language (portal.language); these have translations in locale/.
+LANGUAGES = [("en", "English"), ("fr", "Français"), ("de", "Deutsch"), ("es", "Español"), ("nl", "Nederlands")]
+LOCALE_PATHS = [BASE_DIR / "locale"]
 # --- end windows ---
 # --- ingest ---
+# Inbound mail (docs/inbox.md): `manage.py ingest_email` (an MTA's pipe), an IMAP mailbox polled by
+# beat, and the mail provider's inbound webhook (django-anymail), all into inbox.services.inbound_ingest.
+# imaps://user:password@host[:port]/MAILBOX (imap:// for plain IMAP, e.g. a local test server);
+# empty: no polling.
+INBOUND_IMAP_URL = envstr("INBOUND_IMAP_URL", "")
+INBOUND_IMAP_POLL_SECONDS = envint("INBOUND_IMAP_POLL_SECONDS", 120)
+if INBOUND_IMAP_POLL_SECONDS < 60:
+    raise ImproperlyConfigured(f"INBOUND_IMAP_POLL_SECONDS must be at least 60, got {INBOUND_IMAP_POLL_SECONDS}")
+# At most this many messages are read by one poll (the rest wait for the next one).
+INBOUND_IMAP_BATCH = envint("INBOUND_IMAP_BATCH", 200)
+# The domain of the per-customer reply-to address ar+<token>@INBOX_REPLY_DOMAIN.
+INBOX_REPLY_DOMAIN = envstr("INBOX_REPLY_DOMAIN", "ar.collections-workbench.local")
+# An attachment larger than this is recorded (name, type, size) but not stored; a message larger
+# than INBOX_MAX_MESSAGE_MB is refused whole (the command exits 65, the poll leaves it flagged).
+INBOX_MAX_ATTACHMENT_MB = envint("INBOX_MAX_ATTACHMENT_MB", 10)
+INBOX_MAX_MESSAGE_MB = envint("INBOX_MAX_MESSAGE_MB", 40)
+# The provider's inbound webhook (Mailgun's "store and notify"/forward route, raw MIME): anymail
+# checks HTTP basic auth against WEBHOOK_SECRET ("user:password" in the URL the provider posts to)
+# and Mailgun's signature against the webhook signing key.
+ANYMAIL = {
+    "WEBHOOK_SECRET": envstr("ANYMAIL_WEBHOOK_SECRET", ""),
+    "MAILGUN_WEBHOOK_SIGNING_KEY": envstr("MAILGUN_WEBHOOK_SIGNING_KEY", ""),
+}
 # --- end ingest ---
 # --- reply ---
+# A reply from a person pauses the account's automatic reminders for this many days
+# (reminders.eligibility); automatic replies and bounces do not.
+INBOX_REPLY_PAUSE_DAYS = envint("INBOX_REPLY_PAUSE_DAYS", 5)
 # --- end reply ---
 # --- mapping ---
 # --- end mapping ---
 # --- family ---
+# Statements go per account family top (unset), or per account at this level of the hierarchy
+# (1 = the accounts just below the top, each with everything below it): docs/hierarchies.md.
+STATEMENT_FAMILY_LEVEL = envint("STATEMENT_FAMILY_LEVEL", 0) if os.environ.get("STATEMENT_FAMILY_LEVEL") else None
+if STATEMENT_FAMILY_LEVEL is not None and STATEMENT_FAMILY_LEVEL < 0:
+    raise ImproperlyConfigured("STATEMENT_FAMILY_LEVEL is 0 (the top) or more")
 # --- end family ---
 # --- dupes ---
+# Duplicates and discrepancies (docs/discrepancies.md): two invoices of one customer for the same
+# amount issued within this many days of each other are flagged as a possible duplicate; an invoice
+# whose due date is more than this many days off issue date + the customer's terms is flagged too.
+DUPLICATE_INVOICE_DAYS = envint("DUPLICATE_INVOICE_DAYS", 7)
+DUE_DATE_TERMS_TOLERANCE_DAYS = envint("DUE_DATE_TERMS_TOLERANCE_DAYS", 3)
+if DUPLICATE_INVOICE_DAYS < 0 or DUE_DATE_TERMS_TOLERANCE_DAYS < 0:
+    raise ImproperlyConfigured("DUPLICATE_INVOICE_DAYS and DUE_DATE_TERMS_TOLERANCE_DAYS cannot be negative")
 # --- end dupes ---
 # --- forecast ---
+# Forecast method on the dashboard: "" = the one with the lower 12-month backtest MAPE (rule or model);
+# "rule" or "model" pins it (docs/forecast.md).
+FORECAST_DEFAULT_METHOD = envstr("FORECAST_DEFAULT_METHOD", "")
+# Fewer invoices closed by the as-of day than this: no model, the forecast falls back to the rule.
+FORECAST_MODEL_MIN_CLOSED = envint("FORECAST_MODEL_MIN_CLOSED", 200)
+# An open invoice of at least this much (base) predicted to be paid after month end raises a queue task.
+FORECAST_SLIP_AMOUNT = envint("FORECAST_SLIP_AMOUNT", 25000)
 # --- end forecast ---

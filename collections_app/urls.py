@@ -23,6 +23,7 @@ urlpatterns = [
     path("bank/", include("banking.urls")),
     path("inbox/", include("inbox.urls")),
     # --- html ---
+    path("email/", include("reminders.email_urls")),
     # --- end html ---
     # --- windows ---
     # --- end windows ---
@@ -35,6 +36,7 @@ urlpatterns = [
     # --- family ---
     # --- end family ---
     # --- dupes ---
+    path("discrepancies/", include("work.discrepancies.urls")),
     # --- end dupes ---
     # --- forecast ---
     # --- end forecast ---

@@ -57,6 +57,10 @@ class ImportOutcome(serializers.Serializer):
     dry_run = serializers.BooleanField()
     summary = serializers.DictField(child=ImportCounts())
     errors = ImportError_(many=True)
+    # --- dupes ---
+    warnings = serializers.ListField(child=serializers.CharField(), required=False, help_text=(
+        "after an import that wrote: the possible duplicates and discrepancies it flagged (warnings only)"))
+    # --- end dupes ---
 
 
 class _BulkImportView(APIView):
@@ -85,6 +89,7 @@ class _BulkImportView(APIView):
         result = erp_import_rows(**{self.kind: rows}, dry_run=dry_run, by=request.user)
         body = {"ok": result.ok, "dry_run": dry_run, "summary": result.summary if result.ok else {},
                 "errors": result.errors}
+        body["warnings"] = result.warnings  # (dupes) possible duplicates flagged after the import
         return Response(body, status=status.HTTP_200_OK if result.ok else status.HTTP_400_BAD_REQUEST)
 
     def _unreadable_text(self, rows) -> list[dict]:

@@ -13,10 +13,14 @@ from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
-from erp.models import ImportJob
+from erp.models import ImportJob, MappingProfile
+from ledger.imports.detect import reads_as_ours
 from ledger.imports.engine import ImportResult, import_files, import_rows
 from ledger.imports.existing import chunks
+from ledger.imports.mapped import PreviewFile, import_mapped, preview
+from ledger.imports.mapping import Mapping
 from ledger.imports.validation import FILE_NAMES
+from work.discrepancies.services import discrepancies_scan_written, flags_summary  # (dupes)
 from work.settlement import money_moved
 
 logger = logging.getLogger(__name__)
@@ -28,11 +32,16 @@ def import_folder(job_id: int) -> Path:
     return Path(settings.VAR_DIR) / "imports" / str(job_id)
 
 
-def import_job_start(*, files: dict[str, UploadedFile], by: User) -> ImportJob:
-    """A manager's upload is kept under VAR_DIR/imports/<job>/ and waits, queued, to be imported.
-    `files` maps a kind (customers, invoices, payments, credits) to an uploaded file."""
+def import_job_start(*, files: dict[str, UploadedFile], by: User, mapping: Mapping | None = None,
+                     preview_first: bool = False) -> ImportJob:
+    """A manager's upload is kept under VAR_DIR/imports/<job>/ and waits, queued, to be imported
+    (or, to be previewed first, until `import_job_confirm`). `files` maps a kind (customers,
+    invoices, payments, credits) to an uploaded file; `mapping` says how they are read."""
+    status, stage = ((ImportJob.Status.PREVIEW, "Previewed; waiting to be imported") if preview_first
+                     else (ImportJob.Status.QUEUED, "Waiting for a worker"))
     with transaction.atomic():
-        job = ImportJob.objects.create(created_by=by, status=ImportJob.Status.QUEUED, stage="Waiting for a worker")
+        job = ImportJob.objects.create(created_by=by, status=status, stage=stage,
+                                       mapping=mapping.as_dict() if mapping is not None else {})
         folder = import_folder(job.pk)
         folder.mkdir(parents=True, exist_ok=True)
         stored, rows = {}, 0
@@ -66,13 +75,44 @@ def _settled(result: ImportResult) -> ImportResult:
     """Once the import has committed, the promises and plans on the invoices its cash reached settle."""
     for chunk in chunks(result.moved_invoice_ids):
         money_moved(invoice_ids=chunk)
-    return result
+    return import_discrepancies_flag(result)  # (dupes)
 
 
-def erp_import_files(**kwargs: Any) -> ImportResult:
-    """Import the ERP's CSV exports (ledger.imports.engine.import_files), then settle what their cash
-    reached. Every door of the import (page, worker, command) comes through here."""
-    return _settled(import_files(**kwargs))
+def erp_import_files(*, mapping: Mapping | None = None, **kwargs: Any) -> ImportResult:
+    """Import the ERP's CSV exports (ledger.imports.engine.import_files), or its exports as they come
+    (CSV or XLSX read through `mapping`: ledger.imports.mapped.import_mapped), then settle what their
+    cash reached. Every door of the import (page, worker, command) comes through here."""
+    if mapping is None and not all(reads_as_ours(kwargs.get(kind)) for kind in FILE_NAMES):
+        mapping = Mapping()  # a workbook, or another encoding or delimiter: detected, our own columns
+    if mapping is None:
+        return _settled(import_files(**kwargs))
+    return _settled(import_mapped(mapping=mapping, **kwargs))
+
+
+# Our own files, as `import_files` reads them: UTF-8, ',', our columns.
+NATIVE = Mapping(encoding="utf-8", delimiter=",")
+
+
+def job_mapping(job: ImportJob) -> Mapping | None:
+    return Mapping.from_dict(job.mapping) if job.mapping else None
+
+
+def import_job_preview(job: ImportJob) -> list[PreviewFile]:
+    """The first rows of the job's files as its import will read them (see ledger.imports.mapped)."""
+    return preview(job.files, job_mapping(job) or NATIVE)
+
+
+def mapping_profile_save(*, name: str, mapping: Mapping, by: User) -> MappingProfile:
+    """A manager keeps the options of an upload under a name, to pick them for the next export of
+    the same source (on the page or `import_ar --mapping NAME`)."""
+    return MappingProfile.objects.create(name=name, kind=MappingProfile.ALL, options=mapping.as_dict(), created_by=by)
+
+
+def import_job_confirm(*, job_id: int) -> ImportJob | None:
+    """A previewed upload goes to the queue; None when it is not waiting for that (already imported)."""
+    moved = ImportJob.objects.filter(pk=job_id, status=ImportJob.Status.PREVIEW).update(
+        status=ImportJob.Status.QUEUED, stage="Waiting for a worker", created_at=timezone.now())
+    return ImportJob.objects.get(pk=job_id) if moved else None
 
 
 def erp_import_rows(**kwargs: Any) -> ImportResult:
@@ -103,13 +143,15 @@ def import_job_run(*, job_id: int) -> ImportJob | None:
         ImportJob.objects.filter(pk=job_id).update(stage=stage, processed_rows=processed, heartbeat_at=timezone.now())
 
     try:
-        result = erp_import_files(**job.files, by=job.created_by, progress=progress)
+        result = erp_import_files(**job.files, mapping=job_mapping(job), by=job.created_by, progress=progress)
     except Exception:
         logger.exception("Import %s failed", job_id)
         job.status, job.stage = ImportJob.Status.FAILED, "Failed on an unexpected error; nothing was written"
     else:
         job.errors = result.errors[:MAX_STORED_ERRORS]
         job.summary = result.summary
+        if result.warnings:  # (dupes) the job page shows them under the summary
+            job.summary = {**result.summary, "warnings": result.warnings}
         job.total_rows = result.rows or job.total_rows
         if result.ok:
             job.status, job.processed_rows = ImportJob.Status.DONE, result.rows
@@ -128,3 +170,23 @@ def import_job_run(*, job_id: int) -> ImportJob | None:
 def import_jobs_lost() -> list[int]:
     """Ids of the jobs whose worker is gone (see `_lost`), for the sweep to hand to a worker again."""
     return list(ImportJob.objects.filter(_lost(timezone.now())).order_by("pk").values_list("pk", flat=True))
+
+
+# --- dupes ---
+def import_discrepancies_flag(result: ImportResult) -> ImportResult:
+    """Once an import has committed, flag the possible duplicates and discrepancies among what it wrote
+    (work.discrepancies: invoices, payments, credit notes against the whole book). They are warnings
+    on the result, never a refusal: the import stands, and a collector checks each flag in the
+    worklist. A dry run or a refused import wrote nothing, so nothing is scanned."""
+    if not result.ok or result.dry_run or result.written_at is None:
+        return result
+    try:
+        flags = discrepancies_scan_written(since=result.written_at)
+    except Exception:  # the import has committed: say the check failed rather than report it as not written
+        logger.exception("Duplicate check after an import failed")
+        result.warnings.append("The check for possible duplicates failed (the error is logged); the import stands.")
+        return result
+    if flags:
+        result.warnings.append(flags_summary(flags))
+    return result
+# --- end dupes ---

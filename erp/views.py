@@ -1,4 +1,5 @@
-"""The manager's import page: upload ERP exports, follow the job, read the summary or the errors."""
+"""The manager's import page: upload ERP exports, preview them as they will be read, follow the job,
+read the summary or the errors."""
 
 import csv
 
@@ -12,7 +13,15 @@ from django.views.decorators.http import require_GET, require_POST
 from core.exports import csv_row
 from erp.forms import ImportUploadForm
 from erp.models import ImportJob
-from erp.services import import_job_run, import_job_size, import_job_start
+from erp.services import (
+    import_job_confirm,
+    import_job_preview,
+    import_job_run,
+    import_job_size,
+    import_job_start,
+    job_mapping,
+    mapping_profile_save,
+)
 from erp.tasks import import_job_run_task
 from ledger.imports.validation import FILE_NAMES, KINDS
 from portfolios.access import manager_required
@@ -31,6 +40,14 @@ def _page(request, form, status=200):
     return render(request, "imports/import.html", {"nav": "import", "form": form, "jobs": jobs}, status=status)
 
 
+def _run(job: ImportJob):
+    if import_job_size(job) <= _inline_limit():
+        import_job_run(job_id=job.pk)
+    else:
+        transaction.on_commit(lambda: import_job_run_task.delay(job.pk))
+    return redirect("import_job", job.pk)
+
+
 @require_GET
 @manager_required
 def import_ar(request):
@@ -43,12 +60,36 @@ def import_upload(request):
     form = ImportUploadForm(request.POST, request.FILES)
     if not form.is_valid():
         return _page(request, form, status=400)
-    job = import_job_start(files=form.files_given(), by=request.user)
-    if import_job_size(job) <= _inline_limit():
-        import_job_run(job_id=job.pk)
-    else:
-        transaction.on_commit(lambda: import_job_run_task.delay(job.pk))
-    return redirect("import_job", job.pk)
+    if form.profile_to_save():
+        mapping_profile_save(name=form.profile_to_save(), mapping=form.mapping(), by=request.user)
+    previewing = request.POST.get("action") == "preview"
+    job = import_job_start(files=form.files_given(), by=request.user, mapping=form.mapping(),
+                           preview_first=previewing)
+    if previewing:
+        return redirect("import_preview", job.pk)
+    return _run(job)
+
+
+@require_GET
+@manager_required
+def import_preview(request, pk: int):
+    job = get_object_or_404(ImportJob.objects.select_related("created_by"), pk=pk)
+    if job.status != ImportJob.Status.PREVIEW:
+        return redirect("import_job", job.pk)
+    mapping = job_mapping(job)
+    context = {"nav": "import", "job": job, "files": import_job_preview(job),
+               "mapping": mapping.describe() if mapping else ""}
+    return render(request, "imports/preview.html", context)
+
+
+@require_POST
+@manager_required
+def import_confirm(request, pk: int):
+    get_object_or_404(ImportJob, pk=pk)
+    job = import_job_confirm(job_id=pk)
+    if job is None:  # imported already (a second click, another tab)
+        return redirect("import_job", pk)
+    return _run(job)
 
 
 @require_GET
@@ -57,7 +98,9 @@ def import_job(request, pk: int):
     job = get_object_or_404(ImportJob.objects.select_related("created_by"), pk=pk)
     errors = [{**error, "file": FILE_NAMES.get(error["file"], error["file"])} for error in job.errors[:ERRORS_SHOWN]]
     summary = [(FILE_NAMES[kind], job.summary[kind]) for kind in KINDS if kind in job.summary]
+    mapping = job_mapping(job)
     context = {"nav": "import", "job": job, "errors": errors, "summary": summary,
+               "mapping": mapping.describe() if mapping else "",
                "running": job.status in (ImportJob.Status.QUEUED, ImportJob.Status.RUNNING)}
     return render(request, "imports/job.html#progress" if request.htmx else "imports/job.html", context)
 

@@ -1,8 +1,10 @@
 from datetime import date
 
+from django import forms
 from django.contrib import admin
 
 from core.records_admin import RecordAdmin
+from ledger.hierarchy import parent_refused
 from ledger.models import Application, Contact, CreditNote, Customer, FxRate, Invoice, Payment, WriteOff
 from ledger.touch import LedgerTouch, ledger_touch
 
@@ -12,8 +14,22 @@ class ContactInline(admin.TabularInline):
     extra = 0
 
 
+# --- family ---
+class CustomerForm(forms.ModelForm):
+    """A parent that is the customer itself or an account below it is refused, with the chain named.
+    (The admin gives the model and the fields.)"""
+
+    def clean_parent(self):
+        parent = self.cleaned_data.get("parent")
+        if (reason := parent_refused(self.instance, parent)) is not None:
+            raise forms.ValidationError(f"This parent is refused: {reason}.")
+        return parent
+# --- end family ---
+
+
 @admin.register(Customer)
 class CustomerAdmin(admin.ModelAdmin):
+    form = CustomerForm  # --- family ---
     list_display = ["external_id", "name", "segment", "status", "portfolio", "credit_limit", "currency"]
     list_filter = ["status", "segment", "portfolio", "currency"]
     search_fields = ["external_id", "name"]

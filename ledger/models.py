@@ -26,8 +26,21 @@ class Customer(models.Model):
     name = models.CharField(max_length=200)
     parent = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.PROTECT, related_name="children",
-        help_text="The head of the account family this customer belongs to.",
+        help_text="The account this customer belongs under; a parent may have a parent of its own.",
     )
+    # --- family --- kept by save() (and ledger.hierarchy.families_refresh for bulk writes) from `parent`:
+    # the top of the customer's family (None for a top) and how far below it the customer is (0 = top).
+    family_top = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="family_members", editable=False,
+        help_text="The top of the account family (empty for a top).",
+    )
+    depth = models.PositiveSmallIntegerField(default=0, editable=False)
+    # A credit limit for the group this account heads: the open balance of the account and every account
+    # below it, summed (work.holds). 0 = none. The account's own `credit_limit` is unchanged by it.
+    group_credit_limit = models.DecimalField(
+        **MONEY, default=ZERO, help_text="For a parent: the limit on the open balance of its whole group (0 = none).",
+    )
+    # --- end family ---
     email = models.EmailField(blank=True)
     phone = models.CharField(max_length=40, blank=True)
     payment_terms_days = models.PositiveIntegerField(default=30)
@@ -69,12 +82,57 @@ class Customer(models.Model):
     def __str__(self) -> str:
         return f"{self.name} ({self.external_id})"
 
+    # --- family ---
+    def save(self, *args, **kwargs) -> None:
+        """`family_top` and `depth` follow `parent`; a move takes the customer's subtree along. A save
+        that leaves the parent as it was loaded asks nothing more."""
+        fields = kwargs.get("update_fields")
+        unchanged = self.pk is not None and self.parent_id == getattr(self, "_parent_as_loaded", models.DEFERRED)
+        if unchanged or (fields is not None and "parent" not in fields and "parent_id" not in fields):
+            super().save(*args, **kwargs)
+            return
+        parent = self.parent
+        top, depth = (None, 0) if parent is None else (parent.family_top_id or parent.pk, parent.depth + 1)
+        moved = self.pk is not None and (top, depth) != (self.family_top_id, self.depth)
+        self.family_top_id, self.depth = top, depth
+        if fields is not None:
+            kwargs["update_fields"] = {*fields, "family_top", "depth"}
+        super().save(*args, **kwargs)
+        self._parent_as_loaded = self.parent_id
+        if moved:
+            self.subtree_follow()
+    # --- end family ---
+
     def get_absolute_url(self) -> str:
         return reverse("account", args=[self.pk])
 
+    # --- family ---
+    @classmethod
+    def from_db(cls, db, field_names, values):
+        instance = super().from_db(db, field_names, values)
+        instance._parent_as_loaded = instance.__dict__.get("parent_id", models.DEFERRED)
+        return instance
+
+    def subtree_follow(self) -> None:
+        """Give the customer's descendants its top and their depth below it, one level a query."""
+        top, level, depth = self.family_top_id or self.pk, [self.pk], self.depth
+        seen = {self.pk}
+        while level:
+            depth += 1
+            level = [pk for pk in Customer.objects.filter(parent_id__in=level).values_list("pk", flat=True)
+                     if pk not in seen]
+            seen.update(level)
+            Customer.objects.filter(pk__in=level).update(family_top_id=top, depth=depth)
+
     @property
     def family_head(self) -> "Customer":
-        return self.parent or self
+        """The top of the account family (itself for a top): statements, payments and plans go by it."""
+        return self.family_top if self.family_top_id else self
+
+    @property
+    def family_top_pk(self) -> int:
+        return self.family_top_id or self.pk
+    # --- end family ---
 
     @property
     def on_hold(self) -> bool:

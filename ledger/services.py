@@ -95,7 +95,7 @@ def _apply(
     assert source is not None, "payment_apply and credit_note_apply pass one"
     if invoice.status == Invoice.Status.VOID:
         raise LedgerError(f"Invoice {invoice} is void.")
-    if invoice.customer.family_head.pk != source.customer.family_head.pk:
+    if invoice.customer.family_top_pk != source.customer.family_top_pk:
         raise LedgerError(f"{source} belongs to another customer than invoice {invoice}.")
     if invoice.currency != source.currency:
         raise LedgerError(f"{source} is in {source.currency}, invoice {invoice} in {invoice.currency}.")

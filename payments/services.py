@@ -73,11 +73,11 @@ def _checked_lines(customer: Customer, lines: Lines) -> tuple[Lines, str]:
         "customer").filter(pk__in=ids)}
     clearing = set(PaymentRequest.objects.filter(
         status=PaymentRequest.Status.PENDING, lines__invoice_id__in=ids).values_list("lines__invoice_id", flat=True))
-    family = customer.family_head.pk
+    family = customer.family_top_pk
     checked: Lines = []
     for invoice, amount in lines:
         fresh = current.get(invoice.pk)
-        if fresh is None or fresh.customer.family_head.pk != family:
+        if fresh is None or fresh.customer.family_top_pk != family:
             raise PaymentError(f"{invoice} is not an invoice of {customer.name}.")
         if fresh.status != Invoice.Status.OPEN or fresh.open_amount <= 0:
             raise PaymentError(f"{fresh} is already paid.")
@@ -149,10 +149,10 @@ def lines_oldest_first(*, customer: Customer, invoices: list[Invoice], amount: D
     """A partial amount pays the oldest due invoices first, each up to its open amount. What is
     more than they owe in all is not allocated (the caller's amount keeps it as cash on account)."""
     left = _amount(amount, "The amount to pay")
-    family = customer.family_head.pk
+    family = customer.family_top_pk
     allocated: Lines = []
     for invoice in sorted(invoices, key=lambda i: (i.due_date, i.pk)):
-        if invoice.customer.family_head.pk != family:
+        if invoice.customer.family_top_pk != family:
             raise PaymentError(f"{invoice} is not an invoice of {customer.name}.")
         if left <= 0 or invoice.status != Invoice.Status.OPEN or invoice.open_amount <= 0:
             continue

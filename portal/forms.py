@@ -7,6 +7,8 @@ from decimal import Decimal
 
 from django import forms
 from django.utils.formats import date_format
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from ledger.models import CreditNote, Invoice
 from portal.links import PortalLink
@@ -24,7 +26,8 @@ class InvoiceChoices(forms.ModelMultipleChoiceField):
 
     def label_from_instance(self, invoice: Invoice) -> str:
         due, open_amount = f"{date_format(invoice.due_date)}", f"{invoice.currency} {invoice.open_amount:,}"
-        return f"{invoice.external_id} · due {due} · {open_amount} open"
+        return gettext("%(invoice)s · due %(due)s · %(amount)s open") % {
+            "invoice": invoice.external_id, "due": due, "amount": open_amount}
 
 
 class AccountChoice(forms.ModelChoiceField):
@@ -39,10 +42,11 @@ def _open_total(invoices) -> Decimal:
 class DisputeForm(forms.Form):
     # No preselected reason: a default would be recorded whenever the customer skips the field and
     # skew the root-cause report, so the first choice is blank and the customer must pick one.
-    root_cause = forms.ChoiceField(label="Reason", choices=[("", "Choose a reason…"), *Dispute.RootCause.choices],
-                                   error_messages={"required": "Please choose the reason for the dispute."})
-    message = forms.CharField(label="What is wrong?", max_length=2000, widget=forms.Textarea(attrs={"rows": 4}))
-    amount = forms.DecimalField(label="Amount in dispute (leave empty for the whole open amount)", required=False,
+    root_cause = forms.ChoiceField(label=_("Reason"), choices=[("", _("Choose a reason…")),
+                                                               *Dispute.RootCause.choices],
+                                   error_messages={"required": _("Please choose the reason for the dispute.")})
+    message = forms.CharField(label=_("What is wrong?"), max_length=2000, widget=forms.Textarea(attrs={"rows": 4}))
+    amount = forms.DecimalField(label=_("Amount in dispute (leave empty for the whole open amount)"), required=False,
                                 **MONEY)
 
     def __init__(self, *args, invoice: Invoice, **kwargs):
@@ -52,22 +56,23 @@ class DisputeForm(forms.Form):
     def clean_amount(self):
         amount = self.cleaned_data["amount"]
         if amount is not None and amount > self.invoice.open_amount:
-            raise forms.ValidationError(f"Only {self.invoice.open_amount:,} is open on this invoice.")
+            raise forms.ValidationError(gettext("Only %(amount)s is open on this invoice.") % {
+                "amount": f"{self.invoice.open_amount:,}"})
         return amount
 
     def clean(self):
         if self.invoice.status != Invoice.Status.OPEN:
-            raise forms.ValidationError("This invoice is not open any more.")
+            raise forms.ValidationError(gettext("This invoice is not open any more."))
         if self.invoice.disputes.filter(status__in=[Dispute.Status.OPEN, Dispute.Status.IN_REVIEW]).exists():
-            raise forms.ValidationError("This invoice is already under dispute; we will get back to you.")
+            raise forms.ValidationError(gettext("This invoice is already under dispute; we will get back to you."))
         return self.cleaned_data
 
 
 class PromiseForm(forms.Form):
-    invoices = InvoiceChoices(queryset=Invoice.objects.none(), label="Invoices you will pay")
-    pay_by = forms.DateField(label="Payment date", widget=forms.DateInput(attrs={"type": "date"}))
-    amount = forms.DecimalField(label="Amount", **MONEY)
-    note = forms.CharField(label="Note (optional)", max_length=1000, required=False,
+    invoices = InvoiceChoices(queryset=Invoice.objects.none(), label=_("Invoices you will pay"))
+    pay_by = forms.DateField(label=_("Payment date"), widget=forms.DateInput(attrs={"type": "date"}))
+    amount = forms.DecimalField(label=_("Amount"), **MONEY)
+    note = forms.CharField(label=_("Note (optional)"), max_length=1000, required=False,
                            widget=forms.Textarea(attrs={"rows": 2}))
 
     def __init__(self, *args, link: PortalLink, today: date, **kwargs):
@@ -78,9 +83,10 @@ class PromiseForm(forms.Form):
     def clean_pay_by(self):
         pay_by = self.cleaned_data["pay_by"]
         if pay_by < self.today:
-            raise forms.ValidationError("The payment date cannot be in the past.")
+            raise forms.ValidationError(gettext("The payment date cannot be in the past."))
         if pay_by > self.today + timedelta(days=MAX_PROMISE_DAYS):
-            raise forms.ValidationError(f"Please choose a date within {MAX_PROMISE_DAYS} days.")
+            raise forms.ValidationError(gettext("Please choose a date within %(days)s days.")
+                                        % {"days": MAX_PROMISE_DAYS})
         return pay_by
 
     def clean(self):
@@ -89,11 +95,12 @@ class PromiseForm(forms.Form):
         if not invoices:
             return data
         if len({inv.customer_id for inv in invoices}) > 1:
-            raise forms.ValidationError("Please promise for one account at a time.")
+            raise forms.ValidationError(gettext("Please promise for one account at a time."))
         if len({inv.currency for inv in invoices}) > 1:
-            raise forms.ValidationError("Please promise for invoices in one currency at a time.")
+            raise forms.ValidationError(gettext("Please promise for invoices in one currency at a time."))
         if amount is not None and amount > _open_total(invoices):
-            self.add_error("amount", f"The invoices you chose have {_open_total(invoices):,} open.")
+            self.add_error("amount", gettext("The invoices you chose have %(amount)s open.") % {
+                "amount": f"{_open_total(invoices):,}"})
         return data
 
 

@@ -13,6 +13,7 @@ from django.conf import settings
 from django.core import signing
 from django.urls import reverse
 
+from ledger.hierarchy import subtree_ids
 from ledger.models import Customer
 from portal.models import PortalAccess
 
@@ -82,10 +83,18 @@ def portal_token_for(customer: Customer, *, family: bool = False, max_age_days: 
 
 
 def portal_url_for(customer: Customer, *, family: bool = False, max_age_days: int = DEFAULT_MAX_AGE_DAYS) -> str:
-    """The absolute link to put in a reminder or statement. `family=True` on the head of an
-    account family shows the whole family."""
+    """The absolute link to put in a reminder or statement. `family=True` on an account with accounts
+    below it (a top, or a parent at any level) shows its whole subtree."""
     token = portal_token_for(customer, family=family, max_age_days=max_age_days)
     return f"{settings.SITE_URL}{reverse('portal_home', args=[token])}"
+
+
+# --- family ---
+def shows_family(customer: Customer) -> bool:
+    """Whether the customer's link is a family link: a top (as ever), or a parent below the top (one
+    query), whose link shows every account below it."""
+    return customer.parent_id is None or Customer.objects.filter(parent_id=customer.pk).exists()
+# --- end family ---
 
 
 def portal_link_check(token: str) -> PortalLink:
@@ -108,7 +117,7 @@ def portal_link_check(token: str) -> PortalLink:
         raise TamperedLink()
     if (access.version if access else PortalAccess._meta.get_field("version").default) != version:
         raise RevokedLink()
-    ids = [customer.pk]
-    if family:
-        ids += list(Customer.objects.filter(parent=customer).values_list("pk", flat=True))
+    # --- family --- a family link shows the customer and every account below it, at any depth
+    ids = subtree_ids(customer) if family else [customer.pk]
+    # --- end family ---
     return PortalLink(token=token, customer=customer, family=family, customer_ids=tuple(ids))

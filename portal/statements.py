@@ -8,6 +8,7 @@ has no statements yet.
 from django.apps import apps
 from django.db import models
 
+from ledger.hierarchy import chain
 from ledger.models import Customer
 
 
@@ -29,12 +30,13 @@ def _newest_first(model) -> list[str]:
 
 
 def latest_statement(customer: Customer):
-    """The newest statement with a PDF for the account or its family head, or None."""
+    """The newest statement with a PDF for the account or one above it (the family's top, or the
+    parent at the statement level), or None."""
     model, pdf_field = _statement_model()
     if model is None:
         return None
     return (
-        model.objects.filter(customer_id__in={customer.pk, customer.family_head.pk})
+        model.objects.filter(customer_id__in=[c.pk for c in chain(customer)])
         .exclude(**{pdf_field: ""}).exclude(**{f"{pdf_field}__isnull": True})
         .order_by(*_newest_first(model)).first()
     )

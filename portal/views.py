@@ -14,6 +14,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.http import content_disposition_header
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods
 from django_htmx.http import HttpResponseClientRedirect
 
@@ -27,6 +29,7 @@ from portal.forms import (
     PortalPlanForm,
     PromiseForm,
 )
+from portal.language import customer_language
 from portal.links import PortalLinkError, portal_link_check
 from portal.models import PortalRequest
 from portal.pdf import invoice_copy_pdf
@@ -48,10 +51,12 @@ def portal_view(view):
         except PortalLinkError as error:
             response = render(request, "portal/link_error.html", {"error": error}, status=error.status)
         else:
-            if request.method == "POST" and not portal_post_allowed(customer_id=link.customer.pk):
-                response = render(request, "portal/throttled.html", {"link": link}, status=429)
-            else:
-                response = view(request, link, *args, **kwargs)
+            with customer_language(link.customer) as language:  # --- windows --- (portal.language)
+                if request.method == "POST" and not portal_post_allowed(customer_id=link.customer.pk):
+                    response = render(request, "portal/throttled.html", {"link": link}, status=429)
+                else:
+                    response = view(request, link, *args, **kwargs)
+            response["Content-Language"] = language
         # The token is a password in the URL: never leak it in a Referer to another site, never
         # cache the page. Same-origin (not no-referrer): with no referrer at all browsers post the
         # page's plain forms with "Origin: null", which the CSRF check must refuse.
@@ -68,23 +73,25 @@ def _done(request, link, what: str):
     return HttpResponseClientRedirect(url) if request.htmx else redirect(url)
 
 
-def _form_page(request, link, form, *, title: str, intro: str = "", submit: str = "Send", context=None):
-    ctx = {"link": link, "form": form, "title": title, "intro": intro, "submit": submit, **(context or {})}
+def _form_page(request, link, form, *, title: str, intro: str = "", submit: str = "", context=None):
+    ctx = {"link": link, "form": form, "title": title, "intro": intro, "submit": submit or _("Send"),
+           **(context or {})}
     if request.htmx:  # htmx swaps only 2xx answers: the fragment with its errors comes back as 200
         return render(request, "portal/form.html#form", ctx)
     return render(request, "portal/form.html", ctx, status=400 if form.is_bound else 200)
 
 
 DONE_MESSAGES = {
-    "dispute": "Thank you. Your dispute is recorded and we will not send reminders for that invoice while we look "
-               "into it.",
-    "promise": "Thank you. Your payment promise is recorded; we will not chase these invoices before that date.",
-    "credit": "Thank you. We received your request to apply the credit; your collector will apply it.",
-    "autopay": "Thank you. We received your autopay request and will contact you to set it up.",
-    "contact": "Thank you. We received the new accounts-payable contact and will update our records.",
-    "feedback": "Thank you for your feedback.",
-    "plan": "Thank you. Your payment plan is set up; we will not send reminders for these invoices while you pay "
-            "the installments on time.",
+    "dispute": gettext_lazy("Thank you. Your dispute is recorded and we will not send reminders for that invoice "
+                            "while we look into it."),
+    "promise": gettext_lazy("Thank you. Your payment promise is recorded; we will not chase these invoices before "
+                            "that date."),
+    "credit": gettext_lazy("Thank you. We received your request to apply the credit; your collector will apply it."),
+    "autopay": gettext_lazy("Thank you. We received your autopay request and will contact you to set it up."),
+    "contact": gettext_lazy("Thank you. We received the new accounts-payable contact and will update our records."),
+    "feedback": gettext_lazy("Thank you for your feedback."),
+    "plan": gettext_lazy("Thank you. Your payment plan is set up; we will not send reminders for these invoices "
+                         "while you pay the installments on time."),
 }
 
 
@@ -134,8 +141,11 @@ def dispute(request, link, invoice_id: int):
             form.add_error(None, error)
         else:
             return _done(request, link, "dispute")
-    return _form_page(request, link, form, title=f"Dispute invoice {invoice.external_id}", submit="Send dispute",
-                      intro=f"Open: {invoice.currency} {invoice.open_amount:,}, due {date_format(invoice.due_date)}.")
+    return _form_page(request, link, form, title=_("Dispute invoice %(invoice)s") % {"invoice": invoice.external_id},
+                      submit=_("Send dispute"),
+                      intro=_("Open: %(currency)s %(amount)s, due %(due)s.") % {
+                          "currency": invoice.currency, "amount": f"{invoice.open_amount:,}",
+                          "due": date_format(invoice.due_date)})
 
 
 @require_http_methods(["GET", "POST"])
@@ -153,8 +163,8 @@ def promise(request, link):
             form.add_error(None, error)
         else:
             return _done(request, link, "promise")
-    return _form_page(request, link, form, title="Promise to pay", submit="Send promise",
-                      intro="Tell us when you will pay; we will hold our reminders for these invoices until then.")
+    return _form_page(request, link, form, title=_("Promise to pay"), submit=_("Send promise"),
+                      intro=_("Tell us when you will pay; we will hold our reminders for these invoices until then."))
 
 
 @require_http_methods(["GET", "POST"])
@@ -176,10 +186,10 @@ def plan(request, link):
             form.add_error(None, error)
         else:
             return _done(request, link, "plan")
-    return _form_page(request, link, form, title="Set up a payment plan", submit="Set up the plan",
-                      intro=f"Pay past-due invoices in up to {policy.portal_plan_max_installments} equal installments "
-                            f"over at most {policy.portal_plan_max_days} days. While you pay as agreed we send no "
-                            "reminders for them.")
+    return _form_page(request, link, form, title=_("Set up a payment plan"), submit=_("Set up the plan"),
+                      intro=_("Pay past-due invoices in up to %(installments)s equal installments over at most "
+                              "%(days)s days. While you pay as agreed we send no reminders for them.") % {
+                          "installments": policy.portal_plan_max_installments, "days": policy.portal_plan_max_days})
 
 
 @require_http_methods(["GET", "POST"])
@@ -193,8 +203,10 @@ def credit_apply(request, link, credit_id: int):
                                        credit_note=credit, invoices=data["invoices"], amount=data["amount"],
                                        message=data["message"])
         return _done(request, link, "credit")
-    return _form_page(request, link, form, title=f"Use credit {credit.external_id}", submit="Send request",
-                      intro=f"{credit.currency} {credit.unapplied_amount:,} of this credit is available.")
+    return _form_page(request, link, form, title=_("Use credit %(credit)s") % {"credit": credit.external_id},
+                      submit=_("Send request"),
+                      intro=_("%(currency)s %(amount)s of this credit is available.") % {
+                          "currency": credit.currency, "amount": f"{credit.unapplied_amount:,}"})
 
 
 @require_http_methods(["GET", "POST"])
@@ -206,7 +218,7 @@ def autopay(request, link):
         services.portal_request_record(customer=data["account"], kind=PortalRequest.Kind.AUTOPAY,
                                        email=data["email"], message=data["message"])
         return _done(request, link, "autopay")
-    return _form_page(request, link, form, title="Request automatic payment", submit="Send request")
+    return _form_page(request, link, form, title=_("Request automatic payment"), submit=_("Send request"))
 
 
 @require_http_methods(["GET", "POST"])
@@ -218,7 +230,7 @@ def ap_contact(request, link):
         services.portal_request_record(customer=data["account"], kind=PortalRequest.Kind.AP_CONTACT,
                                        contact_name=data["contact_name"], email=data["email"], message=data["message"])
         return _done(request, link, "contact")
-    return _form_page(request, link, form, title="Update your accounts-payable contact", submit="Send update")
+    return _form_page(request, link, form, title=_("Update your accounts-payable contact"), submit=_("Send update"))
 
 
 @require_http_methods(["GET", "POST"])
@@ -229,4 +241,4 @@ def feedback(request, link):
         services.portal_feedback_record(customer=link.customer, score=form.cleaned_data["score"],
                                         comment=form.cleaned_data["comment"])
         return _done(request, link, "feedback")
-    return _form_page(request, link, form, title="How are we doing?", submit="Send feedback")
+    return _form_page(request, link, form, title=_("How are we doing?"), submit=_("Send feedback"))

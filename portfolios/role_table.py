@@ -225,20 +225,47 @@ TABLE: dict[str, Rule] = {
     "cash_figures": page((M, F)),
     # --- end cashapp ---
     # --- html ---
+    "email_logo": Rule(PUBLIC, note="the company logo HTML emails show"),
+    "dunning_template_preview_html": page(MANAGERS, note="the HTML part of a template's preview"),
     # --- end html ---
     # --- windows ---
     # --- end windows ---
     # --- ingest ---
+    "api-inbound-email-list": api(API_READERS, scope=ACCOUNT),
+    "api-inbound-email-detail": api(API_READERS, scope=ACCOUNT),
+    "inbox_webhook_mailgun": Rule(PUBLIC, note="the mail provider's inbound webhook, checked by Mailgun's "
+                                               "signature (MAILGUN_WEBHOOK_SIGNING_KEY) and HTTP basic auth "
+                                               "(ANYMAIL_WEBHOOK_SECRET)"),
     # --- end ingest ---
     # --- reply ---
+    # The AR inbox: unmatched mail is every worker's (like an unmatched receipt); matched mail is its account's.
+    "inbox": page(READERS, note="collectors: their accounts' mail and the unmatched mail"),
+    "inbox_item": page(READERS, scope=ACCOUNT, note="an unmatched email is every worker's"),
+    "inbox_attachment": page(READERS, scope=ACCOUNT, note="always a download, never shown inline"),
+    "inbox_assign": page(change=WORKERS, scope=ACCOUNT, note="learns the sender as a contact of the account"),
+    "inbox_confirm": page(change=WORKERS, scope=ACCOUNT, note="records the promise the email proposed"),
+    "inbox_dispute": page(change=WORKERS, scope=ACCOUNT, note="opens the dispute the email proposed"),
+    "inbox_done": page(change=WORKERS, scope=ACCOUNT),
+    "inbox_remittance": page(change=WORKERS, scope=ACCOUNT, note="the attachment goes to cash application"),
+    "account_inbox": page(READERS, scope=ACCOUNT),
+    "account_inbox_reply": page(WORKERS, WORKERS, scope=ACCOUNT, note="queues the answer in the outbox, threaded"),
     # --- end reply ---
     # --- mapping ---
+    "import_preview": page(MANAGERS, note="an upload's first rows as they will be read"),
+    "import_confirm": page(change=MANAGERS, note="imports a previewed upload"),
     # --- end mapping ---
     # --- family ---
     # --- end family ---
     # --- dupes ---
+    # Duplicates and discrepancies (issue 20): the worklist and a collector's decision on a flag.
+    "discrepancies": page(READERS, note="each sees the flags of the accounts they may open"),
+    "discrepancy_confirm": page(change=WORKERS, scope=ACCOUNT, note="a confirmed duplicate invoice is not reminded"),
+    "discrepancy_dismiss": page(change=WORKERS, scope=ACCOUNT, note="with a reason; it stays dismissed"),
     # --- end dupes ---
     # --- forecast ---
+    # The forecast's backtest (rule and learned model side by side): for finance and managers, as the forecast.
+    "forecast_accuracy": page((M, F)),
+    "api_reports_forecast_backtest": api((M, F)),
     # --- end forecast ---
     # The API.
     "api-root": api(API_READERS),
@@ -289,6 +316,7 @@ MENU = [
     ("Outbox", "outbox", "outbox"),
     ("Import", "import_ar", "import"),
     ("Cash", "cash_worklist", "cash"),
+    ("Inbox", "inbox", "inbox"),  # reply
 ]
 
 

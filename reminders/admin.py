@@ -1,6 +1,7 @@
 from django.contrib import admin
 
-from reminders.models import (
+from reminders.models import (  # --- html: Branding, MessageTemplateTranslation ---
+    Branding,
     ChargeProposal,
     CustomerDunningSettings,
     DeliveryEvent,
@@ -9,10 +10,12 @@ from reminders.models import (
     DunningStep,
     InvoiceStepSent,
     MessageTemplate,
+    MessageTemplateTranslation,
     OutboundMessage,
     Statement,
     StatementFailure,
     StatementRun,
+    Suppression,  # windows
     TrackedLink,
 )
 
@@ -122,3 +125,48 @@ class TrackedLinkAdmin(admin.ModelAdmin):
 
     list_display = ["key", "customer", "created_at"]
     raw_id_fields = ["customer"]
+
+
+# --- windows ---
+@admin.register(Suppression)
+class SuppressionAdmin(admin.ModelAdmin):
+    """The suppression list; deleting a row lifts the suppression (the contact's bounce mark stays
+    until its address is corrected)."""
+
+    list_display = ["address", "reason", "source", "created"]
+    list_filter = ["reason", "source"]
+    search_fields = ["address", "detail"]
+    readonly_fields = ["created"]
+# --- end windows ---
+
+
+# --- html ---
+@admin.register(Branding)
+class BrandingAdmin(admin.ModelAdmin):
+    """One row: the company's name, logo, colours, address and legal footer in every HTML email."""
+
+    list_display = ["company_name", "primary_colour", "accent_colour", "support_email", "updated_at"]
+
+    def has_add_permission(self, request):
+        return not Branding.objects.exists()
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class MessageTemplateTranslationInline(admin.StackedInline):
+    model = MessageTemplateTranslation
+    extra = 0
+
+
+MessageTemplateAdmin.inlines = [*MessageTemplateAdmin.inlines, MessageTemplateTranslationInline]
+
+
+@admin.register(MessageTemplateTranslation)
+class MessageTemplateTranslationAdmin(admin.ModelAdmin):
+    """Every translation in one list (each is also edited inline on its template)."""
+
+    list_display = ["template", "language", "subject"]
+    list_filter = ["language"]
+    search_fields = ["template__name", "subject"]
+# --- end html ---

@@ -104,11 +104,13 @@ def announcement_send(announcement: Announcement) -> OutboundMessage | None:
             detail="The account has no email address for reminders (or is on paper), so the customer is not told "
                    "before autopay collects. Call them, or add an accounts-payable contact.")
         return None
-    ctx = {**rendering.context_for(customer=customer, contact=contact, lines=[], key=key), "key": key}
+    ctx = {**rendering.context_for(customer=customer, contact=contact, lines=[], key=key, language="en"), "key": key}
     subject, body = announcement_text(announcement, ctx)
+    made = rendering.message_parts(subject, body, ctx)  # --- html ---
     with transaction.atomic():
         message, _ = message_queue(customer=customer, kind=KIND, key=key, contact=contact, subject=subject,
-                                   body=body, invoices=[c.invoice for c in announcement.charges])
+                                   body=made.body, invoices=[c.invoice for c in announcement.charges],
+                                   html_body=made.html_body, language=made.language)
         autopay_services.charges_announced(charge_ids=[c.pk for c in announcement.charges])
     return message
 
@@ -144,11 +146,13 @@ def failure_notice_send(charge: AutopayCharge) -> OutboundMessage | None:
                 detail=f"{charge.failure_reason}. The customer could not be emailed: no address for reminders.")
             return None
         key = failure_key(charge)
-        ctx = {**rendering.context_for(customer=customer, contact=contact, key=key,
+        ctx = {**rendering.context_for(customer=customer, contact=contact, key=key, language="en",  # English text
                                        lines=rendering.lines_for([charge.invoice], timezone.localdate())), "key": key}
         subject, body = failure_text(charge, ctx)
+        made = rendering.message_parts(subject, body, ctx)  # --- html ---
         message, _ = message_queue(customer=customer, kind=KIND, key=key, contact=contact, subject=subject,
-                                   body=body, invoices=[charge.invoice])
+                                   body=made.body, invoices=[charge.invoice], html_body=made.html_body,
+                                   language=made.language)
     return message
 
 

@@ -29,7 +29,7 @@ from reminders.models import (
     InvoiceStepSent,
     OutboundMessage,
 )
-from reminders.outbox import message_failed, message_render_failed, messages_dispatch
+from reminders.outbox import message_failed, message_render_failed, messages_dispatch, not_before_for  # windows
 from reminders.plan_notices import plan_missed_notices_send
 from reminders.recipients import dunning_recipients
 from work.services import queue_task_raise
@@ -247,10 +247,15 @@ def _queue_reminder(customer, contact, lines, invoices, steps, as_of, run) -> Ou
     names = {ln.invoice_id: steps[ln.step_id].name for ln in lines}
     listed = [invoices[ln.invoice_id] for ln in lines]
     ctx = rendering.context_for(customer=customer, contact=contact, lines=lines_for(listed, as_of, names), key=key)
-    subject, body = rendering.render(step.template, ctx)
+    made = rendering.render_message(step.template, ctx)  # --- html: both parts, in the recipient's language ---
+    subject, body = made.subject, made.body
     message, created = OutboundMessage.objects.get_or_create(key=key, defaults={
         "customer": customer, "kind": OutboundMessage.Kind.DUNNING, "step": step, "run": run, "contact": contact,
         "to_email": contact.email, "subject": subject, "body": body,
+        "html_body": made.html_body, "language": made.language,  # --- html ---
+        # --- windows ---
+        "not_before": not_before_for(customer, OutboundMessage.Kind.DUNNING),
+        # --- end windows ---
     })
     if not created:
         if not message_render_failed(message):
@@ -258,7 +263,8 @@ def _queue_reminder(customer, contact, lines, invoices, steps, as_of, run) -> Ou
         # Its template failed at an earlier pass today and renders now: the same message goes out.
         message.status, message.subject, message.body, message.run, message.error = (
             OutboundMessage.Status.QUEUED, subject, body, run, "")
-        message.save(update_fields=["status", "subject", "body", "run", "error"])
+        message.html_body, message.language = made.html_body, made.language  # --- html ---
+        message.save(update_fields=["status", "subject", "body", "html_body", "language", "run", "error"])
     message.invoices.set(listed)
     return message
 

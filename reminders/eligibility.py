@@ -9,7 +9,9 @@ pay.
 """
 
 from collections.abc import Iterable
+from datetime import timedelta
 
+from django.conf import settings
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
@@ -17,7 +19,8 @@ from autopay.selectors import autopay_covered
 from ledger.models import Customer, Invoice
 from payments.selectors import invoices_payment_pending
 from reminders.models import CustomerDunningSettings
-from work.models import PromiseToPay
+from work.discrepancies.selectors import confirmed_duplicate  # (dupes)
+from work.models import PromiseToPay, QueueTask
 from work.plans.models import PaymentPlan
 from work.selectors import invoice_disputed
 
@@ -26,7 +29,23 @@ REMINDED_STATUSES = (Customer.Status.ACTIVE,)
 
 def paused_customer_ids() -> set[int]:
     """Accounts whose collector paused their reminders."""
-    return set(CustomerDunningSettings.objects.filter(paused=True).values_list("customer_id", flat=True))
+    paused = set(CustomerDunningSettings.objects.filter(paused=True).values_list("customer_id", flat=True))
+    # --- reply ---
+    paused |= set(replied_recently().values_list("customer_id", flat=True))
+    # --- end reply ---
+    return paused
+
+
+# --- reply ---
+def replied_recently(customer: Customer | None = None) -> QuerySet[QueueTask]:
+    """A person at the account answered by email within INBOX_REPLY_PAUSE_DAYS (inbox.effects raises one
+    "customer replied" / "says it is paid" task per human reply; automatic replies and bounces raise
+    none): the collector answers now, so automatic reminders wait."""
+    since = timezone.now() - timedelta(days=settings.INBOX_REPLY_PAUSE_DAYS)
+    tasks = QueueTask.objects.filter(kind__in=[QueueTask.Kind.CUSTOMER_REPLIED, QueueTask.Kind.SAYS_PAID],
+                                     created_at__gte=since)
+    return tasks.filter(customer=customer) if customer is not None else tasks
+# --- end reply ---
 
 
 def account_not_reminded(customer: Customer) -> str:
@@ -35,6 +54,10 @@ def account_not_reminded(customer: Customer) -> str:
         return f"the account is {customer.get_status_display().lower()}"
     if CustomerDunningSettings.objects.filter(customer=customer, paused=True).exists():
         return "reminders are paused for the account"
+    # --- reply ---
+    if replied_recently(customer).exists():
+        return f"the customer replied by email in the last {settings.INBOX_REPLY_PAUSE_DAYS} days"
+    # --- end reply ---
     return ""
 
 
@@ -50,9 +73,14 @@ def invoices_blocked_from_dunning() -> QuerySet[Invoice]:
     promised = PromiseToPay.objects.filter(invoices=OuterRef("pk"), status=PromiseToPay.Status.OPEN, pay_by__gte=today)
     # A payment plan on track pauses dunning; once an installment is missed (broken) it resumes.
     planned = PaymentPlan.objects.filter(invoices=OuterRef("pk"), status=PaymentPlan.Status.ACTIVE)
+    # --- dupes ---
+    # Flagged as a duplicate: a collector confirmed the invoice repeats another (work.discrepancies);
+    # it gets no reminder while the ERP cancels it, and is reminded again if the flag is dismissed.
+    flagged_duplicate = confirmed_duplicate()
+    # --- end dupes ---
     return Invoice.objects.filter(status=Invoice.Status.OPEN).filter(
         invoice_disputed() | Exists(promised) | Exists(planned) | Q(pk__in=invoices_payment_pending().values("pk"))
-        | autopay_covered()
+        | autopay_covered() | flagged_duplicate
     )
 
 

@@ -26,16 +26,26 @@ def message_preview(*, customer: Customer, template: MessageTemplate, contact: C
     """The template filled for a real account (its open invoices unless some are named). A template
     that cannot be filled in (one saved before templates were tried on save) says why, in place of
     its body, so the preview and the compose form show it."""
+    made = message_preview_parts(customer=customer, template=template, contact=contact, invoices=invoices)
+    return made.subject, made.body
+
+
+# --- html ---
+def message_preview_parts(*, customer: Customer, template: MessageTemplate, contact: Contact | None = None,
+                          invoices=None, language: str | None = None) -> rendering.Rendered:
+    """Both parts of the template for a real account, in `language` (default: the recipient's),
+    as the message would go out; the reason in the text part, and no HTML part, when it fails."""
     today = timezone.localdate()
     if invoices is None:
         invoices = customer.invoices.filter(status=Invoice.Status.OPEN).order_by("due_date", "external_id")
     contact = contact or customer.contacts.filter(active=True).order_by("-is_primary", "pk").first()
     ctx = rendering.context_for(customer=customer, contact=contact, lines=lines_of(invoices, today),
-                                month=today.replace(day=1))
+                                month=today.replace(day=1), language=language)
     try:
-        return rendering.render(template, ctx)
+        return rendering.render_message(template, ctx)
     except rendering.MessageRenderError as exc:
-        return "", f"This template cannot be filled in: {exc}\n"
+        return rendering.Rendered("", f"This template cannot be filled in: {exc}\n", "", ctx["language"])
+# --- end html ---
 
 
 # What a missed-installment message adds to the placeholders (reminders.plan_notices), so that a
@@ -71,8 +81,10 @@ def template_check_errors(*, subject: str, body: str) -> dict[str, str]:
 def message_write(*, customer: Customer, contact: Contact, subject: str, body: str, invoices=(), nonce: str,
                   by=None) -> OutboundMessage:
     """A collector's own email to the account, queued once however often the form is submitted."""
+    made = rendering.message_parts(subject, body, None)  # --- html: the collector's text, branded ---
     message, _ = message_queue(customer=customer, kind=OutboundMessage.Kind.MANUAL, key=f"manual:{customer.pk}:{nonce}",
-                               contact=contact, subject=subject, body=body, invoices=list(invoices), by=by)
+                               contact=contact, subject=subject, body=made.body, invoices=list(invoices), by=by,
+                               html_body=made.html_body)
     return message
 
 
@@ -88,11 +100,12 @@ def statement_send_now(*, customer: Customer, nonce: str, by=None) -> OutboundMe
     key = f"statement-now:{customer.pk}:{nonce}"
     ctx = rendering.context_for(customer=customer, contact=contact, lines=lines_of(data.invoices, today), key=key,
                                 month=today.replace(day=1))
-    subject, body = rendering.render(template, ctx)
+    made = rendering.render_message(template, ctx)  # --- html: both parts ---
     pdf = statement_pdf(data, rendering.portal_url(customer))
     message, _ = message_queue(customer=customer, kind=OutboundMessage.Kind.STATEMENT, key=key, contact=contact,
-                               subject=subject, body=body, invoices=data.invoices, by=by,
-                               attachment=(f"statement-{customer.external_id}-{today}.pdf", pdf))
+                               subject=made.subject, body=made.body, invoices=data.invoices, by=by,
+                               attachment=(f"statement-{customer.external_id}-{today}.pdf", pdf),
+                               html_body=made.html_body, language=made.language)
     return message
 
 
@@ -117,10 +130,11 @@ def invoice_copy_send(*, invoice: Invoice, contact: Contact, nonce: str, by=None
     ctx = rendering.context_for(customer=customer, contact=contact, lines=lines_of([invoice], timezone.localdate()),
                                 key=key)
     if template is not None:
-        subject, body = rendering.render(template, ctx)
+        made = rendering.render_message(template, ctx)  # --- html: both parts ---
     else:
-        subject, body = f"Copy of invoice {invoice.external_id}", ctx["invoice_table"]
+        made = rendering.message_parts(f"Copy of invoice {invoice.external_id}", ctx["invoice_table"], ctx)
     message, _ = message_queue(customer=customer, kind=OutboundMessage.Kind.INVOICE_COPY, key=key, contact=contact,
-                               subject=subject, body=body, invoices=[invoice], by=by,
-                               attachment=(f"invoice-{invoice.external_id}.pdf", invoice_copy_pdf(invoice)))
+                               subject=made.subject, body=made.body, invoices=[invoice], by=by,
+                               attachment=(f"invoice-{invoice.external_id}.pdf", invoice_copy_pdf(invoice)),
+                               html_body=made.html_body, language=made.language)
     return message

@@ -25,8 +25,16 @@ from django.utils.html import escape, linebreaks
 
 from ledger.models import Customer, Invoice
 from reminders import rendering
+from reminders.deliverability import (
+    WRITTEN_BY_A_PERSON,
+    dkim_configured,
+    dkim_header,
+    suppressed_task_raise,
+    suppression_for,
+)
 from reminders.eligibility import account_not_reminded, invoices_still_reminded
 from reminders.models import InvoiceStepSent, OutboundMessage
+from reminders.windows import window_next
 from work.models import Activity, QueueTask
 from work.services import activity_log, queue_task_raise
 
@@ -38,6 +46,20 @@ LEASE_SECONDS = getattr(settings, "REMINDERS_OUTBOX_LEASE_SECONDS", 900)
 MAX_ATTEMPTS = getattr(settings, "REMINDERS_OUTBOX_MAX_ATTEMPTS", 5)
 SEND_BATCH = 20
 REDISPATCH_AFTER = timedelta(minutes=15)
+# Automatic mail that waits for the recipient's sending window (reminders.windows); a receipt, a
+# copy asked for and a collector's own email go at once.
+WINDOWED_KINDS = frozenset({OutboundMessage.Kind.DUNNING, OutboundMessage.Kind.PLAN, OutboundMessage.Kind.STATEMENT,
+                            OutboundMessage.Kind.AUTOPAY})
+
+
+def not_before_for(customer: Customer, kind: str, at=None):
+    """When a new message of this kind may leave: the next moment inside the customer's window
+    (None for the kinds that go at once)."""
+    return window_next(customer, at or timezone.now()) if kind in WINDOWED_KINDS else None
+
+
+def _due(now) -> Q:
+    return Q(not_before__isnull=True) | Q(not_before__lte=now)
 
 
 def messages_dispatch(message_ids) -> None:
@@ -46,7 +68,12 @@ def messages_dispatch(message_ids) -> None:
     ids = list(message_ids)
     if not ids:
         return
-    OutboundMessage.objects.filter(pk__in=ids).update(dispatched_at=timezone.now())
+    now = timezone.now()
+    # A row outside its window is not handed out: the sweep picks it once its time has come.
+    ids = list(OutboundMessage.objects.filter(_due(now), pk__in=ids).values_list("pk", flat=True))
+    if not ids:
+        return
+    OutboundMessage.objects.filter(pk__in=ids).update(dispatched_at=now)
     for start in range(0, len(ids), SEND_BATCH):
         messages_send_task.delay(ids[start:start + SEND_BATCH])
 
@@ -55,9 +82,15 @@ def _claim(pk: int) -> OutboundMessage | None:
     now = timezone.now()
     with transaction.atomic():
         row = OutboundMessage.objects.select_for_update(skip_locked=True).filter(
-            pk=pk, status=OutboundMessage.Status.QUEUED).first()
+            _due(now), pk=pk, status=OutboundMessage.Status.QUEUED).first()
         if row is None:
             return None
+        if row.kind in WINDOWED_KINDS and getattr(settings, "SEND_WINDOW_ENABLED", True):  # it may have closed
+            opens = window_next(Customer.objects.only("country", "time_zone").get(pk=row.customer_id), now)
+            if opens > now:  # since it was queued: it waits for the next opening
+                OutboundMessage.objects.filter(pk=pk, status=OutboundMessage.Status.QUEUED).update(
+                    not_before=opens, dispatched_at=None)
+                return None
         claimed = OutboundMessage.objects.filter(pk=pk, status=OutboundMessage.Status.QUEUED, attempts=row.attempts) \
             .update(status=OutboundMessage.Status.SENDING, attempts=row.attempts + 1,
                     lease_until=now + timedelta(seconds=LEASE_SECONDS))
@@ -85,23 +118,51 @@ def _recheck_dunning(message: OutboundMessage) -> str:
         on = message.created_at.date()
         lines = rendering.lines_for(still, on)  # with their ids: the Pay link names exactly these
         ctx = rendering.context_for(customer=customer, contact=message.contact, lines=lines, key=message.key)
-        message.subject, message.body = rendering.render(message.step.template, ctx)
+        made = rendering.render_message(message.step.template, ctx)  # both parts, in the recipient's language
+        message.subject, message.body, message.html_body, message.language = (
+            made.subject, made.body, made.html_body, made.language)
         message.invoices.set(still)
-        OutboundMessage.objects.filter(pk=message.pk).update(subject=message.subject, body=message.body)
+        OutboundMessage.objects.filter(pk=message.pk).update(subject=message.subject, body=message.body,
+                                                             html_body=message.html_body, language=message.language)
     return ""
 
 
+class SignedEmail(EmailMultiAlternatives):
+    """Signed with DKIM (settings DKIM_PRIVATE_KEY, DKIM_SELECTOR, DKIM_DOMAIN) when a key is
+    configured: the signature covers the message exactly as it is serialized for sending."""
+
+    def message(self, *args, **kwargs):
+        msg = super().message(*args, **kwargs)
+        if dkim_configured():
+            name, value = dkim_header(msg.as_bytes(linesep="\r\n"))
+            msg[name] = value
+        return msg
+
+
+def _headers(message: OutboundMessage) -> dict[str, str]:
+    headers = {"Message-ID": message.provider_message_id, "Date": formatdate(localtime=True),
+               "X-Workbench-Key": message.key}
+    if message.kind not in WRITTEN_BY_A_PERSON:  # RFC 3834: no auto-reply to our automatic mail
+        headers["Auto-Submitted"] = "auto-generated"
+    if message.in_reply_to:
+        headers["In-Reply-To"] = message.in_reply_to
+    if message.references or message.in_reply_to:
+        headers["References"] = " ".join((message.references or message.in_reply_to).split())
+    return headers
+
+
 def _email(message: OutboundMessage) -> EmailMultiAlternatives:
-    email = EmailMultiAlternatives(
+    email = SignedEmail(
         subject=message.subject, body=message.body, from_email=message.from_email or settings.DEFAULT_FROM_EMAIL,
-        to=[message.to_email],
-        headers={"Message-ID": message.provider_message_id, "Date": formatdate(localtime=True),
-                 "X-Workbench-Key": message.key},
+        to=[message.to_email], headers=_headers(message),
     )
-    pixel = rendering.open_pixel_url(message.key)
-    email.attach_alternative(
-        f"{linebreaks(escape(message.body))}<img src=\"{pixel}\" width=\"1\" height=\"1\" alt=\"\">", "text/html"
-    )
+    if message.html_body:  # rendered with its open pixel already
+        email.attach_alternative(message.html_body, "text/html")
+    else:
+        pixel = rendering.open_pixel_url(message.key)
+        email.attach_alternative(
+            f"{linebreaks(escape(message.body))}<img src=\"{pixel}\" width=\"1\" height=\"1\" alt=\"\">",
+            "text/html")
     if message.attachment:
         with message.attachment.open("rb") as f:
             email.attach(message.attachment_name or message.attachment.name.rsplit("/", 1)[-1], f.read(),
@@ -124,6 +185,9 @@ def message_send(*, message_id: int) -> OutboundMessage | None:
                            f"Not sent: the template could not be filled in again: {exc}")
         if reason:
             return _settle(message, attempt, OutboundMessage.Status.CANCELLED, f"Not sent: {reason}.")
+    suppression = suppression_for(message.to_email)
+    if suppression is not None:
+        return _suppressed(message, attempt, suppression)
     message.provider_message_id = message.provider_message_id or OutboundMessage.message_id_for(message.key)
     OutboundMessage.objects.filter(pk=message.pk).update(provider_message_id=message.provider_message_id)
     try:
@@ -137,6 +201,18 @@ def message_send(*, message_id: int) -> OutboundMessage | None:
         return _settle(message, attempt, status, f"Attempt {attempt}: {exc}")
     _record_sent(message, attempt)
     return message
+
+
+def _suppressed(message: OutboundMessage, attempt: int, suppression) -> OutboundMessage:
+    """The address is on the suppression list: the message fails with the reason, the collector is
+    asked for another contact, and a reminder's steps are forgotten so the next pass sends them to
+    that contact (or hands them over when there is none)."""
+    with transaction.atomic():
+        InvoiceStepSent.objects.filter(message=message).delete()
+        suppressed_task_raise(message, suppression)
+        return _settle(message, attempt, OutboundMessage.Status.FAILED,
+                       f"Not sent: address suppressed: {suppression.address} "
+                       f"({suppression.get_reason_display().lower()}).")
 
 
 def _settle(message: OutboundMessage, attempt: int, status: str, error: str) -> OutboundMessage:
@@ -183,7 +259,7 @@ def outbox_recover(*, now=None, redispatch_after: timedelta = REDISPATCH_AFTER) 
         error="The worker was lost while sending; sent again with the same Message-ID.",
     )
     stale = list(OutboundMessage.objects.filter(
-        Q(dispatched_at__isnull=True) | Q(dispatched_at__lt=now - redispatch_after),
+        Q(dispatched_at__isnull=True) | Q(dispatched_at__lt=now - redispatch_after), _due(now),
         status=OutboundMessage.Status.QUEUED,
     ).values_list("pk", flat=True)[:5000])
     messages_dispatch(stale)
@@ -193,6 +269,7 @@ def outbox_recover(*, now=None, redispatch_after: timedelta = REDISPATCH_AFTER) 
 def message_queue(
     *, customer: Customer, kind: str, key: str, contact, subject: str, body: str, invoices=(), by=None,
     attachment: tuple[str, bytes] | None = None, dispatch: bool = True,
+    html_body: str = "", language: str = "",  # --- html ---
 ) -> tuple[OutboundMessage, bool]:
     """Put a message in the outbox (a manual email, a statement, an invoice copy); the same key
     never makes a second message. Sent by a worker once the row is committed. A subject is one
@@ -202,11 +279,16 @@ def message_queue(
         message, created = OutboundMessage.objects.get_or_create(key=key, defaults={
             "customer": customer, "kind": kind, "contact": contact, "to_email": contact.email,
             "subject": subject, "body": body, "created_by": by,
+            "html_body": html_body, "language": language,  # --- html ---
+            # --- windows ---
+            "not_before": not_before_for(customer, kind),
+            # --- end windows ---
         })
         if not created and message_render_failed(message):  # its template failed before and renders now
             message.status, message.subject, message.body, message.error = (
                 OutboundMessage.Status.QUEUED, subject, body, "")
-            message.save(update_fields=["status", "subject", "body", "error"])
+            message.html_body, message.language = html_body, language  # --- html ---
+            message.save(update_fields=["status", "subject", "body", "error", "html_body", "language"])
             created = True
         if created:
             if invoices:

@@ -73,10 +73,12 @@ def receipt_send(*, request: PaymentRequest) -> OutboundMessage | None:
         return None
     lines = list(request.lines.select_related("invoice"))
     key = receipt_key(request)
-    ctx = rendering.context_for(customer=customer, contact=contact, lines=[], key=key)
+    ctx = rendering.context_for(customer=customer, contact=contact, lines=[], key=key, language="en")  # English text
     subject = f"Payment received — thank you ({rendering.money(request.amount, request.currency)})"
+    made = rendering.message_parts(subject, receipt_body(request, lines, ctx), ctx)  # --- html ---
     message, _ = message_queue(customer=customer, kind=KIND, key=key, contact=contact, subject=subject,
-                               body=receipt_body(request, lines, ctx), invoices=[line.invoice for line in lines])
+                               body=made.body, invoices=[line.invoice for line in lines],
+                               html_body=made.html_body, language=made.language)
     return message
 
 
@@ -92,7 +94,7 @@ def failure_notice_send(*, request: PaymentRequest) -> OutboundMessage | None:
     lines = list(request.lines.select_related("invoice"))
     key = failure_key(request)
     invoices = [line.invoice for line in lines]
-    ctx = rendering.context_for(customer=customer, contact=contact, key=key,
+    ctx = rendering.context_for(customer=customer, contact=contact, key=key, language="en",  # English text
                                 lines=rendering.lines_for(invoices, timezone.localdate()))
     reason = f" The bank said: {request.failure_reason}." if request.failure_reason else ""
     body = "\n\n".join([
@@ -103,9 +105,10 @@ def failure_notice_send(*, request: PaymentRequest) -> OutboundMessage | None:
         *([f"Pay them online: {ctx['pay_url']}"] if ctx["pay_url"] else []),
         f"Your account: {ctx['portal_link']}", ctx["sign_off"],
     ]) + "\n"
-    message, _ = message_queue(customer=customer, kind=KIND, key=key, contact=contact,
-                               subject=f"Your payment did not go through — {customer.name}"[:250], body=body,
-                               invoices=invoices)
+    subject = f"Your payment did not go through — {customer.name}"[:250]
+    made = rendering.message_parts(subject, body, ctx)  # --- html ---
+    message, _ = message_queue(customer=customer, kind=KIND, key=key, contact=contact, subject=subject,
+                               body=made.body, invoices=invoices, html_body=made.html_body, language=made.language)
     return message
 
 

@@ -90,9 +90,10 @@ def plan_missed_notice_send(*, plan: PaymentPlan, installment: PlanInstallment, 
     invoices = list(plan.invoices.filter(status=Invoice.Status.OPEN).order_by("due_date", "pk"))
     ctx = rendering.context_for(customer=customer, contact=contact, lines=rendering.lines_for(invoices, on), key=key)
     ctx.update(_missed_context(installments, missed or [installment], plan.currency))
-    subject, body = rendering.render(policy.plan_missed_template, ctx)
+    made = rendering.render_message(policy.plan_missed_template, ctx)  # --- html: both parts ---
     message, _ = message_queue(customer=customer, kind=OutboundMessage.Kind.PLAN, key=key, contact=contact,
-                               subject=subject, body=body, invoices=invoices)
+                               subject=made.subject, body=made.body, invoices=invoices,
+                               html_body=made.html_body, language=made.language)
     return message
 
 

@@ -1,5 +1,10 @@
 """Fill a message template for a real account: contact, invoice table, totals, portal link and the
-collector's name and signature. Templates use Django's template syntax, e.g. {{ contact_name }}."""
+collector's name and signature. Templates use Django's template syntax, e.g. {{ contact_name }}.
+
+A message is written in the recipient's language (reminders.languages: the template's translation,
+money and dates by Babel) and has two parts made from the same context: the text part is the
+filled-in template, the HTML part (reminders.html_email) lays the same content out with the
+company's branding, the invoice table, buttons and one signature (`render_message`)."""
 
 import re
 from collections import defaultdict
@@ -12,13 +17,21 @@ from django.core import signing
 from django.template import Context, Engine, TemplateSyntaxError
 from django.urls import reverse
 
-from portal.links import ExpiredLink, PortalLinkError, portal_link_check, portal_token_for, portal_url_for
-from reminders.models import TrackedLink
+from portal.links import (
+    ExpiredLink,
+    PortalLinkError,
+    portal_link_check,
+    portal_token_for,
+    portal_url_for,
+    shows_family,
+)
+from reminders import html_email, languages
+from reminders.models import Branding, TrackedLink
 
 PLACEHOLDERS = {
     "contact_name": "The recipient's name",
     "customer_name": "The account's name",
-    "invoice_table": "A table of the invoices in the message (number, due date, days late, open amount)",
+    "invoice_table": "A table of the invoices in the message (number, due date, open amount, each one's stage)",
     "total_due": "The total of those invoices, per currency",
     "invoice_numbers": "The invoice numbers, comma separated",
     "portal_link": "A signed link to the customer portal",
@@ -28,6 +41,7 @@ PLACEHOLDERS = {
     "collector_signature": "The collector's signature (their profile)",
     "sign_off": "The closing lines: the collector's signature, else 'Kind regards,' and their name",
     "month": "The statement month (statements only)",
+    "company_name": "Your company's name (the email branding)",
 }
 TRACKING_SALT = "reminders.tracking"
 
@@ -45,29 +59,38 @@ class Line:
     invoice_id: int | None = None  # what the message's Pay link names; None: a line built without it
 
 
-def money(amount: Decimal, currency: str) -> str:
-    return f"{amount:,.2f} {currency}"
+def money(amount: Decimal, currency: str, language: str = "en", country: str = "") -> str:
+    return languages.money(amount, currency, language, country)
 
 
-def totals(lines) -> str:
+def totals(lines, language: str = "en", country: str = "") -> str:
     by_currency: dict[str, Decimal] = defaultdict(Decimal)
     for line in lines:
         by_currency[line.currency] += line.open_amount
-    return " + ".join(money(amount, currency) for currency, amount in sorted(by_currency.items())) or "0.00"
+    return " + ".join(money(amount, currency, language, country)
+                      for currency, amount in sorted(by_currency.items())) or "0.00"
 
 
-def invoice_table(lines) -> str:
-    rows = [f"{'Invoice':<16}{'Due date':<12}{'Days late':>10}{'Open amount':>20}"]
-    for line in lines:
-        late = str(line.days_past_due) if line.days_past_due > 0 else "not due"
-        rows.append(f"{line.number:<16}{line.due_date.isoformat():<12}{late:>10}"
-                    f"{money(line.open_amount, line.currency):>20}")
-    return "\n".join(rows)
+def invoice_rows(lines, language: str = "en", country: str = "") -> list[dict[str, str]]:
+    """The invoices as both parts list them: number, due date, open amount and the invoice's own
+    stage ("45 days late — final notice"), in the message's language."""
+    return [{"number": line.number, "due_date": languages.day(line.due_date, language, country),
+             "amount": money(line.open_amount, line.currency, language, country),
+             "stage": languages.stage(line.days_past_due, line.step_name, language)} for line in lines]
+
+
+def invoice_table(lines, language: str = "en", country: str = "") -> str:
+    """The text part's table: aligned columns, the stage last (it is the longest)."""
+    heads = [languages.text(k, language) for k in ("invoice", "due_date", "open_amount", "stage")]
+    rows = [[r["number"], r["due_date"], r["amount"], r["stage"]] for r in invoice_rows(lines, language, country)]
+    widths = [max(len(row[i]) for row in [heads, *rows]) for i in range(3)]
+    return "\n".join(f"{row[0]:<{widths[0]}}  {row[1]:<{widths[1]}}  {row[2]:>{widths[2]}}  {row[3]}".rstrip()
+                     for row in [heads, *rows])
 
 
 def portal_url(customer) -> str:
     """The customer's signed portal address (the family's, for the head of an account family)."""
-    url = portal_url_for(customer, family=customer.parent_id is None)
+    url = portal_url_for(customer, family=shows_family(customer))
     return url if url.startswith("http") else f"{settings.SITE_URL}{url}"
 
 
@@ -92,7 +115,7 @@ def tracked_link_issue(*, key: str, customer) -> TrackedLink:
     of the same message (the re-check at send time) and every click of it use that same link."""
     link, _ = TrackedLink.objects.get_or_create(key=key, defaults={
         "customer": customer,
-        "portal_token": lambda: portal_token_for(customer, family=customer.parent_id is None),
+        "portal_token": lambda: portal_token_for(customer, family=shows_family(customer)),
     })
     return link
 
@@ -132,7 +155,7 @@ def pay_url(customer, lines, *, token: str | None = None, origin: str = "email")
         raise ValueError(f"origin must be one of {PAY_ORIGINS}")
     if not lines:
         return ""
-    token = token or portal_token_for(customer, family=customer.parent_id is None)
+    token = token or portal_token_for(customer, family=shows_family(customer))
     ids = [str(line.invoice_id) for line in lines if line.invoice_id]
     query = f"?invoices={','.join(ids)}&from={origin}" if ids else f"?from={origin}"
     return f"{settings.SITE_URL}{reverse('portal_pay', args=[token])}{query}"
@@ -147,34 +170,47 @@ def collector_of(customer):
     return portfolio.collector if portfolio else None
 
 
-def sign_off(user, profile) -> str:
+def sign_off(user, profile, language: str = "en") -> str:
     """A message's closing, once: the collector's signature already holds their greeting and name
-    (the stock templates used to add both again before it)."""
+    (the stock templates used to add both again before it; `closing_once` folds what is left of
+    that into this). Its English greeting is said in the message's language."""
     if profile is not None and profile.signature.strip():
-        return profile.signature.strip()
-    name = (user.get_full_name() or user.get_username()) if user else "Accounts Receivable"
+        return languages.closing_in(profile.signature, language)
+    name = (user.get_full_name() or user.get_username()) if user else languages.text("sender", language)
     title = profile.title if profile is not None else ""
-    return "\n".join(["Kind regards,", name, *([title] if title else [])])
+    return "\n".join([languages.text("closing", language), name, *([title] if title else [])])
 
 
 def context_for(*, customer, contact, lines, key: str | None = None, month: date | None = None,
-                pay_origin: str = "email") -> dict:
+                pay_origin: str = "email", language: str | None = None) -> dict:
+    """The placeholders for one message, in `language` (by default the recipient's, see
+    reminders.languages). `render` switches to LANGUAGE_CODE when the template has no translation."""
     user = collector_of(customer)
     profile = getattr(user, "collector_profile", None) if user else None
     tracked = tracked_link_issue(key=key, customer=customer) if key else None
+    lang = languages.layout_language(language or languages.wanted_language(customer, contact))
+    country = getattr(customer, "country", "") or ""
+    lines = list(lines)
     return {
         "contact_name": contact.name if contact else "Accounts Payable",
         "customer_name": customer.name,
-        "invoice_table": invoice_table(lines),
-        "total_due": totals(lines),
+        "invoice_table": invoice_table(lines, lang, country),
+        "total_due": totals(lines, lang, country),
         "invoice_numbers": ", ".join(line.number for line in lines),
         "portal_link": click_address(key) if key else portal_url(customer),
         "pay_url": pay_url(customer, lines, token=tracked.portal_token if tracked else None, origin=pay_origin),
-        "collector_name": (user.get_full_name() or user.get_username()) if user else "Accounts Receivable",
+        "collector_name": (user.get_full_name() or user.get_username()) if user else languages.text("sender", lang),
         "collector_title": profile.title if profile else "",
         "collector_signature": profile.signature if profile else "",
-        "sign_off": sign_off(user, profile),
-        "month": f"{month:%B %Y}" if month else "",
+        "sign_off": sign_off(user, profile, lang),
+        "month": languages.month(month, lang, country) if month else "",
+        "company_name": Branding.current().company_name,
+        "invoice_rows": invoice_rows(lines, lang, country),
+        "language": lang,
+        # What made this context, to make it again in another language; a template cannot read it
+        # (a name that starts with "_" does not compile).
+        "_inputs": {"customer": customer, "contact": contact, "lines": lines, "key": key, "month": month,
+                    "pay_origin": pay_origin},
     }
 
 
@@ -210,12 +246,74 @@ def render_text(text: str, ctx: dict) -> str:
         raise MessageRenderError(f"The template could not be filled in: {type(exc).__name__}: {exc}") from exc
 
 
+# The closing the stock templates wrote before the collector's signature, which holds both already
+# (a greeting line, their name, then the signature): said once, as {{ sign_off }}.
+DOUBLED_CLOSING = re.compile(
+    r"^(?:[^\n{}]{1,40},[ \t]*\n)?\{\{\s*collector_name\s*\}\}[ \t]*\n\s*\{\{\s*collector_signature\s*\}\}",
+    re.MULTILINE,
+)
+
+
+def closing_once(body: str) -> str:
+    return DOUBLED_CLOSING.sub("{{ sign_off }}", body)
+
+
+def localized(template, ctx: dict) -> tuple[str, str, dict]:
+    """The template's (subject, body) in the context's language, with the context to fill them:
+    without a translation into it, the template's own text and the context made again in
+    LANGUAGE_CODE (so money, dates and the table match the words)."""
+    wanted = ctx.get("language") or languages.default_language()
+    used = languages.text_language(template, wanted) if hasattr(template, "pk") else wanted
+    if used != wanted and "_inputs" in ctx:
+        ctx = {**ctx, **context_for(**ctx["_inputs"], language=used)}
+    if hasattr(template, "pk"):
+        subject, body = languages.template_text(template, used)
+    else:
+        subject, body = template.subject, template.body
+    return subject, body, ctx
+
+
 def render(template, ctx: dict) -> tuple[str, str]:
-    """(subject, body) of a MessageTemplate — or of any object with `subject` and `body` strings.
-    Raises MessageRenderError when the template cannot be compiled or filled in."""
-    subject = render_text(template.subject, ctx)
-    body = render_text(template.body, ctx)
-    return " ".join(subject.split())[:250], body.strip() + "\n"
+    """(subject, body) of a MessageTemplate — or of any object with `subject` and `body` strings —
+    in the context's language (its translation, else its own text). Raises MessageRenderError when
+    the template cannot be compiled or filled in."""
+    subject, body, _ = _render(template, ctx)
+    return subject, body
+
+
+def _render(template, ctx: dict) -> tuple[str, str, dict]:
+    subject_text, body_text, ctx = localized(template, ctx)
+    subject = render_text(subject_text, ctx)
+    body = render_text(closing_once(body_text), ctx)
+    return " ".join(subject.split())[:250], body.strip() + "\n", ctx
+
+
+@dataclass(frozen=True)
+class Rendered:
+    """A message ready for the outbox: subject, the text part, the HTML part and its language."""
+
+    subject: str
+    body: str
+    html_body: str
+    language: str
+
+
+def render_message(template, ctx: dict) -> Rendered:
+    """Both parts of a message from one template and one context (see reminders.html_email)."""
+    subject, body, ctx = _render(template, ctx)
+    return message_parts(subject, body, ctx)
+
+
+def message_parts(subject: str, body: str, ctx: dict | None) -> Rendered:
+    """Both parts of a message whose text is already written (a receipt, a collector's own email):
+    the HTML part lays out that text, recognising the context's table, links and signature in it."""
+    ctx = ctx or {}
+    language = ctx.get("language") or languages.default_language()
+    key = (ctx.get("_inputs") or {}).get("key")
+    branding = Branding.current()
+    html = html_email.html_part(body, ctx, branding=branding, language=language,
+                                pixel_url=open_pixel_url(key) if key else "")
+    return Rendered(subject, html_email.text_part(body, branding=branding, language=language), html, language)
 
 
 def lines_for(invoices, as_of: date, step_names: dict[int, str] | None = None) -> list[Line]:

@@ -1,4 +1,5 @@
-"""Monthly statements: a PDF per account family head listing the family's open items, an aging
+"""Monthly statements: a PDF per account family top (or per account at `STATEMENT_FAMILY_LEVEL`)
+listing the open items of every account below it, an aging
 summary, unapplied cash and credits, the portal link and a Pay link for the open items, emailed to
 the AP contact."""
 
@@ -11,6 +12,7 @@ from decimal import Decimal
 from xml.sax.saxutils import escape
 
 from celery import shared_task
+from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.db.models import F, Q
@@ -24,6 +26,7 @@ from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, Tabl
 
 from core.aging import BUCKET_LABELS, BUCKETS, bucket_of
 from core.money import ZERO
+from ledger.hierarchy import level_keys, subtree_q
 from ledger.models import CreditNote, Customer, Invoice, Payment
 from reminders import rendering
 from reminders.models import MessageTemplate, OutboundMessage, Statement, StatementFailure, StatementRun
@@ -62,9 +65,28 @@ class StatementData:
         return sum((i.open_amount for i in self.invoices), Decimal("0.00"))
 
 
+# --- family ---
+def family_level() -> int | None:
+    """The level of the hierarchy statements go per (`STATEMENT_FAMILY_LEVEL`): None = the top of each
+    family, 1 = the accounts just below the top (each with everything below it), …"""
+    return settings.STATEMENT_FAMILY_LEVEL
+
+
+def statement_accounts(customer: Customer) -> Q:
+    """The documents of the accounts a statement for `customer` lists: the customer and every account
+    below it; an account above the statement level (whose accounts below get statements of their
+    own) only itself."""
+    level = family_level()
+    if level is not None and customer.depth < level:
+        return Q(customer=customer)
+    return subtree_q(customer, "customer__")
+# --- end family ---
+
+
 def statement_data(customer: Customer, as_of: date) -> StatementData:
-    """Open items of the account and, for a family head, of the whole family. Three queries."""
-    family = Q(customer=customer) | Q(customer__parent=customer)
+    """Open items of the account and, for a parent, of every account below it. Three queries (four
+    for a parent below the top)."""
+    family = statement_accounts(customer)
     return StatementData(
         customer=customer, as_of=as_of,
         invoices=list(Invoice.objects.filter(family, status=Invoice.Status.OPEN, open_amount__gt=0)
@@ -169,14 +191,21 @@ def statements_to_print(customers, month: date):
 
 
 def statement_customers():
-    """Family heads (and stand-alone accounts) with something to show: open items or unapplied
-    cash or credits anywhere in the family. Closed accounts get no statement."""
+    """Family tops (and stand-alone accounts) with something to show: open items or unapplied
+    cash or credits anywhere in the family. Closed accounts get no statement. With
+    `STATEMENT_FAMILY_LEVEL` set, the accounts at that level (and those above it, for their own
+    items) instead."""
     has_items = (Q(invoices__status=Invoice.Status.OPEN, invoices__open_amount__gt=0)
-                 | Q(children__invoices__status=Invoice.Status.OPEN, children__invoices__open_amount__gt=0)
                  | Q(payments__unapplied_amount__gt=0, payments__status=Payment.Status.POSTED)
                  | Q(credit_notes__unapplied_amount__gt=0))
-    heads = Customer.objects.filter(parent__isnull=True).exclude(status=Customer.Status.CLOSED)
-    return heads.filter(pk__in=Customer.objects.filter(has_items).values("pk"))
+    open_customers = Customer.objects.exclude(status=Customer.Status.CLOSED)
+    level = family_level()
+    if level is None:
+        with_items = Customer.objects.filter(has_items).values("family_top_id")
+        return open_customers.filter(parent__isnull=True).filter(
+            Q(pk__in=Customer.objects.filter(has_items).values("pk")) | Q(pk__in=with_items))
+    with_items = list(Customer.objects.filter(has_items).values_list("pk", flat=True).distinct())
+    return open_customers.filter(pk__in=set(level_keys(with_items, level).values()))
 
 
 def statement_issue(*, customer: Customer, month: date, as_of: date | None = None, run: StatementRun | None = None,
@@ -215,10 +244,10 @@ def _statement_message(statement: Statement, data: StatementData, pdf: bytes, na
     key = f"statement:{statement.customer_id}:{statement.month:%Y-%m}"
     ctx = rendering.context_for(customer=statement.customer, contact=contact, lines=statement_lines(data), key=key,
                                 month=statement.month, pay_origin="statement")
-    subject, body = rendering.render(template, ctx)
+    made = rendering.render_message(template, ctx)  # --- html: both parts ---
     message, _ = message_queue(customer=statement.customer, kind=OutboundMessage.Kind.STATEMENT, key=key,
-                               contact=contact, subject=subject, body=body, by=by, attachment=(name, pdf),
-                               dispatch=dispatch)
+                               contact=contact, subject=made.subject, body=made.body, by=by, attachment=(name, pdf),
+                               dispatch=dispatch, html_body=made.html_body, language=made.language)
     return message
 
 

@@ -3,6 +3,7 @@
 
 import email
 import email.policy
+import re
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -12,11 +13,14 @@ from django.utils import timezone
 from django.utils.formats import date_format
 
 from ledger.models import Contact, Invoice
-from reminders.models import DeliveryEvent, OutboundMessage
+from reminders.deliverability import address_suppress, complaint_from_arf
+from reminders.models import DeliveryEvent, OutboundMessage, Suppression
 from work.models import Activity, QueueTask
 from work.services import activity_log, queue_task_raise
 
 NOT_OPENED_DAYS = getattr(settings, "REMINDERS_NOT_OPENED_DAYS", 3)
+# An enhanced status code (RFC 3463): class.subject.detail, e.g. 5.1.1.
+STATUS_CODE = re.compile(r"\b([245])\.\d{1,3}\.\d{1,3}\b")
 
 
 def _event(message: OutboundMessage, kind: str, detail: str = "") -> bool:
@@ -60,28 +64,44 @@ def message_clicked(*, message: OutboundMessage, refused: str = "") -> OutboundM
     return message
 
 
-def message_bounced(*, message: OutboundMessage, reason: str = "") -> OutboundMessage:
-    """A bounce marks the contact's address as bouncing (no more mail to it), lands on the
-    timeline and asks the collector for a better address."""
+def bounce_kind(status: str = "", reason: str = "") -> str:
+    """"hard" (a permanent 5.x.x DSN status), "soft" (4.x.x, transient) or "" (no status given):
+    the status field if there is one, else the first enhanced status code in the reason."""
+    found = STATUS_CODE.search(status or "") or STATUS_CODE.search(reason or "")
+    if found is None:
+        return ""
+    return "hard" if found.group(1) == "5" else "soft" if found.group(1) == "4" else ""
+
+
+def message_bounced(*, message: OutboundMessage, reason: str = "", status: str = "") -> OutboundMessage:
+    """A bounce lands on the timeline. A hard one (5.x.x) puts the address on the suppression list;
+    a hard one or one without a status marks the contact's address as bouncing (no more mail to it)
+    and asks the collector for a better address. A soft one (4.x.x: mailbox full, try later) is only
+    recorded: the address stays in use."""
     now = timezone.now()
+    kind = bounce_kind(status, reason)
     with transaction.atomic():
         if not _event(message, DeliveryEvent.Kind.BOUNCE, reason):
             return message
         OutboundMessage.objects.filter(pk=message.pk).update(bounced_at=now)
+        activity_log(customer=message.customer, kind=Activity.Kind.SYSTEM, contact=message.contact,
+                     subject=f"{'Soft bounce' if kind == 'soft' else 'Bounced'}: {message.subject}",
+                     notes=f"{message.to_email}: {reason}".strip(), occurred_at=now)
+        if kind == "soft":
+            return message
+        if kind == "hard":
+            address_suppress(address=message.to_email, reason=Suppression.Reason.HARD_BOUNCE, source="bounce",
+                             detail=reason)
         contacts = Contact.objects.filter(customer=message.customer, email__iexact=message.to_email)
         contacts.filter(email_bounced_at__isnull=True).update(email_bounced_at=now)
-        activity_log(customer=message.customer, kind=Activity.Kind.SYSTEM, contact=message.contact,
-                     subject=f"Bounced: {message.subject}", notes=f"{message.to_email}: {reason}".strip(),
-                     occurred_at=now)
         queue_task_raise(customer=message.customer, kind=QueueTask.Kind.BOUNCE,
                          title=f"Email to {message.to_email} bounced", detail=reason or message.subject,
                          key=f"bounce:{message.pk}")
     return message
 
 
-def bounce_record(*, message_id: str = "", recipient: str = "", reason: str = "") -> OutboundMessage | None:
-    """Find the message a bounce is about (by its Message-ID, else the last one sent to the
-    recipient) and record the bounce. None when no message of ours matches."""
+def _message_for(message_id: str, recipient: str) -> OutboundMessage | None:
+    """The message a report is about: by its Message-ID, else the last one sent to the recipient."""
     message = None
     if message_id:
         wanted = message_id.strip()
@@ -90,9 +110,52 @@ def bounce_record(*, message_id: str = "", recipient: str = "", reason: str = ""
     if message is None and recipient:
         message = (OutboundMessage.objects.filter(to_email__iexact=recipient.strip(), sent_at__isnull=False)
                    .select_related("customer").order_by("-sent_at").first())
+    return message
+
+
+def bounce_record(*, message_id: str = "", recipient: str = "", reason: str = "",
+                  status: str = "") -> OutboundMessage | None:
+    """Find the message a bounce is about (by its Message-ID, else the last one sent to the
+    recipient) and record the bounce. None when no message of ours matches."""
+    message = _message_for(message_id, recipient)
     if message is None:
         return None
-    return message_bounced(message=message, reason=reason)
+    return message_bounced(message=message, reason=reason, status=status)
+
+
+def complaint_record(*, message_id: str = "", recipient: str = "", detail: str = "") -> OutboundMessage | None:
+    """The recipient marked our mail as spam: the address is suppressed at once (whether or not
+    we find the message), the complaint lands on the account's timeline and the collector is asked
+    for another contact. None when no message of ours matches."""
+    message = _message_for(message_id, recipient)
+    address = recipient or (message.to_email if message else "")
+    if not address:
+        return None
+    with transaction.atomic():
+        address_suppress(address=address, reason=Suppression.Reason.COMPLAINT, source="arf", detail=detail)
+        if message is None:
+            return None
+        now = timezone.now()
+        Contact.objects.filter(customer=message.customer, email__iexact=address,
+                               email_bounced_at__isnull=True).update(email_bounced_at=now)
+        activity_log(customer=message.customer, kind=Activity.Kind.SYSTEM, contact=message.contact,
+                     subject=f"Complaint: {message.subject}",
+                     notes=f"{address} reported our email as unwanted ({detail or 'abuse'}); no more mail goes to "
+                           "this address.", occurred_at=now)
+        queue_task_raise(customer=message.customer, kind=QueueTask.Kind.ADDRESS_SUPPRESSED,
+                         key=f"suppressed:{message.customer_id}:{address.strip().lower()}",
+                         title=f"Address bounced: find another contact ({address})"[:200],
+                         detail=f"{address} reported “{message.subject}” as unwanted. Find another contact.")
+    return message
+
+
+def arf_process(*, raw: bytes) -> OutboundMessage | None:
+    """Record the complaint an abuse report (ARF, message/feedback-report) carries."""
+    complaint = complaint_from_arf(raw)
+    if complaint is None:
+        return None
+    return complaint_record(message_id=complaint.message_id, recipient=complaint.recipient,
+                            detail=complaint.feedback_type)
 
 
 @dataclass(frozen=True)
@@ -128,7 +191,8 @@ def bounces_from_dsn(raw: bytes) -> list[Bounce]:
 
 def dsn_process(*, raw: bytes) -> list[OutboundMessage]:
     """Record every bounce a delivery status notification reports."""
-    found = [bounce_record(message_id=b.message_id, recipient=b.recipient, reason=f"{b.status} {b.reason}".strip())
+    found = [bounce_record(message_id=b.message_id, recipient=b.recipient, reason=f"{b.status} {b.reason}".strip(),
+                           status=b.status)
              for b in bounces_from_dsn(raw)]
     return [m for m in found if m is not None]
 

@@ -12,6 +12,7 @@ from django.contrib.auth import get_user_model
 
 from core.aging import BUCKETS
 from core.money import ZERO
+from ledger.hierarchy import level_keys
 from ledger.models import Customer
 from reporting.cache import kept
 from reporting.frames import Scope, open_invoices, unapplied_at
@@ -118,6 +119,22 @@ def lines_of(frame: pd.DataFrame, group_by: str) -> list[AgingLine]:
     return sorted(lines, key=lambda line: (-line.total, line.label))
 
 
+# --- family ---
+def family_at(frame: pd.DataFrame, level: int | None) -> pd.DataFrame:
+    """The frame with `family_id` / `family` at `level` of the hierarchy (0 or None: the top, as the
+    frame has it; 1: the accounts just below the top, each with its own accounts below; …). Two
+    queries for the levels, one for the names."""
+    if not level or frame.empty:
+        return frame
+    keys = level_keys(frame["customer_id"].unique().tolist(), level)
+    names = dict(Customer.objects.filter(pk__in=set(keys.values())).values_list("pk", "name"))
+    frame = frame.copy()
+    frame["family_id"] = frame["customer_id"].map(keys)
+    frame["family"] = frame["family_id"].map(names)
+    return frame
+# --- end family ---
+
+
 def report_of(frame: pd.DataFrame, as_of: date, group_by: str | None = None) -> AgingReport:
     buckets = bucket_totals(frame)
     rows = lines_of(frame, group_by) if group_by and group_by != "book" else []
@@ -128,15 +145,17 @@ def report_of(frame: pd.DataFrame, as_of: date, group_by: str | None = None) -> 
 @kept
 def aging(
     *, as_of: date, collector=None, segment: str | None = None, currency: str | None = None,
-    group_by: str | None = None, with_unapplied: bool = True,
+    group_by: str | None = None, with_unapplied: bool = True, level: int | None = None,
 ) -> AgingReport:
     """AR at the end of `as_of` by due-date bucket (current, 1-30, 31-60, 61-90, 91+) with % of AR,
-    for the book or one collector / segment / currency, optionally per collector, customer or family.
+    for the book or one collector / segment / currency, optionally per collector, customer or family
+    (the top of each family, or the accounts at `level` of the hierarchy with all below them).
     Unapplied cash and credits are shown beside AR, never netted."""
     if group_by not in (None, "book", *GROUPS):
         raise ValueError(f"Unknown group_by {group_by!r}")
     scope = Scope(collector=collector, segment=segment, currency=currency)
-    report = report_of(open_invoices(as_of, scope), as_of, group_by)
+    frame = open_invoices(as_of, scope)
+    report = report_of(family_at(frame, level) if group_by == "family" else frame, as_of, group_by)
     if with_unapplied:
         unapplied = unapplied_at(as_of, scope)
         report.unapplied_cash, report.unapplied_credits = unapplied["unapplied_cash"], unapplied["unapplied_credits"]
@@ -150,10 +169,12 @@ def ar_at(as_of: date, collector=None, segment: str | None = None, currency: str
 
 def aging_invoices(
     *, as_of: date, bucket: str | None = None, group_by: str | None = None, key=None, collector=None,
-    segment: str | None = None, currency: str | None = None,
+    segment: str | None = None, currency: str | None = None, level: int | None = None,
 ) -> pd.DataFrame:
     """The invoices behind one cell of the aging table (drill-down), largest first."""
     frame = open_invoices(as_of, Scope(collector=collector, segment=segment, currency=currency))
+    if group_by == "family":
+        frame = family_at(frame, level)
     if bucket:
         frame = frame[frame["bucket"] == bucket]
     if group_by in GROUPS and key not in (None, ""):

@@ -16,6 +16,7 @@ from core.params import EARLIEST, int_param, month_param
 from portfolios.access import has_role, sees_everything
 from portfolios.models import Role
 from reporting import payloads
+from reporting.backtest import METHODS
 from reporting.forms import ReportFilters
 
 SCOPE_PARAMETERS = [
@@ -51,15 +52,16 @@ class ReportView(APIView):
 
 class AgingApi(ReportView):
     """Aging buckets (current, 1-30, 31-60, 61-90, 91+) with % of AR; ?as_of, collector, segment,
-    currency, group_by (collector, customer, family, segment)."""
+    currency, group_by (collector, customer, family, segment), level (families: 0 = the top, 1 = below it, …)."""
 
     @report_schema(OpenApiParameter("group_by", OpenApiTypes.STR, enum=["collector", "customer", "family", "segment"]),
+                   OpenApiParameter("level", OpenApiTypes.INT, description="family level; default the top"),
                    summary="Aging: total and buckets current, 1-30, 31-60, 61-90, 91+ with % of AR")
     def get(self, request):
         chosen = self.chosen(request)
         group_by = request.query_params.get("group_by") or None
         return Response(payloads.aging_payload(as_of=chosen["as_of"], group_by=group_by and chosen["group_by"],
-                                               **chosen["scope"]))
+                                               level=chosen["level"], **chosen["scope"]))
 
 
 class DsoApi(ReportView):
@@ -127,4 +129,25 @@ class ForecastApi(ReportView):
         if horizon_end and horizon_end < chosen["as_of"]:
             raise ValidationError({"horizon_end": "must not be before as_of"})
         return Response(payloads.forecast_payload(as_of=chosen["as_of"], horizon_end=horizon_end,
+                                                  **chosen["scope"]))
+
+
+class ForecastBacktestApi(ReportView):
+    """The forecast's backtest (METRICS.md): per method (rule, model) and complete month before ?as_of,
+    forecast, actual and error, from open AR and in total cash; per method mape and bias."""
+
+    roles = (Role.MANAGER, Role.FINANCE, Role.ADMIN)
+
+    @report_schema(OpenApiParameter("months", OpenApiTypes.INT, description="complete months (default 12, 1-36)"),
+                   OpenApiParameter("method", OpenApiTypes.STR, enum=list(METHODS), description="default: all"),
+                   summary="Forecast backtest: per month and method forecast, actual, error; mape and bias")
+    def get(self, request):
+        chosen = self.chosen(request)
+        months = int_param(request.query_params.get("months"), default=12, low=1, high=36, label="months")
+        if months.error:
+            raise ValidationError({"months": months.error})
+        method = request.query_params.get("method") or None
+        if method not in (None, *METHODS):
+            raise ValidationError({"method": f"one of {', '.join(METHODS)}"})
+        return Response(payloads.backtest_payload(as_of=chosen["as_of"], months=months.value, method=method,
                                                   **chosen["scope"]))

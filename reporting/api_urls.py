@@ -7,4 +7,5 @@ urlpatterns = [
     path("dso/", api.DsoApi.as_view(), name="api_reports_dso"),
     path("cei/", api.CeiApi.as_view(), name="api_reports_cei"),
     path("forecast/", api.ForecastApi.as_view(), name="api_reports_forecast"),
+    path("forecast-backtest/", api.ForecastBacktestApi.as_view(), name="api_reports_forecast_backtest"),
 ]

@@ -7,6 +7,7 @@ from django.utils import timezone
 from django.utils.formats import date_format
 
 from core.params import date_range_error, latest_future
+from ledger.hierarchy import MAX_DEPTH
 from ledger.models import Customer, FxRate
 
 GROUP_CHOICES = [("collector", "Collector"), ("customer", "Customer"), ("family", "Account family"),
@@ -34,6 +35,13 @@ class ReportFilters(forms.Form):
                                      error_messages={"invalid": "The DSO window is a whole number of days.",
                                                      "min_value": "The DSO window is 1 to 730 days.",
                                                      "max_value": "The DSO window is 1 to 730 days."})
+    # --- family ---
+    level = forms.IntegerField(required=False, min_value=0, max_value=MAX_DEPTH, label="Family level",
+                               widget=forms.NumberInput(attrs={"placeholder": "top", "size": 3}),
+                               error_messages={"invalid": "The family level is a whole number (0 = the top).",
+                                               "min_value": f"The family level is 0 (the top) to {MAX_DEPTH}.",
+                                               "max_value": f"The family level is 0 (the top) to {MAX_DEPTH}."})
+    # --- end family ---
     horizon_end = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}), label="Horizon",
                                   error_messages={"invalid": "Horizon: give a date as YYYY-MM-DD (this one does "
                                                              "not exist)."})
@@ -97,6 +105,7 @@ class ReportFilters(forms.Form):
             "group_by": data.get("group_by") or "collector",
             "horizon_end": data.get("horizon_end"),
             "window_days": data.get("window_days") or 90,
+            "level": data.get("level"),  # --- family --- None: the top of each family
             "scope": {"collector": collector or None, "segment": data.get("segment") or None,
                       "currency": data.get("currency") or None},
         }

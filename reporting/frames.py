@@ -114,8 +114,8 @@ def open_invoices_at(dates, scope: Scope = BOOK) -> dict[date, pd.DataFrame]:
     invoices = _frame(
         candidates.annotate(
             rate=rate_expression(),
-            family_id=Coalesce("customer__parent_id", "customer_id"),
-            family=Coalesce("customer__parent__name", "customer__name"),
+            family_id=Coalesce("customer__family_top_id", "customer_id"),  # the top of the family (any depth)
+            family=Coalesce("customer__family_top__name", "customer__name"),
             cents=Cast(Round(F("open_amount") * 100), BigIntegerField()),
         ).order_by().values_list(
             "pk", "external_id", "customer_id", "customer__name", "family_id", "family",

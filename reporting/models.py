@@ -75,3 +75,25 @@ class MonthForecast(models.Model):
 
     def __str__(self) -> str:
         return f"forecast vs actual {self.month:%Y-%m}"
+
+
+class PayModel(models.Model):
+    """A trained pay-date model (`reporting.pay_model`): when and as of which day it was trained, its
+    parameters, its backtest score (both methods' MAPE and bias over the last 12 complete months) and the
+    fitted estimator (joblib bytes). The newest one is used; older ones are kept as history."""
+
+    trained_at = models.DateTimeField(auto_now_add=True)
+    as_of = models.DateField(help_text="Trained on labels known at the end of this day.")
+    method = models.CharField(max_length=40, default="hist_gradient_boosting")
+    params = models.JSONField(default=dict)
+    score = models.JSONField(default=dict, help_text="The backtest: per method mape, bias, mape_total, bias_total.")
+    rows = models.PositiveIntegerField(default=0)
+    seconds = models.FloatField(default=0)
+    blob = models.BinaryField()
+
+    class Meta:
+        ordering = ["-trained_at", "-pk"]
+        get_latest_by = "trained_at"
+
+    def __str__(self) -> str:
+        return f"pay model as of {self.as_of} ({self.trained_at:%Y-%m-%d %H:%M})"

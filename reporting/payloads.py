@@ -8,6 +8,7 @@ from decimal import Decimal
 
 from core.money import CENT
 from reporting import metrics
+from reporting.backtest import backtest
 
 
 def plain(value):
@@ -24,8 +25,8 @@ def plain(value):
     return value
 
 
-def aging_payload(*, as_of: date, group_by: str | None = None, **scope) -> dict:
-    report = metrics.aging(as_of=as_of, group_by=group_by, **scope)
+def aging_payload(*, as_of: date, group_by: str | None = None, level: int | None = None, **scope) -> dict:
+    report = metrics.aging(as_of=as_of, group_by=group_by, level=level, **scope)
     payload = {
         "as_of": as_of, "total": report.total, "buckets": report.buckets, "pct": report.pct,
         "pct_current": report.pct_current, "pct_past_due": report.pct_past_due,
@@ -58,3 +59,8 @@ def cei_payload(*, start: date, end: date, **scope) -> dict:
 def forecast_payload(*, as_of: date, horizon_end: date | None = None, **scope) -> dict:
     report = metrics.forecast(as_of=as_of, horizon_end=horizon_end, **scope)
     return plain(report.as_dict())
+
+
+def backtest_payload(*, as_of: date, months: int = 12, method: str | None = None, **scope) -> dict:
+    """Per method: per month forecast, actual, error (from open AR; and total cash), mape and bias."""
+    return plain(backtest(as_of=as_of, months=months, method=method, **scope).as_dict())

@@ -75,8 +75,8 @@ def invoices_table(frame: pd.DataFrame, extra: dict | None = None) -> pd.DataFra
     return _named(frame[present].rename(columns=columns).reset_index(drop=True), "collector")
 
 
-def aging_page(*, as_of: date, group_by: str, scope: dict, trend_months: int = 12) -> dict:
-    report = metrics.aging(as_of=as_of, group_by=group_by, **scope)
+def aging_page(*, as_of: date, group_by: str, scope: dict, trend_months: int = 12, level: int | None = None) -> dict:
+    report = metrics.aging(as_of=as_of, group_by=group_by, level=level, **scope)
     trend = metrics.aging_trend(as_of=as_of, months=trend_months, **scope)
     return {"report": report, "trend": trend}
 

@@ -1,10 +1,11 @@
 """Celery entry points of the reporting app: thin, they call services."""
 
-from datetime import date
+from datetime import date, timedelta
 
 from celery import shared_task
+from django.utils import timezone
 
-from reporting import services
+from reporting import forecast_methods, services
 
 
 @shared_task(name="reporting.ar_snapshot_nightly")
@@ -37,3 +38,14 @@ def ar_snapshot_day(day: str) -> int:
 def ar_snapshots_refresh() -> list[str]:
     """Retake the snapshots that ledger writes dated on or before them made stale; nothing when none did."""
     return [day.isoformat() for day in services.ar_snapshots_refresh()]
+
+
+@shared_task(name="reporting.pay_model_train_nightly")
+def pay_model_train_nightly() -> dict:
+    """Train the pay-date model as of yesterday (the backtest rerun when a month closed), then raise the
+    queue tasks for large invoices predicted to slip past month end."""
+    yesterday = timezone.localdate() - timedelta(days=1)
+    trained = forecast_methods.pay_model_train(as_of=yesterday)
+    slips = forecast_methods.forecast_slips_raise(as_of=timezone.localdate())
+    return {"model": trained.row.pk if trained.row else None, "seconds": round(trained.seconds, 1),
+            "backtest": trained.backtest is not None, "slips": len(slips)}

@@ -8,11 +8,15 @@ from django.views.decorators.http import require_GET
 
 from core.exports import frame_response
 from core.money import ZERO
+from core.params import int_param
 from core.web import is_partial
+from ledger.hierarchy import subtree_ids
+from ledger.models import Customer
 from ledger.selectors import visible_customers
 from portfolios.access import any_role, finance_or_manager_required, sees_everything
-from reporting import charts, metrics, selectors
+from reporting import accuracy, charts, forecast_methods, metrics, selectors
 from reporting.aging import group_heading
+from reporting.backtest import backtest
 from reporting.forms import ReportFilters
 
 
@@ -56,14 +60,14 @@ def index(request):
 @any_role
 def aging(request):
     form, chosen = _chosen(request)
-    as_of, scope, group_by = chosen["as_of"], chosen["scope"], chosen["group_by"]
+    as_of, scope, group_by, level = chosen["as_of"], chosen["scope"], chosen["group_by"], chosen["level"]
     exported = _export(request, "aging", {
-        "aging": lambda: selectors.aging_table(metrics.aging(as_of=as_of, group_by=group_by, **scope)),
+        "aging": lambda: selectors.aging_table(metrics.aging(as_of=as_of, group_by=group_by, level=level, **scope)),
         "trend": lambda: selectors.trend_table(metrics.aging_trend(as_of=as_of, **scope)),
     }, as_of, form)
     if exported:
         return exported
-    data = selectors.aging_page(as_of=as_of, group_by=group_by, scope=scope)
+    data = selectors.aging_page(as_of=as_of, group_by=group_by, scope=scope, level=level)
     page = Paginator(data["report"].rows, 50).get_page(request.GET.get("page"))
     ctx = {"nav": "reports", "form": form, "as_of": as_of, "group_by": group_by, "page": page, **data,
            "chart": charts.aging_chart(data["report"], data["trend"])}
@@ -83,14 +87,16 @@ def aging_invoices(request):
         lookup = {"pk": key} if group_by == "customer" else {"family_key": key}
         if not key.isdigit() or not _visible(request.user, group_by, lookup):
             raise Http404("No such account in your portfolio")
-    frame = metrics.aging_invoices(as_of=as_of, bucket=bucket, group_by=group_by, key=key, **scope)
+    frame = metrics.aging_invoices(as_of=as_of, bucket=bucket, group_by=group_by, key=key, level=chosen["level"],
+                                   **scope)
     table = selectors.invoices_table(frame)
     exported = _export(request, "aging-invoices", {"invoices": lambda: table}, as_of, form)
     if exported:
         return exported
     ctx = {"nav": "reports", "form": form, "as_of": as_of, "bucket": bucket, "group_by": group_by, "key": key,
            "group_heading": group_heading(group_by, key),
-           "invoices": frame.head(200).to_dict("records"), "count": len(frame),
+           "invoices": forecast_methods.model_columns(frame.head(200), as_of=as_of, scope=scope).to_dict("records"),
+           "count": len(frame),
            "total": sum(frame["open_base"], ZERO)}
     return _partial_or_page(request, "reporting/aging_invoices.html", "drilldown", ctx)
 
@@ -99,8 +105,8 @@ def _visible(user, group_by, lookup) -> bool:
     customers = visible_customers(user)
     if group_by == "customer":
         return customers.filter(**lookup).exists()
-    head = int(lookup["family_key"])
-    return customers.filter(pk=head).exists() or customers.filter(parent_id=head).exists()
+    head = Customer.objects.filter(pk=int(lookup["family_key"])).first()  # a top, or an account at a level
+    return head is not None and customers.filter(pk__in=subtree_ids(head)).exists()
 
 
 @require_GET
@@ -137,8 +143,10 @@ def forecast(request):
     if exported:
         return exported
     data = selectors.forecast_page(as_of=as_of, horizon_end=horizon_end, scope=scope)
-    ctx = {"nav": "reports", "form": form, "as_of": as_of, **data,
-           "at_risk_rows": data["report"].at_risk_invoices[:25], "chart": charts.forecast_chart(data["report"])}
+    side = forecast_methods.side_by_side(as_of=as_of, horizon_end=data["report"].horizon_end, scope=scope,
+                                         at_risk=data["report"].at_risk_invoices[:25])
+    ctx = {"nav": "reports", "form": form, "as_of": as_of, **data, **side,
+           "at_risk_rows": side["at_risk_model_rows"], "chart": charts.forecast_chart(data["report"])}
     return _partial_or_page(request, "reporting/forecast.html", "report", ctx)
 
 
@@ -155,3 +163,26 @@ def kpis(request):
            "rows": table.astype(object).where(table.notna(), None).values.tolist(),
            "chart": charts.kpi_chart(table)}
     return _partial_or_page(request, "reporting/kpis.html", "report", ctx)
+
+
+# --- forecast ---
+@require_GET
+@finance_or_manager_required
+def forecast_accuracy(request):
+    """The forecast's backtest: the rule and the learned model month by month against what was collected."""
+    form, chosen = _chosen(request)
+    as_of, scope = chosen["as_of"], chosen["scope"]
+    months = int_param(request.GET.get("months"), default=12, low=1, high=36, label="Months")
+    errors = [*form.messages, *([months.error] if months.error else [])]
+    if request.GET.get("export") and errors:
+        return HttpResponseBadRequest(" ".join(errors), content_type="text/plain; charset=utf-8")
+    result = backtest(as_of=as_of, months=months.value, **scope)
+    exported = _export(request, "forecast-accuracy", {"backtest": lambda: accuracy.backtest_table(result)}, as_of)
+    if exported:
+        return exported
+    ctx = {"nav": "reports", "form": form, "as_of": as_of, "months": months.value, "param_errors": errors,
+           **accuracy.accuracy_page(result), "chart": accuracy.backtest_chart(result)}
+    template = "reporting/forecast_accuracy.html"
+    return render(request, f"{template}#report" if is_partial(request) else template, ctx,
+                  status=400 if errors else 200)
+# --- end forecast ---

@@ -38,3 +38,12 @@ def ledger_balances(db):
         call_command("check_ledger")
 
     return check
+
+
+# --- windows ---
+@pytest.fixture(autouse=True)
+def _send_window_open(settings):
+    """Automatic mail leaves at once in tests, whatever the hour they run at; the send-window tests
+    (tests/reminders/test_send_windows.py) turn the window on with their own hours."""
+    settings.SEND_WINDOW_ENABLED = False
+# --- end windows ---

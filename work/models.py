@@ -9,6 +9,7 @@ from ledger.models import Contact, Customer, Invoice
 
 # The models of the work's sub-topics live beside their services; Django registers them through here.
 from work.corrections.models import LedgerCorrection  # noqa: F401
+from work.discrepancies.models import Discrepancy  # noqa: F401  (dupes)
 from work.holds.models import CreditHoldEvent, CreditHoldRule  # noqa: F401
 from work.plans.models import PaymentPlan, PlanInstallment  # noqa: F401
 from work.queue.models import QueueEntry, Snooze  # noqa: F401

@@ -37,7 +37,7 @@ class OpenInvoice:
 
 @dataclass(frozen=True)
 class Payer:
-    """A customer as the matching knows it: its name and the head of its account family."""
+    """A customer as the matching knows it: its name and the top of its account family (any depth)."""
 
     id: int
     name: str

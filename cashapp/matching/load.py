@@ -43,7 +43,7 @@ def book_load(receipts: Sequence[Receipt], rules: MatchRules | None = None) -> B
     ]
     payers = [Payer(id=i, name=n, family_head_id=p or i)
               for i, n, p in Customer.objects.order_by()
-              .values_list("id", "name", "parent_id").iterator(chunk_size=5000)]
+              .values_list("id", "name", "family_top_id").iterator(chunk_size=5000)]
     named = sorted({r.counterparty_account for r in receipts if r.counterparty_account})
     accounts: dict[str, int] = {}
     for start in range(0, len(named), BATCH):

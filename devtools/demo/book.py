@@ -14,6 +14,7 @@ from devtools.demo.accounts import plan_accounts, plan_contacts
 from devtools.demo.history import WorkRows, plan_history
 from devtools.demo.ledger import CENT, Numbers, Rows, at, plan_ledger
 from devtools.demo.people import demo_team, escalation_levels
+from ledger.hierarchy import families_refresh  # --- family ---
 from ledger.models import Application, Contact, CreditNote, Customer, FxRate, Invoice, Payment, WriteOff
 from portfolios.models import Assignment
 from work.models import Activity, Dispute, Escalation, PromiseToPay
@@ -105,6 +106,7 @@ def _save_customers(accounts, portfolios, *, by) -> None:
         account.customer.portfolio = portfolios[account.owners[-1][2]]
     Customer.objects.bulk_create([a.customer for a in accounts if a.customer.parent is None], batch_size=BATCH)
     Customer.objects.bulk_create([a.customer for a in accounts if a.customer.parent is not None], batch_size=BATCH)
+    families_refresh([a.customer.pk for a in accounts if a.customer.parent is not None])  # --- family ---
     Assignment.objects.bulk_create(
         [
             Assignment(

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
+from ledger.hierarchy import MAX_DEPTH, chain_text, cycle_from
 from ledger.imports import existing
 from ledger.imports.staging import Stage
 from ledger.imports.validation import COLUMNS, KINDS, MAX_AMOUNT, CashRow, CustomerRow, ImportIssue, InvoiceRow
@@ -122,39 +123,31 @@ class Checker:
         stage = self.stages["customers"]
         upload_parent = dict(stage.first_good(parents - by_id.keys(), "parent_id"))
         known = by_id.keys() | ledger.keys() | upload_parent.keys() | self.in_upload("customers", parents)
-
-        def parent_of(external_id: str) -> str | None:
-            if external_id in by_id:
-                return by_id[external_id].parent_id
-            if external_id in upload_parent:
-                return upload_parent[external_id]
-            if external_id in ledger:
-                return ledger[external_id]["parent__external_id"] or ""
-            return None
-
-        joining = {r.external_id for r in rows if r.parent_id}
-        members = self.family_members(joining)
+        parent_of = self.parents_above({r.external_id: r.parent_id or "" for r in rows}, ledger, upload_parent)
         self.meet_collectors({r.collector for r in rows if r.collector})
         for record in rows:
-            ok = self.check_parent(record, known, parent_of, members) & self.check_collector(record)
+            ok = self.check_parent(record, known, parent_of) & self.check_collector(record)
             if ok:
                 self.plan_customer(chunk, record, ledger.get(record.external_id))
         chunk.customer_pks = {external_id: row["pk"] for external_id, row in ledger.items()}
         return chunk
 
-    def family_members(self, heads: set) -> dict[str, list]:
-        """Customers that the upload leaves in the family of each of `heads`: the upload's rows that
-        name it as parent, and the ledger's members that the upload does not move."""
-        members = defaultdict(list)
+    def parents_above(self, parents: dict, ledger: dict, upload_parent: dict) -> Callable[[str], str | None]:
+        """Every ancestor of the chunk's customers as the upload leaves them (the upload's parent_id
+        wins over the ledger's): ERP id → parent ERP id ('' for a top, None when unknown). Two queries
+        a level of the deepest family."""
+        parents = {**parents, **{i: p or "" for i, p in upload_parent.items()}}
+        parents.update({i: row["parent__external_id"] or "" for i, row in ledger.items() if i not in parents})
         stage = self.stages["customers"]
-        for child, head in stage.first_good(heads, "parent_id", by="parent_id"):
-            members[head].append(child)
-        in_ledger = existing.children_of(heads)
-        moved = self.in_upload("customers", set(in_ledger))
-        for child, head in in_ledger.items():
-            if child not in moved:
-                members[head].append(child)
-        return members
+        frontier = {p for p in parents.values() if p and p not in parents}
+        for _ in range(MAX_DEPTH):
+            if not frontier:
+                break
+            found: dict[str, str | None] = dict(stage.first_good(frontier, "parent_id"))
+            found.update(existing.parents_of(frontier - found.keys()))
+            parents.update({i: p or "" for i, p in found.items()})
+            frontier = {p for p in found.values() if p and p not in parents}
+        return parents.get
 
     def meet_collectors(self, usernames: set) -> None:
         new = usernames - self.users.keys()
@@ -162,8 +155,7 @@ class Checker:
             found = existing.collectors(new)
             self.users.update({name: found.get(name) for name in new})
 
-    def check_parent(self, record: CustomerRow, known: set, parent_of: Callable[[str], str | None],
-                     members: dict) -> bool:
+    def check_parent(self, record: CustomerRow, known: set, parent_of: Callable[[str], str | None]) -> bool:
         parent = record.parent_id
         if not parent:
             return True
@@ -171,12 +163,8 @@ class Checker:
             reason = "a customer cannot be its own parent"
         elif parent not in known:
             reason = f"unknown parent {parent} (not in the ledger nor in this customers file)"
-        elif parent_of(parent):
-            head = parent_of(parent)
-            reason = f"{parent} belongs to the account family of {head}; name the family head {head} as parent"
-        elif members.get(record.external_id):
-            names = ", ".join(sorted(members[record.external_id])[:5])
-            reason = f"{record.external_id} heads an account family ({names}) so it cannot join another one"
+        elif looped := cycle_from(record.external_id, parent_of):
+            reason = f"parent {parent} makes a cycle: {chain_text(looped)}"
         else:
             return True
         self.issue("customers", record.row, "parent_id", reason)
@@ -313,7 +301,7 @@ class Checker:
         for external_id, row in existing.invoices(invoice_ids, lock=True).items():
             chunk.balances[external_id] = Balance(
                 pk=row["pk"], customer_id=row["customer__external_id"],
-                family=row["customer__parent__external_id"] or row["customer__external_id"],
+                family=row["customer__family_top__external_id"] or row["customer__external_id"],
                 currency=row["currency"], issue_date=row["issue_date"], open_amount=row["open_amount"],
                 amount=row["amount"], void=row["status"] == "void",
                 untouched_before=row["open_amount"] == row["amount"],
@@ -391,9 +379,9 @@ class Checker:
 
 
 def family_of(external_id: str, customers: dict) -> str:
-    """The customer's family head (itself for a head), from an `existing.customers` lookup."""
+    """The top of the customer's family (itself for a top), from an `existing.customers` lookup."""
     customer = customers.get(external_id)
-    return (customer and customer["parent__external_id"]) or external_id
+    return (customer and customer["family_top__external_id"]) or external_id
 
 
 class Links:
@@ -441,7 +429,7 @@ class Links:
                 f"{ours['customer__external_id']}")
         if ours["status"] == "reversed":
             return "reference", f"{what}, which was reversed; it cannot be linked"
-        our_family = ours["customer__parent__external_id"] or ours["customer__external_id"]
+        our_family = ours["customer__family_top__external_id"] or ours["customer__external_id"]
         if our_family != family_of(first.customer_id, customers):
             return "customer_id", f"{what}; the row says customer {first.customer_id}"
         if ours["currency"] != first.currency:

@@ -12,6 +12,7 @@ import gc
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from django.db import IntegrityError, transaction
 
@@ -40,6 +41,14 @@ class ImportResult:
     rows: int = 0
     # Existing invoices whose balance the import moved; their promises and plans settle afterwards.
     moved_invoice_ids: list[int] = field(default_factory=list)
+    # --- dupes ---
+    # Warnings about what was written, added by the ERP door once the import committed (possible
+    # duplicates and discrepancies flagged: work.discrepancies). Never a refusal.
+    warnings: list[str] = field(default_factory=list)
+    # When the import began writing (None if it wrote nothing): what it created or changed is dated
+    # from then on, so a door can look at exactly what was written.
+    written_at: datetime | None = None
+    # --- end dupes ---
 
     def summary_lines(self) -> list[str]:
         return [f"{FILE_NAMES[kind]}: {counts['created']} created, {counts['updated']} updated, "
@@ -137,6 +146,7 @@ def run_import(tables: dict[str, Table], *, dry_run: bool = False, by=None,
             for stage in stages.values():
                 stage.drop()
             outcome["moved"] = writer.moved_invoice_ids()
+            outcome["written_at"] = writer.now  # (dupes)
     except _Rollback:
         if "issues" in outcome:
             return _rejected(outcome["issues"])
@@ -149,7 +159,7 @@ def run_import(tables: dict[str, Table], *, dry_run: bool = False, by=None,
                                                  f"written. If another import ran at the same time, run this "
                                                  f"one again")])
     return ImportResult(ok=True, summary=outcome["summary"], dry_run=dry_run, rows=outcome["rows"],
-                        moved_invoice_ids=outcome.get("moved", []))
+                        moved_invoice_ids=outcome.get("moved", []), written_at=outcome.get("written_at"))
 
 
 def _first_pass(tables: dict[str, Table], issues: list, report: Progress) -> dict[str, Stage]:

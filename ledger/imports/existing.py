@@ -49,7 +49,8 @@ def by_ids(model, ids, column: str = "external_id"):
 
 def customers(ids) -> dict[str, dict]:
     found = {}
-    fields = ("pk", "external_id", "name", "parent__external_id", "email", "phone", "payment_terms_days",
+    fields = ("pk", "external_id", "name", "parent__external_id", "family_top__external_id", "email", "phone",
+              "payment_terms_days",
               "credit_limit", "currency", "segment", "portfolio_id", "portfolio__collector__username")
     for rows in by_ids(Customer, ids):
         for row in rows.values(*fields):
@@ -57,12 +58,11 @@ def customers(ids) -> dict[str, dict]:
     return found
 
 
-def children_of(ids) -> dict[str, str]:
-    """Customers in the ledger whose family head is one of `ids`: child id → head id."""
+def parents_of(ids) -> dict[str, str | None]:
+    """Customers in the ledger among `ids`: id → its parent's id (None for a top)."""
     found = {}
-    for chunk in chunks(ids):
-        found.update(Customer.objects.filter(parent__external_id__in=chunk)
-                     .values_list("external_id", "parent__external_id"))
+    for rows in by_ids(Customer, ids):
+        found.update(rows.values_list("external_id", "parent__external_id"))
     return found
 
 
@@ -86,7 +86,7 @@ def collectors(usernames) -> dict[str, dict]:
 def invoices(ids, *, lock: bool = False) -> dict[str, dict]:
     """With `lock`, the invoices stay locked until the transaction ends (PostgreSQL)."""
     found = {}
-    fields = ("pk", "external_id", "customer_id", "customer__external_id", "customer__parent__external_id",
+    fields = ("pk", "external_id", "customer_id", "customer__external_id", "customer__family_top__external_id",
               "issue_date", "due_date", "amount", "currency", "po_number", "open_amount", "status")
     for rows in by_ids(Invoice, ids):
         if lock:
@@ -116,7 +116,7 @@ def cash(kind: str, ids) -> dict[str, dict]:
     return found
 
 
-PAYMENT_FIELDS = ("pk", "external_id", "erp_external_id", "customer__external_id", "customer__parent__external_id",
+PAYMENT_FIELDS = ("pk", "external_id", "erp_external_id", "customer__external_id", "customer__family_top__external_id",
                   "amount", "currency", "status")
 
 

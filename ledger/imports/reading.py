@@ -1,5 +1,9 @@
 """Turning what arrived (CSV bytes from a file or an upload, or dicts from the API) into numbered rows.
 
+Without a mapping a file must be our own CSV (UTF-8, ',', our header). With one (`mapping.Mapping`)
+it is an ERP's export as it comes: CSV in any encoding and delimiter (detected unless given) or an
+XLSX workbook, with the ERP's own headers and formats, read as our columns.
+
 A problem with the file as a whole (not UTF-8, empty, header only, missing or extra columns) is an
 `ImportIssue` on row 1 (the header) or on the row where it happens; the rows are then not read.
 """
@@ -13,7 +17,10 @@ from dataclasses import dataclass, field
 from itertools import chain
 from pathlib import Path
 
+from ledger.imports.detect import SAMPLE, Detected, detect
+from ledger.imports.mapping import CustomerCurrencies, Mapping, Plan
 from ledger.imports.validation import COLUMNS, OPTIONAL_COLUMNS, ImportIssue
+from ledger.imports.xlsx import WorkbookError, xlsx_rows
 
 
 @dataclass
@@ -25,6 +32,8 @@ class Table:
     rows: list = field(default_factory=list)
     issues: list = field(default_factory=list)
     row_issues: list = field(default_factory=list)
+    detected: Detected | None = None  # read through a mapping: what the file was found to be
+    plan: Plan | None = None  # read through a mapping: where our columns are, what is ignored
 
 
 def _lines(kind: str, stream: Iterator[bytes], table: Table) -> Iterator[str]:
@@ -78,14 +87,18 @@ def _header_issues(kind: str, header: list[str]) -> list[ImportIssue]:
     return issues
 
 
-def table_from_csv(kind: str, source) -> Table:
+def table_from_csv(kind: str, source, mapping: Mapping | None = None,
+                   currencies: CustomerCurrencies | None = None) -> Table:
     """Read one CSV export (a path, bytes or an open binary file). The header and the first row are
     read at once, so that a bad header, an empty file or a header without rows is known before any
     file is checked; the other rows are read as the engine asks for them (`Table.rows` is then an
     iterator, and file-level problems found on the way are added to `issues`). Row numbers are the
     file's line numbers (the header is row 1)."""
     table = Table(kind)
-    rows = _rows(kind, source, table)
+    if mapping is None:
+        rows = _rows(kind, source, table)
+    else:
+        rows = (row[:2] for row in mapped_rows(kind, source, table, mapping, currencies))
     first = next(rows, None)
     if first is None:
         rows.close()
@@ -126,6 +139,92 @@ def _rows(kind: str, source, table: Table) -> Iterator[tuple[int, dict]]:
                 yield reader.line_num, dict(zip(header, cells, strict=True))
         except csv.Error as error:
             table.issues.append(ImportIssue(kind, reader.line_num, "", f"the file is not valid CSV: {error}"))
+
+
+@contextmanager
+def _binary_file(source):
+    """An open binary file at its start, from a path, bytes or an open binary file."""
+    if isinstance(source, str | Path):
+        with Path(source).open("rb") as handle:
+            yield handle
+    elif isinstance(source, bytes | bytearray):
+        yield io.BytesIO(source)
+    else:
+        if hasattr(source, "seek"):
+            source.seek(0)
+        yield source if isinstance(source, io.IOBase) else io.BytesIO(source.read())
+
+
+def mapped_rows(kind: str, source, table: Table, mapping: Mapping,
+                currencies: CustomerCurrencies | None = None) -> Iterator[tuple[int, dict, list]]:
+    """(row number, our columns → value, the file's cells) of an ERP export read through `mapping`.
+    What was detected goes to `table.detected`, the header's reading to `table.plan`; problems with
+    the file as a whole to `table.issues`."""
+    with _binary_file(source) as handle:
+        head = handle.read(SAMPLE)
+        handle.seek(0)
+        if not head.strip():
+            table.issues.append(ImportIssue(kind, 0, "", "the file is empty"))
+            return
+        table.detected = detect(head, encoding=mapping.encoding, delimiter=mapping.delimiter)
+        if table.detected.format == "xlsx":
+            numbered = xlsx_rows(handle, mapping.sheet)
+        else:
+            text = io.TextIOWrapper(handle, encoding=_with_bom(table.detected.encoding), newline="")
+            reader = csv.reader(text, delimiter=table.detected.delimiter)
+            numbered = ((reader.line_num, cells) for cells in reader)
+        last = [1]  # the last row read, to say where a bad byte is
+        try:
+            yield from _planned(kind, numbered, table, mapping, currencies, last)
+        except WorkbookError as problem:
+            table.issues.append(ImportIssue(kind, 0, "", str(problem)))
+        except UnicodeDecodeError as problem:
+            table.issues.append(ImportIssue(kind, 0, "", f"the file is not {table.detected.encoding} "
+                                                                   f"({problem.reason} after row {last[0]}); choose "
+                                                                   "its encoding"))
+        except csv.Error as error:
+            table.issues.append(ImportIssue(kind, 0, "", f"the file is not valid CSV: {error}"))
+        finally:
+            if table.detected.format == "csv":
+                text.detach()
+
+
+def _with_bom(encoding: str) -> str:
+    return "utf-8-sig" if encoding.lower().replace("_", "-") in ("utf-8", "utf8") else encoding
+
+
+def _blank(cells: list) -> bool:
+    return not any(cell.strip() if cell.__class__ is str else cell not in ("", None) for cell in cells)
+
+
+def _planned(kind: str, numbered, table: Table, mapping: Mapping, currencies,
+             last: list) -> Iterator[tuple[int, dict, list]]:
+    header = None
+    for number, cells in numbered:
+        last[0] = number
+        if header is None:
+            if _blank(cells):
+                continue
+            header = ["" if cell is None else str(cell) for cell in cells]
+            while header and not header[-1].strip():
+                header.pop()  # a workbook's empty columns on the right
+            table.plan = mapping.plan(kind, header, currencies)
+            table.issues += table.plan.issues
+            if table.issues:
+                return
+            continue
+        if _blank(cells):
+            continue
+        width = table.plan.width
+        if table.detected.format == "xlsx":
+            cells = cells[:width]  # a workbook's empty columns on the right
+        elif len(cells) != width:
+            table.issues.append(ImportIssue(kind, number, "",
+                                            f"the row has {len(cells)} fields, the header has {width}"))
+            continue
+        yield number, table.plan.row(cells), cells
+    if header is None and not table.issues:
+        table.issues.append(ImportIssue(kind, 0, "", "the file is empty"))
 
 
 def table_from_dicts(kind: str, records) -> Table:

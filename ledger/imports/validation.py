@@ -69,6 +69,34 @@ class BadCell(ValueError):
     """A cell that cannot be read; the message is the reason shown to the user."""
 
 
+@dataclass(frozen=True, slots=True)
+class BadValue:
+    """A cell a mapping could not read (a date not in the profile's format, an amount it cannot
+    parse): it reaches the row's checks like any cell, and is reported with the mapping's reason."""
+
+    shown: str
+    reason: str
+
+    def __str__(self) -> str:
+        return self.shown
+
+
+class Deferred:
+    """A cell a mapping fills in only when the row is checked (a customer's currency, known once the
+    customers read before have been): `resolve()` gives the text or raises BadCell."""
+
+    __slots__ = ("resolve",)
+
+    def __init__(self, resolve):
+        self.resolve = resolve
+
+    def __str__(self) -> str:
+        try:
+            return self.resolve()
+        except BadCell:
+            return ""
+
+
 @dataclass(slots=True)
 class CustomerRow:
     row: int
@@ -112,7 +140,9 @@ class CashRow:
 
 def text(value, column: str, *, required: bool = False) -> str:
     if value.__class__ is not str:
-        value = "" if value is None else str(value)
+        if value.__class__ is BadValue:
+            raise BadCell(value.reason)
+        value = "" if value is None else value.resolve() if value.__class__ is Deferred else str(value)
     value = value.strip()
     if not value:
         if required:

@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from core.money import ZERO
 from ledger.assignments import customers_assign
+from ledger.hierarchy import families_refresh
 from ledger.imports.bulk import insert_rows, update_rows
 from ledger.imports.checks import CUSTOMER_FIELDS, Chunk
 from ledger.imports.existing import chunks, customers
@@ -27,7 +28,7 @@ ASSIGNMENT_REASON = "ERP import"
 
 class Writer:
     """Writes chunk after chunk. Across chunks it keeps what the end of the import needs: the earliest
-    date whose AR changed, the collectors' portfolios, members whose family head came later in the
+    date whose AR changed, the collectors' portfolios, accounts whose parent came later in the
     file, and the invoices the upload created (8 bytes each) or whose balance it moved."""
 
     def __init__(self, *, by: User | None = None) -> None:
@@ -35,7 +36,8 @@ class Writer:
         self.now = timezone.now()
         self.earliest: date | None = None
         self.portfolios: dict[str, int] = {}  # username → portfolio pk
-        self.later_heads: list[tuple[int, str]] = []  # (customer pk, its head's ERP id, written later)
+        self.later_heads: list[tuple[int, str]] = []  # (customer pk, its parent's ERP id, written later)
+        self.family_changed: set[int] = set()  # customers whose family may have changed
         self.created_invoices = array("q")
         self.touched_invoices = array("q")
 
@@ -55,13 +57,21 @@ class Writer:
     def customers(self, chunk: Chunk, users: dict) -> None:
         self.portfolios_for({r.collector for r in chunk.customers_new} | chunk.customers_moving.keys(), users)
         pks = chunk.customer_pks
-        # Family heads first, so that their new members can point at them.
-        members = [r for r in chunk.customers_new if r.parent_id and r.parent_id not in pks]
-        heads = [r for r in chunk.customers_new if not r.parent_id or r.parent_id in pks]
-        for batch in (heads, members):
+        # Parents first, level by level, so that their new accounts can point at them.
+        waiting = list(chunk.customers_new)
+        while waiting:
+            batch = [r for r in waiting if not r.parent_id or r.parent_id in pks]
+            if not batch:  # the rest name parents written in a later chunk
+                batch, later = waiting, True
+            else:
+                later = False
             created = insert_rows(Customer, [self._customer(r, pks) for r in batch])
             pks.update(zip((r.external_id for r in batch), created, strict=True))
-        self.later_heads += [(pks[r.external_id], r.parent_id) for r in members if r.parent_id not in pks]
+            if later:
+                self.later_heads += [(pks[r.external_id], r.parent_id) for r in batch]
+            waiting = [r for r in waiting if r.external_id not in pks]
+        self.family_changed.update(pks[r.external_id] for r in chunk.customers_new if r.parent_id)
+        self.family_changed.update(pk for pk, _ in chunk.customers_changed)
         self.later_heads += [(pk, r.parent_id) for pk, r in chunk.customers_changed
                              if r.parent_id and r.parent_id not in pks]
         today = timezone.localdate()
@@ -80,13 +90,17 @@ class Writer:
                                  on=today)
 
     def customers_done(self) -> None:
-        """Members written before their family head (later in the file) now point at it."""
-        if not self.later_heads:
-            return
-        heads = customers({head for _, head in self.later_heads})
-        update_rows(Customer, [{"pk": pk, "parent_id": heads[head]["pk"], "updated_at": self.now}
-                               for pk, head in self.later_heads], ["parent_id", "updated_at"])
-        self.later_heads = []
+        """Accounts written before their parent (later in the file) now point at it; then every family
+        the upload touched gets its top and depths (`ledger.hierarchy.families_refresh`)."""
+        if self.later_heads:
+            heads = customers({head for _, head in self.later_heads})
+            # A parent missing here was refused on its own row: the upload is rejected and rolled back.
+            update_rows(Customer, [{"pk": pk, "parent_id": heads[head]["pk"], "updated_at": self.now}
+                                   for pk, head in self.later_heads if head in heads], ["parent_id", "updated_at"])
+            self.later_heads = []
+        if self.family_changed:
+            families_refresh(self.family_changed)
+            self.family_changed = set()
 
     def portfolios_for(self, usernames: set, users: dict) -> None:
         """username → portfolio pk; a collector without a portfolio gets "<username>'s portfolio"."""

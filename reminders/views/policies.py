@@ -5,10 +5,10 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from ledger.selectors import visible_customers
 from portfolios.access import manager_required
-from reminders import selectors
+from reminders import languages, selectors  # --- html: languages ---
 from reminders.forms import PolicyForm, StepForm, TemplateForm
-from reminders.manual import message_preview
 from reminders.models import DunningPolicy, DunningStep, MessageTemplate
+from reminders.views import previews  # --- html ---
 
 
 @require_GET
@@ -68,7 +68,8 @@ def template_edit(request, pk: int | None = None):
         messages.success(request, f"Template {form.instance.name} saved.")
         return redirect("dunning_template", pk=form.instance.pk)
     ctx = {"nav": "outbox", "form": form, "template": template,
-           "accounts": visible_customers(request.user).order_by("name")[:200]}
+           "accounts": visible_customers(request.user).order_by("name")[:200],
+           "preview_languages": languages.SHIPPED}  # --- html ---
     return render(request, "reminders/template_form.html", ctx)
 
 
@@ -88,19 +89,6 @@ def template_delete(request, pk: int):
 @manager_required
 def template_preview(request, pk: int):
     """The template filled in for a real account (the one picked, else the first with open invoices),
-    with the subject and body as typed in the editor when they are sent along (not saved)."""
-    template = get_object_or_404(MessageTemplate, pk=pk)
-    if "subject" in request.GET and "body" in request.GET:
-        template = MessageTemplate(pk=template.pk, name=template.name, subject=request.GET["subject"],
-                                   body=request.GET["body"])
-        form = TemplateForm({"name": template.name, "kind": template.kind, "subject": template.subject,
-                             "body": template.body}, instance=MessageTemplate.objects.get(pk=pk))
-        if not form.is_valid() and ("subject" in form.errors or "body" in form.errors):
-            errors = [e for field in ("subject", "body") for e in form.errors.get(field, [])]
-            return render(request, "reminders/template_form.html#preview", {"template": template, "errors": errors})
-    customers = visible_customers(request.user).select_related("portfolio__collector__collector_profile")
-    customer = get_object_or_404(customers, pk=request.GET["customer"]) if request.GET.get("customer") else \
-        customers.filter(invoices__status="open").order_by("name").first()
-    subject, body = message_preview(customer=customer, template=template) if customer else ("", "")
-    ctx = {"template": template, "customer": customer, "subject": subject, "body": body}
-    return render(request, "reminders/template_form.html#preview", ctx)
+    with the subject and body as typed in the editor when they are sent along (not saved): both
+    parts, in the language picked (reminders.views.previews)."""
+    return previews.render_preview(request, pk)  # --- html ---

@@ -21,6 +21,7 @@ from banking.generate import statement_generate
 from cashapp.models import CashMatch
 from cashapp.services import statement_import_and_match
 from devtools.benchmarks.cashapp import cash_application_figures, matches_score, payer_accounts_teach
+from ledger.hierarchy import families_refresh
 from ledger.models import Customer, Invoice
 
 pytestmark = pytest.mark.django_db
@@ -36,6 +37,7 @@ def realistic_book(customers: int = 600, seed: int = 5) -> None:
         Customer(external_id=f"SUB{n:05d}", name=f"{parent.name} {rng.choice(['Services', 'Europe', 'Retail'])}",
                  currency=parent.currency, parent=parent)
         for n, parent in enumerate(rng.sample(heads, customers // 12))])
+    families_refresh([c.pk for c in children])  # --- family --- bulk_create skips Customer.save
     today, number, invoices = date.today(), 100000, []
     for customer in heads + children:
         subscription = Decimal(rng.choice(["99.00", "250.00", "1200.00"]))

@@ -73,13 +73,16 @@ def test_unknown_parent_is_an_error():
     assert "unknown parent GHOST" in reasons(result)
 
 
-def test_parent_must_be_a_family_head():
+def test_families_of_any_depth_import_and_a_cycle_is_refused_with_its_chain():
+    # --- family --- (a parent may have a parent; the one-level refusal is gone, see test_hierarchy_import.py)
     result = import_files(customers=csv_of(
         "customers", customer("H"), customer("M", parent="H"), customer("X", parent="M"),
+        customer("A", parent="C"), customer("B", parent="A"), customer("C", parent="B"),
     ))
-    # Both rows of the three-level chain are named: M cannot both have members and a parent.
-    assert rejected(result) == [("customers", 3, "parent_id"), ("customers", 4, "parent_id")]
-    assert "name the family head H" in reasons(result) and "M heads an account family (X)" in reasons(result)
+    assert rejected(result) == [("customers", 5, "parent_id"), ("customers", 6, "parent_id"),
+                                ("customers", 7, "parent_id")]
+    assert "parent C makes a cycle: A → C → B → A" in reasons(result)
+    # --- end family ---
 
 
 def test_duplicate_ids_inside_a_file_are_errors():

@@ -169,18 +169,22 @@ def _kwargs(name: str, side: dict, book: dict) -> dict:
         **__import__("tests.cashapp.receipts", fromlist=["role_table_kwargs"]).role_table_kwargs(side),
         # --- end cashapp ---
         # --- html ---
+        "dunning_template_preview_html": {"pk": book["template"].pk},
         # --- end html ---
         # --- windows ---
         # --- end windows ---
         # --- ingest ---
         # --- end ingest ---
         # --- reply ---
+        **__import__("tests.inbox.role_table", fromlist=["role_table_kwargs"]).role_table_kwargs(side),
         # --- end reply ---
         # --- mapping ---
+        **__import__("tests.erp.role_table", fromlist=["role_table_kwargs"]).role_table_kwargs(side),
         # --- end mapping ---
         # --- family ---
         # --- end family ---
         # --- dupes ---
+        **__import__("tests.work.discrepancy_book", fromlist=["role_table_kwargs"]).role_table_kwargs(side),
         # --- end dupes ---
         # --- forecast ---
         # --- end forecast ---

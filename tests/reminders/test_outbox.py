@@ -119,6 +119,9 @@ def test_a_partly_blocked_message_goes_out_with_the_remaining_invoices():
     message.refresh_from_db()
     assert message.status == "sent" and list(message.invoices.all()) == [keep]
     assert keep.external_id in mail.outbox[0].body and disputed.external_id not in mail.outbox[0].body
+    html = mail.outbox[0].alternatives[0][0]  # the HTML part is made again from the same content
+    assert keep.external_id in html and disputed.external_id not in html
+    assert message.html_body == html
 
 
 def test_sent_message_carries_open_pixel_and_tracked_portal_link():

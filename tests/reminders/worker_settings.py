@@ -7,3 +7,7 @@ import os
 from collections_app.settings import *  # noqa: F403
 
 REMINDERS_OUTBOX_LEASE_SECONDS = int(os.environ.get("REMINDERS_OUTBOX_LEASE_SECONDS", "3"))
+# --- windows ---
+# The worker sends whatever the hour the tests run at, like the test process (tests/conftest.py).
+SEND_WINDOW_ENABLED = False
+# --- end windows ---

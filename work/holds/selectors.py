@@ -15,6 +15,7 @@ from django.db.models.functions import Coalesce
 
 from core.money import MONEY_FIELD, ZERO
 from ledger.fx import MissingFxRate, rate_expression, to_base
+from ledger.hierarchy import family_links, subtrees
 from ledger.models import Customer, Invoice
 from work.holds.models import CreditHoldEvent, CreditHoldRule
 
@@ -91,3 +92,38 @@ def recent_hold_events(customers: QuerySet[Customer] | None = None, *, limit: in
 def hold_rules() -> QuerySet[CreditHoldRule]:
     """Every rule, active first, each with how many accounts it has held so far."""
     return CreditHoldRule.objects.annotate(holds=Count("events")).order_by("-active", "name")
+
+
+# --- family ---
+@dataclass(frozen=True)
+class GroupUsage:
+    """A parent's group credit: the open balance of the parent and every account below it."""
+
+    limit: Decimal
+    used: Decimal
+    members: list[int]
+
+    @property
+    def over(self) -> bool:
+        return self.used > self.limit
+
+    @property
+    def pct(self) -> Decimal | None:
+        return self.used / self.limit * 100 if self.limit else None
+
+
+def group_credit_usage(parents: QuerySet[Customer]) -> dict[int, GroupUsage]:
+    """parent pk → its group's usage, for the parents among `parents` with a group credit limit. The
+    open invoices of each account, in the amounts they are in (as an account's own limit counts
+    them). Three queries."""
+    rows = list(parents.filter(group_credit_limit__gt=0).values_list("pk", "family_top_id", "group_credit_limit"))
+    if not rows:
+        return {}
+    links = family_links({top or pk for pk, top, _ in rows})
+    members = subtrees(links, [pk for pk, _, _ in rows])
+    owed = dict(Invoice.objects.filter(customer_id__in=list(links), status=Invoice.Status.OPEN).order_by()
+                .values("customer").annotate(total=Sum("open_amount")).values_list("customer", "total"))
+    return {pk: GroupUsage(limit=limit, used=sum((owed.get(m, ZERO) for m in members[pk]), ZERO), members=members[pk])
+            for pk, _, limit in rows}
+# --- end family ---
+

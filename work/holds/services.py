@@ -35,6 +35,7 @@ from core.money import MONEY_FIELD, ZERO
 from ledger.fx import rate_expression
 from ledger.models import Customer, Invoice
 from work.holds.models import CreditHoldEvent, CreditHoldRule
+from work.holds.selectors import group_credit_usage
 from work.models import QueueTask
 from work.plans.models import PaymentPlan
 
@@ -166,6 +167,38 @@ def _why(rule: CreditHoldRule, stake: Decimal, currency: str, credit_limit: Deci
     return f"Rule “{rule.name}”: {detail}"[:200]
 
 
+# --- family ---
+def group_matches(rule: CreditHoldRule, eligible: QuerySet[Customer], on: date) -> dict[int, str]:
+    """For a credit-limit rule: the groups (a parent with a group credit limit, and every account
+    below it) whose summed open balance is over that limit: eligible account pk → the reason, which
+    names the group. The rule's segment is the parent's; its minimum is the group's balance in base."""
+    if rule.kind != CreditHoldRule.Kind.OVER_CREDIT_LIMIT:
+        return {}
+    parents = Customer.objects.exclude(status=Customer.Status.CLOSED)
+    if rule.segment:
+        parents = parents.filter(segment=rule.segment)
+    over = {pk: usage for pk, usage in group_credit_usage(parents).items() if usage.over}
+    if not over:
+        return {}
+    facts = {pk: (name, currency, rate) for pk, name, currency, rate in Customer.objects.filter(pk__in=list(over))
+             .annotate(rate=rate_expression(on=on)).values_list("pk", "name", "currency", "rate")}
+    if rule.min_amount > 0:
+        over = {pk: u for pk, u in over.items()
+                if facts[pk][2] is not None and u.used * facts[pk][2] >= rule.min_amount}
+    members = {m for usage in over.values() for m in usage.members}
+    holdable = set(eligible.filter(pk__in=list(members)).values_list("pk", flat=True)) if members else set()
+    caught: dict[int, str] = {}
+    for pk, usage in sorted(over.items()):
+        name, currency, _ = facts[pk]
+        reason = (f"Rule “{rule.name}”: group {name} open balance {usage.used:,.2f} {currency} over the group "
+                  f"credit limit {usage.limit:,.2f}")[:200]
+        for member in usage.members:
+            if member in holdable:
+                caught.setdefault(member, reason)
+    return caught
+# --- end family ---
+
+
 @dataclass(frozen=True)
 class RulesPass:
     on: date
@@ -178,16 +211,20 @@ def credit_holds_apply_rules(*, on: date | None = None) -> RulesPass:
     accounts and accounts exempted by a person until `on` or later are left alone). Each account
     a rule catches goes on hold once — the first rule that catches it gives the reason — with one
     event, and its collector gets a task to tell the customer. Rules never release. Safe to run
-    twice: an account already on hold is not caught again. One query per rule, then bulk writes."""
+    twice: an account already on hold is not caught again. A credit-limit rule also holds every
+    account of a group over its group credit limit (`group_matches`). A few queries per rule, then
+    bulk writes."""
     on = on or timezone.localdate()
     rules = list(CreditHoldRule.objects.filter(active=True).order_by("pk"))
     eligible = (Customer.objects.filter(credit_hold=False).exclude(status=Customer.Status.CLOSED)
                 .exclude(credit_hold_exempt_until__gte=on))
-    caught: dict[int, tuple[CreditHoldRule, Decimal, str, Decimal]] = {}
+    caught: dict[int, tuple[CreditHoldRule, str]] = {}
     for rule in rules:
         rows = rule_matches(rule, eligible, on).values_list("pk", "stake", "currency", "credit_limit")
         for pk, stake, currency, limit in rows:
-            caught.setdefault(pk, (rule, stake, currency, limit))
+            caught.setdefault(pk, (rule, _why(rule, stake, currency, limit)))
+        for pk, reason in group_matches(rule, eligible, on).items():  # --- family --- group credit limits
+            caught.setdefault(pk, (rule, reason))
     if not caught:
         return RulesPass(on=on, rules=len(rules), held=0)
     now = timezone.now()
@@ -201,8 +238,7 @@ def credit_holds_apply_rules(*, on: date | None = None) -> RulesPass:
         )
         events, tasks = [], []
         for customer in customers:
-            rule, stake, currency, limit = caught[customer.pk]
-            reason = _why(rule, stake, currency, limit)
+            rule, reason = caught[customer.pk]
             customer.credit_hold, customer.credit_hold_reason, customer.credit_hold_since = True, reason, now
             customer.updated_at = now
             events.append(CreditHoldEvent(

@@ -6,6 +6,7 @@ from typing import Any
 from django.db.models import Case, Exists, IntegerField, OuterRef, Prefetch, QuerySet, Value, When
 
 from core.money import ZERO
+from ledger.hierarchy import subtree_q
 from ledger.models import Customer, Invoice
 from work.plans.models import PaymentPlan, PlanInstallment
 
@@ -59,5 +60,5 @@ def plannable_invoices(customer_ids: Iterable[int]) -> QuerySet[Invoice]:
 
 def account_invoice_owners(customer: Customer) -> QuerySet[Customer]:
     """Whose invoices a collector may put in a plan from this account: the account, and its
-    subsidiaries when it heads a family."""
-    return Customer.objects.filter(pk=customer.pk) | Customer.objects.filter(parent=customer)
+    accounts below it when it is a parent (at any depth)."""
+    return Customer.objects.filter(subtree_q(customer))

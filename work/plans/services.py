@@ -52,7 +52,7 @@ def _checked_invoices(invoice_ids: Iterable[int], *, replacing: PaymentPlan | No
     closed = [i.external_id for i in invoices if i.status != Invoice.Status.OPEN or i.open_amount <= 0]
     if closed:
         raise PlanError(f"Only open invoices go into a plan: {', '.join(closed)} is not open.")
-    if len({i.customer.parent_id or i.customer_id for i in invoices}) > 1:  # one account family
+    if len({i.customer.family_top_pk for i in invoices}) > 1:  # one account family (its top)
         raise PlanError("A plan covers invoices of one customer or one account family.")
     if len({i.currency for i in invoices}) > 1:
         raise PlanError("A plan covers invoices in one currency.")

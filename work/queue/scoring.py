@@ -74,12 +74,22 @@ TASK_POINTS = {
     "autopay": 300,
     "cash": 150,
     # --- reply ---
+    # A customer's email (inbox.effects): near the top, as a portal action is (CUSTOMER_ACTED).
+    "customer_replied": 800,
+    "says_paid": 800,
     # --- end reply ---
     # --- windows ---
+    # An address on the suppression list: a reminder did not go, find another contact.
+    "suppressed": EMAIL_BOUNCED,
     # --- end windows ---
     # --- dupes ---
+    # A possible duplicate or discrepancy flagged on the account (work.discrepancies): check it before
+    # chasing money that may not be owed.
+    "discrepancy": 150,
     # --- end dupes ---
     # --- forecast ---
+    # A large invoice the pay-date model predicts paid after month end (reporting.forecast_methods).
+    "forecast_slip": 200,
     # --- end forecast ---
 }
 FOLLOW_UP_DUE = 250
@@ -346,3 +356,12 @@ REASON_KINDS = {
     "tasks": ("Other tasks", ["task_dunning_step", "task_charge_approval", "task_credit_hold", "task_manual",
                               "unapplied"]),
 }
+
+
+# --- reply ---
+# A customer's email puts the account on today's list as a portal action does (inbox.effects).
+CUSTOMER_ACTED_TEXT["email"] = "Customer wrote"
+CUSTOMER_ACTED_CHIPS["email"] = "Customer wrote"
+CHIPS.update({"task_customer_replied": "Replied", "task_says_paid": "Says paid"})
+REASON_KINDS["customer"][1].extend(["task_customer_replied", "task_says_paid"])
+# --- end reply ---

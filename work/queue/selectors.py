@@ -75,17 +75,17 @@ def account_facts(customers: QuerySet[Customer], on: date) -> dict[int, scoring.
             unapplied_cash=_sum(Payment.objects.filter(status=Payment.Status.POSTED, **outer), "unapplied_amount"),
             unapplied_credit=_sum(CreditNote.objects.filter(**outer), "unapplied_amount"),
         )
-        .values_list("pk", "name", "currency", "portfolio__collector_id", "parent_id", "status", "follow_up_on",
+        .values_list("pk", "name", "currency", "portfolio__collector_id", "family_top_id", "status", "follow_up_on",
                      "follow_up_note", "last_worked", "last_promise", "last_payment", "last_dispute",
                      "last_escalation", "unapplied_cash", "unapplied_credit")
     )
     facts: dict[int, scoring.Facts] = {}
     progress: dict[int, datetime | None] = {}
     escalated: dict[int, datetime | None] = {}
-    for (pk, name, currency, collector_id, parent_id, status, follow_up_on, follow_up_note, last_worked,
+    for (pk, name, currency, collector_id, family_top_id, status, follow_up_on, follow_up_note, last_worked,
          last_promise, last_payment, last_dispute, last_escalation, cash, credit) in accounts:
         facts[pk] = scoring.Facts(
-            customer_id=pk, name=name, currency=currency, collector_id=collector_id, family_id=parent_id or pk,
+            customer_id=pk, name=name, currency=currency, collector_id=collector_id, family_id=family_top_id or pk,
             on_hold=status == Customer.Status.ON_HOLD, follow_up_on=follow_up_on, follow_up_note=follow_up_note,
             last_worked=timezone.localdate(last_worked) if last_worked else None, unapplied=cash + credit,
         )

@@ -19,6 +19,7 @@ from core.db_stats import refresh_planner_statistics
 from devtools.benchmarks import pages
 from devtools.benchmarks.cashapp import cash_application_figures
 from devtools.benchmarks.dunning import dunning_pass_rate, statement_render_rate
+from devtools.benchmarks.forecast_model import forecast_model_figures, forecast_model_rows
 from devtools.benchmarks.importing import import_rate
 from devtools.benchmarks.load import web_under_load
 from devtools.benchmarks.memory import render_and_measure, statement_worker_memory
@@ -28,7 +29,7 @@ from ledger.models import Customer, Invoice
 from work.queue.models import QueueEntry
 
 PARTS = ("dunning", "statements", "reports", "queue", "workspace", "managers", "scoring", "import", "memory", "load",
-         "webhooks", "cash")
+         "webhooks", "cash", "forecast_model")
 TARGETS = {"dunning_invoices_per_second": 5000, "report_ratio": 2.0, "queue_p95_ms": 150, "workspace_p95_ms": 150,
            "import_rows_per_second": 20000, "worker_mib": 500, "load_p95_ms": 500,
            "manager_cold_ms": 1000, "manager_kept_ms": 150, "webhook_events_per_second": 200,
@@ -103,13 +104,16 @@ class Command(BaseCommand):
             "load", lambda: web_under_load(users, saturation_seconds, think=(0, 0)))
         webhooks = measure("webhooks", lambda: webhook_rate(150 if small else 1000))
         cash = measure("cash", lambda: cash_application_figures(lines=300 if small else 2000))
+        forecast_model = measure("forecast_model", lambda: forecast_model_figures(as_of))
 
         results = {"as_of": str(as_of), "book": book, "dunning": dunning, "statements": rendering, "reports": reports,
                    "queue_page": queue, "workspace_page": workspace, "manager_pages": managers,
                    "queue_scoring": scoring, "import": importing, "statement_worker": memory, "web_under_load": load,
                    "web_saturation": saturation, "webhooks": webhooks, "cash_application": cash,
+                   "forecast_model": forecast_model,
                    "targets": TARGETS, "seconds": round(time.perf_counter() - began, 1)}
         rows = _engine_rows(results) + _manager_rows(managers) + _web_rows(results) + _money_in_rows(webhooks, cash)
+        rows += forecast_model_rows(forecast_model)
 
         self.stdout.write(
             f"\nBook: {book['customers']:,} customers, {book['invoices']:,} invoices on {book['database']}\n"
