@@ -49,7 +49,7 @@ def promises_settle(*, invoice_ids: Iterable[int] | None = None, on: date | None
         promises = promises.filter(pk__in=covering.values("promisetopay_id"))
     names_invoices, on_invoices, on_account = _paid_towards()
     changed, progressed = [], []
-    with transaction.atomic():
+    with transaction.atomic(savepoint=False):  # part of the caller's write when there is one
         rows = promises.select_for_update(of=("self",)).annotate(made_on=TruncDate("created_at")).annotate(
             names_invoices=names_invoices, on_invoices=on_invoices, on_account=on_account
         )
