@@ -42,7 +42,7 @@ class Refused(Exception):
 
 
 def _task(request: PaymentRequest, title: str, detail: str, key: str) -> None:
-    queue_task_raise(customer=request.customer, kind=QueueTask.Kind.MANUAL, title=title[:200], detail=detail,
+    queue_task_raise(customer=request.customer, kind=QueueTask.Kind.PAYMENT, title=title[:200], detail=detail,
                      key=f"payments:{request.pk}:{key}")
 
 
