@@ -46,6 +46,8 @@ def promises_settle(*, invoice_ids: Iterable[int] | None = None, on: date | None
     promises = PromiseToPay.objects.filter(status=PromiseToPay.Status.OPEN)
     if invoice_ids is not None:
         covering = PromiseToPay.invoices.through.objects.filter(invoice_id__in=list(invoice_ids))
+        if not covering.filter(promisetopay__status=PromiseToPay.Status.OPEN).exists():
+            return 0  # most money reaches invoices nobody promised: skip the settling query
         promises = promises.filter(pk__in=covering.values("promisetopay_id"))
     names_invoices, on_invoices, on_account = _paid_towards()
     changed, progressed = [], []
