@@ -33,8 +33,8 @@ from work.services import activity_log, queue_task_raise
 
 log = logging.getLogger(__name__)
 
-# There is no task kind of its own for online payments yet; a failed charge is a manual follow-up.
-FAILURE_TASK_KIND = QueueTask.Kind.MANUAL
+# A failed charge is the collector's follow-up, on the queue as an autopay task.
+FAILURE_TASK_KIND = QueueTask.Kind.AUTOPAY
 
 
 class AutopayError(ValidationError):

@@ -44,7 +44,7 @@ from work.settlement import money_moved
 
 Status = CashMatch.Status
 Progress = Callable[[int], None]
-PROGRESS_EVERY = 200  # receipts between progress reports
+POST_BATCH = 250  # receipts posted in one bulk write (progress is reported after each)
 IN_BATCH = 900  # ids per IN (): within SQLite's oldest variable limit
 NO_REFERENCE = {"NOTPROVIDED", "NONREF", "NONE"}  # what banks put in an empty end-to-end id
 
@@ -134,16 +134,25 @@ def _posted_before(lines: list[BankLine]) -> set[int]:
     return found
 
 
-def _post(line: BankLine, *, customer: Customer, currency: str, amount: Decimal,
-          allocations: Iterable[tuple[Invoice, Decimal]], by: User | None, first: bool = False) -> Payment:
-    """Post the receipt through the ledger; `first`: known never posted before (BANK-<line>)."""
+def _receipt(line: BankLine, *, customer: Customer, currency: str, amount: Decimal,
+             allocations: Iterable[tuple[Invoice, Decimal]], first: bool = False) -> ledger.Receipt:
+    """The receipt of a bank line for the ledger; `first`: known never posted before (BANK-<line>)."""
     reference = line.end_to_end_id if line.end_to_end_id.upper() not in NO_REFERENCE else ""
-    return ledger.payment_receive(
+    return ledger.Receipt(
         customer=customer, external_id=f"BANK-{line.pk}" if first else _external_id(line),
-        received_date=line.value_date, amount=amount,
-        currency=currency, applications=list(allocations), by=by, source=Payment.Source.BANK,
-        reference=(reference or line.structured_reference or line.remittance_text)[:100],
+        received_date=line.value_date, amount=amount, currency=currency, applications=list(allocations),
+        source=Payment.Source.BANK, reference=(reference or line.structured_reference or line.remittance_text)[:100],
     )
+
+
+def _post(line: BankLine, *, customer: Customer, currency: str, amount: Decimal,
+          allocations: Iterable[tuple[Invoice, Decimal]], by: User | None) -> Payment:
+    """Post one receipt through the ledger (a person's confirmation, a rematch)."""
+    receipt = _receipt(line, customer=customer, currency=currency, amount=amount, allocations=allocations)
+    return ledger.payment_receive(
+        customer=receipt.customer, external_id=receipt.external_id, received_date=receipt.received_date,
+        amount=receipt.amount, currency=receipt.currency, applications=receipt.applications, by=by,
+        source=receipt.source, reference=receipt.reference)
 
 
 def _matchable(lines: Iterable[BankLine]) -> list[BankLine]:
@@ -202,8 +211,8 @@ def _decide(line: BankLine, receipt: Receipt, book: Book) -> tuple[CashMatch, Pr
 
 
 def _post_automatic(decided: list[tuple[CashMatch, Proposal | None]], progress: Progress | None) -> list[int]:
-    """Post the sure proposals through the ledger (customers and invoices read in bulk first);
-    returns the invoices paid."""
+    """Post the sure proposals through the ledger in bulk (`ledger.services.payments_receive`, the
+    same checks as one at a time); returns the invoices paid."""
     sure = [(match, best) for match, best in decided if best is not None]
     customers: dict[int, Customer] = {}
     for chunk in _chunks(sorted({best.customer_id for _, best in sure})):
@@ -213,16 +222,20 @@ def _post_automatic(decided: list[tuple[CashMatch, Proposal | None]], progress: 
     for chunk in _chunks(invoice_ids):
         invoices.update(Invoice.objects.in_bulk(list(chunk)))
     now, again = timezone.now(), _posted_before([match.line for match, _ in sure])
-    for n, (match, best) in enumerate(sure, 1):
-        customer = customers[best.customer_id]
-        match.payment = _post(match.line, customer=customer, currency=best.currency, amount=best.amount,
-                              allocations=[(invoices[i], a) for i, a in best.allocations], by=None,
-                              first=match.line_id not in again)
-        match.status, match.auto_applied_at = Status.APPLIED, now
-        if best.deduction is not None:
-            match.deduction = deduction_record(best.deduction, customer=customer, line=match.line)
-        if progress and n % PROGRESS_EVERY == 0:
-            progress(int(100 * n / len(sure)))
+    for start in range(0, len(sure), POST_BATCH):
+        batch = sure[start:start + POST_BATCH]
+        payments = ledger.payments_receive([
+            _receipt(match.line, customer=customers[best.customer_id], currency=best.currency, amount=best.amount,
+                     allocations=[(invoices[i], a) for i, a in best.allocations], first=match.line_id not in again)
+            for match, best in batch])
+        for (match, best), payment in zip(batch, payments, strict=True):
+            match.payment = payment
+            match.status, match.auto_applied_at = Status.APPLIED, now
+            if best.deduction is not None:
+                match.deduction = deduction_record(best.deduction, customer=customers[best.customer_id],
+                                                   line=match.line)
+        if progress:
+            progress(int(100 * (start + len(batch)) / len(sure)))
     return invoice_ids
 
 

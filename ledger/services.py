@@ -9,18 +9,20 @@ UI, the API, the import, a payment provider, a bank statement) then calls
 `work.settlement.money_moved` with the invoices it touched, which settles what depended on them.
 """
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 from typing import TypeVar
 
 from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Model
 from django.utils import timezone
 
 from core.money import CENT, MAX_AMOUNT, ZERO, Amount
+from ledger.imports.bulk import insert_rows, update_rows
 from ledger.models import Application, CreditNote, Customer, Invoice, Payment, WriteOff
 from ledger.touch import ledger_moved, ledger_touch
 
@@ -144,6 +146,116 @@ def payment_receive(
             payment_apply(payment=payment, invoice=invoice, amount=applied, on=received_date, by=by)
         payment.refresh_from_db()
     return payment
+
+
+@dataclass(frozen=True)
+class Receipt:
+    """One payment for `payments_receive`: what `payment_receive` takes, as a value."""
+
+    customer: Customer
+    external_id: str
+    received_date: date
+    amount: Amount
+    currency: str
+    applications: Sequence[tuple[Invoice, Amount]] = ()
+    reference: str = ""
+    source: str = Payment.Source.ERP
+
+
+IN_BATCH = 500  # ids per IN (...) list: under SQLite's bound-parameter limit
+FEW = 20  # up to this many invoices, the ORM's bulk_update; more go through `ledger.imports.bulk.update_rows`
+
+
+def _family_heads(customer_ids: Iterable[int]) -> dict[int, int]:
+    """The top of each customer's account family, read in bulk (the same rule as `Customer.family_top_pk`)."""
+    ids, heads = sorted(set(customer_ids)), {}
+    for start in range(0, len(ids), IN_BATCH):
+        heads.update({pk: top or pk for pk, top in Customer.objects.filter(
+            pk__in=ids[start:start + IN_BATCH]).values_list("pk", "family_top_id")})
+    return heads
+
+
+def _insert(model: type[M], objects: list[M]) -> list[M]:
+    """Insert new rows, their primary keys set: more than FEW through `ledger.imports.bulk.insert_rows`
+    (COPY on PostgreSQL), where the ORM's bulk_create spends its time compiling SQL."""
+    if len(objects) <= FEW or connection.vendor != "postgresql":
+        return model._default_manager.bulk_create(objects, batch_size=IN_BATCH)
+    names = [f.attname for f in model._meta.concrete_fields if not f.primary_key
+             and not getattr(f, "auto_now", False) and not getattr(f, "auto_now_add", False)]
+    pks = insert_rows(model, [{name: getattr(obj, name) for name in names} for obj in objects])
+    for obj, pk in zip(objects, pks, strict=True):
+        obj.pk, obj._state.adding = pk, False
+    return objects
+
+
+def payments_receive(receipts: Sequence[Receipt], *, by: User | None = None) -> list[Payment]:
+    """`payment_receive` for many payments at once (a bank statement's receipts), with the same
+    checks on every payment and application, all or nothing: the invoices are locked and read in
+    a few queries, what one payment applies is off the invoice for the next, and payments,
+    applications and invoice balances are written in bulk. Returns the payments, in order."""
+    checked = []
+    for receipt in receipts:
+        amount = _money(receipt.amount)
+        if amount <= 0:
+            raise LedgerError("A payment amount must be positive.")
+        _on(receipt.received_date, "The received date")
+        if receipt.source not in Payment.Source.values:
+            raise LedgerError(f"{receipt.source!r} is not a payment source.")
+        applied = [(invoice, _money(value)) for invoice, value in receipt.applications]
+        if any(value <= 0 for _, value in applied):
+            raise LedgerError("An applied amount must be positive.")
+        total = sum((value for _, value in applied), ZERO)
+        if total > amount:
+            raise LedgerError(f"{total} is more than the {amount} received as payment {receipt.external_id}.")
+        checked.append((receipt, amount, applied))
+    invoice_ids = sorted({invoice.pk for _, _, applied in checked for invoice, _ in applied})
+    with transaction.atomic():
+        invoices: dict[int, Invoice] = {}
+        for start in range(0, len(invoice_ids), IN_BATCH):
+            invoices.update({invoice.pk: invoice for invoice in Invoice.objects.select_for_update().filter(
+                pk__in=invoice_ids[start:start + IN_BATCH])})
+        heads = _family_heads([i.customer_id for i in invoices.values()] + [r.customer.pk for r, _, _ in checked])
+        payments, pending, touched = [], [], set()
+        for receipt, amount, applied in checked:
+            for ref, value in applied:
+                invoice = invoices[ref.pk]
+                if invoice.status == Invoice.Status.VOID:
+                    raise LedgerError(f"Invoice {invoice} is void.")
+                if heads[invoice.customer_id] != heads[receipt.customer.pk]:
+                    raise LedgerError(f"Payment {receipt.external_id} belongs to another customer than invoice "
+                                      f"{invoice}.")
+                if invoice.currency != receipt.currency:
+                    raise LedgerError(f"Payment {receipt.external_id} is in {receipt.currency}, invoice {invoice} "
+                                      f"in {invoice.currency}.")
+                if value > invoice.open_amount:
+                    raise LedgerError(f"{value} is more than the {invoice.open_amount} open on invoice {invoice}.")
+                invoice.open_amount -= value
+                if invoice.open_amount == 0:
+                    invoice.status, invoice.closed_on = Invoice.Status.PAID, receipt.received_date
+                else:
+                    invoice.status, invoice.closed_on = Invoice.Status.OPEN, None
+                pending.append((len(payments), invoice, value, receipt.received_date))
+                touched.add(receipt.received_date)
+            payments.append(Payment(
+                customer=receipt.customer, external_id=receipt.external_id, received_date=receipt.received_date,
+                amount=amount, currency=receipt.currency, reference=receipt.reference, source=receipt.source,
+                unapplied_amount=amount - sum((value for _, value in applied), ZERO)))
+        payments = _insert(Payment, payments)
+        _insert(Application, [
+            Application(invoice=invoice, payment=payments[n], amount=value, applied_on=on, created_by=by)
+            for n, invoice, value, on in pending])
+        now, fields = timezone.now(), ["open_amount", "status", "closed_on", "updated_at"]
+        for invoice in invoices.values():
+            invoice.updated_at = now
+        if len(invoices) <= FEW:
+            Invoice.objects.bulk_update(list(invoices.values()), fields)
+        else:  # the ORM's bulk_update builds a CASE per row and field: slow for a statement's invoices
+            update_rows(Invoice, [{"pk": i.pk, **{f: getattr(i, f) for f in fields}} for i in invoices.values()],
+                        fields)
+        for on in sorted(touched):
+            ledger_touch(on=on)  # every application moves the open amounts from its date
+        ledger_moved()  # unapplied cash and cash collected change even when nothing is applied
+    return payments
 
 
 def payment_apply(

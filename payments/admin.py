@@ -39,8 +39,8 @@ class SavedMethodAdmin(RecordAdmin):
 
 @admin.register(CustomerPaymentSettings)
 class CustomerPaymentSettingsAdmin(admin.ModelAdmin):
-    """Per-customer online payment options (cards off above an amount, methods offered)."""
+    """Per-customer online payment options (cards off above an amount, a card surcharge, methods offered)."""
 
-    list_display = ["customer", "card_max_amount", "methods_allowed"]
+    list_display = ["customer", "card_max_amount", "card_surcharge_percent", "methods_allowed"]
     raw_id_fields = ["customer"]
     search_fields = ["customer__name", "customer__external_id"]

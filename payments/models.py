@@ -7,6 +7,9 @@ posted through `ledger.services` by `payments.services`, exactly once, guarded b
 `WebhookEvent` row of the event that reported it (unique per provider and event id).
 """
 
+from decimal import Decimal
+
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 
@@ -67,6 +70,9 @@ class PaymentRequest(models.Model):
     origin = models.CharField(max_length=10, choices=Origin.choices, default=Origin.PORTAL)
     method_kind = models.CharField(max_length=16, choices=MethodKind.choices, blank=True)
     refunded_amount = models.DecimalField(**MONEY, default=0)
+    # A card surcharge the customer pays on top of `amount`'s invoices (part of `amount`, never posted
+    # to the ledger as a receivable: the ledger gets `amount - surcharge_amount`).
+    surcharge_amount = models.DecimalField(**MONEY, default=0)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     settled_at = models.DateTimeField(null=True, blank=True)
@@ -172,6 +178,11 @@ class CustomerPaymentSettings(models.Model):
     customer = models.OneToOneField("ledger.Customer", on_delete=models.CASCADE, related_name="payment_settings")
     card_max_amount = models.DecimalField(
         **MONEY, null=True, blank=True, help_text="Above this amount the checkout offers no card.")
+    card_surcharge_percent = models.DecimalField(
+        max_digits=4, decimal_places=2, null=True, blank=True,
+        validators=[MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("10"))],
+        help_text="A card surcharge, in percent of what is paid (0–10; mind your card scheme's and country's "
+                  "caps). The customer chooses card (with it) or another method (without) before paying.")
     methods_allowed = models.JSONField(
         default=list, blank=True,
         help_text='Methods offered, from "card", "sepa_debit", "us_bank_account", "bank_transfer"; empty = all.')

@@ -11,7 +11,7 @@ second event saying the same thing, or an old one arriving late, changes nothing
 
 import logging
 import uuid
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
@@ -105,22 +105,40 @@ def methods_for(customer: Customer, amount: Decimal) -> list[str]:
     return methods
 
 
+def card_surcharge_percent(customer: Customer) -> Decimal:
+    """The card surcharge in percent the customer's payment settings ask for (0: none)."""
+    settings = CustomerPaymentSettings.objects.filter(customer=customer.family_head).first()
+    return (settings.card_surcharge_percent or ZERO) if settings else ZERO
+
+
+def card_surcharge(percent: Decimal, amount: Decimal) -> Decimal:
+    """The surcharge on `amount` paid by card: `percent` of it, to the cent, halves up."""
+    return (amount * percent / 100).quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+# How the customer chose to pay, when a card surcharge makes it matter (the portal asks first).
+BY_CARD, NOT_BY_CARD, ANY_METHOD = "card", "other", ""
+
+
 def _request_create(*, customer: Customer, key: str, kind: str, provider: str, lines: Lines, amount: Decimal,
-                    currency: str, origin: str) -> PaymentRequest:
+                    currency: str, origin: str, surcharge: Decimal = ZERO) -> PaymentRequest:
     if origin not in PaymentRequest.Origin.values:
         raise PaymentError(f"{origin!r} is not where a payment can come from.")
     request = PaymentRequest.objects.create(key=key, kind=kind, customer=customer, provider=provider,
-                                            amount=amount, currency=currency, origin=origin)
+                                            amount=amount + surcharge, surcharge_amount=surcharge, currency=currency,
+                                            origin=origin)
     request.lines.bulk_create([request.lines.model(request=request, invoice=invoice, amount=line_amount)
                                for invoice, line_amount in lines])
     return request
 
 
 def checkout_start(*, customer: Customer, lines: Lines, amount: Decimal | None = None, origin: str,
-                   success_url: str, cancel_url: str) -> tuple[PaymentRequest, str]:
+                   success_url: str, cancel_url: str, method: str = ANY_METHOD) -> tuple[PaymentRequest, str]:
     """A checkout for exactly these invoice amounts (plus, when `amount` is larger than their sum,
     the rest as cash on account). The request is committed before the provider is called, so the
-    provider's events always find it; a failed provider call cancels it."""
+    provider's events always find it; a failed provider call cancels it. When the customer's
+    settings put a surcharge on cards, `method` says whether they pay by card (the checkout offers
+    only cards and adds the surcharge) or not (no card offered); the ledger never sees the surcharge."""
     gateway = provider_for()
     with transaction.atomic():
         checked, currency = _checked_lines(customer, lines)
@@ -128,12 +146,16 @@ def checkout_start(*, customer: Customer, lines: Lines, amount: Decimal | None =
         amount = total if amount is None else _amount(amount, "The amount to pay")
         if amount < total:
             raise PaymentError(f"{amount:,.2f} is less than the {total:,.2f} chosen on the invoices.")
-        methods = methods_for(customer, amount)
+        methods, surcharge = _methods_chosen(customer, amount, method)
+        if not methods and method == BY_CARD:
+            raise PaymentError(f"Cards are not taken online for {amount:,.2f} {currency}; please choose another way "
+                               "to pay.")
         if not methods:
             raise PaymentError(f"No payment method is available online for {amount:,.2f} {currency}; "
                                "please contact us to pay.")
         request = _request_create(customer=customer, key=f"checkout:{uuid.uuid4()}", kind=PaymentRequest.Kind.CHECKOUT,
-                                  provider=gateway.name, lines=checked, amount=amount, currency=currency, origin=origin)
+                                  provider=gateway.name, lines=checked, amount=amount, currency=currency, origin=origin,
+                                  surcharge=surcharge)
     try:
         started = gateway.checkout_create(request, success_url=success_url, cancel_url=cancel_url, methods=methods)
     except ProviderError as error:
@@ -143,6 +165,20 @@ def checkout_start(*, customer: Customer, lines: Lines, amount: Decimal | None =
     PaymentRequest.objects.filter(pk=request.pk).update(provider_ref=started.provider_ref)
     request.provider_ref = started.provider_ref
     return request, started.redirect_url
+
+
+def _methods_chosen(customer: Customer, amount: Decimal, method: str) -> tuple[list[str], Decimal]:
+    """The methods the checkout offers and the surcharge on it, from how the customer chose to pay."""
+    if method not in (BY_CARD, NOT_BY_CARD, ANY_METHOD):
+        raise PaymentError(f"{method!r} is not a way to pay: choose card or another method.")
+    methods, percent = methods_for(customer, amount), card_surcharge_percent(customer)
+    if method == BY_CARD:
+        cards = [m for m in methods if m == MethodKind.CARD]
+        return cards, card_surcharge(percent, amount) if cards else ZERO
+    if method == NOT_BY_CARD or (percent > 0 and MethodKind.CARD in methods):
+        # A surcharge on cards: a checkout that did not ask for one offers no card (never one without it).
+        return [m for m in methods if m != MethodKind.CARD], ZERO
+    return methods, ZERO
 
 
 def lines_oldest_first(*, customer: Customer, invoices: list[Invoice], amount: Decimal) -> Lines:
@@ -224,8 +260,10 @@ def _find(provider: str, read: Reading) -> PaymentRequest | None:
     """The request an event is about: by our key in its metadata, else by the payment intent we
     learnt (a charge's refund or dispute names only that). Locked."""
     lines = Prefetch("lines", queryset=PaymentRequestLine.objects.select_related("invoice"))
-    rows = PaymentRequest.objects.select_for_update(of=("self",)).filter(provider=provider).select_related(
-        "customer", "payment").prefetch_related(lines)
+    # No join to the customer or payment here: with one, SQLite's planner may walk every customer
+    # (6 ms a lookup on the demo book) instead of the request's unique index; each is a lookup by
+    # primary key when it is needed.
+    rows = PaymentRequest.objects.select_for_update(of=("self",)).filter(provider=provider).prefetch_related(lines)
     if read.key:
         found = rows.filter(key=read.key)
     elif read.payment_intent:

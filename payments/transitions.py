@@ -19,7 +19,7 @@ from django.utils import timezone
 
 from core.money import ZERO
 from ledger.models import Customer, Invoice, Payment
-from ledger.services import LedgerError, payment_receive, payment_reverse
+from ledger.services import LedgerError, Receipt, payment_reverse, payments_receive
 from payments import signals
 from payments.events import DISPUTED, EXPIRED, FAILED, PENDING, REFUNDED, SUCCEEDED, Reading
 from payments.models import PaymentRequest, SavedMethod, WebhookEvent
@@ -42,7 +42,7 @@ class Refused(Exception):
 
 
 def _task(request: PaymentRequest, title: str, detail: str, key: str) -> None:
-    queue_task_raise(customer=request.customer, kind=QueueTask.Kind.MANUAL, title=title[:200], detail=detail,
+    queue_task_raise(customer=request.customer, kind=QueueTask.Kind.PAYMENT, title=title[:200], detail=detail,
                      key=f"payments:{request.pk}:{key}")
 
 
@@ -109,8 +109,11 @@ def _succeeded(request: PaymentRequest, read: Reading) -> tuple[str, str]:
     request.failure_reason = ""
     request.save(update_fields=["status", "payment", "settled_at", "failure_reason", "updated_at"])
     invoices = ", ".join(line.invoice.external_id for line in request.lines.all())
+    surcharge = (f" A card surcharge of {request.surcharge_amount:,.2f} was paid on top (not a receivable)."
+                 if request.surcharge_amount else "")
     _note(request, f"Paid online: {request.amount:,.2f} {request.currency} ({payment.external_id})",
-          f"For {invoices}." + (f" {payment.unapplied_amount:,.2f} left as unapplied cash." if short else ""))
+          f"For {invoices}." + surcharge
+          + (f" {payment.unapplied_amount:,.2f} left as unapplied cash." if short else ""))
     if short:
         _task(request, "Unapplied cash from an online payment",
               f"{payment.external_id} paid {request.amount:,.2f} {request.currency} for {invoices}, but "
@@ -125,7 +128,7 @@ def _post(request: PaymentRequest, *, amount: Decimal | None = None, suffix: str
     (another tab may have paid it meanwhile): what cannot be applied stays unapplied cash, never a
     negative open amount. `amount` below the request's (a partial refund's kept part) is applied to
     the lines in order."""
-    amount = request.amount if amount is None else amount
+    amount = request.amount - request.surcharge_amount if amount is None else amount
     lines = list(request.lines.all())
     fresh = {i.pk: i for i in Invoice.objects.select_for_update().filter(pk__in=[line.invoice_id for line in lines])}
     applications, short, left = [], [], amount
@@ -137,11 +140,11 @@ def _post(request: PaymentRequest, *, amount: Decimal | None = None, suffix: str
         if can > 0:
             applications.append((invoice, can))
             left -= can
-    payment = payment_receive(
+    [payment] = payments_receive([Receipt(  # the bulk service: the same checks, a third of the queries
         customer=request.customer, external_id=f"{request.external_id}{suffix}", received_date=timezone.localdate(),
         amount=amount, currency=request.currency, applications=applications,
         reference=request.payment_intent_ref or request.provider_ref, source=Payment.Source.ONLINE,
-    )
+    )])
     money_moved(invoice_ids=[line.invoice_id for line in lines])
     return payment, short
 
@@ -198,10 +201,11 @@ def _refunded(request: PaymentRequest, read: Reading) -> tuple[str, str]:
     if total <= request.refunded_amount:
         return DUPLICATE, f"{request.refunded_amount:,.2f} already refunded."
     refund = total - request.refunded_amount
-    kept = request.amount - total
-    _reverse(request, f"Refunded online ({total:,.2f} of {request.amount:,.2f})", kept, suffix=f"-R{total:.2f}")
+    kept = _kept(request, total)
+    if kept != _kept(request, request.refunded_amount):  # else only a card surcharge went back: no ledger change
+        _reverse(request, f"Refunded online ({total:,.2f} of {request.amount:,.2f})", kept, suffix=f"-R{total:.2f}")
     request.refunded_amount = total
-    request.status = S.REFUNDED if kept == 0 else S.PARTIALLY_REFUNDED
+    request.status = S.REFUNDED if total == request.amount else S.PARTIALLY_REFUNDED
     request.save(update_fields=["refunded_amount", "status", "payment", "updated_at"])
     _note(request, f"Online payment refunded: {refund:,.2f} {request.currency}",
           f"{total:,.2f} of {request.amount:,.2f} refunded in all.")
@@ -221,7 +225,9 @@ def _disputed(request: PaymentRequest, read: Reading) -> tuple[str, str]:
         raise Refused(f"A chargeback on a request that is {request.status}.", request)
     left = request.amount - request.refunded_amount
     disputed = min(read.amount if read.amount is not None else left, left)
-    _reverse(request, f"Chargeback: {read.reason}", left - disputed, suffix="-D")
+    kept = _kept(request, request.refunded_amount + disputed)
+    if kept != _kept(request, request.refunded_amount):  # else only a card surcharge is disputed
+        _reverse(request, f"Chargeback: {read.reason}", kept, suffix="-D")
     request.status = S.DISPUTED
     request.save(update_fields=["status", "payment", "updated_at"])
     _note(request, f"Chargeback on an online payment: {disputed:,.2f} {request.currency}", read.reason)
@@ -230,6 +236,12 @@ def _disputed(request: PaymentRequest, read: Reading) -> tuple[str, str]:
           "open again. Answer the dispute in the provider's dashboard.", "dispute")
     signals.send_on_commit(signals.payment_reversed, request=request)
     return APPLIED, f"Chargeback of {disputed:,.2f} reversed."
+
+
+def _kept(request: PaymentRequest, taken_back: Decimal) -> Decimal:
+    """What stays paid on the invoices once `taken_back` of the request (refunds, a chargeback) went
+    back: it comes off the invoices' part first; a card surcharge goes back only with all of it."""
+    return max(ZERO, request.amount - request.surcharge_amount - taken_back)
 
 
 def _reverse(request: PaymentRequest, reason: str, kept: Decimal, *, suffix: str) -> None:

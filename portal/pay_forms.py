@@ -20,7 +20,7 @@ from core.money import ZERO
 from ledger.models import Customer, Invoice
 from payments.models import CustomerPaymentSettings, MethodKind, PaymentRequest
 from payments.selectors import invoices_payment_pending
-from payments.services import lines_oldest_first, methods_for
+from payments.services import BY_CARD, NOT_BY_CARD, card_surcharge_percent, lines_oldest_first, methods_for
 from portal.links import PortalLink
 from portal.selectors import open_invoices
 
@@ -36,6 +36,7 @@ class MethodsOffered:
 
     labels: list[str]
     card_max_amount: Decimal | None = None
+    card_surcharge_percent: Decimal = ZERO  # above 0, the customer chooses card (with it) or not first
 
 
 def methods_offered(customer: Customer) -> MethodsOffered:
@@ -44,7 +45,8 @@ def methods_offered(customer: Customer) -> MethodsOffered:
     setting = CustomerPaymentSettings.objects.filter(customer=customer.family_head).first()
     kinds = methods_for(customer, ZERO)
     card_max = setting.card_max_amount if setting is not None and MethodKind.CARD in kinds else None
-    return MethodsOffered([METHOD_LABELS.get(kind, kind) for kind in kinds], card_max)
+    surcharge = card_surcharge_percent(customer) if MethodKind.CARD in kinds else ZERO
+    return MethodsOffered([METHOD_LABELS.get(kind, kind) for kind in kinds], card_max, surcharge)
 
 
 def preselected(link: PortalLink, params: QueryDict, today: date) -> tuple[list[int], list[str]]:
@@ -96,6 +98,13 @@ class PayForm(forms.Form):
             self.fields[self.amount_name(invoice)] = forms.DecimalField(
                 label=f"Amount to pay on {invoice.external_id}", required=False, **MONEY)
         self.methods = methods_offered(link.customer)
+        if self.methods.card_surcharge_percent > 0:
+            others = [label for label in self.methods.labels if label != METHOD_LABELS[MethodKind.CARD]]
+            self.fields["method"] = forms.ChoiceField(
+                label="How you pay", widget=forms.RadioSelect,
+                choices=[(BY_CARD, f"Card, with a {self.methods.card_surcharge_percent.normalize():f} % surcharge"),
+                         (NOT_BY_CARD, f"{' or '.join(others) or 'Another method'}, no surcharge")],
+                error_messages={"required": "Choose how you pay: by card (with the surcharge) or another way."})
         self.lines: list[tuple[Invoice, Decimal]] = []
         self.total = ZERO
 

@@ -88,7 +88,8 @@ def pay(request: PortalHttpRequest, link: PortalLink) -> HttpResponse:
         cancel = _absolute(pay_page_url(link, [invoice.pk for invoice, _ in form.lines], origin))
         try:
             _, redirect_url = checkout_start(customer=link.customer, lines=form.lines, origin=origin,
-                                             success_url=result_url(link), cancel_url=cancel)
+                                             success_url=result_url(link), cancel_url=cancel,
+                                             method=form.cleaned_data.get("method", ""))
         except PaymentError as error:
             form.add_error(None, error)
         else:

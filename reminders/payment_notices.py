@@ -54,6 +54,9 @@ def receipt_body(request: PaymentRequest, lines: list[PaymentRequestLine], ctx: 
         f"{date_format(day)} (reference {reference}).",
         _paid_table(request, lines),
     ]
+    if request.surcharge_amount > ZERO:
+        parts.append(f"It includes the card surcharge of {rendering.money(request.surcharge_amount, request.currency)}"
+                     "; your invoices were paid with the rest.")
     left = payment.unapplied_amount if payment is not None else ZERO
     if left > ZERO:
         parts.append(f"{rendering.money(left, request.currency)} of it was more than was still open on these "

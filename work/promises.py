@@ -46,10 +46,12 @@ def promises_settle(*, invoice_ids: Iterable[int] | None = None, on: date | None
     promises = PromiseToPay.objects.filter(status=PromiseToPay.Status.OPEN)
     if invoice_ids is not None:
         covering = PromiseToPay.invoices.through.objects.filter(invoice_id__in=list(invoice_ids))
+        if not covering.filter(promisetopay__status=PromiseToPay.Status.OPEN).exists():
+            return 0  # most money reaches invoices nobody promised: skip the settling query
         promises = promises.filter(pk__in=covering.values("promisetopay_id"))
     names_invoices, on_invoices, on_account = _paid_towards()
     changed, progressed = [], []
-    with transaction.atomic():
+    with transaction.atomic(savepoint=False):  # part of the caller's write when there is one
         rows = promises.select_for_update(of=("self",)).annotate(made_on=TruncDate("created_at")).annotate(
             names_invoices=names_invoices, on_invoices=on_invoices, on_account=on_account
         )

@@ -30,13 +30,15 @@ def activity_log(
     occurred_at: datetime | None = None,
 ) -> Activity:
     """Every touch on an account is one activity on its timeline."""
-    with transaction.atomic():
+    with transaction.atomic(savepoint=False):  # part of the caller's write when there is one
         activity = Activity.objects.create(
             customer=customer, kind=kind, outcome=outcome, contact=contact, subject=subject, notes=notes,
             next_action_on=next_action_on, occurred_at=occurred_at or timezone.now(), by=by,
         )
-        if invoices:
-            activity.invoices.set(invoices)
+        through = Activity.invoices.through
+        # A new activity has no invoices yet: one insert (`set` would first read the ones it has).
+        through.objects.bulk_create([through(activity_id=activity.pk, invoice_id=pk)
+                                     for pk in dict.fromkeys(getattr(i, "pk", i) for i in invoices)])
     return activity
 
 

@@ -28,7 +28,7 @@ def money_moved(*, invoice_ids: Iterable[int], on: date | None = None) -> Settle
     ids = sorted(set(invoice_ids))
     if not ids:
         return Settled(promises=0, plans=0)
-    with transaction.atomic():
+    with transaction.atomic(savepoint=False):  # part of the caller's write: no savepoint of its own
         promises = promises_settle(invoice_ids=ids, on=on)
         plans = plans_settle(invoice_ids=ids, on=on)
     return Settled(promises=promises, plans=plans)

@@ -77,10 +77,15 @@ class StripeProvider:
             "currency": currency, "unit_amount": minor_units(line.amount),
             "product_data": {"name": f"Invoice {line.invoice.external_id}"}}}
             for line in request.lines.select_related("invoice")]
-        rest = request.amount - sum((line.amount for line in request.lines.all()), Decimal(0))
+        lines_total = sum((line.amount for line in request.lines.all()), Decimal(0))
+        rest = request.amount - request.surcharge_amount - lines_total
         if rest > 0:
             items.append({"quantity": 1, "price_data": {"currency": currency, "unit_amount": minor_units(rest),
                                                         "product_data": {"name": "Payment on account"}}})
+        if request.surcharge_amount > 0:
+            items.append({"quantity": 1, "price_data": {
+                "currency": currency, "unit_amount": minor_units(request.surcharge_amount),
+                "product_data": {"name": "Card surcharge"}}})
         metadata = request_metadata(request)
         types = [m for m in methods if m in MethodKind.values]
         params: dict = {

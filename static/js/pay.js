@@ -43,7 +43,12 @@
     const max = cents(methods && methods.dataset.cardMax);
     const noCard = max !== null && sum > max ? " Cards are not offered for this amount." : "";
     const mixed = currencies.size > 1 ? " Invoices in different currencies are paid separately." : "";
-    total.textContent = `You pay ${currency} ${show(sum)} for ${ticked.length} invoice(s).${noCard}${mixed}`.replace("  ", " ");
+    const surcharged = document.getElementById("pay-method");
+    const byCard = form().querySelector("[name=method][value=card]");
+    const basis = surcharged ? cents(surcharged.dataset.surcharge) : null;  // percent × 100
+    const extra = byCard && byCard.checked && basis ? Math.floor((sum * basis + 5000) / 10000) : 0;
+    const withCard = extra ? ` By card: ${currency} ${show(sum + extra)} with the ${show(extra)} surcharge.` : "";
+    total.textContent = `You pay ${currency} ${show(sum)} for ${ticked.length} invoice(s).${withCard}${noCard}${mixed}`.replace("  ", " ");
     total.hidden = false;
   }
 

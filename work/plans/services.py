@@ -260,7 +260,7 @@ def plans_settle(
             invoice_id__in=list(invoice_ids)).values("paymentplan_id"))
     if plan_ids is not None:
         plans = plans.filter(pk__in=list(plan_ids))
-    with transaction.atomic():
+    with transaction.atomic(savepoint=False):  # part of the caller's write when there is one
         locked = {p.pk: p for p in plans.select_for_update(of=("self",)).select_related("customer")}
         if not locked:
             return 0
