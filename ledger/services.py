@@ -215,7 +215,9 @@ def payments_receive(receipts: Sequence[Receipt], *, by: User | None = None) -> 
             invoices.update({invoice.pk: invoice for invoice in Invoice.objects.select_for_update().filter(
                 pk__in=invoice_ids[start:start + IN_BATCH])})
         heads = _family_heads([i.customer_id for i in invoices.values()] + [r.customer.pk for r, _, _ in checked])
-        payments, pending, touched = [], [], set()
+        payments: list[Payment] = []
+        pending: list[tuple[int, Invoice, Decimal, date]] = []  # (payment's index, invoice, amount, date)
+        touched: set[date] = set()
         for receipt, amount, applied in checked:
             for ref, value in applied:
                 invoice = invoices[ref.pk]

@@ -1,7 +1,7 @@
 from django.contrib import admin
 
 from core.records_admin import RecordAdmin
-from reporting.models import ArSnapshot, ArSnapshotDay, MonthForecast
+from reporting.models import ArSnapshot, ArSnapshotDay, MonthForecast, PayModel
 
 
 @admin.register(ArSnapshotDay)
@@ -24,3 +24,14 @@ class MonthForecastAdmin(RecordAdmin):
 
     list_display = ["month", "forecast", "at_risk", "actual", "taken_at"]
     date_hierarchy = "month"
+
+
+@admin.register(PayModel)
+class PayModelAdmin(RecordAdmin):
+    """The pay-date models the nightly job trained, with their backtest scores (the newest is used)."""
+
+    list_display = ["trained_at", "as_of", "method", "rows", "seconds"]
+    exclude = ["blob"]
+
+    def get_readonly_fields(self, request, obj=None):
+        return [name for name in super().get_readonly_fields(request, obj) if name != "blob"]  # bytes, not for reading

@@ -195,4 +195,4 @@ def test_workspace_query_count_is_the_same_for_5_or_500_invoices(client, django_
     assert response.context["figures"].open_count == 250 and len(response.context["closed"]) == 250
     with django_assert_num_queries(counts[1]):
         client.get(reverse("account", args=[big.pk]))
-    assert counts[1] <= 26  # autopay panel: one query for the mandate
+    assert counts[1] <= 27  # autopay panel: one query for the mandate; the customer's mail (inbox panel): one

@@ -9,6 +9,7 @@ from decimal import Decimal
 import pytest
 from django.core.management import call_command
 from django.utils import timezone
+from playwright.sync_api import expect
 
 from banking.models import StatementFile
 from cashapp.models import CashMatch
@@ -74,7 +75,7 @@ def test_upload_confirm_and_split_pay_the_invoices_and_dunning_leaves_them_out(p
     page.wait_for_selector("form.split-form")
     page.fill(f"#id_amount_{split_a.pk}", "500.00")
     page.fill(f"#id_amount_{split_b.pk}", "400.00")
-    assert "more than received" in page.locator("[data-split-left]").inner_text()  # the running total warns
+    expect(page.locator("[data-split-left]")).to_contain_text("more than received")  # the running total warns
     page.click("form.split-form button[type=submit]")
     page.wait_for_selector("form.split-form .errorlist")
     assert "more than the 700.00 USD received" in page.locator("#split").inner_text()

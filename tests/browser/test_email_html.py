@@ -8,10 +8,23 @@ from django.conf import settings
 from django.utils import timezone
 
 from reminders.manual import message_preview_parts
-from reminders.models import Branding, DunningPolicy
+from reminders.models import Branding, MessageTemplate, MessageTemplateTranslation
 from tests.reminders.factories import account, invoice
 
 pytestmark = pytest.mark.django_db(transaction=True)
+
+# A German reminder of its own: the shipped ones come from data migrations, which a transactional test
+# run before this one may have flushed (tests/reminders/test_languages.py renders the shipped texts).
+BODY_DE = """Sehr geehrte Damen und Herren,
+
+folgende Rechnungen sind überfällig:
+
+{{ invoice_table }}
+
+Bitte begleichen Sie den offenen Betrag: {{ pay_url }}
+Ihr Kundenkonto: {{ portal_link }}
+
+{{ sign_off }}"""
 
 
 def test_the_html_part_renders_with_its_buttons_and_table(page):
@@ -22,7 +35,10 @@ def test_the_html_part_renders_with_its_buttons_and_table(page):
     today = timezone.localdate()
     invoice(customer, due=today - timedelta(days=4), amount="1234.56", currency="EUR", external_id="INV-4")
     invoice(customer, due=today - timedelta(days=40), amount="320.00", currency="EUR", external_id="INV-40")
-    template = DunningPolicy.objects.get(is_default=True).steps.get(offset_days=35).template
+    template = MessageTemplate.objects.create(name="Zweite Mahnung (Test)", subject="Reminder",
+                                              body=BODY_DE.replace("Sehr geehrte Damen und Herren", "Dear customer"))
+    MessageTemplateTranslation.objects.create(template=template, language="de", subject="Zahlungserinnerung",
+                                              body=BODY_DE)
     html = message_preview_parts(customer=customer, template=template).html_body
 
     page.set_viewport_size({"width": 700, "height": 1100})

@@ -16,7 +16,7 @@ from django.core.management.base import BaseCommand, CommandError
 from core.db_stats import refresh_planner_statistics
 from erp.models import MappingProfile
 from erp.services import erp_import_files
-from ledger.imports.detect import SAMPLE, detect
+from ledger.imports.detect import SAMPLE, detect, reads_as_ours
 from ledger.imports.mapping import DATE_FORMATS, SIGNS, Mapping, MappingError
 
 # After this many rows the tables have changed enough for the query planner to need new statistics.
@@ -64,6 +64,8 @@ class Command(BaseCommand):
             except OSError as problem:
                 raise CommandError(f"--{kind} {path}: {problem.strerror}") from None
         mapping = self.mapping(options)
+        if mapping is None and not all(reads_as_ours(path) for path in files.values()):
+            mapping = Mapping()  # another encoding or delimiter, or a workbook: detected (our own columns)
         if mapping is not None and options["verbosity"] >= 1:
             self.stdout.write(f"Reading with: {mapping.describe()}")
             for kind, path in files.items():
