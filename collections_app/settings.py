@@ -533,6 +533,9 @@ if INBOUND_IMAP_POLL_SECONDS < 60:
 INBOUND_IMAP_BATCH = envint("INBOUND_IMAP_BATCH", 200)
 # The domain of the per-customer reply-to address ar+<token>@INBOX_REPLY_DOMAIN.
 INBOX_REPLY_DOMAIN = envstr("INBOX_REPLY_DOMAIN", "ar.collections-workbench.local")
+# Our mail carries that address as Reply-To (so an answer is matched to its account even from another
+# address): on once INBOX_REPLY_DOMAIN delivers to ingest_email, the IMAP mailbox or the webhook.
+INBOX_SET_REPLY_TO = envbool("INBOX_SET_REPLY_TO", False)
 # An attachment larger than this is recorded (name, type, size) but not stored; a message larger
 # than INBOX_MAX_MESSAGE_MB is refused whole (the command exits 65, the poll leaves it flagged).
 INBOX_MAX_ATTACHMENT_MB = envint("INBOX_MAX_ATTACHMENT_MB", 10)

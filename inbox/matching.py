@@ -8,19 +8,13 @@
    customer;
 4. else no account: the message waits in the AR inbox."""
 
-import re
 from dataclasses import dataclass
-
-from django.conf import settings
-from django.utils.crypto import constant_time_compare, salted_hmac
 
 from inbox.models import InboundEmail
 from inbox.parsing import Parsed
 from ledger.models import Contact, Customer
+from reminders import reply_address
 from reminders.models import OutboundMessage
-
-TOKEN_SALT = "inbox.reply-address"
-TOKEN = re.compile(r"^ar\+c(?P<pk>\d{1,19})-(?P<sig>[0-9a-f]{16})@(?P<domain>[^@\s]+)$", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -31,23 +25,12 @@ class Match:
     answers: OutboundMessage | None = None
 
 
-def _signature(customer_id: int) -> str:
-    # Lower-case hex: mail systems may change the case of an address's local part.
-    return salted_hmac(TOKEN_SALT, str(customer_id)).hexdigest()[:16]
-
-
 def reply_address_for(customer: Customer) -> str:
-    """The account's own reply-to address: mail sent to it is matched to the account."""
-    return f"ar+c{customer.pk}-{_signature(customer.pk)}@{settings.INBOX_REPLY_DOMAIN}"
+    """The account's own reply-to address (reminders.reply_address): mail sent to it is matched to it."""
+    return reply_address.reply_address_for(customer.pk)
 
 
-def customer_id_for_reply_address(address: str) -> int | None:
-    """The customer id an `ar+…` address of ours names, if its token is genuine."""
-    found = TOKEN.match(address.strip())
-    if not found or found["domain"].lower() != settings.INBOX_REPLY_DOMAIN.lower():
-        return None
-    pk = int(found["pk"])
-    return pk if constant_time_compare(found["sig"].lower(), _signature(pk)) else None
+customer_id_for_reply_address = reply_address.customer_id_for_reply_address
 
 
 def _contact_of(customer: Customer, address: str, preferred: Contact | None = None) -> Contact | None:

@@ -33,7 +33,8 @@ from reminders.deliverability import (
     suppression_for,
 )
 from reminders.eligibility import account_not_reminded, invoices_still_reminded
-from reminders.models import InvoiceStepSent, OutboundMessage
+from reminders.models import Branding, InvoiceStepSent, OutboundMessage
+from reminders.reply_address import reply_address_for
 from reminders.windows import window_next
 from work.models import Activity, QueueTask
 from work.services import activity_log, queue_task_raise
@@ -151,10 +152,19 @@ def _headers(message: OutboundMessage) -> dict[str, str]:
     return headers
 
 
+def _reply_to(message: OutboundMessage) -> list[str]:
+    """Where the customer's answer goes: the account's own address (matched to it in the inbox) when
+    INBOX_SET_REPLY_TO is on, else the branding's reply-to address, else the sender."""
+    if settings.INBOX_SET_REPLY_TO:
+        return [reply_address_for(message.customer_id)]
+    branding = Branding.current()
+    return [branding.reply_to_email] if branding.reply_to_email else []
+
+
 def _email(message: OutboundMessage) -> EmailMultiAlternatives:
     email = SignedEmail(
         subject=message.subject, body=message.body, from_email=message.from_email or settings.DEFAULT_FROM_EMAIL,
-        to=[message.to_email], headers=_headers(message),
+        to=[message.to_email], headers=_headers(message), reply_to=_reply_to(message),
     )
     if message.html_body:  # rendered with its open pixel already
         email.attach_alternative(message.html_body, "text/html")

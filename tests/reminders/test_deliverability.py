@@ -244,3 +244,29 @@ def test_the_send_still_honours_suppression_after_a_sweep(sent_message):
     outbox.outbox_recover()
     queued.refresh_from_db()
     assert queued.status == "failed" and "address suppressed" in queued.error
+
+
+def test_our_mail_carries_the_accounts_own_reply_address_when_asked(settings):
+    """INBOX_SET_REPLY_TO: the answer goes to ar+<token>@INBOX_REPLY_DOMAIN, matched to this account;
+    else to the branding's reply-to address, else to the sender."""
+    from django.core import mail as outgoing
+
+    from reminders import outbox
+    from reminders.models import Branding
+    from reminders.reply_address import customer_id_for_reply_address
+    from tests.reminders.factories import account
+
+    customer = account()
+    contact = customer.contacts.first()
+    message, _ = outbox.message_queue(customer=customer, kind="manual", key="reply-to:1", contact=contact,
+                                      subject="Hello", body="Hello", dispatch=False)
+    settings.INBOX_SET_REPLY_TO = True
+    [address] = outbox._reply_to(message)
+    assert address.startswith("ar+") and address.endswith("@" + settings.INBOX_REPLY_DOMAIN)
+    assert customer_id_for_reply_address(address) == customer.pk
+    assert customer_id_for_reply_address(address.replace("ar+c", "ar+c9")) is None  # another account's: no
+    settings.INBOX_SET_REPLY_TO = False
+    assert outbox._reply_to(message) == []
+    Branding.objects.create(company_name="Northwind", reply_to_email="ar@northwind.example")
+    outbox.message_send(message_id=message.pk)
+    assert outgoing.outbox[-1].reply_to == ["ar@northwind.example"]
