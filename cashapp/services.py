@@ -148,11 +148,9 @@ def _receipt(line: BankLine, *, customer: Customer, currency: str, amount: Decim
 def _post(line: BankLine, *, customer: Customer, currency: str, amount: Decimal,
           allocations: Iterable[tuple[Invoice, Decimal]], by: User | None) -> Payment:
     """Post one receipt through the ledger (a person's confirmation, a rematch)."""
-    receipt = _receipt(line, customer=customer, currency=currency, amount=amount, allocations=allocations)
-    return ledger.payment_receive(
-        customer=receipt.customer, external_id=receipt.external_id, received_date=receipt.received_date,
-        amount=receipt.amount, currency=receipt.currency, applications=receipt.applications, by=by,
-        source=receipt.source, reference=receipt.reference)
+    [payment] = ledger.payments_receive(
+        [_receipt(line, customer=customer, currency=currency, amount=amount, allocations=allocations)], by=by)
+    return payment
 
 
 def _matchable(lines: Iterable[BankLine]) -> list[BankLine]:

@@ -12,6 +12,7 @@ second event saying the same thing, or an old one arriving late, changes nothing
 import logging
 import uuid
 from decimal import ROUND_HALF_UP, Decimal
+from types import EllipsisType
 
 from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
@@ -94,10 +95,18 @@ def _checked_lines(customer: Customer, lines: Lines) -> tuple[Lines, str]:
     return checked, currencies.pop()
 
 
-def methods_for(customer: Customer, amount: Decimal) -> list[str]:
+def payment_settings(customer: Customer) -> CustomerPaymentSettings | None:
+    """The customer's payment settings (its family top's), if any were set."""
+    return CustomerPaymentSettings.objects.filter(customer=customer.family_head).first()
+
+
+def methods_for(customer: Customer, amount: Decimal,
+                settings: CustomerPaymentSettings | None | EllipsisType = ...) -> list[str]:
     """The methods a checkout of `amount` offers this customer: all of METHODS, or those allowed in
-    their payment settings, in the account's currency; no card above the card limit."""
-    settings = CustomerPaymentSettings.objects.filter(customer=customer.family_head).first()
+    their payment settings (read here unless given), in the account's currency; no card above the
+    card limit."""
+    if settings is ...:
+        settings = payment_settings(customer)
     methods = [m for m in METHODS if not settings or not settings.methods_allowed or m in settings.methods_allowed]
     methods = [m for m in methods if customer.currency in METHOD_CURRENCIES.get(m, {customer.currency})]
     if settings and settings.card_max_amount is not None and amount > settings.card_max_amount:
@@ -105,9 +114,8 @@ def methods_for(customer: Customer, amount: Decimal) -> list[str]:
     return methods
 
 
-def card_surcharge_percent(customer: Customer) -> Decimal:
-    """The card surcharge in percent the customer's payment settings ask for (0: none)."""
-    settings = CustomerPaymentSettings.objects.filter(customer=customer.family_head).first()
+def card_surcharge_percent(settings: CustomerPaymentSettings | None) -> Decimal:
+    """The card surcharge in percent a customer's payment settings ask for (0: none)."""
     return (settings.card_surcharge_percent or ZERO) if settings else ZERO
 
 
@@ -171,7 +179,8 @@ def _methods_chosen(customer: Customer, amount: Decimal, method: str) -> tuple[l
     """The methods the checkout offers and the surcharge on it, from how the customer chose to pay."""
     if method not in (BY_CARD, NOT_BY_CARD, ANY_METHOD):
         raise PaymentError(f"{method!r} is not a way to pay: choose card or another method.")
-    methods, percent = methods_for(customer, amount), card_surcharge_percent(customer)
+    settings = payment_settings(customer)
+    methods, percent = methods_for(customer, amount, settings), card_surcharge_percent(settings)
     if method == BY_CARD:
         cards = [m for m in methods if m == MethodKind.CARD]
         return cards, card_surcharge(percent, amount) if cards else ZERO

@@ -18,9 +18,16 @@ from django.http import QueryDict
 
 from core.money import ZERO
 from ledger.models import Customer, Invoice
-from payments.models import CustomerPaymentSettings, MethodKind, PaymentRequest
+from payments.models import MethodKind, PaymentRequest
 from payments.selectors import invoices_payment_pending
-from payments.services import BY_CARD, NOT_BY_CARD, card_surcharge_percent, lines_oldest_first, methods_for
+from payments.services import (
+    BY_CARD,
+    NOT_BY_CARD,
+    card_surcharge_percent,
+    lines_oldest_first,
+    methods_for,
+    payment_settings,
+)
 from portal.links import PortalLink
 from portal.selectors import open_invoices
 
@@ -42,10 +49,10 @@ class MethodsOffered:
 def methods_offered(customer: Customer) -> MethodsOffered:
     """The methods a checkout offers this customer (payments.services.methods_for, the one rule),
     and the amount above which cards are not offered."""
-    setting = CustomerPaymentSettings.objects.filter(customer=customer.family_head).first()
-    kinds = methods_for(customer, ZERO)
+    setting = payment_settings(customer)
+    kinds = methods_for(customer, ZERO, setting)
     card_max = setting.card_max_amount if setting is not None and MethodKind.CARD in kinds else None
-    surcharge = card_surcharge_percent(customer) if MethodKind.CARD in kinds else ZERO
+    surcharge = card_surcharge_percent(setting) if MethodKind.CARD in kinds else ZERO
     return MethodsOffered([METHOD_LABELS.get(kind, kind) for kind in kinds], card_max, surcharge)
 
 
