@@ -84,6 +84,11 @@ def test_customer_replies_with_a_date_and_the_collector_confirms_and_answers(pag
     page.locator("#workspace-inbox").get_by_role("link", name="Reply").click()
     form = page.locator("#reply-form")
     expect(form.locator("input[name=subject]")).to_have_value("Re: Invoice NW-1042 is overdue")
+    form.locator("textarea[name=body]").fill("   ")  # a blank answer is refused beside the form
+    form.locator("button[type=submit]").click()
+    expect(page.locator("#reply-form")).to_contain_text("Write the answer before sending it.")
+    assert not OutboundMessage.objects.filter(kind=OutboundMessage.Kind.REPLY).exists()
+    form = page.locator("#reply-form")
     form.locator("textarea[name=body]").fill("Thank you Pat, noted for next week.")
     form.locator("button[type=submit]").click()
     expect(page.locator("#workspace-inbox")).to_contain_text("threaded under their email")
