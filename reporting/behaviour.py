@@ -8,7 +8,7 @@ import pandas as pd
 from dateutil.relativedelta import relativedelta
 
 from core.money import ZERO
-from reporting.frames import closed_invoices
+from reporting.frames import closed_sums
 
 
 @dataclass
@@ -40,23 +40,18 @@ def payment_behaviour(as_of: date, closed=None) -> PaymentBehaviour:
     A customer with no closed invoice uses the book's figure; an empty book gives 0. One query, or
     none when `closed` (closed_invoices over a span covering the window) is given."""
     start = window_start(as_of)
-    if closed is None:
-        frame = closed_invoices(start, as_of)
+    if closed is None:  # the database adds up each customer's invoices per rate
+        groups = closed_sums(start, as_of)
     else:  # a wider frame fetched once for several dates
-        frame = closed[(closed["closed_on"] >= start) & (closed["closed_on"] <= as_of)].copy()
-    if frame.empty:
+        groups = _sums_of(closed[(closed["closed_on"] >= start) & (closed["closed_on"] <= as_of)])
+    if groups.empty:
         return PaymentBehaviour(as_of=as_of, start=start, book_days_late=Decimal(0), book_days_to_pay=Decimal(0))
     # Σ base × days over a customer's invoices at one rate = rate × Σ cents × days ÷ 100: the sums are
-    # exact int64 sums, and Decimal touches one (customer, rate) group rather than each invoice.
-    cents = frame["cents"].to_numpy(dtype="int64")
-    groups = pd.DataFrame({
-        "customer_id": frame["customer_id"].to_numpy(), "rate": frame["rate"].to_numpy(), "cents": cents,
-        "late": cents * frame["days_late"].to_numpy(dtype="int64"),
-        "pay": cents * frame["days_to_pay"].to_numpy(dtype="int64"), "invoices": 1,
-    }).groupby(["customer_id", "rate"], sort=False).sum()
+    # exact integer sums, and Decimal touches one (customer, rate) group rather than each invoice.
     sums: dict[int, list] = {}
-    for (customer_id, rate), row_cents, late, pay, invoices in zip(
-            groups.index, groups["cents"], groups["late"], groups["pay"], groups["invoices"], strict=True):
+    for customer_id, rate, row_cents, late, pay, invoices in zip(
+            groups["customer_id"], groups["rate"], groups["cents"], groups["late"], groups["pay"], groups["invoices"],
+            strict=True):
         row = sums.setdefault(int(customer_id), [ZERO, ZERO, ZERO, 0])
         row[0] += (Decimal(int(row_cents)) * rate).scaleb(-2)
         row[1] += (Decimal(int(late)) * rate).scaleb(-2)
@@ -73,3 +68,13 @@ def payment_behaviour(as_of: date, closed=None) -> PaymentBehaviour:
         book_days_late=sum((row[1] for row in sums.values()), ZERO) / book if book else Decimal(0),
         book_days_to_pay=sum((row[2] for row in sums.values()), ZERO) / book if book else Decimal(0),
     )
+
+
+def _sums_of(frame: pd.DataFrame) -> pd.DataFrame:
+    """What `closed_sums` gives, from a frame of closed invoices (`closed_invoices`)."""
+    cents = frame["cents"].to_numpy(dtype="int64")
+    return pd.DataFrame({
+        "customer_id": frame["customer_id"].to_numpy(), "rate": frame["rate"].to_numpy(), "cents": cents,
+        "late": cents * frame["days_late"].to_numpy(dtype="int64"),
+        "pay": cents * frame["days_to_pay"].to_numpy(dtype="int64"), "invoices": 1,
+    }).groupby(["customer_id", "rate"], sort=False).sum().reset_index()

@@ -43,6 +43,7 @@ from django.utils import timezone
 
 from core.generations import generation, generation_bump_on_commit
 from ledger.touch import ledger_generation
+from reporting.frames import reads_shared
 from reporting.single_flight import single_flight
 
 VERSION = 1  # part of every key: bump when a report's result changes shape
@@ -182,7 +183,8 @@ def warming(seconds: int | None = None) -> Iterator[PageFigures]:
     REPORT_WARM_SECONDS), as a page would: for the task that warms the morning's pages."""
     token = _page.set(PageFigures(recompute=True, keep_seconds=seconds or settings.REPORT_WARM_SECONDS))
     try:
-        yield _page.get()  # type: ignore[misc]
+        with reads_shared():
+            yield _page.get()  # type: ignore[misc]
     finally:
         _page.reset(token)
 
@@ -198,7 +200,8 @@ class ReportCacheMiddleware:
             return self.get_response(request)
         token = _page.set(PageFigures(recompute="fresh" in request.GET))
         try:
-            return self.get_response(request)
+            with reads_shared():  # a page's figures read the open invoices at a date once
+                return self.get_response(request)
         finally:
             _page.reset(token)
 

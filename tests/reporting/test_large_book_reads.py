@@ -1,0 +1,93 @@
+"""How the reports read a large book (issue 18): the same figures, fewer and cheaper reads."""
+
+from datetime import date
+from decimal import Decimal
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from ledger.models import FxRate
+from reporting import frames
+from reporting.behaviour import payment_behaviour, window_start
+from reporting.frames import closed_invoices, open_invoices_at
+from tests.factories import CustomerFactory, manager
+from tests.portfolios.factories import team_book
+from tests.reporting.factories import issue, pay
+
+pytestmark = pytest.mark.django_db
+D = date(2026, 9, 30)
+
+
+def _mixed_book():
+    FxRate.objects.create(currency="EUR", rate_date=date(2026, 1, 1), rate=Decimal("1.10000000"))
+    FxRate.objects.create(currency="EUR", rate_date=date(2026, 6, 1), rate=Decimal("1.20000000"))
+    a, b = CustomerFactory(), CustomerFactory()
+    for customer, currency in ((a, "USD"), (a, "EUR"), (b, "EUR")):
+        early = issue(customer, "2026-02-01", "100.10", due="2026-03-03", currency=currency)
+        late = issue(customer, "2026-06-15", "250.33", due="2026-07-15", currency=currency)
+        pay(customer, "2026-03-20", "100.10", (early, "100.10"), currency=currency)  # 17 days late
+        pay(customer, "2026-07-10", "250.33", (late, "250.33"), currency=currency)  # 5 days early
+        issue(customer, "2026-09-01", "75.00", currency=currency)  # open
+    return a, b
+
+
+def test_payment_behaviour_added_up_by_the_database_equals_the_frame_of_every_closed_invoice():
+    a, b = _mixed_book()
+    by_database = payment_behaviour(D)
+    from_frame = payment_behaviour(D, closed_invoices(window_start(D), D))
+    assert by_database.customers == from_frame.customers
+    assert (by_database.book_days_late, by_database.book_days_to_pay) == (
+        from_frame.book_days_late, from_frame.book_days_to_pay)
+    # b: EUR only, 100.10 × 1.1 × 17 and 250.33 × 1.2 × (−5) over their sum
+    early, late = Decimal("100.10") * Decimal("1.1"), Decimal("250.33") * Decimal("1.2")
+    assert by_database.days_late(b.pk) == (early * 17 + late * -5) / (early + late)
+    assert by_database.customers[a.pk]["invoices"] == 4
+
+
+def test_invoices_closed_now_are_open_at_the_month_ends_before_they_were_paid():
+    customer = CustomerFactory()
+    paid_in_august = issue(customer, "2026-06-01", "40.00")
+    pay(customer, "2026-08-10", "40.00", (paid_in_august, "40.00"))
+    still_open = issue(customer, "2026-07-01", "60.00")
+    frames_at = open_invoices_at([date(2026, 6, 30), date(2026, 7, 31), date(2026, 8, 31)])
+    assert list(frames_at[date(2026, 6, 30)]["invoice_id"]) == [paid_in_august.pk]
+    assert sorted(frames_at[date(2026, 7, 31)]["invoice_id"]) == sorted([paid_in_august.pk, still_open.pk])
+    assert list(frames_at[date(2026, 8, 31)]["invoice_id"]) == [still_open.pk]
+
+
+def test_the_candidates_are_two_plain_queries_not_an_or_over_the_movements():
+    """An OR of "open now" and "IN (movements)" made PostgreSQL test the IN row by row once the
+    movements outgrew work_mem: on the large book a query that never finished."""
+    open_now, moved_since = frames._invoices_open_during(date(2026, 1, 31), D, frames.BOOK)
+    for qs in (open_now, moved_since):
+        assert " OR " not in str(qs.query)
+
+
+def test_a_page_reads_the_open_invoices_at_a_date_once(client, settings, monkeypatch):
+    settings.REPORT_CACHE_SECONDS = 0
+    team_book()
+    reads = []
+    real = frames.open_invoices_at
+
+    def counted(dates, scope=frames.BOOK):
+        reads.append((tuple(dates), scope))
+        return real(dates, scope)
+
+    monkeypatch.setattr(frames, "open_invoices_at", counted)
+    client.force_login(manager())
+    assert client.get(reverse("team")).status_code == 200
+    # The dashboard's own figures and its forecast (the targets) need today's open invoices: one read.
+    assert reads and len(reads) == len(set(reads)), reads
+
+
+def test_inside_a_shared_read_each_caller_gets_its_own_copy():
+    customer = CustomerFactory()
+    issue(customer, "2026-09-01", "10.00")
+    with frames.reads_shared(), CaptureQueriesContext(connection) as queries:
+        first = frames.open_invoices(D)
+        first["open"] = None  # a caller changing its frame changes nothing for the next
+        again = frames.open_invoices(D)
+    assert list(again["open"]) == [Decimal("10.00")]
+    assert len(queries) == 2  # the invoices and their later movements, read once
