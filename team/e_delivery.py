@@ -109,11 +109,12 @@ def _percent(share: Decimal | None) -> Decimal | None:
     return None if share is None else (share * 100).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
 
 
-def e_delivery_coverage(customers: QuerySet) -> Coverage:
+def e_delivery_coverage(customers: QuerySet, *, with_ar: bool = True) -> Coverage:
     """The coverage KPI over `customers` (active ones only), from counts: one query counts the
     customers by flag, two add up the open invoices of all and of the covered customers per day and
     currency, converted to base once per group (`reporting.frames.base_total`) — not every open
-    invoice with an FX lookup each."""
+    invoice with an FX lookup each. `with_ar=False` leaves the AR shares out (`ar_total` None): the
+    customer share alone is one query, where the AR sums read every open invoice twice."""
     active = active_customers(customers)
     has_ap, ap_ok = Exists(_ap_emails()), Exists(_ap_emails().filter(email_bounced_at__isnull=True))
     counts = active.order_by().aggregate(  # the conditions of `with_coverage`, counted in one pass
@@ -125,6 +126,8 @@ def e_delivery_coverage(customers: QuerySet) -> Coverage:
     )
     if not counts["customers"]:
         return Coverage(0, 0, 0, 0, 0, ZERO, ZERO)
+    if not with_ar:
+        return Coverage(**counts, ar_total=None, ar_covered=None)
     open_invoices = Invoice.objects.filter(status=Invoice.Status.OPEN)
     try:
         ar_total = base_total(open_invoices.filter(customer__in=active.values("pk")), "open_amount")
@@ -237,11 +240,11 @@ def goals_current(on: date) -> QuerySet:
 
 
 def goals_progress(on: date) -> list[GoalProgress]:
-    """Each current goal with today's share of its scope (two queries per goal's scope)."""
+    """Each current goal with today's share of its scope's customers (one query per goal's scope)."""
     shares: dict[int | None, Decimal | None] = {}
     progress = []
     for goal in goals_current(on):
         if goal.team_id not in shares:
-            shares[goal.team_id] = e_delivery_coverage(scope_customers(goal.team)).customer_share
+            shares[goal.team_id] = e_delivery_coverage(scope_customers(goal.team), with_ar=False).customer_share
         progress.append(GoalProgress(goal=goal, on=on, now=shares[goal.team_id]))
     return progress

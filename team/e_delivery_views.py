@@ -94,7 +94,7 @@ def e_delivery_goal(request):
         return redirect("e_delivery")
     today = timezone.localdate()
     team = form.cleaned_data["team"]
-    baseline = e_delivery.e_delivery_coverage(e_delivery.scope_customers(team)).customer_share
+    baseline = e_delivery.e_delivery_coverage(e_delivery.scope_customers(team), with_ar=False).customer_share
     if baseline is None:
         messages.error(request, "Goal not set: there is no active customer in that scope.")
         return redirect("e_delivery")

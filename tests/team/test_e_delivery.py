@@ -239,3 +239,14 @@ def test_paper_customers_get_no_dunning_email_and_no_statement_email():
     assert set(recipients) == {book["a"].pk}
     assert statement_recipient(book["b"]) is None
     assert statement_recipient(book["a"]).email == "ap@a.example"
+
+
+def test_the_customer_share_alone_does_not_read_the_open_invoices(django_assert_num_queries):
+    """Goals (on the team dashboard, every visit) need the customer share only: one query, where the
+    AR shares add up every open invoice twice."""
+    CustomerFactory(e_delivery=True)
+    CustomerFactory(e_delivery=False)
+    with django_assert_num_queries(1):
+        kpi = e_delivery_coverage(Customer.objects.all(), with_ar=False)
+    assert (kpi.customers, kpi.paper, kpi.ar_total) == (2, 1, None)
+    assert e_delivery_coverage(Customer.objects.all()).ar_total is not None
