@@ -29,6 +29,7 @@ from reporting.not_yet_issued import NotYetIssued, not_yet_issued_to
 from reporting.pay_model import (
     ModelForecast,
     TrainedModel,
+    cash_applied,
     history,
     model_forecast,
     snapshot,
@@ -124,7 +125,8 @@ def model_figures_of(model: TrainedModel, row: PayModel, *, as_of: date, horizon
                      scope: Scope = BOOK) -> ModelFigures:
     frame = open_invoices(as_of, scope)
     start = window_start(as_of)
-    snap = snapshot(as_of, frame, scope, closed_invoices(start, as_of), resolved_disputes(start, as_of))
+    snap = snapshot(as_of, frame, scope, closed_invoices(start, as_of), resolved_disputes(start, as_of),
+                    cash_applied(start, as_of, scope))
     return ModelFigures(row=row, forecast=model_forecast(model, snap, horizon_end),
                         not_yet_issued=not_yet_issued_to(as_of, horizon_end, scope))
 
