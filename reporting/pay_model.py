@@ -21,6 +21,7 @@ approximation of Σ open × Bernoulli(p)).
 """
 
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
@@ -79,7 +80,11 @@ def cash_applied(start: date, end: date, scope: Scope = BOOK) -> pd.DataFrame:
     return frame
 
 
-def _days(later, earlier) -> np.ndarray:
+EMPTY_CASH = pd.DataFrame({"invoice_id": pd.Series(dtype="int64"), "customer_id": pd.Series(dtype="int64"),
+                           "on": pd.Series(dtype=object), "cents": pd.Series(dtype="int64")})
+
+
+def _days(later: pd.Series, earlier: pd.Series) -> np.ndarray:
     return np.array([(a - b).days for a, b in zip(later, earlier, strict=True)], dtype="float64")
 
 
@@ -206,11 +211,11 @@ class History:
             horizons = [month_end(day + relativedelta(months=k)) for k in range(HORIZONS + 1)]
             for end in horizons:
                 if day < end <= as_of and (end - day).days <= 31 * HORIZONS:
-                    parts.append(labelled(snap, end, self.cash))
+                    parts.append(labelled(snap, end, self.cash if self.cash is not None else EMPTY_CASH))
         return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=[*FEATURES, "label"])
 
 
-def history(first: date, last: date, scope: Scope = BOOK, extra_days: list[date] = ()) -> History:
+def history(first: date, last: date, scope: Scope = BOOK, extra_days: Sequence[date] = ()) -> History:
     """The snapshots from `first` to `last` (and any `extra_days`), the cash applied and the closed
     invoices over the span. A fixed number of queries per snapshot day (behaviour and the rule's
     promises, disputes and plans), plus four."""
