@@ -13,6 +13,7 @@ APE; bias = Σ error ÷ Σ actual × 100.
 """
 
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
@@ -111,6 +112,8 @@ def actual_from_open(hist: History, made_on: date, end: date) -> Decimal:
     frame = hist.snapshots[made_on].frame
     if frame.empty:
         return ZERO
+    if hist.cash is None:
+        return ZERO
     cash = hist.cash[(hist.cash["on"] > made_on) & (hist.cash["on"] <= end)]
     by_invoice = cash.groupby("invoice_id")["cents"].sum()
     rates = dict(zip(frame["invoice_id"], frame["rate"], strict=True))
@@ -126,8 +129,8 @@ def rule_forecast(hist: History, made_on: date, end: date) -> Decimal:
     return sum(inside["open_base"], ZERO)
 
 
-def run(*, as_of: date, months: int = 12, methods=METHODS, scope: Scope = BOOK, hist: History | None = None
-        ) -> Backtest:
+def run(*, as_of: date, months: int = 12, methods: Sequence[str] = METHODS, scope: Scope = BOOK,
+        hist: History | None = None) -> Backtest:
     """The backtest over the `months` complete months ending on or before `as_of` (`hist`: the
     snapshots already read, covering those months' d0 days)."""
     started = time.perf_counter()
@@ -168,8 +171,8 @@ def run(*, as_of: date, months: int = 12, methods=METHODS, scope: Scope = BOOK, 
 
 
 @kept
-def backtest(*, as_of: date, months: int = 12, method: str | None = None, collector=None, segment=None,
-             currency=None) -> Backtest:
+def backtest(*, as_of: date, months: int = 12, method: str | None = None, collector: object = None,
+             segment: str | None = None, currency: str | None = None) -> Backtest:
     """The backtest of one method or all, kept for the pages (`reporting.cache`)."""
     methods = (method,) if method else METHODS
     return run(as_of=as_of, months=months, methods=methods, scope=Scope(collector, segment, currency))

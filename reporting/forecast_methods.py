@@ -14,6 +14,7 @@ from datetime import date, timedelta
 from pathlib import Path
 
 import joblib
+import pandas as pd
 from dateutil.relativedelta import relativedelta
 from django.conf import settings
 
@@ -29,6 +30,7 @@ from reporting.not_yet_issued import NotYetIssued, not_yet_issued_to
 from reporting.pay_model import (
     ModelForecast,
     TrainedModel,
+    cash_applied,
     history,
     model_forecast,
     snapshot,
@@ -106,7 +108,10 @@ def pay_model_train(*, as_of: date, months: int = 12, backtest: bool | None = No
         return Trained(None, result, time.perf_counter() - started, 0.0)
     buffer = io.BytesIO()
     joblib.dump(model, buffer, compress=3)
-    score = {**score_of(result), "last_month": last_month, "months": months} if result else previous.score
+    if result is not None:
+        score = {**score_of(result), "last_month": last_month, "months": months}
+    else:  # carried over (no rerun means a stored score covers the latest month)
+        score = previous.score if previous is not None else {}
     row = PayModel.objects.create(as_of=as_of, params=model.params, score=score, rows=model.rows,
                                   seconds=round(model.seconds, 2), blob=buffer.getvalue())
     pointer().write_text(str(row.pk))  # a rolled-back row is simply not found: the rule stands
@@ -124,24 +129,25 @@ def model_figures_of(model: TrainedModel, row: PayModel, *, as_of: date, horizon
                      scope: Scope = BOOK) -> ModelFigures:
     frame = open_invoices(as_of, scope)
     start = window_start(as_of)
-    snap = snapshot(as_of, frame, scope, closed_invoices(start, as_of), resolved_disputes(start, as_of))
+    snap = snapshot(as_of, frame, scope, closed_invoices(start, as_of), resolved_disputes(start, as_of),
+                    cash_applied(start, as_of, scope))
     return ModelFigures(row=row, forecast=model_forecast(model, snap, horizon_end),
                         not_yet_issued=not_yet_issued_to(as_of, horizon_end, scope))
 
 
 @kept
-def model_figures(*, as_of: date, horizon_end: date, collector=None, segment=None, currency=None
-                  ) -> ModelFigures | None:
+def model_figures(*, as_of: date, horizon_end: date, collector: object = None, segment: str | None = None,
+                  currency: str | None = None) -> ModelFigures | None:
     """The stored model's forecast as of a day to a horizon, with the lines for invoices not yet
     issued; None when no model is stored (thin history: the rule only)."""
     row, model = stored_model()
-    if model is None:
+    if model is None or row is None:
         return None
     return model_figures_of(model, row, as_of=as_of, horizon_end=horizon_end,
                             scope=Scope(collector, segment, currency))
 
 
-def slip_amount():
+def slip_amount() -> float:
     return getattr(settings, "FORECAST_SLIP_AMOUNT", 25000)
 
 
@@ -150,7 +156,7 @@ def forecast_slips_raise(*, as_of: date) -> list[QueueTask]:
     predicts paid after the month's end (probability by month end below one half), once per invoice
     and month (key `forecast_slip:<invoice>:<YYYY-MM>`)."""
     row, model = stored_model()
-    if model is None:
+    if model is None or row is None:
         return []
     end = month_end(as_of)
     figures = model_figures_of(model, row, as_of=as_of, horizon_end=end)
@@ -195,7 +201,7 @@ def side_by_side(*, as_of: date, horizon_end: date, scope: dict, at_risk: list[d
             "pinned": getattr(settings, "FORECAST_DEFAULT_METHOD", "") in METHODS, "at_risk_model_rows": rows}
 
 
-def model_columns(frame, *, as_of: date, scope: dict):
+def model_columns(frame: pd.DataFrame, *, as_of: date, scope: dict) -> pd.DataFrame:
     """The aging drill-down's invoices with the model's predicted pay date and probability of payment by
     the end of the month (blank without a stored model)."""
     row, _ = stored_model()

@@ -21,7 +21,7 @@ from decimal import Decimal
 
 import pandas as pd
 from dateutil.relativedelta import relativedelta
-from django.db.models import BigIntegerField, F, Sum
+from django.db.models import BigIntegerField, F, QuerySet, Sum
 from django.db.models.functions import Cast, Round
 
 from ledger.fx import check_rates, rate_expression
@@ -47,7 +47,7 @@ class Patterns:
     received: pd.DataFrame  # on, base (float): cash received (Collected)
 
 
-def _daily(qs, on: str, columns) -> pd.DataFrame:
+def _daily(qs: QuerySet, on: str, columns: list[str]) -> pd.DataFrame:
     rows = (qs.order_by().values(*columns).annotate(cents=Sum(Cast(Round(F("amount") * 100), BigIntegerField())))
             .annotate(rate=rate_expression(currency=columns[1], on=on))
             .values_list(*columns, "cents", "rate"))
@@ -57,7 +57,7 @@ def _daily(qs, on: str, columns) -> pd.DataFrame:
     check_rates(frame.rename(columns={columns[1]: "currency"}))
     frame["base"] = [float(Decimal(int(c)).scaleb(-2) * r) for c, r in zip(frame["cents"], frame["rate"], strict=True)]
     frame = frame.rename(columns={columns[0]: "on"})
-    return frame.groupby("on", as_index=False)["base"].sum()
+    return pd.DataFrame(frame.groupby("on", as_index=False)["base"].sum())
 
 
 def patterns(start: date, end: date, scope: Scope = BOOK) -> Patterns:
@@ -76,7 +76,7 @@ def patterns(start: date, end: date, scope: Scope = BOOK) -> Patterns:
         received = pd.DataFrame({"on": pd.Series(dtype=object), "base": pd.Series(dtype="float64")})
     else:
         received = pd.DataFrame({"on": received_rows["on"], "base": [float(v) for v in received_rows["base"]]})
-        received = received.groupby("on", as_index=False)["base"].sum()
+        received = pd.DataFrame(received.groupby("on", as_index=False)["base"].sum())
     return Patterns(billed=billed, same_month=same_month, applied=applied, received=received)
 
 

@@ -21,6 +21,7 @@ approximation of Σ open × Bernoulli(p)).
 """
 
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
@@ -42,7 +43,7 @@ BASES = ("payment history", "promise", "payment plan", "dispute")
 FEATURES = [
     "log_open", "open_share", "terms", "age", "past_due", "horizon_days", "due_to_horizon", "rule_to_horizon",
     "rule_offset", "customer_late", "customer_closed", "family_late", "basis", "segment", "due_weekday",
-    "due_day", "book_late",
+    "due_day", "book_late", "since_paid", "weekday_regular", "rolled_to_horizon", "pay_days_left",
 ]
 CATEGORICAL = ["basis", "segment"]
 HORIZONS = 3  # month ends after a snapshot day used as training horizons
@@ -79,7 +80,11 @@ def cash_applied(start: date, end: date, scope: Scope = BOOK) -> pd.DataFrame:
     return frame
 
 
-def _days(later, earlier) -> np.ndarray:
+EMPTY_CASH = pd.DataFrame({"invoice_id": pd.Series(dtype="int64"), "customer_id": pd.Series(dtype="int64"),
+                           "on": pd.Series(dtype=object), "cents": pd.Series(dtype="int64")})
+
+
+def _days(later: pd.Series, earlier: pd.Series) -> np.ndarray:
     return np.array([(a - b).days for a, b in zip(later, earlier, strict=True)], dtype="float64")
 
 
@@ -91,13 +96,42 @@ class Snapshot:
     frame: pd.DataFrame
 
 
+def pay_habits(day: date, cash: pd.DataFrame | None) -> pd.DataFrame:
+    """Per customer, from cash applied on or before `day` only: the days since its last payment, the
+    weekday it pays on most (its payment run) and the share of its payment days on that weekday."""
+    columns = ["since_paid", "pay_weekday", "weekday_regular"]
+    if cash is None or cash.empty:
+        return pd.DataFrame(columns=columns, dtype="float64")
+    paid = cash[cash["on"] <= day][["customer_id", "on"]].drop_duplicates()
+    if paid.empty:
+        return pd.DataFrame(columns=columns, dtype="float64")
+    ordinals = np.array([d.toordinal() for d in paid["on"]], dtype="int64")
+    paid = paid.assign(ordinal=ordinals, weekday=(ordinals + 6) % 7)  # date.weekday() from the ordinal
+    last = paid.groupby("customer_id")["ordinal"].max()
+    counts = paid.groupby(["customer_id", "weekday"]).size().unstack(fill_value=0)
+    out = pd.DataFrame({"since_paid": (day.toordinal() - last).astype("float64"),
+                        "pay_weekday": counts.idxmax(axis=1).astype("float64"),
+                        "weekday_regular": (counts.max(axis=1) / counts.sum(axis=1)).astype("float64")})
+    return out
+
+
+def rolled_ordinals(predicted: list[date], weekday: np.ndarray) -> np.ndarray:
+    """The rule's dates moved on to each customer's payment-run weekday (as they are, without one), as
+    ordinals."""
+    ordinals = np.array([p.toordinal() for p in predicted], dtype="int64")
+    shift = np.where(np.isnan(weekday), 0, (np.nan_to_num(weekday) - (ordinals + 6) % 7) % 7)
+    return ordinals + shift.astype("int64")
+
+
 def snapshot(day: date, open_frame: pd.DataFrame, scope: Scope, closed: pd.DataFrame,
-             resolved: pd.DataFrame) -> Snapshot:
-    """Features of the invoices open at `day`, from rows dated on or before it only."""
+             resolved: pd.DataFrame, cash: pd.DataFrame | None = None) -> Snapshot:
+    """Features of the invoices open at `day`, from rows dated on or before it only (`cash`: cash
+    applications, of which only those dated on or before `day` are read)."""
     behaviour = payment_behaviour(day, closed)
     frame = predict(open_frame, day, scope, behaviour, dispute_cycle(day, resolved))
     if frame.empty:
-        return Snapshot(day, frame.assign(**{name: pd.Series(dtype="float64") for name in FEATURES}))
+        return Snapshot(day, frame.assign(**{name: pd.Series(dtype="float64")
+                                             for name in [*FEATURES, "pay_weekday", "rolled_ordinal"]}))
     open_base = np.array([float(v) for v in frame["open_base"]])
     amount = np.array([float(a * r) for a, r in zip(frame["amount"], frame["rate"], strict=True)])
     late = {c: float(row["days_late"]) for c, row in behaviour.customers.items()}
@@ -118,6 +152,11 @@ def snapshot(day: date, open_frame: pd.DataFrame, scope: Scope, closed: pd.DataF
     frame["due_weekday"] = [d.weekday() for d in frame["due_date"]]
     frame["due_day"] = [d.day for d in frame["due_date"]]
     frame["book_late"] = book_late
+    habits = pay_habits(day, cash)
+    frame["since_paid"] = frame["customer_id"].map(habits["since_paid"]).astype("float64")
+    frame["weekday_regular"] = frame["customer_id"].map(habits["weekday_regular"]).fillna(0).astype("float64")
+    frame["pay_weekday"] = frame["customer_id"].map(habits["pay_weekday"]).astype("float64")
+    frame["rolled_ordinal"] = rolled_ordinals(list(frame["predicted"]), frame["pay_weekday"].to_numpy())
     return Snapshot(day, frame)
 
 
@@ -125,9 +164,18 @@ def at_horizon(snap: Snapshot, horizon_end: date) -> pd.DataFrame:
     """The snapshot's rows with the horizon's features."""
     frame = snap.frame.copy()
     frame["horizon_end"] = horizon_end
+    frame["snap_day"] = snap.day
     frame["horizon_days"] = float((horizon_end - snap.day).days)
     frame["due_to_horizon"] = [(horizon_end - d).days for d in frame["due_date"]]
     frame["rule_to_horizon"] = [(horizon_end - p).days for p in frame["predicted"]]
+    end = horizon_end.toordinal()
+    frame["rolled_to_horizon"] = (end - frame["rolled_ordinal"]).astype("float64")
+    # How many of the customer's payment-run weekdays fall in (day, horizon] (all days, without one).
+    span = end - snap.day.toordinal()
+    weekday = frame["pay_weekday"].to_numpy()
+    first = np.where(np.isnan(weekday), 1, (np.nan_to_num(weekday) - (snap.day.toordinal() + 1 + 6) % 7) % 7 + 1)
+    runs = np.where(first <= span, (span - first) // 7 + 1, 0)
+    frame["pay_days_left"] = np.where(np.isnan(weekday), span, runs).astype("float64")
     return frame
 
 
@@ -163,11 +211,11 @@ class History:
             horizons = [month_end(day + relativedelta(months=k)) for k in range(HORIZONS + 1)]
             for end in horizons:
                 if day < end <= as_of and (end - day).days <= 31 * HORIZONS:
-                    parts.append(labelled(snap, end, self.cash))
+                    parts.append(labelled(snap, end, self.cash if self.cash is not None else EMPTY_CASH))
         return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=[*FEATURES, "label"])
 
 
-def history(first: date, last: date, scope: Scope = BOOK, extra_days: list[date] = ()) -> History:
+def history(first: date, last: date, scope: Scope = BOOK, extra_days: Sequence[date] = ()) -> History:
     """The snapshots from `first` to `last` (and any `extra_days`), the cash applied and the closed
     invoices over the span. A fixed number of queries per snapshot day (behaviour and the rule's
     promises, disputes and plans), plus four."""
@@ -178,7 +226,7 @@ def history(first: date, last: date, scope: Scope = BOOK, extra_days: list[date]
     cash = cash_applied(window_start(days[0]), month_end(days[-1] + relativedelta(months=HORIZONS)), scope)
     out = History(scope=scope, cash=cash, closed=closed)
     for day in days:
-        out.snapshots[day] = snapshot(day, frames[day], scope, closed, resolved)
+        out.snapshots[day] = snapshot(day, frames[day], scope, closed, resolved, cash)
     segs = set()
     for snap in out.snapshots.values():
         if not snap.frame.empty:
@@ -195,6 +243,7 @@ class TrainedModel:
     rows: int
     seconds: float
     params: dict
+    factor: float = 1.0  # calibration: collected ÷ forecast on the latest month held out
 
     def matrix(self, frame: pd.DataFrame) -> pd.DataFrame:
         x = frame[FEATURES].copy()
@@ -206,11 +255,57 @@ class TrainedModel:
         if frame.empty:
             return np.zeros(0)
         with threadpool_limits(limits=1):
-            return np.clip(self.estimator.predict(self.matrix(frame)), 0.0, 1.0)
+            raw = self.estimator.predict(self.matrix(frame))
+        return np.clip(raw * getattr(self, "factor", 1.0), 0.0, 1.0)
+
+
+PARAMS = {"max_iter": 120, "learning_rate": 0.1, "max_leaf_nodes": 31, "min_samples_leaf": 40,
+          "l2_regularization": 1.0}
+MONOTONE = ("horizon_days", "rule_to_horizon", "due_to_horizon", "rolled_to_horizon", "pay_days_left")
+
+
+def _fit(rows: pd.DataFrame, segments: list[str], as_of: date, seed: int) -> TrainedModel:
+    estimator = HistGradientBoostingRegressor(
+        loss="squared_error", categorical_features=[FEATURES.index(c) for c in CATEGORICAL],
+        monotonic_cst=[1 if name in MONOTONE else 0 for name in FEATURES], random_state=seed,
+        early_stopping=False, **PARAMS)
+    model = TrainedModel(as_of=as_of, estimator=estimator, segments=segments, rows=len(rows), seconds=0.0,
+                         params=dict(PARAMS))
+    # Weighted by open amount: the forecast is Σ open × share, so the fit is of amounts.
+    weights = np.maximum(rows["open_base_f"].to_numpy(dtype="float64"), 0.01)
+    with threadpool_limits(limits=1):  # one thread: OpenMP's spinning threads crawl on a busy machine
+        estimator.fit(model.matrix(rows), rows["label"].to_numpy(dtype="float64"), sample_weight=weights)
+    return model
+
+
+CALIBRATION_MONTHS = 3  # latest months held out, one at a time, to measure the model's amounts
+
+
+def calibration(hist: History, rows: pd.DataFrame, as_of: date, seed: int) -> float:
+    """How far the model's amounts were off on the latest months it could have forecast: for each of
+    the last CALIBRATION_MONTHS complete months, a model fitted on the rows known at the month end
+    before it, asked for that month from that day; the factor is Σ collected ÷ Σ forecast over them (1
+    when nothing can be measured). Every row read has its horizon on or before `as_of`."""
+    last = month_end(as_of) if month_end(as_of) == as_of else month_end(as_of - relativedelta(months=1))
+    forecast = collected = 0.0
+    for back in range(CALIBRATION_MONTHS):
+        end = month_end(last - relativedelta(months=back))
+        cut = month_end(end - relativedelta(months=1))
+        known = rows[[e <= cut for e in rows["horizon_end"]]]
+        held = rows[[(day == cut and e == end) for day, e in zip(rows["snap_day"], rows["horizon_end"],
+                                                                  strict=True)]]
+        if hist.closed_by(cut) < min_closed() or len(known) < min_closed() or held.empty:
+            break  # no model could have been made then, nor earlier
+        earlier = _fit(known, hist.segments, cut, seed)
+        amount = held["open_base_f"].to_numpy(dtype="float64")
+        forecast += float((amount * earlier.share(held)).sum())
+        collected += float((amount * held["label"].to_numpy(dtype="float64")).sum())
+    return collected / forecast if forecast > 0 else 1.0
 
 
 def train(hist: History, as_of: date, *, max_rows: int = MAX_ROWS, seed: int = 0) -> TrainedModel | None:
-    """The model as of `as_of` from the rows whose labels were known then; None on thin history."""
+    """The model as of `as_of` from the rows whose labels were known then, calibrated on the latest
+    month (`calibration`); None on thin history."""
     if hist.closed_by(as_of) < min_closed():
         return None
     rows = hist.training_rows(as_of)
@@ -219,18 +314,9 @@ def train(hist: History, as_of: date, *, max_rows: int = MAX_ROWS, seed: int = 0
     started = time.perf_counter()
     if len(rows) > max_rows:
         rows = rows.sample(n=max_rows, random_state=seed)
-    params = {"max_iter": 120, "learning_rate": 0.1, "max_leaf_nodes": 31, "min_samples_leaf": 40,
-              "l2_regularization": 1.0}
-    monotone = [1 if name in ("horizon_days", "rule_to_horizon", "due_to_horizon") else 0 for name in FEATURES]
-    estimator = HistGradientBoostingRegressor(
-        loss="squared_error", categorical_features=[FEATURES.index(c) for c in CATEGORICAL],
-        monotonic_cst=monotone, random_state=seed, early_stopping=False, **params)
-    model = TrainedModel(as_of=as_of, estimator=estimator, segments=hist.segments, rows=len(rows), seconds=0.0,
-                         params=params)
-    # √open amount: large invoices count more (the forecast is of amounts) without a few deciding the fit.
-    weights = np.sqrt(np.maximum(rows["open_base_f"].to_numpy(dtype="float64"), 0.01))
-    with threadpool_limits(limits=1):  # one thread: OpenMP's spinning threads crawl on a busy machine
-        estimator.fit(model.matrix(rows), rows["label"].to_numpy(dtype="float64"), sample_weight=weights)
+    model = _fit(rows, hist.segments, as_of, seed)
+    model.factor = calibration(hist, rows, as_of, seed)
+    model.params["calibration"] = round(model.factor, 4)
     model.seconds = time.perf_counter() - started
     return model
 
