@@ -3,7 +3,8 @@
 A dispute counts in the month it was opened, with its amount in base currency at the rate of that date.
 A late payment is an invoice closed (brought to zero) after its due date, counted in the month it
 closed; its root cause is the root cause of the first dispute raised on it, or "No dispute recorded".
-Days late = closing date − due date (METRICS.md). Each frame is one query.
+Days late = closing date − due date (METRICS.md). Each frame is one query; the late payments are added
+up by the database (`late_payment_groups`), `late_payment_frame` lists them one by one.
 """
 
 from collections import defaultdict
@@ -13,12 +14,14 @@ from decimal import Decimal
 from functools import lru_cache
 
 import pandas as pd
-from django.db.models import F, OuterRef, Subquery
+from django.db.models import BigIntegerField, Count, Exists, ExpressionWrapper, F, OuterRef, QuerySet, Subquery, Sum
+from django.db.models.functions import Cast, Round, TruncMonth
 
 from core.money import ZERO
-from ledger.fx import rate_expression, to_base
+from ledger.fx import check_rates, rate_expression, to_base
 from ledger.models import Invoice
 from reporting.cache import kept
+from reporting.frames import DaysBetween
 from work.models import Dispute
 
 UNDISPUTED = "undisputed"
@@ -60,17 +63,22 @@ def dispute_frame(start: date, end: date, customers=None) -> pd.DataFrame:
     return frame
 
 
-def late_payment_frame(start: date, end: date, customers=None) -> pd.DataFrame:
-    """Invoices closed late in start..end: month closed, root cause, customer, amount in base, days late."""
-    first_dispute = Dispute.objects.filter(invoices=OuterRef("pk")).order_by("opened_on", "pk").values("root_cause")
+def _first_dispute_cause() -> Subquery:
+    first = Dispute.objects.filter(invoices=OuterRef("pk")).order_by("opened_on", "pk").values("root_cause")
+    return Subquery(first[:1])
+
+
+def _late_invoices(start: date, end: date, customers=None) -> QuerySet:
     qs = Invoice.objects.filter(status=Invoice.Status.PAID, closed_on__range=(start, end), closed_on__gt=F("due_date"))
     if customers is not None:
         qs = qs.filter(customer__in=customers)
-    rows = (
-        qs.annotate(rate=rate_expression(), cause=Subquery(first_dispute[:1]))
-        .order_by()
-        .values_list("closed_on", "due_date", "cause", "customer_id", "customer__name", "currency", "amount", "rate")
-    )
+    return qs.annotate(rate=rate_expression()).order_by()
+
+
+def late_payment_frame(start: date, end: date, customers=None) -> pd.DataFrame:
+    """Invoices closed late in start..end: month closed, root cause, customer, amount in base, days late."""
+    rows = _late_invoices(start, end, customers).annotate(cause=_first_dispute_cause()).values_list(
+        "closed_on", "due_date", "cause", "customer_id", "customer__name", "currency", "amount", "rate")
     frame = pd.DataFrame.from_records(
         list(rows), columns=["closed_on", "due_date", "root_cause", "customer_id", "customer", "currency", "amount",
                              "rate"])
@@ -82,15 +90,53 @@ def late_payment_frame(start: date, end: date, customers=None) -> pd.DataFrame:
     return frame
 
 
+LATE_GROUP_COLUMNS = ["root_cause", "invoices", "base", "weighted"]
+
+
+def late_payment_groups(start: date, end: date, customers=None, *, by: str = "month") -> pd.DataFrame:
+    """The late payments of `late_payment_frame` added up by the database per `by` ("month" closed,
+    or "customer": customer_id and customer) and root cause: invoices, amount in base and Σ base ×
+    days late. The database sums whole cents per currency and rate, and each sum is converted once
+    (Σ rate × amount = rate × Σ amount, exactly): a year of late payments is 240,000 invoices on a
+    large book, a few thousand groups here. Two queries."""
+    keys = {"month": ["month"], "customer": ["customer_id", "customer_name"]}[by]
+    cents = Cast(Round(F("amount") * 100), BigIntegerField())
+    weighted = ExpressionWrapper(cents * DaysBetween("closed_on", "due_date"), output_field=BigIntegerField())
+    late = _late_invoices(start, end, customers).annotate(month=TruncMonth("closed_on"),
+                                                          customer_name=F("customer__name"))
+    # Every late invoice counted as undisputed, per group; then the few with a dispute (a few
+    # thousand of 240,000, each with its first dispute's root cause) move to their cause. The root
+    # cause of every invoice as a group key would cost a subquery per invoice.
+    groups: dict[tuple, list[int]] = {}
+    for *key, currency, rate, invoices, total, days in late.values(*keys, "currency", "rate").annotate(
+            invoices=Count("pk"), cents=Sum(cents), weighted=Sum(weighted)).values_list(
+            *keys, "currency", "rate", "invoices", "cents", "weighted"):
+        groups[(*key, currency, rate, UNDISPUTED)] = [int(invoices), int(total), int(days)]
+    disputed = late.filter(Exists(Dispute.invoices.through.objects.filter(invoice=OuterRef("pk")))).annotate(
+        cause=_first_dispute_cause(), cents=cents, weighted=weighted)
+    for *key, currency, rate, cause, one, days in disputed.values_list(
+            *keys, "currency", "rate", "cause", "cents", "weighted"):
+        undisputed = groups[(*key, currency, rate, UNDISPUTED)]
+        moved = groups.setdefault((*key, currency, rate, cause), [0, 0, 0])
+        for index, value in enumerate((1, int(one), int(days))):
+            undisputed[index] -= value
+            moved[index] += value
+    missing = sorted({key[-3] for key, (invoices, _, _) in groups.items() if invoices and key[-2] is None})
+    check_rates(pd.DataFrame({"currency": missing, "rate": [None] * len(missing)}))
+    summed: dict[tuple, list] = {}  # (month or customer, root cause) → invoices, Σ base, Σ base × days late
+    for (*key, _currency, rate, cause), (invoices, total, days) in groups.items():
+        if invoices:
+            row = summed.setdefault((*([_month(key[0])] if by == "month" else key), cause), [0, ZERO, ZERO])
+            row[0] += invoices
+            row[1] += (Decimal(total) * rate).scaleb(-2)
+            row[2] += (Decimal(days) * rate).scaleb(-2)
+    keys = [{"customer_name": "customer"}.get(key, key) for key in keys]
+    return pd.DataFrame.from_records([(*key, *figures) for key, figures in sorted(summed.items())],
+                                     columns=[*keys, *LATE_GROUP_COLUMNS])
+
+
 def _money(series: pd.Series) -> Decimal:
     return sum(series, ZERO)
-
-
-def _weighted_days(group: pd.DataFrame) -> Decimal | None:
-    total = _money(group["base"])
-    if not total:
-        return None
-    return sum((b * d for b, d in zip(group["base"], group["days_late"], strict=True)), ZERO) / total
 
 
 @dataclass
@@ -126,7 +172,7 @@ def _by_month(frame: pd.DataFrame) -> list[dict]:
 
 def _top_customers(disputes: pd.DataFrame, late: pd.DataFrame, top: int) -> set[int]:
     """The `top` customers by disputed + late amount (ties by name), the only ones the report lists:
-    one pass over the two frames instead of a group per customer of the book (20,000 on a large one)."""
+    one pass over the disputes and the customers' late-payment groups."""
     totals: dict[int, Decimal] = defaultdict(lambda: ZERO)
     names: dict[int, str] = {}
     for frame in (disputes, late):
@@ -134,6 +180,14 @@ def _top_customers(disputes: pd.DataFrame, late: pd.DataFrame, top: int) -> set[
             totals[int(customer_id)] += base
             names[int(customer_id)] = name
     return set(sorted(totals, key=lambda customer_id: (-totals[customer_id], names[customer_id]))[:top])
+
+
+def _late_figures(groups: pd.DataFrame) -> dict:
+    """Invoices, amount and weighted average days late (METRICS.md: Σ(amount × days late) ÷ Σ amount)
+    of late-payment groups."""
+    amount = _money(groups["base"])
+    return {"late_invoices": int(groups["invoices"].sum()), "late_amount": amount,
+            "avg_days_late": _money(groups["weighted"]) / amount if amount else None}
 
 
 def _by_customer(disputes: pd.DataFrame, late: pd.DataFrame) -> list[dict]:
@@ -153,9 +207,10 @@ def _by_customer(disputes: pd.DataFrame, late: pd.DataFrame) -> list[dict]:
             entry["causes"][cause] = entry["causes"].get(cause, 0) + int(n)
     for (customer_id, name), group in late.groupby(["customer_id", "customer"]):
         entry = row(customer_id, name)
-        entry.update(late_invoices=len(group), late_amount=_money(group["base"]), avg_days_late=_weighted_days(group))
-        for cause, n in group.loc[group["root_cause"] != UNDISPUTED, "root_cause"].value_counts().items():
-            entry["causes"][cause] = entry["causes"].get(cause, 0) + int(n)
+        entry.update(_late_figures(group))
+        for cause, n in zip(group["root_cause"], group["invoices"], strict=True):
+            if cause != UNDISPUTED:
+                entry["causes"][cause] = entry["causes"].get(cause, 0) + int(n)
     for entry in rows.values():
         causes = entry.pop("causes")
         main = max(sorted(causes), key=lambda c: causes[c]) if causes else UNDISPUTED
@@ -166,7 +221,8 @@ def _by_customer(disputes: pd.DataFrame, late: pd.DataFrame) -> list[dict]:
 @kept
 def root_causes(*, start: date, end: date, customers=None, top: int = TOP_CUSTOMERS) -> RootCauseReport:
     disputes = dispute_frame(start, end, customers)
-    late = late_payment_frame(start, end, customers)
+    late = late_payment_groups(start, end, customers, by="month")
+    late_customers = late_payment_groups(start, end, customers, by="customer")
     months, day = [], start.replace(day=1)
     while day <= end:
         months.append(_month(day))
@@ -181,13 +237,18 @@ def root_causes(*, start: date, end: date, customers=None, top: int = TOP_CUSTOM
             "resolved": int(days.size),
             "cycle_mean": Decimal(str(days.mean())) if days.size else None,
             "cycle_median": Decimal(str(days.median())) if days.size else None,
-            "late_invoices": len(lt), "late_amount": _money(lt["base"]),
-            "avg_days_late": _weighted_days(lt),
+            **_late_figures(lt),
         })
-    listed = _top_customers(disputes, late, top)
+    listed = _top_customers(disputes, late_customers, top)
     customers_rows = _by_customer(disputes[disputes["customer_id"].isin(listed)],
-                                  late[late["customer_id"].isin(listed)])
+                                  late_customers[late_customers["customer_id"].isin(listed)])
     customers_rows.sort(key=lambda r: (-(r["disputed_amount"] + r["late_amount"]), r["customer"]))
+    late_by_month = [
+        {"month": month, "root_cause": cause, "root_cause_label": CAUSES.get(cause, cause), "count": int(invoices),
+         "amount": amount}
+        for month, cause, invoices, amount in zip(late["month"], late["root_cause"], late["invoices"], late["base"],
+                                                  strict=True)
+    ]
     return RootCauseReport(start=start, end=end, months=months, by_cause=by_cause,
-                           disputes_by_month=_by_month(disputes), late_by_month=_by_month(late),
+                           disputes_by_month=_by_month(disputes), late_by_month=late_by_month,
                            by_customer=customers_rows[:top])

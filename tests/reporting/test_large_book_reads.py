@@ -91,3 +91,27 @@ def test_inside_a_shared_read_each_caller_gets_its_own_copy():
         again = frames.open_invoices(D)
     assert list(again["open"]) == [Decimal("10.00")]
     assert len(queries) == 2  # the invoices and their later movements, read once
+
+
+def test_late_payments_added_up_by_the_database_equal_the_invoices_one_by_one():
+    from reporting.root_causes import UNDISPUTED, late_payment_frame, late_payment_groups
+    from tests.reporting.factories import dispute
+
+    a, b = _mixed_book()
+    disputed = issue(b, "2026-04-01", "33.33", due="2026-05-01", currency="EUR")
+    dispute(b, [disputed], "pricing", opened_on="2026-05-03", resolved_on="2026-05-20")
+    dispute(b, [disputed], "tax", opened_on="2026-05-10", resolved_on="2026-05-21")  # the first one counts
+    pay(b, "2026-05-21", "33.33", (disputed, "33.33"), currency="EUR")  # 20 days late
+    start, end = date(2026, 1, 1), D
+    frame = late_payment_frame(start, end)
+    by_customer = late_payment_groups(start, end, by="customer")
+    assert set(by_customer["root_cause"]) == {UNDISPUTED, "pricing"}
+    for (customer_id, cause), rows in frame.groupby(["customer_id", "root_cause"]):
+        group = by_customer[(by_customer["customer_id"] == customer_id) & (by_customer["root_cause"] == cause)]
+        assert list(group["invoices"]) == [len(rows)]
+        assert list(group["base"]) == [sum(rows["base"], Decimal(0))]
+        weighted = sum((b * d for b, d in zip(rows["base"], rows["days_late"], strict=True)), Decimal(0))
+        assert list(group["weighted"]) == [weighted]
+    by_month = late_payment_groups(start, end, by="month")
+    assert sorted(set(by_month["month"])) == sorted(frame["month"].unique())
+    assert by_month["invoices"].sum() == len(frame)
