@@ -312,11 +312,14 @@ def _queries_to_match(lines) -> int:
     return len(captured.captured_queries)
 
 
-def test_posting_a_statement_costs_the_same_queries_for_5_or_60_receipts(book, ledger_balances):
-    """Receipts posted at once are read, posted and settled in bulk: no query per line."""
-    few = _queries_to_match(_applied_statement(book["acme"], 5, first=0))
-    many = _queries_to_match(_applied_statement(book["acme"], 60, first=100))
+def test_posting_a_statement_costs_no_query_per_receipt(book, ledger_balances):
+    """Receipts posted at once are read, posted and settled in bulk: 55 more receipts add only the
+    bulk inserts' extra batches (SQLite's variable limit), not a query per line. (Both above the
+    ledger's FEW, so both take its bulk path on PostgreSQL.)"""
+    few = _queries_to_match(_applied_statement(book["acme"], 25, first=0))
+    many = _queries_to_match(_applied_statement(book["acme"], 80, first=100))
 
-    assert many == few
-    assert Payment.objects.filter(source=Payment.Source.BANK).count() == 65
+    assert few <= 30  # the book, the lines, the ledger writes, the settlement
+    assert many - few <= 3
+    assert Payment.objects.filter(source=Payment.Source.BANK).count() == 105
     ledger_balances()
