@@ -37,6 +37,7 @@ from cashapp.models import CashMatch, PayerAccount, RemittanceAdvice
 from cashapp.remittance import remittance_read
 from core.money import ZERO
 from ledger import services as ledger
+from ledger.imports.engine import cyclic_gc_paused
 from ledger.models import Application, Customer, Invoice, Payment
 from portfolios.access import customer_rows, has_role
 from portfolios.models import Role
@@ -424,6 +425,7 @@ def remittance_add(*, data: bytes, filename: str, by: User, line: BankLine | Non
     return advice
 
 
+@cyclic_gc_paused()  # like the ERP import: its rows and the open book would set off full collections
 def statement_import_and_match(*, data: bytes, filename: str, format: str = "auto", dry_run: bool = False,
                                by: User | None = None, file: StatementFile | None = None,
                                progress: Progress | None = None, mapping: dict | None = None) -> dict:

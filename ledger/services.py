@@ -214,7 +214,11 @@ def payments_receive(receipts: Sequence[Receipt], *, by: User | None = None) -> 
         for start in range(0, len(invoice_ids), IN_BATCH):
             invoices.update({invoice.pk: invoice for invoice in Invoice.objects.select_for_update().filter(
                 pk__in=invoice_ids[start:start + IN_BATCH])})
-        heads = _family_heads([i.customer_id for i in invoices.values()] + [r.customer.pk for r, _, _ in checked])
+        # A payment applied only to its own customer's invoices is within the family whatever the
+        # family is: the families are read only for payments that reach another account's invoices.
+        across = {(receipt.customer.pk, invoices[ref.pk].customer_id) for receipt, _, applied in checked
+                  for ref, _ in applied if invoices[ref.pk].customer_id != receipt.customer.pk}
+        heads = _family_heads(pk for pair in across for pk in pair)
         payments: list[Payment] = []
         pending: list[tuple[int, Invoice, Decimal, date]] = []  # (payment's index, invoice, amount, date)
         touched: set[date] = set()
@@ -223,7 +227,8 @@ def payments_receive(receipts: Sequence[Receipt], *, by: User | None = None) -> 
                 invoice = invoices[ref.pk]
                 if invoice.status == Invoice.Status.VOID:
                     raise LedgerError(f"Invoice {invoice} is void.")
-                if heads[invoice.customer_id] != heads[receipt.customer.pk]:
+                if invoice.customer_id != receipt.customer.pk \
+                        and heads[invoice.customer_id] != heads[receipt.customer.pk]:
                     raise LedgerError(f"Payment {receipt.external_id} belongs to another customer than invoice "
                                       f"{invoice}.")
                 if invoice.currency != receipt.currency:

@@ -17,7 +17,6 @@ from types import EllipsisType
 from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Prefetch
 
 from core.money import CENT, MAX_AMOUNT, ZERO
 from ledger.models import Customer, Invoice
@@ -26,7 +25,6 @@ from payments.models import (
     CustomerPaymentSettings,
     MethodKind,
     PaymentRequest,
-    PaymentRequestLine,
     SavedMethod,
     WebhookEvent,
 )
@@ -268,11 +266,11 @@ def charge_saved_method(*, customer: Customer, method: SavedMethod, lines: Lines
 def _find(provider: str, read: Reading) -> PaymentRequest | None:
     """The request an event is about: by our key in its metadata, else by the payment intent we
     learnt (a charge's refund or dispute names only that). Locked."""
-    lines = Prefetch("lines", queryset=PaymentRequestLine.objects.select_related("invoice"))
     # No join to the customer or payment here: with one, SQLite's planner may walk every customer
     # (6 ms a lookup on the demo book) instead of the request's unique index; each is a lookup by
     # primary key when it is needed.
-    rows = PaymentRequest.objects.select_for_update(of=("self",)).filter(provider=provider).prefetch_related(lines)
+    # The lines alone: their invoices are read (and locked) only when money is posted.
+    rows = PaymentRequest.objects.select_for_update(of=("self",)).filter(provider=provider).prefetch_related("lines")
     if read.key:
         found = rows.filter(key=read.key)
     elif read.payment_intent:

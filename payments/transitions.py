@@ -49,7 +49,7 @@ def _task(request: PaymentRequest, title: str, detail: str, key: str) -> None:
 def _note(request: PaymentRequest, subject: str, notes: str = "") -> None:
     """On the account's timeline, as a system message: what the customer did online."""
     activity_log(customer=request.customer, kind=Activity.Kind.SYSTEM, subject=subject[:200], notes=notes,
-                 invoices=[line.invoice for line in request.lines.all()])
+                 invoices=[line.invoice_id for line in request.lines.all()])
 
 
 def _check(request: PaymentRequest, read: Reading) -> None:
@@ -79,7 +79,9 @@ def apply_reading(request: PaymentRequest, read: Reading) -> tuple[str, str]:
     _check(request, read)
     if read.payment_intent and not request.payment_intent_ref:
         request.payment_intent_ref = read.payment_intent
-        request.save(update_fields=["payment_intent_ref", "updated_at"])
+        if read.says != SUCCEEDED or request.status in PAID + CLOSED_UNPAID:
+            request.save(update_fields=["payment_intent_ref", "updated_at"])
+        # else `_succeeded` posts the payment and saves the reference with the request's new state
     if read.says == SUCCEEDED:
         return _succeeded(request, read)
     if read.says == PENDING:
@@ -104,11 +106,12 @@ def _succeeded(request: PaymentRequest, read: Reading) -> tuple[str, str]:
               f"({request.provider_ref}), which had {request.status}. Nothing was posted: check the provider's "
               "dashboard and refund the customer or post the payment by hand.", "late-success")
         raise Refused(f"The request is {request.status}; a late success is not posted.", request)
-    payment, short = _post(request)
+    payment, short, numbers = _post(request)
     request.status, request.payment, request.settled_at = S.SUCCEEDED, payment, timezone.now()
     request.failure_reason = ""
-    request.save(update_fields=["status", "payment", "settled_at", "failure_reason", "updated_at"])
-    invoices = ", ".join(line.invoice.external_id for line in request.lines.all())
+    request.save(update_fields=["status", "payment", "settled_at", "failure_reason", "payment_intent_ref",
+                                "updated_at"])
+    invoices = ", ".join(numbers)
     surcharge = (f" A card surcharge of {request.surcharge_amount:,.2f} was paid on top (not a receivable)."
                  if request.surcharge_amount else "")
     _note(request, f"Paid online: {request.amount:,.2f} {request.currency} ({payment.external_id})",
@@ -123,11 +126,13 @@ def _succeeded(request: PaymentRequest, read: Reading) -> tuple[str, str]:
     return APPLIED, f"Posted {payment.external_id}."
 
 
-def _post(request: PaymentRequest, *, amount: Decimal | None = None, suffix: str = "") -> tuple[Payment, list[str]]:
+def _post(request: PaymentRequest, *, amount: Decimal | None = None,
+          suffix: str = "") -> tuple[Payment, list[str], list[str]]:
     """One ledger payment for the request, applied to its lines as far as each invoice is still open
     (another tab may have paid it meanwhile): what cannot be applied stays unapplied cash, never a
     negative open amount. `amount` below the request's (a partial refund's kept part) is applied to
-    the lines in order."""
+    the lines in order. Returns the payment, the invoices paid meanwhile and every line's invoice
+    number."""
     amount = request.amount - request.surcharge_amount if amount is None else amount
     lines = list(request.lines.all())
     fresh = {i.pk: i for i in Invoice.objects.select_for_update().filter(pk__in=[line.invoice_id for line in lines])}
@@ -146,7 +151,7 @@ def _post(request: PaymentRequest, *, amount: Decimal | None = None, suffix: str
         reference=request.payment_intent_ref or request.provider_ref, source=Payment.Source.ONLINE,
     )])
     money_moved(invoice_ids=[line.invoice_id for line in lines])
-    return payment, short
+    return payment, short, [fresh[line.invoice_id].external_id for line in lines]
 
 
 def _pending(request: PaymentRequest) -> tuple[str, str]:
@@ -256,7 +261,7 @@ def _reverse(request: PaymentRequest, reason: str, kept: Decimal, *, suffix: str
     except LedgerError as error:
         raise Refused(str(error), request) from None
     if kept > 0:
-        request.payment, _ = _post(request, amount=kept, suffix=suffix)
+        request.payment, _, _ = _post(request, amount=kept, suffix=suffix)
     else:
         money_moved(invoice_ids=[line.invoice_id for line in request.lines.all()])
 

@@ -26,7 +26,7 @@ from work.queue.models import QueueEntry, Snooze
 
 def activity_log(
     *, customer: Customer, kind: str, by: User | None = None, outcome: str = "", contact: Contact | None = None,
-    invoices: Iterable[Invoice] = (), subject: str = "", notes: str = "", next_action_on: date | None = None,
+    invoices: Iterable[Invoice | int] = (), subject: str = "", notes: str = "", next_action_on: date | None = None,
     occurred_at: datetime | None = None,
 ) -> Activity:
     """Every touch on an account is one activity on its timeline."""

@@ -26,6 +26,12 @@ RF_REFERENCE = re.compile(r"^RF\d{2}([A-Z0-9]{1,21})$")
 # Shorter digit runs are dates, quantities and amounts far more often than invoice numbers.
 MIN_DIGITS = 5
 JOIN = 4  # pieces of a run joined at most ("INV 0012 345" is three)
+# Compiled once: the index runs these over every open invoice of the book on each import, where
+# looking each pattern up in `re`'s cache cost as much as the matching itself.
+NOT_ALNUM = re.compile(r"[^A-Z0-9]")
+NOT_DIGIT = re.compile(r"\D")
+PREFIX = re.compile(r"^[A-Z]*")
+SEPARATOR = re.compile(r"[ \-/.]")
 
 
 class Hit:
@@ -64,23 +70,27 @@ class RefHit:
 
 def compact(text: str) -> str:
     """Upper case, letters and digits only: how numbers are compared."""
-    return re.sub(r"[^A-Z0-9]", "", text.upper())
+    if text.isascii() and text.isalnum():  # most invoice numbers: nothing to take out
+        return text.upper()
+    return NOT_ALNUM.sub("", text.upper())
 
 
 def digits_key(number: str) -> str:
     """The digits that identify a number, O read as 0 after its letter prefix, leading zeros
     dropped: INV-0012345, inv 12345 and INVOO12345 all give "12345"."""
-    text = compact(number)
-    prefix = re.match(r"^[A-Z]*", text)
+    return _digits_of_compact(compact(number))
+
+
+def _digits_of_compact(text: str) -> str:
+    prefix = PREFIX.match(text)
     rest = text[prefix.end():] if prefix else text
-    rest = rest.replace("O", "0")
-    return re.sub(r"\D", "", rest).lstrip("0")
+    return NOT_DIGIT.sub("", rest.replace("O", "0")).lstrip("0")
 
 
 def _pieces(run: str) -> list[str]:
     """A run split at its separators, and its neighbouring pieces joined (up to JOIN of them): "INV
     0012 345" gives INV0012345 and 0012345; "INV0012345 600.00" keeps INV0012345 apart from the amount."""
-    parts = [p for p in re.split(r"[ \-/.]", run) if p]
+    parts = [p for p in SEPARATOR.split(run) if p]
     found = []
     for start in range(len(parts)):
         for end in range(start + 1, min(len(parts), start + JOIN) + 1):
@@ -100,7 +110,8 @@ def references_in(texts: Iterable[tuple[str, str]]) -> list[Reference]:
                 if rf:  # an RF creditor reference: the payee's own reference follows the check digits
                     token = rf.group(1)
                 if token and token not in found:
-                    found[token] = Reference(written=written, compact=token, digits=digits_key(token), where=where)
+                    found[token] = Reference(written=written, compact=token, digits=_digits_of_compact(token),
+                                             where=where)
     return list(found.values())
 
 
@@ -117,13 +128,14 @@ class ReferenceIndex:
             self.add(invoice)
 
     def add(self, invoice: OpenInvoice) -> None:
-        key = digits_key(invoice.number)
-        self.by_compact[compact(invoice.number)].append(invoice.id)
+        number = compact(invoice.number)
+        key = _digits_of_compact(number)
+        self.by_compact[number].append(invoice.id)
         self.digits_of[invoice.id] = key
         if len(key) >= MIN_DIGITS:
             self.by_digits[key].append(invoice.id)
             self.by_sorted["".join(sorted(key))].append(invoice.id)
-        po = compact(invoice.po_number)
+        po = compact(invoice.po_number) if invoice.po_number else ""
         if len(po) >= 4:
             self.by_po[po].append(invoice.id)
 

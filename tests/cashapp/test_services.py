@@ -7,6 +7,8 @@ from decimal import Decimal
 
 import pytest
 from django.core.exceptions import PermissionDenied
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from cashapp.models import CashMatch, PayerAccount, RemittanceAdvice
@@ -293,3 +295,31 @@ def test_matching_a_statement_reads_the_book_in_a_few_queries(book, django_asser
         summary = lines_match(lines)
 
     assert (summary.lines, summary.to_review, summary.unmatched) == (60, 20, 40)
+
+
+def _applied_statement(customer, lines: int, first: int) -> list:
+    of = statement()
+    invoices = [past_due_invoice(customer, f"{300 + n}.00", days=10 + n % 20, external_id=f"INV77{n:05d}")
+                for n in range(first, first + lines)]
+    return [receipt_line(amount=invoice.open_amount, payer="Acme Widgets GmbH", text=invoice.external_id, of=of)
+            for invoice in invoices]
+
+
+def _queries_to_match(lines) -> int:
+    with CaptureQueriesContext(connection) as captured:
+        summary = lines_match(lines)
+    assert summary.applied == len(lines)
+    return len(captured.captured_queries)
+
+
+def test_posting_a_statement_costs_no_query_per_receipt(book, ledger_balances):
+    """Receipts posted at once are read, posted and settled in bulk: 55 more receipts add only the
+    bulk inserts' extra batches (SQLite's variable limit), not a query per line. (Both above the
+    ledger's FEW, so both take its bulk path on PostgreSQL.)"""
+    few = _queries_to_match(_applied_statement(book["acme"], 25, first=0))
+    many = _queries_to_match(_applied_statement(book["acme"], 80, first=100))
+
+    assert few <= 30  # the book, the lines, the ledger writes, the settlement
+    assert many - few <= 3
+    assert Payment.objects.filter(source=Payment.Source.BANK).count() == 105
+    ledger_balances()
