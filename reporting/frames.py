@@ -24,7 +24,6 @@ from django.db.models import (
     Func,
     IntegerField,
     OuterRef,
-    Q,
     QuerySet,
     Subquery,
     Sum,
@@ -268,29 +267,56 @@ def payments_received(start: date, end: date, scope: Scope = BOOK) -> pd.DataFra
     return frame
 
 
+def _sum_after(model, fk: str, date_field: str, as_of: date):
+    rows = (
+        model.objects.filter(**{fk: OuterRef("pk"), f"{date_field}__gt": as_of})
+        .order_by()
+        .values(fk)
+        .annotate(total=Sum("amount"))
+        .values("total")
+    )
+    return Coalesce(Subquery(rows, output_field=MONEY_FIELD), Value(ZERO, output_field=MONEY_FIELD))
+
+
+def _left_at(documents: QuerySet, fk: str, as_of: date, on: str) -> QuerySet:
+    """(currency, stored unapplied amount, applications dated after `as_of`, rate) of the documents
+    with something left at the end of `as_of`: the stored amount + what was applied later
+    (`check_ledger` holds the stored amount to amount − applications). Two plain parts, something
+    left now, or nothing left now but applied after `as_of` (usually none): a 330,000-payment book
+    has a few thousand of the first, where a subquery per payment over every application cost 0.75 s."""
+    applied_later = Application.objects.filter(applied_on__gt=as_of).order_by().values(fk)
+
+    def columns(qs: QuerySet) -> QuerySet:
+        return (qs.annotate(later=_sum_after(Application, fk, "applied_on", as_of), rate=rate_expression(on=on),
+                            sign=Value(1)).order_by().values_list("currency", "unapplied_amount", "later", "rate",
+                                                                  "sign"))
+
+    return columns(documents.exclude(unapplied_amount=0)).union(
+        columns(documents.filter(unapplied_amount=0, pk__in=applied_later)), all=True)
+
+
 def unapplied_at(as_of: date, scope: Scope = BOOK) -> dict:
     """Unapplied cash and unapplied credits at the end of `as_of`, in base: shown beside AR, never netted.
     Two queries (payments, credit notes), each returning only the documents with something left."""
-    applied_cash = _sum_until(Application, "payment", "applied_on", as_of)
-    cash = (
-        scope.filter(Payment.objects.filter(received_date__lte=as_of))
-        .filter(Q(status=Payment.Status.POSTED) | Q(reversed_at__date__gt=as_of))
-        .annotate(applied=applied_cash, rate=rate_expression(on="received_date"))
-        .exclude(amount=F("applied"))  # fully applied: nothing left; the database drops them, not Python
-        .order_by()
-        .values_list("currency", "amount", "applied", "rate")
+    cash = _left_at(scope.filter(Payment.objects.filter(received_date__lte=as_of, status=Payment.Status.POSTED)),
+                    "payment", as_of, "received_date")
+    # A payment reversed (bounced) after `as_of` still had its amount − what was applied by then; a
+    # reversed payment's stored unapplied amount is 0, so it is computed from its applications.
+    bounced_later = (
+        scope.filter(Payment.objects.filter(received_date__lte=as_of, status=Payment.Status.REVERSED,
+                                            reversed_at__date__gt=as_of))
+        .annotate(applied=_sum_until(Application, "payment", "applied_on", as_of),
+                  rate=rate_expression(on="received_date"), sign=Value(-1))
+        .order_by().values_list("currency", "amount", "applied", "rate", "sign")
     )
-    credits = (
-        scope.filter(CreditNote.objects.filter(issue_date__lte=as_of))
-        .annotate(applied=_sum_until(Application, "credit_note", "applied_on", as_of), rate=rate_expression())
-        .exclude(amount=F("applied"))
-        .order_by()
-        .values_list("currency", "amount", "applied", "rate")
-    )
+    credits = _left_at(scope.filter(CreditNote.objects.filter(issue_date__lte=as_of)), "credit_note", as_of,
+                       "issue_date")
     out = {}
-    for key, qs in (("unapplied_cash", cash), ("unapplied_credits", credits)):
-        frame = _frame(qs, ["currency", "amount", "applied", "rate"])
-        frame["left"] = pd.Series([a - p for a, p in zip(frame["amount"], frame["applied"], strict=True)],
+    for key, qs in (("unapplied_cash", cash.union(bounced_later, all=True)), ("unapplied_credits", credits)):
+        frame = _frame(qs, ["currency", "stored", "moved", "rate", "sign"])
+        # left = stored + applied later; for a payment bounced later, amount − applied by then
+        frame["left"] = pd.Series([a + m * int(sign) for a, m, sign in zip(frame["stored"], frame["moved"],
+                                                                           frame["sign"], strict=True)],
                                   index=frame.index, dtype=object)
         frame = frame[frame["left"] != ZERO]
         out[key] = sum(to_base(frame, "left"), ZERO)

@@ -115,3 +115,32 @@ def test_late_payments_added_up_by_the_database_equal_the_invoices_one_by_one():
     by_month = late_payment_groups(start, end, by="month")
     assert sorted(set(by_month["month"])) == sorted(frame["month"].unique())
     assert by_month["invoices"].sum() == len(frame)
+
+
+def test_unapplied_cash_and_credits_at_past_dates_are_the_stored_amounts_plus_what_was_applied_later():
+    from django.utils import timezone
+
+    from ledger.services import credit_note_apply, payment_apply, payment_reverse
+    from reporting.frames import unapplied_at
+    from tests.reporting.factories import credit
+
+    customer = CustomerFactory()
+    first, second = issue(customer, "2026-01-10", "100.00"), issue(customer, "2026-01-15", "60.00")
+    pay(customer, "2026-03-01", "150.00", (first, "100.00"))  # 50 left from March
+    later = pay(customer, "2026-02-01", "80.00")
+    payment_apply(payment=later, invoice=second, amount=Decimal("30.00"), on=date(2026, 5, 1))  # 80, then 50
+    bounced = pay(customer, "2026-02-01", "40.00")
+    payment_reverse(payment=bounced, reason="Bounced")  # reversed today: unapplied on every day before
+    note = credit(customer, "2026-02-01", "25.00")
+    credit_note_apply(credit_note=note, invoice=second, amount=Decimal("25.00"), on=date(2026, 6, 1))
+    expected = {
+        date(2026, 1, 31): (Decimal("0"), Decimal("0")),
+        date(2026, 2, 15): (Decimal("120.00"), Decimal("25.00")),
+        date(2026, 4, 30): (Decimal("170.00"), Decimal("25.00")),
+        date(2026, 5, 31): (Decimal("140.00"), Decimal("25.00")),
+        date(2026, 6, 30): (Decimal("140.00"), Decimal("0")),
+        timezone.localdate(): (Decimal("100.00"), Decimal("0")),
+    }
+    for day, (cash, credits) in expected.items():
+        figures = unapplied_at(day)
+        assert (figures["unapplied_cash"], figures["unapplied_credits"]) == (cash, credits), day
