@@ -20,6 +20,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.formats import date_format
 
+from inbox.dates import dates_in
 from inbox.models import InboundEmail
 from ledger.models import Contact, Customer
 from reminders.tracking import dsn_process
@@ -52,6 +53,31 @@ def _title(email: InboundEmail) -> str:
         label = dict(Dispute.RootCause.choices).get(email.proposed_root_cause, email.proposed_root_cause)
         cause = f" ({label.lower()})"
     return TITLES.get(email.classification, TITLES[C.REPLIED]).format(date=when, cause=cause)
+
+
+def reply_said(email: InboundEmail) -> str:
+    """What the customer wrote, in a few words for the queue's next action: the kind of reply
+    inbox/classify found with the phrase that decided it, and what came attached ("says it is paid:
+    “paid on 12 Nov”, remittance.pdf attached")."""
+    phrase = email.classification_reason.split(": ", 1)[1] if ": " in email.classification_reason else ""
+    if email.classification == C.PAID:
+        received = timezone.localdate(email.received_at)
+        paid_on = next((d.on for d in dates_in(email.reply_text or email.text, received) if d.on <= received), None)
+        said = "says it is paid" + (f" on {date_format(paid_on, 'j M Y')}" if paid_on else "")
+        said += f": {phrase}" if phrase else ""
+    elif email.classification == C.PROMISE and email.proposed_promise_date:
+        said = f"promises to pay by {date_format(email.proposed_promise_date, 'j M Y')}"
+    elif email.classification == C.DISPUTE:
+        label = dict(Dispute.RootCause.choices).get(email.proposed_root_cause, "")
+        said = f"disputes ({label.lower()})" if label else "disputes"
+        said += f": {phrase}" if phrase else ""
+    else:
+        words = " ".join((email.reply_text or email.text).split())
+        said = f"“{words[:100]}{'…' if len(words) > 100 else ''}”" if words else email.subject
+    names = [a.filename or "a file" for a in email.attachments.all()]
+    if names:
+        said += f", {', '.join(names[:3])}{' …' if len(names) > 3 else ''} attached"
+    return said
 
 
 def _raw(email: InboundEmail) -> bytes:
@@ -101,7 +127,7 @@ def _human(email: InboundEmail) -> None:
     kind = QueueTask.Kind.SAYS_PAID if email.classification == C.PAID else QueueTask.Kind.CUSTOMER_REPLIED
     queue_task_raise(customer=customer, kind=kind, title=f"{title}: {email.subject}"[:200],
                      detail=email.classification_reason, key=key)
-    queue_customer_acted(customer=customer, kind="email", detail=f"{title} ({who})")
+    queue_customer_acted(customer=customer, kind="email", detail=f"{title} ({who})", said=reply_said(email))
 
 
 def inbound_received(email: InboundEmail) -> None:

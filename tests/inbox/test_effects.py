@@ -9,9 +9,10 @@ from decimal import Decimal
 import pytest
 from django.core.exceptions import ValidationError
 from django.utils import timezone
+from django.utils.formats import date_format
 
 from inbox.effects import inbound_assign, inbound_received
-from inbox.models import InboundEmail
+from inbox.models import InboundAttachment, InboundEmail
 from inbox.selectors import proposed_amount
 from ledger.models import Contact
 from reminders.eligibility import account_not_reminded, paused_customer_ids
@@ -21,6 +22,7 @@ from tests.inbox.mail import inbound
 from work.models import Activity, QueueTask
 from work.queue import scoring
 from work.queue.models import QueueEntry
+from work.queue.services import queue_build, queue_customer_acted
 
 pytestmark = pytest.mark.django_db
 
@@ -170,3 +172,53 @@ def test_proposed_amount_is_the_answered_invoices_open_balance(account):
 
     assert proposed_amount(with_message) == Decimal("1200.00")
     assert proposed_amount(without) == Decimal("1500.00")
+
+
+def test_the_queue_item_says_what_the_customer_wrote_with_its_attachment(account):
+    customer, contact, message = account
+    paid_on = timezone.localdate() - timedelta(days=3)
+    email = inbound(customer, f"This was already paid on {paid_on:%d %B %Y}, remittance attached.", answers=message,
+                    contact=contact, effects=False)
+    InboundAttachment.objects.create(email=email, filename="remittance-12-nov.pdf", content_type="application/pdf")
+
+    inbound_received(email)
+
+    entry = QueueEntry.objects.get(day=timezone.localdate(), customer=customer)
+    assert entry.next_action.startswith(f"Customer replied: says it is paid on {date_format(paid_on, 'j M Y')}: “")
+    assert entry.next_action.endswith("”, remittance-12-nov.pdf attached")
+    assert "portal" not in entry.next_action
+    assert scoring.chip_of(entry.reasons[0]) == "Customer wrote"
+
+
+def test_a_promise_or_plain_reply_is_the_queue_items_next_action(account):
+    customer, contact, message = account
+    on = timezone.localdate() + timedelta(days=9)
+
+    inbound(customer, f"We will pay on {on:%d %B %Y}.", answers=message, contact=contact)
+
+    entry = QueueEntry.objects.get(day=timezone.localdate(), customer=customer)
+    assert entry.next_action == f"Customer replied: promises to pay by {date_format(on, 'j M Y')}"
+
+    inbound(customer, "Could you send the invoice copy to our new AP mailbox?", answers=message, contact=contact)
+
+    entry.refresh_from_db()
+    assert entry.next_action == "Customer replied: “Could you send the invoice copy to our new AP mailbox?”"
+
+
+def test_a_portal_action_keeps_its_portal_next_action(account):
+    customer, _, _ = account
+
+    queue_customer_acted(customer=customer, kind="dispute", detail="INV-1")
+
+    entry = QueueEntry.objects.get(day=timezone.localdate(), customer=customer)
+    assert entry.next_action == scoring.CUSTOMER_ACTED_NEXT
+
+
+def test_rebuilding_todays_queue_keeps_what_the_customer_wrote(account):
+    customer, contact, message = account
+    inbound(customer, "Could you send the invoice copy again?", answers=message, contact=contact)
+
+    queue_build()
+
+    entry = QueueEntry.objects.get(day=timezone.localdate(), customer=customer)
+    assert entry.next_action == "Customer replied: “Could you send the invoice copy again?”"

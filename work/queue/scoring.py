@@ -294,11 +294,20 @@ def next_action(facts: Facts, top_signal: str) -> str:
     return "Review the account"
 
 
-def customer_acted_reason(kind: str, detail: str = "") -> dict:
-    """The reason an account is back on today's list after the customer acted in the portal."""
+def customer_acted_reason(kind: str, detail: str = "", said: str = "") -> dict:
+    """The reason an account is back on today's list after the customer acted in the portal, or
+    replied by email: then `said` (what the reply says, from inbox/classify) is the next action."""
     text = CUSTOMER_ACTED_TEXT.get(kind, "Customer acted via portal")
-    return {"signal": "customer_acted", "kind": kind, "points": CUSTOMER_ACTED,
-            "text": f"{text}: {detail}"[:300] if detail else text}
+    reason = {"signal": "customer_acted", "kind": kind, "points": CUSTOMER_ACTED,
+              "text": f"{text}: {detail}"[:300] if detail else text}
+    if said:
+        reason["next"] = f"Customer replied: {said}"[:200]
+    return reason
+
+
+def customer_acted_next(reason: dict) -> str:
+    """The next action of a row topped by what the customer did: what their email says, else answer it."""
+    return reason.get("next") or CUSTOMER_ACTED_NEXT
 
 
 # The short label of each signal on a list row; the reason's sentence is shown when the item opens.

@@ -60,6 +60,8 @@ def _entry(*, on: date, customer_id: int, account: scoring.Facts | None, acted: 
         assert was is not None, "an account the scoring does not see keeps the figures of its row"
         fields = {k: was[k] for k in ("collector_id", "balance", "past_due", "escalation")}
         action = scoring.CUSTOMER_ACTED_NEXT
+    if reasons[0].get("signal") == "customer_acted":
+        action = scoring.customer_acted_next(reasons[0])
     return QueueEntry(day=on, customer_id=customer_id, score=sum(r["points"] for r in reasons), reasons=reasons,
                       signals=QueueEntry.signals_of(reasons), next_action=action[:200], **fields)
 
@@ -111,7 +113,7 @@ def queue_build(*, on: date | None = None, collector_ids: Iterable[int] | None =
 
 
 def queue_customer_acted(
-    *, customer: Customer, kind: str, on: date | None = None, detail: str = "",
+    *, customer: Customer, kind: str, on: date | None = None, detail: str = "", said: str = "",
 ) -> QueueEntry | None:
     """Anything a customer does (a portal dispute, promise, plan or request) puts the account back
     on its collector's list for today at once, near the top, even if it was worked or snoozed
@@ -120,7 +122,7 @@ def queue_customer_acted(
     collector_id = Portfolio.objects.filter(customers=customer).values_list("collector_id", flat=True).first()
     if collector_id is None:
         return None
-    reason = scoring.customer_acted_reason(kind, detail)
+    reason = scoring.customer_acted_reason(kind, detail, said)
     with transaction.atomic():
         _lock_collectors([collector_id])
         entry = QueueEntry.objects.select_for_update().filter(day=on, customer=customer).first()
@@ -141,7 +143,7 @@ def queue_customer_acted(
         entry.reasons, entry.signals = reasons, QueueEntry.signals_of(reasons)
         entry.score = sum(r["points"] for r in reasons)
         if reasons[0] is reason:
-            entry.next_action = scoring.CUSTOMER_ACTED_NEXT
+            entry.next_action = scoring.customer_acted_next(reason)
         entry.collector_id, entry.status, entry.done_at, entry.done_by, entry.activity = (
             collector_id, QueueEntry.Status.OPEN, None, None, None)
         entry.save(update_fields=["reasons", "signals", "score", "next_action", "collector", "status", "done_at",
