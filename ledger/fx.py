@@ -5,6 +5,8 @@ The rate of a currency on a day is the latest rate on or before it, else the fir
 `to_base` multiplies a frame's amounts by the rates that query fetched.
 """
 
+from bisect import bisect_right
+from collections.abc import Iterable
 from datetime import date
 from decimal import Decimal
 
@@ -36,6 +38,32 @@ def rate_expression(currency: str = "currency", on: str | date = "issue_date") -
         ),
         output_field=RATE_FIELD,
     )
+
+
+def rates_on(pairs: Iterable[tuple[str, date]]) -> dict[tuple[str, date], Decimal | None]:
+    """The rate of each (currency, day) exactly as `rate_expression` finds it in the database (the
+    latest on or before the day, else the first after; 1 for the base currency; None without any
+    rate), from one query over the currencies' rates: for figures the database has already added up
+    per day and currency, so no document pays for a lookup of its own."""
+    pairs = set(pairs)
+    table: dict[str, tuple[list[date], list[Decimal]]] = {}
+    currencies = {currency for currency, _ in pairs if currency != settings.BASE_CURRENCY}
+    for currency, day, rate in (FxRate.objects.filter(currency__in=currencies).order_by("currency", "rate_date")
+                                .values_list("currency", "rate_date", "rate")):
+        days, rates = table.setdefault(currency, ([], []))
+        days.append(day)
+        rates.append(rate)
+    found: dict[tuple[str, date], Decimal | None] = {}
+    for currency, day in pairs:
+        if currency == settings.BASE_CURRENCY:
+            found[(currency, day)] = Decimal("1")
+        elif currency not in table:
+            found[(currency, day)] = None
+        else:
+            days, rates = table[currency]
+            on_or_before = bisect_right(days, day)
+            found[(currency, day)] = rates[on_or_before - 1] if on_or_before else rates[0]
+    return found
 
 
 def check_rates(frame: pd.DataFrame) -> None:

@@ -33,7 +33,7 @@ from django.db.models.functions import Cast, Coalesce, Round
 
 from core.aging import BUCKET_BOUNDS, BUCKETS
 from core.money import MONEY_FIELD, ZERO
-from ledger.fx import check_rates, rate_expression, to_base
+from ledger.fx import check_rates, rate_expression, rates_on, to_base
 from ledger.models import Application, CreditNote, Invoice, Payment, WriteOff
 
 
@@ -219,33 +219,41 @@ def _cents_sum(amount: str = "amount"):
 def base_total(qs: QuerySet, amount: str = "amount", on: str = "issue_date") -> Decimal:
     """Σ `amount` of the documents of `qs`, in base, each at the rate of its own date (`on`), exactly
     as converting every row would give (Σ rate × amount = rate × Σ amount): the database adds up
-    each day and currency (a few hundred groups, not every row with an FX lookup each). One query;
-    MissingFxRate when a currency has no rate."""
-    frame = _frame(qs.order_by().values(on, "currency").annotate(cents=_cents_sum(amount))
-                   .annotate(rate=rate_expression(on=on)).values_list("currency", "rate", "cents"),
-                   ["currency", "rate", "cents"])
+    each day and currency (a few hundred groups, not every row with an FX lookup each). One query and
+    one for the rates; MissingFxRate when a currency has no rate."""
+    frame = _with_rates(_frame(qs.order_by().values(on, "currency").annotate(cents=_cents_sum(amount))
+                               .values_list(on, "currency", "cents"), ["on", "currency", "cents"]))
     check_rates(frame)
     return sum((rate * Decimal(int(cents)).scaleb(-2) for rate, cents in zip(frame["rate"], frame["cents"],
                                                                                strict=True)), ZERO)
 
 
+def _with_rates(frame: pd.DataFrame) -> pd.DataFrame:
+    """A frame of per-day-and-currency sums (`on`, `currency`) with each group's `rate` (`rates_on`):
+    the rate looked up once per group after the database has added up, not once per document."""
+    rates = rates_on(zip(frame["currency"], frame["on"], strict=True))
+    frame["rate"] = pd.Series([rates[(currency, on)] for currency, on in zip(frame["currency"], frame["on"],
+                                                                             strict=True)],
+                              index=frame.index, dtype=object)
+    return frame
+
+
 def credit_sales_daily(start: date, end: date, scope: Scope = BOOK) -> pd.DataFrame:
     """Credit sales per day of start..end: invoices issued (positive) minus credit notes issued, in
-    base. One query: the database adds up each day's documents per currency (a GROUP BY, a few
-    hundred rows instead of every invoice of the window); each group is converted at its day's
-    rate here, exactly (Σ rate × amount = rate × Σ amount, and every document of a day and currency
+    base. One query and one for the rates: the database adds up each day's documents per currency
+    (a GROUP BY, a few hundred rows instead of every invoice of the window); each group is converted
+    at its day's rate here, exactly (Σ rate × amount = rate × Σ amount, and every document of a day and currency
     has the same rate)."""
     def per_day(qs: QuerySet, sign: int) -> QuerySet:
         return (scope.filter(qs).order_by().values("issue_date", "currency").annotate(cents=_cents_sum())
-                .annotate(rate=rate_expression(), sign=Value(sign)).values_list("issue_date", "currency", "rate",
-                                                                                "cents", "sign"))
+                .annotate(sign=Value(sign)).values_list("issue_date", "currency", "cents", "sign"))
 
     invoices = per_day(Invoice.objects.filter(issue_date__range=(start, end)).exclude(status=Invoice.Status.VOID), 1)
     credits = per_day(CreditNote.objects.filter(issue_date__range=(start, end)), -1)
-    frame = _frame(invoices.union(credits, all=True), ["on", "currency", "rate", "cents", "sign"])
+    frame = _frame(invoices.union(credits, all=True), ["on", "currency", "cents", "sign"])
     if frame.empty:
         return pd.DataFrame({"on": [], "base": []})
-    check_rates(frame)
+    check_rates(_with_rates(frame))
     daily: dict[date, Decimal] = {}
     for on, rate, cents, sign in zip(frame["on"], frame["rate"], frame["cents"], frame["sign"], strict=True):
         daily[on] = daily.get(on, ZERO) + rate * Decimal(int(cents) * int(sign)).scaleb(-2)
