@@ -62,9 +62,11 @@ class Scope:
 BOOK = Scope()
 
 
-def _sum_until(model, fk: str, date_field: str, as_of: date):
+def _applied(fk: str, as_of: date, *, after: bool = False):
+    """Σ the applications of the row's payment or credit note (`fk`) dated on or before `as_of`, or
+    after it."""
     rows = (
-        model.objects.filter(**{fk: OuterRef("pk"), f"{date_field}__lte": as_of})
+        Application.objects.filter(**{fk: OuterRef("pk"), f"applied_on__{'gt' if after else 'lte'}": as_of})
         .order_by()
         .values(fk)
         .annotate(total=Sum("amount"))
@@ -275,17 +277,6 @@ def payments_received(start: date, end: date, scope: Scope = BOOK) -> pd.DataFra
     return frame
 
 
-def _sum_after(model, fk: str, date_field: str, as_of: date):
-    rows = (
-        model.objects.filter(**{fk: OuterRef("pk"), f"{date_field}__gt": as_of})
-        .order_by()
-        .values(fk)
-        .annotate(total=Sum("amount"))
-        .values("total")
-    )
-    return Coalesce(Subquery(rows, output_field=MONEY_FIELD), Value(ZERO, output_field=MONEY_FIELD))
-
-
 def _left_at(documents: QuerySet, fk: str, as_of: date, on: str) -> QuerySet:
     """(currency, stored unapplied amount, applications dated after `as_of`, rate) of the documents
     with something left at the end of `as_of`: the stored amount + what was applied later
@@ -295,7 +286,7 @@ def _left_at(documents: QuerySet, fk: str, as_of: date, on: str) -> QuerySet:
     applied_later = Application.objects.filter(applied_on__gt=as_of).order_by().values(fk)
 
     def columns(qs: QuerySet) -> QuerySet:
-        return (qs.annotate(later=_sum_after(Application, fk, "applied_on", as_of), rate=rate_expression(on=on),
+        return (qs.annotate(later=_applied(fk, as_of, after=True), rate=rate_expression(on=on),
                             sign=Value(1)).order_by().values_list("currency", "unapplied_amount", "later", "rate",
                                                                   "sign"))
 
@@ -313,7 +304,7 @@ def unapplied_at(as_of: date, scope: Scope = BOOK) -> dict:
     bounced_later = (
         scope.filter(Payment.objects.filter(received_date__lte=as_of, status=Payment.Status.REVERSED,
                                             reversed_at__date__gt=as_of))
-        .annotate(applied=_sum_until(Application, "payment", "applied_on", as_of),
+        .annotate(applied=_applied("payment", as_of),
                   rate=rate_expression(on="received_date"), sign=Value(-1))
         .order_by().values_list("currency", "amount", "applied", "rate", "sign")
     )

@@ -3,8 +3,8 @@
 A dispute counts in the month it was opened, with its amount in base currency at the rate of that date.
 A late payment is an invoice closed (brought to zero) after its due date, counted in the month it
 closed; its root cause is the root cause of the first dispute raised on it, or "No dispute recorded".
-Days late = closing date − due date (METRICS.md). Each frame is one query; the late payments are added
-up by the database (`late_payment_groups`), `late_payment_frame` lists them one by one.
+Days late = closing date − due date (METRICS.md). The disputes are one query; the late payments are added
+up by the database (`late_payment_groups`).
 """
 
 from collections import defaultdict
@@ -75,26 +75,11 @@ def _late_invoices(start: date, end: date, customers=None) -> QuerySet:
     return qs.annotate(rate=rate_expression()).order_by()
 
 
-def late_payment_frame(start: date, end: date, customers=None) -> pd.DataFrame:
-    """Invoices closed late in start..end: month closed, root cause, customer, amount in base, days late."""
-    rows = _late_invoices(start, end, customers).annotate(cause=_first_dispute_cause()).values_list(
-        "closed_on", "due_date", "cause", "customer_id", "customer__name", "currency", "amount", "rate")
-    frame = pd.DataFrame.from_records(
-        list(rows), columns=["closed_on", "due_date", "root_cause", "customer_id", "customer", "currency", "amount",
-                             "rate"])
-    frame["base"] = to_base(frame)
-    frame["root_cause"] = frame["root_cause"].fillna(UNDISPUTED)
-    frame["month"] = frame["closed_on"].map(_month) if not frame.empty else pd.Series([], dtype=object)
-    frame["days_late"] = pd.Series([(c - d).days for c, d in zip(frame["closed_on"], frame["due_date"], strict=True)],
-                                   index=frame.index, dtype="int64")
-    return frame
-
-
 LATE_GROUP_COLUMNS = ["root_cause", "invoices", "base", "weighted"]
 
 
 def late_payment_groups(start: date, end: date, customers=None, *, by: str = "month") -> pd.DataFrame:
-    """The late payments of `late_payment_frame` added up by the database per `by` ("month" closed,
+    """The invoices closed late in start..end added up by the database per `by` ("month" closed,
     or "customer": customer_id and customer) and root cause: invoices, amount in base and Σ base ×
     days late. The database sums whole cents per currency and rate, and each sum is converted once
     (Σ rate × amount = rate × Σ amount, exactly): a year of late payments is 240,000 invoices on a
