@@ -180,6 +180,7 @@ def first_issue_date(scope: Scope = BOOK) -> date | None:
 
 
 _shared: ContextVar[dict | None] = ContextVar("frames_shared", default=None)
+SHARED_FRAMES = 4  # frames kept inside one `reads_shared` block (100,000 open invoices are tens of MB)
 
 
 @contextmanager
@@ -201,6 +202,8 @@ def open_invoices(as_of: date, scope: Scope = BOOK) -> pd.DataFrame:
     if shared is None:
         return open_invoices_at([as_of], scope)[as_of]
     if (as_of, scope) not in shared:
+        if len(shared) >= SHARED_FRAMES:  # a morning warm-up reads many dates: keep the latest few
+            del shared[next(iter(shared))]
         shared[(as_of, scope)] = open_invoices_at([as_of], scope)[as_of]
     return shared[(as_of, scope)].copy()
 
