@@ -1,13 +1,16 @@
 """Collection work created through the API goes through work_services, within the caller's book."""
 
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from tests.api.conftest import token_client
 from work.models import Activity, Dispute, PromiseToPay
+
+NEXT_WEEK = (timezone.localdate() + timedelta(days=7)).isoformat()  # a promise is for today or later
 
 pytestmark = pytest.mark.django_db
 
@@ -53,7 +56,7 @@ def test_collector_cannot_write_on_another_portfolio(book):
     assert response.status_code == 400 and "customer" in response.json()
     mine = book["mine"][0]
     response = alice.post(reverse("api-promise-list"), {
-        "customer": mine.pk, "invoices": [theirs.invoices.first().pk], "amount": "1.00", "pay_by": "2026-12-01",
+        "customer": mine.pk, "invoices": [theirs.invoices.first().pk], "amount": "1.00", "pay_by": NEXT_WEEK,
     }, format="json")
     assert response.status_code == 400 and "invoices" in response.json()
     assert not PromiseToPay.objects.filter(by=book["alice"]).exists()
@@ -78,7 +81,7 @@ def test_manager_and_integration_may_write_anywhere(book):
 def test_promise_input_is_validated(book, data, field):
     customer = book["mine"][0]
     payload = {"customer": customer.pk, "invoices": [customer.invoices.last().pk], "amount": "10.00",
-               "pay_by": "2026-12-01", **data}
+               "pay_by": NEXT_WEEK, **data}
     response = token_client(book["alice"]).post(reverse("api-promise-list"), payload, format="json")
     assert response.status_code == 400 and field in response.json()
 
