@@ -35,11 +35,11 @@ def test_promise_and_dispute_created_through_the_api(book):
     invoices = list(customer.invoices.order_by("pk"))
     alice = token_client(book["alice"])
     promise = alice.post(reverse("api-promise-list"), {
-        "customer": customer.pk, "invoices": [invoices[1].pk], "amount": "900.00", "pay_by": "2026-12-15",
+        "customer": customer.pk, "invoices": [invoices[1].pk], "amount": "900.00", "pay_by": NEXT_WEEK,
     }, format="json")
     assert promise.status_code == 201, promise.json()
     row = PromiseToPay.objects.get(pk=promise.json()["id"])
-    assert (row.amount, row.pay_by, row.source, row.by) == (Decimal("900.00"), date(2026, 12, 15), "collector",
+    assert (row.amount, row.pay_by, row.source, row.by) == (Decimal("900.00"), date.fromisoformat(NEXT_WEEK), "collector",
                                                             book["alice"])
     dispute = alice.post(reverse("api-dispute-list"), {
         "customer": customer.pk, "invoices": [invoices[1].pk], "root_cause": "damaged",
