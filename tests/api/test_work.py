@@ -39,8 +39,8 @@ def test_promise_and_dispute_created_through_the_api(book):
     }, format="json")
     assert promise.status_code == 201, promise.json()
     row = PromiseToPay.objects.get(pk=promise.json()["id"])
-    assert (row.amount, row.pay_by, row.source, row.by) == (Decimal("900.00"), date.fromisoformat(NEXT_WEEK), "collector",
-                                                            book["alice"])
+    assert (row.amount, row.pay_by, row.source, row.by) == (
+        Decimal("900.00"), date.fromisoformat(NEXT_WEEK), "collector", book["alice"])
     dispute = alice.post(reverse("api-dispute-list"), {
         "customer": customer.pk, "invoices": [invoices[1].pk], "root_cause": "damaged",
     }, format="json")
