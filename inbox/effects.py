@@ -122,7 +122,8 @@ def _human(email: InboundEmail) -> None:
         customer=customer, kind=Activity.Kind.EMAIL, contact=email.contact, invoices=invoices,
         subject=f"Email from {who}: {email.subject}"[:200],
         notes=f"{_answered(email)}{email.classification_reason}.\n{excerpt}".strip(),
-        occurred_at=email.received_at,
+        occurred_at=email.received_at, message_id=email.message_id,
+        in_reply_to=email.answers.provider_message_id if email.answers is not None else email.in_reply_to,
     )
     kind = QueueTask.Kind.SAYS_PAID if email.classification == C.PAID else QueueTask.Kind.CUSTOMER_REPLIED
     queue_task_raise(customer=customer, kind=kind, title=f"{title}: {email.subject}"[:200],

@@ -249,7 +249,8 @@ def _record_sent(message: OutboundMessage, attempt: int) -> None:
         activity_log(
             customer=message.customer, kind=Activity.Kind.EMAIL, contact=message.contact, invoices=invoices,
             subject=message.subject, notes=f"{message.get_kind_display()} sent to {message.to_email}.",
-            occurred_at=now, by=message.created_by,
+            occurred_at=now, by=message.created_by, message_id=message.provider_message_id,
+            in_reply_to=message.in_reply_to,
         )
 
 

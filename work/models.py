@@ -47,6 +47,10 @@ class Activity(models.Model):
     by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="activities"
     )
+    # For an email (sent or received): its Message-ID, and the Message-ID it answers. Plain strings,
+    # not keys to the outbox or the inbox (layers above this one); the timeline threads by them.
+    message_id = models.CharField(max_length=998, blank=True)
+    in_reply_to = models.CharField(max_length=998, blank=True)
 
     class Meta:
         db_table = "collections_app_activity"  # kept from the app it was created in

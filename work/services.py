@@ -27,13 +27,15 @@ from work.queue.models import QueueEntry, Snooze
 def activity_log(
     *, customer: Customer, kind: str, by: User | None = None, outcome: str = "", contact: Contact | None = None,
     invoices: Iterable[Invoice | int] = (), subject: str = "", notes: str = "", next_action_on: date | None = None,
-    occurred_at: datetime | None = None,
+    occurred_at: datetime | None = None, message_id: str = "", in_reply_to: str = "",
 ) -> Activity:
-    """Every touch on an account is one activity on its timeline."""
+    """Every touch on an account is one activity on its timeline. An email's activity carries its
+    Message-ID and the one it answers, so the timeline can thread it."""
     with transaction.atomic(savepoint=False):  # part of the caller's write when there is one
         activity = Activity.objects.create(
             customer=customer, kind=kind, outcome=outcome, contact=contact, subject=subject, notes=notes,
             next_action_on=next_action_on, occurred_at=occurred_at or timezone.now(), by=by,
+            message_id=message_id[:998], in_reply_to=in_reply_to[:998],
         )
         through = Activity.invoices.through
         # A new activity has no invoices yet: one insert (`set` would first read the ones it has).

@@ -1,7 +1,7 @@
 """One timeline per account: activities (including every message the system sent, logged as
 activities by the reminders app), promises, disputes, escalations and payments, newest first."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, time
 from decimal import Decimal
 
@@ -34,6 +34,15 @@ class Entry:
     amount: Decimal | None = None
     by: str = ""
     status: str = ""
+    # Emails: the Message-ID, the one answered, and (on the first message of a conversation) the
+    # answers to it and to them, oldest first.
+    message_id: str = ""
+    in_reply_to: str = ""
+    replies: tuple["Entry", ...] = ()
+
+    @property
+    def latest(self) -> datetime:
+        return self.replies[-1].at if self.replies else self.at
 
 
 class Timeline(list):
@@ -64,7 +73,8 @@ def timeline_for(customer: Customer, *, kinds=None, limit: int = 100) -> Timelin
             outcome = f" — {a.get_outcome_display()}" if a.outcome else ""
             contact = f" with {a.contact.name}" if a.contact else ""
             entries.append(Entry("activity", a.occurred_at, f"{a.get_kind_display()}{contact}{outcome}",
-                                 a.subject or a.notes, by=_who(a.by)))
+                                 a.subject or a.notes, by=_who(a.by), message_id=a.message_id,
+                                 in_reply_to=a.in_reply_to))
     if "promise" in kinds:
         for p in PromiseToPay.objects.filter(customer=customer).select_related("by")[:limit]:
             entries.append(Entry("promise", p.created_at, f"Promise to pay by {date_format(p.pay_by)}", p.note,
@@ -90,8 +100,40 @@ def timeline_for(customer: Customer, *, kinds=None, limit: int = 100) -> Timelin
             entries.append(Entry("hold", h.created_at, f"{title}{source}", h.reason, amount=h.balance, by=_who(h.by)))
     if "plan" in kinds:
         entries += _plan_entries(customer, limit)
-    entries.sort(key=lambda e: e.at, reverse=True)
+    entries = threaded(entries)
     return Timeline(entries[:limit], customer_id=customer.pk, kind=next(iter(kinds)) if len(kinds) == 1 else "")
+
+
+def _mid(value: str) -> str:
+    return value.strip().strip("<>").strip()
+
+
+def threaded(entries: list[Entry]) -> list[Entry]:
+    """Newest first, with each email that answers another one on the timeline placed under the first
+    message of its conversation (oldest first); a conversation stands where its latest message does.
+    An answer to a message not on the timeline stands on its own."""
+    by_id = {_mid(e.message_id): e for e in entries if e.message_id}
+
+    def root(entry: Entry) -> Entry:
+        top, seen = entry, {id(entry)}
+        while (parent := by_id.get(_mid(top.in_reply_to))) is not None:
+            if id(parent) in seen:  # a loop of answers (broken headers): leave it unthreaded
+                return entry
+            seen.add(id(parent))
+            top = parent
+        return top
+
+    heads: list[Entry] = []
+    replies: dict[int, list[Entry]] = {}
+    for entry in entries:
+        top = root(entry) if entry.in_reply_to else entry
+        if top is entry:
+            heads.append(entry)
+        else:
+            replies.setdefault(id(top), []).append(entry)
+    heads = [replace(h, replies=tuple(sorted(replies[id(h)], key=lambda e: e.at))) if id(h) in replies else h
+             for h in heads]
+    return sorted(heads, key=lambda e: e.latest, reverse=True)
 
 
 def _plan_entries(customer: Customer, limit: int) -> list[Entry]:
