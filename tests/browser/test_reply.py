@@ -1,9 +1,9 @@
 """A customer answers a dunning email with a date, in Chromium: the reply comes in through
 `ingest_email`, the queue shows the account on top with the proposed promise, the collector confirms
-the promise and answers from the workspace; the answer is queued threaded under the customer's email."""
+the promise and answers from the workspace; the answer is queued threaded under the customer's email,
+and once sent the account's timeline shows the conversation as one thread."""
 
 import re
-from datetime import timedelta
 from decimal import Decimal
 
 import pytest
@@ -12,6 +12,7 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from inbox.models import InboundEmail
+from reminders import outbox
 from reminders.models import OutboundMessage
 from tests.factories import ContactFactory, CustomerFactory, PortfolioFactory, collector, past_due_invoice
 from work.models import PromiseToPay
@@ -29,12 +30,11 @@ def book():
     customer = CustomerFactory(portfolio=portfolio, name="Northwind Traders")
     contact = ContactFactory(customer=customer, name="Pat Payables", email="pat@northwind.example")
     invoice = past_due_invoice(customer, "1200.00", days=20, external_id="NW-1042")
-    key = f"dunning:{customer.pk}:1"
-    dunning = OutboundMessage.objects.create(  # the reminder as the outbox records it once sent
-        customer=customer, kind=OutboundMessage.Kind.DUNNING, key=key, contact=contact, to_email=contact.email,
-        subject="Invoice NW-1042 is overdue", body="Please pay invoice NW-1042.", status="sent",
-        sent_at=timezone.now() - timedelta(days=1), provider_message_id=OutboundMessage.message_id_for(key))
-    dunning.invoices.set([invoice])
+    dunning, _ = outbox.message_queue(  # the reminder, sent through the outbox (so it is on the timeline)
+        customer=customer, kind=OutboundMessage.Kind.MANUAL, key=f"manual:{customer.pk}:1", contact=contact,
+        subject="Invoice NW-1042 is overdue", body="Please pay invoice NW-1042.", invoices=[invoice], dispatch=False)
+    dunning = outbox.message_send(message_id=dunning.pk)
+    assert dunning is not None and dunning.status == "sent"
     queue_build()
     return alice, customer, dunning
 
@@ -97,3 +97,14 @@ def test_customer_replies_with_a_date_and_the_collector_confirms_and_answers(pag
     assert reply.to_email == "pat@northwind.example" and reply.subject == "Re: Invoice NW-1042 is overdue"
     assert reply.in_reply_to == "<pat-1@northwind.example>"
     assert reply.references == f"{dunning.provider_message_id} <pat-1@northwind.example>"
+
+    outbox.message_send(message_id=reply.pk)
+    page.goto(f"/accounts/{customer.pk}/")
+    thread = page.locator("#timeline-entries li.t-thread")
+    expect(thread).to_have_count(1)
+    expect(thread).to_contain_text("Invoice NW-1042 is overdue")
+    replies = thread.locator("ol.replies > li")
+    expect(replies).to_have_count(2)
+    expect(replies.nth(0)).to_contain_text("Email from Pat Payables: Re: Invoice NW-1042 is overdue")
+    expect(replies.nth(1)).to_contain_text("Re: Invoice NW-1042 is overdue")
+    expect(replies.nth(1)).to_contain_text("Alice Martin")
