@@ -25,6 +25,7 @@ from team.selectors import TargetRow, TargetTotals, target_rows, target_totals
 from work.models import Activity, Dispute, PromiseToPay
 
 TOP_ACCOUNTS = 20
+RANK_MARGIN = 5  # candidates beyond the top ones added up exactly (see top_past_due)
 
 # One of a collector's top past-due accounts (or families): customer_id, customer, past_due,
 # oldest_days, invoices, accounts, headline.
@@ -141,14 +142,22 @@ def top_past_due(frame: pd.DataFrame, collector_ids: Iterable[int], *, as_of: da
     if late.empty:
         return {pk: [] for pk in collector_ids}
     key, name = ("family_id", "family") if families else ("customer_id", "customer")
+    # Rank every account by a float sum (vectorised), then add up the few candidates exactly: the
+    # exact Decimal sums decide the order and the figures shown. The margin absorbs float rounding.
+    ranked = (
+        late.assign(approx=late["open_base"].astype(float)).groupby(["collector_id", key], dropna=False, sort=False)
+        .agg(approx=("approx", "sum")).reset_index()
+        .sort_values(["collector_id", "approx"], ascending=[True, False])
+        .groupby("collector_id").head(limit + RANK_MARGIN)
+    )
+    candidates = late.merge(ranked[["collector_id", key]], on=["collector_id", key])
     per_account = (
-        late.groupby(["collector_id", key, name], dropna=False)
+        candidates.groupby(["collector_id", key, name], dropna=False)
         .agg(past_due=("open_base", lambda s: sum(s, ZERO)), oldest=("days_past_due", "max"),
              invoices=("invoice_id", "count"), members=("customer_id", lambda s: sorted(set(s))))
         .reset_index()
     )
-    per_account["sort"] = per_account["past_due"].astype(float)
-    top = (per_account.sort_values(["collector_id", "sort"], ascending=[True, False])
+    top = (per_account.sort_values(["collector_id", "past_due"], ascending=[True, False], kind="stable")
            .groupby("collector_id").head(limit))
     events = latest_events([m for members in top["members"] for m in members])
     result: dict[int, list[TopAccount]] = {pk: [] for pk in collector_ids}
