@@ -15,10 +15,13 @@ from decimal import Decimal
 
 import numpy as np
 import pandas as pd
+from django.conf import settings
 from django.db import connection
 from django.db.models import (
     BigIntegerField,
+    Case,
     Count,
+    DateField,
     ExpressionWrapper,
     F,
     Func,
@@ -28,6 +31,7 @@ from django.db.models import (
     Subquery,
     Sum,
     Value,
+    When,
 )
 from django.db.models.functions import Cast, Coalesce, Round
 
@@ -361,22 +365,35 @@ class DaysBetween(Func):
 def closed_sums(start: date, end: date) -> pd.DataFrame:
     """The invoices of the whole book closed in start..end, added up by the database per customer
     and rate to base: Σ cents, Σ cents × days late, Σ cents × days to pay, and how many (exact
-    integer sums), for the payment behaviour of every customer without a row per invoice. One query."""
+    integer sums), for the payment behaviour of every customer without a row per invoice. One query
+    and one for the rates: the database groups base-currency invoices per customer and the others
+    per customer, currency and issue day (no rate lookup per invoice); each group's rate is found
+    after (`rates_on`, the rule of `rate_expression`), and the groups sharing a rate are added up."""
     cents = Cast(Round(F("amount") * 100), BigIntegerField())
 
     def weighted(days: DaysBetween) -> Sum:
         return Sum(ExpressionWrapper(cents * days, output_field=BigIntegerField()))
 
+    rate_day = Case(When(currency=settings.BASE_CURRENCY, then=Value(None)), default=F("issue_date"),
+                    output_field=DateField())
     qs = (
         Invoice.objects.filter(closed_on__range=(start, end), status=Invoice.Status.PAID)
-        .annotate(rate=rate_expression()).order_by().values("customer_id", "currency", "rate")
+        .annotate(on=rate_day).order_by().values("customer_id", "currency", "on")
         .annotate(cents=Sum(cents), late=weighted(DaysBetween("closed_on", "due_date")),
                   pay=weighted(DaysBetween("closed_on", "issue_date")), invoices=Count("pk"))
-        .values_list("customer_id", "currency", "rate", "cents", "late", "pay", "invoices")
+        .values_list("customer_id", "currency", "on", "cents", "late", "pay", "invoices")
     )
-    frame = _big_frame(qs, ["customer_id", "currency", "rate", "cents", "late", "pay", "invoices"])
-    check_rates(frame)
-    return frame
+    columns = ["cents", "late", "pay", "invoices"]
+    frame = _big_frame(qs, ["customer_id", "currency", "on", *columns])
+    if frame.empty:
+        return frame.assign(rate=pd.Series(dtype=object)).drop(columns="on")
+    check_rates(_with_rates(frame))
+    for column in columns:  # exact integers (a sum of bigints comes back as numeric)
+        ints = frame[column].map(int)
+        # int64 when no sum can overflow it; else Python integers (object), slower but exact
+        frame[column] = ints.astype("int64") if ints.abs().sum() < 2 ** 62 else ints.astype(object)
+    return (frame.groupby(["customer_id", "currency", "rate"], sort=False)[columns].sum().reset_index()
+            [["customer_id", "currency", "rate", *columns]])
 
 
 def days_between(later: pd.Series, earlier: pd.Series) -> np.ndarray:
