@@ -240,10 +240,9 @@ def base_total(qs: QuerySet, amount: str = "amount", on: str = "issue_date") -> 
 def _with_rates(frame: pd.DataFrame) -> pd.DataFrame:
     """A frame of per-day-and-currency sums (`on`, `currency`) with each group's `rate` (`rates_on`):
     the rate looked up once per group after the database has added up, not once per document."""
-    rates = rates_on(zip(frame["currency"], frame["on"], strict=True))
-    frame["rate"] = pd.Series([rates[(currency, on)] for currency, on in zip(frame["currency"], frame["on"],
-                                                                             strict=True)],
-                              index=frame.index, dtype=object)
+    keys = list(zip(frame["currency"].tolist(), frame["on"].tolist(), strict=True))  # lists: no Series iteration
+    rates = rates_on(keys)
+    frame["rate"] = pd.Series([rates[key] for key in keys], index=frame.index, dtype=object)
     return frame
 
 
