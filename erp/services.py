@@ -152,6 +152,8 @@ def import_job_run(*, job_id: int) -> ImportJob | None:
         job.summary = result.summary
         if result.warnings:  # (dupes) the job page shows them under the summary
             job.summary = {**result.summary, "warnings": result.warnings}
+        if result.read_with:  # what was detected, shown whether or not the files were accepted
+            job.summary = {**job.summary, "read_with": result.read_with}
         job.total_rows = result.rows or job.total_rows
         if result.ok:
             job.status, job.processed_rows = ImportJob.Status.DONE, result.rows

@@ -99,7 +99,9 @@ def import_job(request, pk: int):
     errors = [{**error, "file": FILE_NAMES.get(error["file"], error["file"])} for error in job.errors[:ERRORS_SHOWN]]
     summary = [(FILE_NAMES[kind], job.summary[kind]) for kind in KINDS if kind in job.summary]
     mapping = job_mapping(job)
-    context = {"nav": "import", "job": job, "errors": errors, "summary": summary,
+    read_with = [(FILE_NAMES[kind], how) for kind, how in (job.summary.get("read_with") or {}).items()
+                 if kind in FILE_NAMES]
+    context = {"nav": "import", "job": job, "errors": errors, "summary": summary, "read_with": read_with,
                "mapping": mapping.describe() if mapping else "",
                "running": job.status in (ImportJob.Status.QUEUED, ImportJob.Status.RUNNING)}
     return render(request, "imports/job.html#progress" if request.htmx else "imports/job.html", context)

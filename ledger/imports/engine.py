@@ -48,6 +48,8 @@ class ImportResult:
     # When the import began writing (None if it wrote nothing): what it created or changed is dated
     # from then on, so a door can look at exactly what was written.
     written_at: datetime | None = None
+    # How each file read through a mapping was read: {kind: "CSV, windows-1252 (detected), ';' (detected)"}.
+    read_with: dict[str, str] = field(default_factory=dict)
     # --- end dupes ---
 
     def summary_lines(self) -> list[str]:
@@ -102,6 +104,14 @@ class _Rollback(Exception):
 
 def run_import(tables: dict[str, Table], *, dry_run: bool = False, by=None,
                progress: Progress | None = None) -> ImportResult:
+    """`_run_import`, and how each file was read (what was detected), accepted or not."""
+    result = _run_import(tables, dry_run=dry_run, by=by, progress=progress)
+    result.read_with = {kind: table.detected.describe() for kind, table in tables.items() if table.detected}
+    return result
+
+
+def _run_import(tables: dict[str, Table], *, dry_run: bool = False, by=None,
+                progress: Progress | None = None) -> ImportResult:
     """Two passes over the upload, inside one transaction. The first reads every file row by row,
     checks each row on its own and parks it in a staging table; the second reads the good rows back a
     chunk at a time, checks each chunk against the ledger and the rest of the upload, and writes it,

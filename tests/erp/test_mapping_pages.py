@@ -53,6 +53,8 @@ def test_preview_shows_what_was_detected_and_the_problem_cells_then_imports(mana
     done = manager_client.post(reverse("import_confirm", args=[job.pk]), follow=True)
     job.refresh_from_db()
     assert job.status == ImportJob.Status.REJECTED and "(5,00)" in done.content.decode()
+    # the job page says how the file was read, accepted or not
+    assert "invoices.csv: read as CSV, windows-1252 (detected), &#x27;;&#x27; (detected)" in done.content.decode()
     assert not Invoice.objects.exists() and not Customer.objects.exists()
 
     fixed = manager_client.post(reverse("import_upload"), {"invoices": upload(GERMAN), "action": "preview",
@@ -63,6 +65,7 @@ def test_preview_shows_what_was_detected_and_the_problem_cells_then_imports(mana
     manager_client.post(reverse("import_confirm", args=[job.pk]))
     job.refresh_from_db()
     assert job.status == ImportJob.Status.DONE, job.errors
+    assert job.summary["read_with"] == {"invoices": "CSV, windows-1252 (detected), ';' (detected)"}
     assert sorted(Invoice.objects.values_list("external_id", "amount", "currency")) == [
         ("R-1", 1234.5, "EUR"), ("R-2", 5, "EUR")]
     assert Customer.objects.get().name == "Bäckerei Müller"
