@@ -8,6 +8,7 @@ from typing import Any
 from django.db.models import Case, DecimalField, Exists, OuterRef, Q, QuerySet, Sum, Value, When
 from django.db.models.functions import Coalesce
 from django.shortcuts import get_object_or_404
+from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from ledger.models import CreditNote, Invoice, Payment
@@ -34,7 +35,7 @@ BUCKETS = (
 class Balance:
     currency: str
     total: Decimal
-    buckets: list[tuple[str, str, Decimal]]
+    buckets: list[tuple[str, str | Promise, Decimal]]  # the label is read in the page's language
 
 
 def open_invoices(link: PortalLink) -> QuerySet[Invoice]:
