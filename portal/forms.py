@@ -20,7 +20,9 @@ from work.plans.schedule import Interval, equal_schedule
 from work.plans.selectors import plannable_invoices
 
 MAX_PROMISE_DAYS = 120
-MONEY = {"max_digits": 14, "decimal_places": 2, "min_value": Decimal("0.01")}
+MONEY = {"max_digits": 14, "decimal_places": 2, "min_value": Decimal("0.01"),
+         # typed as the page's language writes it: "12,50" on a French page, "12.50" on any
+         "localize": True}
 
 
 class InvoiceChoices(forms.ModelMultipleChoiceField):

@@ -35,7 +35,9 @@ from portal.links import PortalLink
 from portal.selectors import open_invoices
 from portal.wording import named
 
-MONEY: dict[str, Any] = {"max_digits": 14, "decimal_places": 2, "min_value": Decimal("0.01")}
+MONEY: dict[str, Any] = {"max_digits": 14, "decimal_places": 2, "min_value": Decimal("0.01"),
+         # typed as the page's language writes it: "12,50" on a French page, "12.50" on any
+         "localize": True}
 # Where a checkout may start from the portal; autopay charges never come through this page.
 ORIGINS = [PaymentRequest.Origin.PORTAL, PaymentRequest.Origin.EMAIL, PaymentRequest.Origin.STATEMENT]
 

@@ -67,7 +67,7 @@ def test_customer_pays_two_invoices_from_the_reminders_pay_button(page, login, b
     expect(page.locator(f"#pay-invoice-{first.pk}")).to_be_checked()
     expect(page.locator(f"#pay-invoice-{second.pk}")).to_be_checked()
     expect(page.locator(f"#pay-invoice-{untouched.pk}")).not_to_be_checked()
-    expect(page.locator("#pay-total")).to_contain_text("You pay USD 2,000.00 for 2 invoice(s).")
+    expect(page.locator("#pay-total")).to_contain_text("You pay 2,000.00 USD for 2 invoices.")
     page.get_by_role("button", name="Continue to payment").click()
 
     expect(page.locator("h1")).to_contain_text("2000.00")

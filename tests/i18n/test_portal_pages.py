@@ -39,7 +39,8 @@ SAYS = {
                  "Avoirs et paiements non encore imputés"],
         "pay": ["Payer en ligne", "Ne payer qu’une partie (facultatif)", "Laissez vide pour payer intégralement",
                 "Votre moyen de paiement", "Carte, avec un supplément de 2,5 %", ", sans supplément",
-                "Virement bancaire", f"1{NNBSP}000,00{NBSP}$US"],
+                "Virement bancaire", f"1{NNBSP}000,00{NBSP}$US", "Vous payez {amount} pour {count} factures.",
+                "Le paiement par carte n’est pas proposé pour ce montant."],
         "pay_errors": ["Cochez au moins une facture à payer."],
         "paid": ["Payé. Merci !", f"Nous avons reçu 1{NNBSP}000,00{NBSP}$US"],
         "refunded": ["Remboursé", "de ce paiement ont été remboursés."],
@@ -77,7 +78,7 @@ SAYS = {
                  "Noch nicht verrechnete Gutschriften und Zahlungen"],
         "pay": ["Online bezahlen", "Nur einen Teil zahlen (optional)", "Leer lassen, um die ausgewählten Rechnungen",
                 "Ihre Zahlungsart", "Karte, mit 2,5 % Aufschlag", ", ohne Aufschlag", "Banküberweisung",
-                f"1.000,00{NBSP}$"],
+                f"1.000,00{NBSP}$", "Sie zahlen {amount} für {count} Rechnungen."],
         "pay_errors": ["Wählen Sie mindestens eine Rechnung zum Bezahlen aus."],
         "paid": [f"Wir haben 1.000,00{NBSP}$ erhalten", "Bezahlt"],
         "refunded": ["Erstattet", "dieser Zahlung wurden erstattet."],
@@ -113,7 +114,7 @@ SAYS = {
                  "Actualizar el contacto de cuentas a pagar", f"1.000,00{NBSP}US$", "Abonos y pagos aún no aplicados"],
         "pay": ["Pagar en línea", "Pagar solo una parte (opcional)", "Déjelo vacío para pagar íntegramente",
                 "Cómo paga", "Tarjeta, con un recargo del 2,5 %", ", sin recargo", "Transferencia bancaria",
-                f"1.000,00{NBSP}US$"],
+                f"1.000,00{NBSP}US$", "Paga {amount} por {count} facturas."],
         "pay_errors": ["Marque al menos una factura que pagar."],
         "paid": [f"Hemos recibido 1.000,00{NBSP}US$", "Pagado"],
         "refunded": ["Reembolsado", "de este pago."],
@@ -150,7 +151,7 @@ SAYS = {
                  "Nog niet verrekende creditnota’s en betalingen"],
         "pay": ["Online betalen", "Slechts een deel betalen (optioneel)", "Laat leeg om de aangevinkte facturen",
                 "Hoe u betaalt", "Kaart, met 2,5 % toeslag", ", zonder toeslag", "Bankoverschrijving",
-                f"US${NBSP}1.000,00"],
+                f"US${NBSP}1.000,00", "U betaalt {amount} voor {count} facturen."],
         "pay_errors": ["Vink ten minste één factuur aan om te betalen."],
         "paid": [f"Wij hebben US${NBSP}1.000,00 ontvangen", "Betaald"],
         "refunded": ["Terugbetaald", "van deze betaling is terugbetaald."],
@@ -186,7 +187,8 @@ ENGLISH = {
     "home": ["Open invoices", "Pricing", "Wrong price", "Current", "Update the accounts-payable contact", "On track",
              "Recorded", "1,000.00", "USD 1", "Credits and payments not yet applied", "Customer portal"],
     "pay": ["Pay online", "Pay a part only", "Leave it empty", "How you pay", "Card, with a", "no surcharge",
-            "Bank transfer", "US bank account", "1,000.00", "Amount to pay on"],
+            "Bank transfer", "US bank account", "1,000.00", "Amount to pay on", "You pay", "Cards are not offered",
+            "Invoices in different currencies"],
     "pay_errors": ["Tick at least one invoice to pay."],
     "paid": ["Paid. Thank you!", "We received", "1,000.00"],
     "refunded": ["Refunded", "of this payment was refunded"],
@@ -270,6 +272,17 @@ def test_pay_page_and_its_errors_are_in_the_customers_language(client, language)
     check(client.get(url("portal_pay", token)).content.decode(), language, "pay")
     refused = client.post(url("portal_pay", token), {"origin": "portal"}, headers=HX)
     check(refused.content.decode(), language, "pay_errors")
+
+
+@pytest.mark.parametrize(("language", "typed"), [("fr", "12,50"), ("de", "12,50"), ("nl", "12,50"), ("fr", "12.50"),
+                                                 ("en", "12.50")])
+def test_an_amount_is_typed_as_the_language_writes_it(client, language, typed):
+    customer = customer_in(language)
+    first = customer.invoices.order_by("due_date").first()
+    response = client.post(url("portal_pay", portal_token_for(customer)),
+                           {"origin": "portal", "invoices": [first.pk], "amount": typed})
+    assert response.status_code == 302
+    assert PaymentRequest.objects.get(customer=customer).amount == Decimal("12.50")
 
 
 def _request(customer, status, **fields):
