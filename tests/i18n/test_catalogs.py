@@ -20,7 +20,7 @@ TEMPLATES = sorted((ROOT / "templates" / "portal").glob("*.html"))
 MODULES = [*sorted((ROOT / "portal").glob("*.py")), ROOT / "autopay" / "forms.py", ROOT / "autopay" / "models.py",
            ROOT / "autopay" / "services.py", ROOT / "reminders" / "payment_notices.py",
            ROOT / "reminders" / "statements.py", ROOT / "reminders" / "plan_notices.py",
-           ROOT / "reminders" / "manual.py"]
+           ROOT / "reminders" / "manual.py", ROOT / "reminders" / "autopay_notices.py"]
 KEYWORDS = {"_": None, "gettext": None, "gettext_lazy": None, "gettext_noop": None, "ngettext": (1, 2),
             "pgettext": ((1, "c"), 2), "pgettext_lazy": ((1, "c"), 2), "npgettext": ((1, "c"), 2, 3)}
 

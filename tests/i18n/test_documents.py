@@ -259,3 +259,27 @@ def test_the_translated_document_templates_are_shipped():
         template = MessageTemplate.objects.filter(kind=kind).order_by("pk").first()
         assert sorted(template.translations.values_list("language", flat=True)) == sorted(LANGUAGES), kind
 
+
+
+@pytest.mark.parametrize(("language", "says"), [
+    ("fr", ["Prélèvement automatique : nous prélèverons", f"4{NNBSP}200,00{NBSP}€", "Vous n’avez rien à faire"]),
+    ("de", ["Automatische Zahlung: Wir ziehen am", f"4.200,00{NBSP}€", "Sie müssen nichts tun"]),
+    ("es", ["Pago automático: cobraremos", f"4.200,00{NBSP}€", "No tiene que hacer nada"]),
+    ("nl", ["Automatische betaling: wij innen", f"€{NBSP}4.200,00", "U hoeft niets te doen"]),
+])
+def test_the_autopay_announcement_is_in_the_customers_language(language, says, django_capture_on_commit_callbacks):
+    from reminders import autopay_notices
+    from tests.autopay.conftest import customer_with_invoices, enrol
+
+    def commit():
+        return django_capture_on_commit_callbacks(execute=True)
+
+    customer = customer_with_invoices(10, 10, amount="2100.00", language=language)
+    enrol(customer, commit)
+    with commit():
+        assert autopay_notices.autopay_notices(on=TODAY + timedelta(days=7))["announced"] == 1
+    message = OutboundMessage.objects.get(kind=autopay_notices.KIND)
+    text = f"{message.subject}\n{message.body}"
+    assert message.language == language
+    assert [w for w in says if w not in text] == []
+    assert [w for w in ("we will collect", "There is nothing for you to do", "4,200.00") if w in text] == []
