@@ -4,6 +4,8 @@ the accounts the link may act for; an id outside them is not a valid choice."""
 
 from django import forms
 from django.conf import settings
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from ledger.models import Customer
 from payments.models import MethodKind
@@ -15,25 +17,25 @@ DAYS = [(n, str(n)) for n in range(1, 29)]
 def methods_for(customer: Customer) -> list[tuple[str, str]]:
     """What autopay may use for this account: a card; a SEPA direct-debit mandate for an account
     billed in euros (SEPA debits only euros); narrowed to the methods its payment settings allow."""
-    offered = [(MethodKind.CARD, "Card (Visa, Mastercard, American Express)")]
+    offered = [(MethodKind.CARD, gettext("Card (Visa, Mastercard, American Express)"))]
     if customer.currency == "EUR":
-        offered.append((MethodKind.SEPA_DEBIT, "SEPA Direct Debit from a euro bank account"))
+        offered.append((MethodKind.SEPA_DEBIT, gettext("SEPA Direct Debit from a euro bank account")))
     allowed = getattr(getattr(customer, "payment_settings", None), "methods_allowed", None) or []
     return [(kind, label) for kind, label in offered if not allowed or kind in allowed]
 
 
 def authorization_text(account_name: str) -> str:
-    """What the customer accepts, shown beside the checkbox and stored with the mandate as they saw it."""
-    days = settings.AUTOPAY_NOTICE_DAYS
-    return (
-        f"I authorize you to charge the card or debit the bank account I save next for the open invoices of "
-        f"{account_name}, on the day chosen above, until I cancel autopay in this portal. Before each charge you "
-        f"will email me, {days} days ahead, the invoices and the amount you will collect; you will never collect "
-        f"more than that email says. Invoices already due when I sign up are collected {days} days from now. "
+    """What the customer accepts, shown beside the checkbox and stored with the mandate as they saw it
+    (in the language of the page they saw it on)."""
+    return gettext(
+        "I authorize you to charge the card or debit the bank account I save next for the open invoices of "
+        "%(account)s, on the day chosen above, until I cancel autopay in this portal. Before each charge you "
+        "will email me, %(days)s days ahead, the invoices and the amount you will collect; you will never collect "
+        "more than that email says. Invoices already due when I sign up are collected %(days)s days from now. "
         "A disputed invoice is not collected. For a direct debit, I authorize my bank to debit my account "
         "according to these instructions, and I am entitled to a refund from my bank under the terms of my "
         "agreement with it; a refund must be claimed within 8 weeks of the debit."
-    )
+    ) % {"account": account_name, "days": settings.AUTOPAY_NOTICE_DAYS}
 
 
 class AccountChoice(forms.ModelChoiceField):
@@ -42,15 +44,15 @@ class AccountChoice(forms.ModelChoiceField):
 
 
 class AutopaySetupForm(forms.Form):
-    account = AccountChoice(queryset=Customer.objects.none(), empty_label=None, label="Account")
-    kind = forms.ChoiceField(label="Pay with", widget=forms.RadioSelect,
-                             error_messages={"required": "Choose a card or a direct debit."})
+    account = AccountChoice(queryset=Customer.objects.none(), empty_label=None, label=_("Account"))
+    kind = forms.ChoiceField(label=_("Pay with"), widget=forms.RadioSelect,
+                             error_messages={"required": _("Choose a card or a direct debit.")})
     schedule = forms.ChoiceField(
-        label="When", widget=forms.RadioSelect, initial=DUE_DATE,
-        choices=[(DUE_DATE, "On each invoice's due date"), (DAY_OF_MONTH, "On a day of the month I choose")])
-    day = forms.TypedChoiceField(label="Day of the month (for invoices due by then)", choices=[("", "—"), *DAYS],
+        label=_("When"), widget=forms.RadioSelect, initial=DUE_DATE,
+        choices=[(DUE_DATE, _("On each invoice's due date")), (DAY_OF_MONTH, _("On a day of the month I choose"))])
+    day = forms.TypedChoiceField(label=_("Day of the month (for invoices due by then)"), choices=[("", "—"), *DAYS],
                                  coerce=int, required=False, empty_value=None)
-    accept = forms.BooleanField(error_messages={"required": "Please accept the authorization to turn autopay on."})
+    accept = forms.BooleanField(error_messages={"required": _("Please accept the authorization to turn autopay on.")})
 
     def __init__(self, *args, accounts, customer: Customer, **kwargs):
         super().__init__(*args, **kwargs)
@@ -69,17 +71,17 @@ class AutopaySetupForm(forms.Form):
         self.fields["kind"].choices = list(offered.items())
         if len(offered) == 1:
             self.fields["kind"].initial = next(iter(offered))
-        self.authorization = authorization_text("the account chosen above" if family else customer.name)
-        self.fields["accept"].label = "I accept the authorization above."
+        self.authorization = authorization_text(gettext("the account chosen above") if family else customer.name)
+        self.fields["accept"].label = gettext("I accept the authorization above.")
 
     def clean(self):
         data = super().clean()
         account = data.get("account")
         if account is not None and data.get("kind") and data["kind"] not in dict(methods_for(account)):
-            self.add_error("kind", f"{dict(MethodKind.choices).get(data['kind'], data['kind'])} is not offered "
-                                   f"for {account.name}.")
+            self.add_error("kind", gettext("%(method)s is not offered for %(account)s.") % {
+                "method": dict(self.fields["kind"].choices).get(data["kind"], data["kind"]), "account": account.name})
         if data.get("schedule") == DAY_OF_MONTH and not data.get("day"):
-            self.add_error("day", "Choose the day of the month (1 to 28).")
+            self.add_error("day", gettext("Choose the day of the month (1 to 28)."))
         return data
 
     @property

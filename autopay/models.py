@@ -16,6 +16,7 @@ is charged at most once for that date.
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import get_language, gettext
 
 from core.money import MONEY
 
@@ -78,13 +79,24 @@ class Mandate(models.Model):
 
     @property
     def schedule_label(self) -> str:
-        """How the customer reads the day: "on each invoice's due date" / "on the 15th of the month"."""
+        """How the customer reads the day, in the active language: "on each invoice's due date" / "on
+        the 15th of the month, …"."""
         if self.charge_on is None:
-            return "on each invoice's due date"
-        return f"on the {ordinal(self.charge_on)} of the month, for invoices due by then"
+            return gettext("on each invoice's due date")
+        return gettext("on the %(day)s of the month, for invoices due by then") % {"day": ordinal(self.charge_on)}
 
 
 def ordinal(day: int) -> str:
+    """A day of the month as an ordinal in the active language: 15th, 1er, 15., 15e (Spanish: 15)."""
+    language = (get_language() or "en")[:2]
+    if language == "fr":
+        return "1er" if day == 1 else str(day)
+    if language == "de":
+        return f"{day}."
+    if language == "nl":
+        return f"{day}e"
+    if language == "es":
+        return str(day)
     suffix = "th" if 11 <= day % 100 <= 13 else {1: "st", 2: "nd", 3: "rd"}.get(day % 10, "th")
     return f"{day}{suffix}"
 

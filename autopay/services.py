@@ -19,6 +19,7 @@ from django.db import transaction
 from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 from django.utils.formats import date_format
+from django.utils.translation import gettext, gettext_noop
 
 from autopay import schedule
 from autopay.models import Actor, AutopayCharge, Mandate
@@ -85,7 +86,8 @@ def mandate_activate(*, method: SavedMethod, customer: Customer) -> Mandate | No
         for old in mandates:
             if old.pk == mandate.pk:
                 continue
-            reason = "replaced by a new payment method" if old.status in Mandate.LIVE else "a newer setup finished"
+            reason = (gettext_noop("replaced by a new payment method") if old.status in Mandate.LIVE
+                      else gettext_noop("a newer setup finished"))
             _end(old, via=Actor.SYSTEM, by=None, reason=reason)
         Mandate.objects.filter(pk=mandate.pk).update(status=Mandate.Status.ACTIVE, method=method, activated_at=now)
         mandate.refresh_from_db()
@@ -117,7 +119,7 @@ def mandate_cancel(*, mandate: Mandate, by: User | None = None, reason: str = ""
     with transaction.atomic():
         mandate = _locked(mandate)
         if mandate.status == Mandate.Status.CANCELLED:
-            raise AutopayError("Autopay is already cancelled.")
+            raise AutopayError(gettext("Autopay is already cancelled."))
         via = Actor.COLLECTOR if by else Actor.CUSTOMER
         _end(mandate, via=via, by=by, reason=reason or ("cancelled by the customer" if not by else "cancelled"))
         activity_log(customer=mandate.customer, kind=Activity.Kind.SYSTEM, by=by,
@@ -169,7 +171,7 @@ def setups_expire(*, now: datetime | None = None) -> int:
     return Mandate.objects.filter(status=Mandate.Status.SETUP,
                                   created_at__lt=now - timedelta(hours=settings.AUTOPAY_SETUP_HOURS)).update(
         status=Mandate.Status.CANCELLED, cancelled_at=now, cancelled_via=Actor.SYSTEM,
-        cancel_reason="the payment method was never saved")
+        cancel_reason=gettext_noop("the payment method was never saved"))
 
 
 # --- Planning ------------------------------------------------------------------------------------------------

@@ -10,6 +10,8 @@ as it stands and polls until it is on.
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_http_methods
 from django_htmx.http import HttpResponseClientRedirect
 
@@ -23,9 +25,9 @@ from portal.links import PortalLink
 from portal.views import portal_view
 
 MESSAGES = {
-    "on": ("ok", "Autopay is on. We will email you before each charge."),
-    "cancelled": ("ok", "Autopay is cancelled: nothing more will be charged. We will send reminders as usual."),
-    "left": ("warn", "You left the payment page before saving a payment method: autopay is not set up."),
+    "on": ("ok", _("Autopay is on. We will email you before each charge.")),
+    "cancelled": ("ok", _("Autopay is cancelled: nothing more will be charged. We will send reminders as usual.")),
+    "left": ("warn", _("You left the payment page before saving a payment method: autopay is not set up.")),
 }
 
 
@@ -42,7 +44,7 @@ def _page(request: HttpRequest, link: PortalLink, form: AutopaySetupForm, *, sta
     done = request.GET.get("done", "")
     notice = MESSAGES.get(done)
     if done and notice is None:
-        notice = ("warn", "This page was opened with an address we do not know; here is your autopay as it stands.")
+        notice = ("warn", _("This page was opened with an address we do not know; here is your autopay as it stands."))
     ctx = {"link": link, "form": form, "states": autopay_states(form.accounts), "notice": notice}
     if is_partial(request) and form.is_bound:
         return render(request, "portal/autopay.html#setup_form", ctx)
@@ -105,6 +107,6 @@ def autopay_cancel(request: HttpRequest, link: PortalLink, mandate_id: int) -> H
             else:
                 return _to(request, _page_url(link, "cancelled"))
         else:
-            error = "Tick the box to confirm that autopay should stop."
+            error = gettext("Tick the box to confirm that autopay should stop.")
     return render(request, "portal/autopay_cancel.html", {"link": link, "mandate": mandate, "error": error},
                   status=400 if error else 200)

@@ -11,21 +11,25 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from ledger.models import CreditNote, Invoice
+from portal.language import money
 from portal.links import PortalLink
 from portal.selectors import open_invoices
+from portal.wording import choices
 from work.models import Dispute
 from work.plans.schedule import Interval, equal_schedule
 from work.plans.selectors import plannable_invoices
 
 MAX_PROMISE_DAYS = 120
-MONEY = {"max_digits": 14, "decimal_places": 2, "min_value": Decimal("0.01")}
+MONEY = {"max_digits": 14, "decimal_places": 2, "min_value": Decimal("0.01"),
+         # typed as the page's language writes it: "12,50" on a French page, "12.50" on any
+         "localize": True}
 
 
 class InvoiceChoices(forms.ModelMultipleChoiceField):
     widget = forms.CheckboxSelectMultiple
 
     def label_from_instance(self, invoice: Invoice) -> str:
-        due, open_amount = f"{date_format(invoice.due_date)}", f"{invoice.currency} {invoice.open_amount:,}"
+        due, open_amount = date_format(invoice.due_date), money(invoice.open_amount, invoice.currency)
         return gettext("%(invoice)s · due %(due)s · %(amount)s open") % {
             "invoice": invoice.external_id, "due": due, "amount": open_amount}
 
@@ -42,8 +46,7 @@ def _open_total(invoices) -> Decimal:
 class DisputeForm(forms.Form):
     # No preselected reason: a default would be recorded whenever the customer skips the field and
     # skew the root-cause report, so the first choice is blank and the customer must pick one.
-    root_cause = forms.ChoiceField(label=_("Reason"), choices=[("", _("Choose a reason…")),
-                                                               *Dispute.RootCause.choices],
+    root_cause = forms.ChoiceField(label=_("Reason"), choices=[("", _("Choose a reason…")), *choices("root_cause")],
                                    error_messages={"required": _("Please choose the reason for the dispute.")})
     message = forms.CharField(label=_("What is wrong?"), max_length=2000, widget=forms.Textarea(attrs={"rows": 4}))
     amount = forms.DecimalField(label=_("Amount in dispute (leave empty for the whole open amount)"), required=False,
@@ -57,7 +60,7 @@ class DisputeForm(forms.Form):
         amount = self.cleaned_data["amount"]
         if amount is not None and amount > self.invoice.open_amount:
             raise forms.ValidationError(gettext("Only %(amount)s is open on this invoice.") % {
-                "amount": f"{self.invoice.open_amount:,}"})
+                "amount": money(self.invoice.open_amount, self.invoice.currency)})
         return amount
 
     def clean(self):
@@ -100,14 +103,14 @@ class PromiseForm(forms.Form):
             raise forms.ValidationError(gettext("Please promise for invoices in one currency at a time."))
         if amount is not None and amount > _open_total(invoices):
             self.add_error("amount", gettext("The invoices you chose have %(amount)s open.") % {
-                "amount": f"{_open_total(invoices):,}"})
+                "amount": money(_open_total(invoices), invoices[0].currency)})
         return data
 
 
 class CreditApplyForm(forms.Form):
-    invoices = InvoiceChoices(queryset=Invoice.objects.none(), label="Apply the credit to")
-    amount = forms.DecimalField(label="Amount to apply", **MONEY)
-    message = forms.CharField(label="Message (optional)", max_length=1000, required=False,
+    invoices = InvoiceChoices(queryset=Invoice.objects.none(), label=_("Apply the credit to"))
+    amount = forms.DecimalField(label=_("Amount to apply"), **MONEY)
+    message = forms.CharField(label=_("Message (optional)"), max_length=1000, required=False,
                               widget=forms.Textarea(attrs={"rows": 2}))
 
     def __init__(self, *args, link: PortalLink, credit: CreditNote, **kwargs):
@@ -122,16 +125,18 @@ class CreditApplyForm(forms.Form):
         if amount is None:
             return data
         if amount > self.credit.unapplied_amount:
-            self.add_error("amount", f"Only {self.credit.unapplied_amount:,} is left on this credit.")
+            self.add_error("amount", gettext("Only %(amount)s is left on this credit.") % {
+                "amount": money(self.credit.unapplied_amount, self.credit.currency)})
         elif invoices and amount > _open_total(invoices):
-            self.add_error("amount", f"The invoices you chose have {_open_total(invoices):,} open.")
+            self.add_error("amount", gettext("The invoices you chose have %(amount)s open.") % {
+                "amount": money(_open_total(invoices), self.credit.currency)})
         return data
 
 
 class AccountForm(forms.Form):
     """A request about one of the link's accounts."""
 
-    account = AccountChoice(queryset=None, empty_label=None, label="Account")
+    account = AccountChoice(queryset=None, empty_label=None, label=_("Account"))
 
     def __init__(self, *args, link: PortalLink, **kwargs):
         super().__init__(*args, **kwargs)
@@ -142,25 +147,25 @@ class AccountForm(forms.Form):
 
 
 class AutopayForm(AccountForm):
-    email = forms.EmailField(label="Who should we contact to set it up?")
-    message = forms.CharField(label="Message (optional)", max_length=1000, required=False,
+    email = forms.EmailField(label=_("Who should we contact to set it up?"))
+    message = forms.CharField(label=_("Message (optional)"), max_length=1000, required=False,
                               widget=forms.Textarea(attrs={"rows": 2}))
-    confirm = forms.BooleanField(label="Yes, please set up automatic payment of our invoices on their due date.")
+    confirm = forms.BooleanField(label=_("Yes, please set up automatic payment of our invoices on their due date."))
 
 
 class ApContactForm(AccountForm):
-    contact_name = forms.CharField(label="Name", max_length=120)
-    email = forms.EmailField(label="Email for invoices, reminders and statements")
-    message = forms.CharField(label="Message (optional)", max_length=1000, required=False,
+    contact_name = forms.CharField(label=_("Name"), max_length=120)
+    email = forms.EmailField(label=_("Email for invoices, reminders and statements"))
+    message = forms.CharField(label=_("Message (optional)"), max_length=1000, required=False,
                               widget=forms.Textarea(attrs={"rows": 2}))
 
 
 class FeedbackForm(forms.Form):
     score = forms.TypedChoiceField(
-        label="How easy was it to work with our collections team? (1 = hard, 5 = very easy)",
+        label=_("How easy was it to work with our collections team? (1 = hard, 5 = very easy)"),
         choices=[(n, str(n)) for n in range(1, 6)], coerce=int, widget=forms.RadioSelect,
     )
-    comment = forms.CharField(label="Anything we should do better? (optional)", max_length=1000, required=False,
+    comment = forms.CharField(label=_("Anything we should do better? (optional)"), max_length=1000, required=False,
                               widget=forms.Textarea(attrs={"rows": 3}))
 
 
@@ -170,11 +175,11 @@ class PortalPlanForm(forms.Form):
     most `max_installments` equal installments, the first today or later, the last no more than
     `max_days` ahead."""
 
-    invoices = InvoiceChoices(queryset=Invoice.objects.none(), label="Past-due invoices to pay in installments")
-    count = forms.TypedChoiceField(label="Number of installments", coerce=int)
-    first_due = forms.DateField(label="First payment date", widget=forms.DateInput(attrs={"type": "date"}))
-    interval = forms.ChoiceField(label="Then", choices=Interval.CHOICES, initial=Interval.MONTHLY)
-    note = forms.CharField(label="Note (optional)", max_length=1000, required=False,
+    invoices = InvoiceChoices(queryset=Invoice.objects.none(), label=_("Past-due invoices to pay in installments"))
+    count = forms.TypedChoiceField(label=_("Number of installments"), coerce=int)
+    first_due = forms.DateField(label=_("First payment date"), widget=forms.DateInput(attrs={"type": "date"}))
+    interval = forms.ChoiceField(label=_("Then"), choices=choices("interval"), initial=Interval.MONTHLY)
+    note = forms.CharField(label=_("Note (optional)"), max_length=1000, required=False,
                            widget=forms.Textarea(attrs={"rows": 2}))
 
     def __init__(self, *args, link: PortalLink, policy, today: date, **kwargs):
@@ -188,7 +193,7 @@ class PortalPlanForm(forms.Form):
     def clean_first_due(self):
         first_due = self.cleaned_data["first_due"]
         if first_due < self.today:
-            raise forms.ValidationError("The first payment date cannot be in the past.")
+            raise forms.ValidationError(gettext("The first payment date cannot be in the past."))
         return first_due
 
     def clean(self):
@@ -197,15 +202,15 @@ class PortalPlanForm(forms.Form):
         if not invoices or not count or not first_due:
             return data
         if len({inv.customer_id for inv in invoices}) > 1:
-            raise forms.ValidationError("Please set up a plan for one account at a time.")
+            raise forms.ValidationError(gettext("Please set up a plan for one account at a time."))
         if len({inv.currency for inv in invoices}) > 1:
-            raise forms.ValidationError("Please set up a plan for invoices in one currency at a time.")
+            raise forms.ValidationError(gettext("Please set up a plan for invoices in one currency at a time."))
         self.schedule = equal_schedule(total=_open_total(invoices), count=count, first_due=first_due,
                                        interval=data["interval"])
         last_allowed = self.today + timedelta(days=self.policy.portal_plan_max_days)
         if self.schedule[-1].due_on > last_allowed:
             raise forms.ValidationError(
-                f"The last installment would fall on {date_format(self.schedule[-1].due_on)}; a plan set up here must "
-                f"end by {date_format(last_allowed)}. Choose fewer installments, a shorter interval or an earlier "
-                "first date, or contact us.")
+                gettext("The last installment would fall on %(last)s; a plan set up here must end by %(end)s. Choose "
+                        "fewer installments, a shorter interval or an earlier first date, or contact us.") % {
+                    "last": date_format(self.schedule[-1].due_on), "end": date_format(last_allowed)})
         return data

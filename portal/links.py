@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from django.conf import settings
 from django.core import signing
 from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
 
 from ledger.hierarchy import subtree_ids
 from ledger.models import Customer
@@ -25,14 +26,17 @@ DAY = 86400
 
 
 class PortalLinkError(Exception):
-    """A link that must show no data. `status` is the HTTP answer: 403 tampered, 410 expired/revoked."""
+    """A link that must show no data. `status` is the HTTP answer: 403 tampered, 410 expired/revoked.
+    `customer_id` is the customer a genuine (signed) link was issued for, when it says so: the error
+    page is then in their language; it is never used to show anything of theirs."""
 
     status = 403
-    title = "This link is not valid"
-    explanation = "The address may have been cut or changed. Please use the link from your latest email."
+    title = _("This link is not valid")
+    explanation = _("The address may have been cut or changed. Please use the link from your latest email.")
 
-    def __init__(self, reason: str = ""):
-        super().__init__(reason or self.title)
+    def __init__(self, reason: str = "", *, customer_id: int | None = None):
+        super().__init__(reason or str(self.title))
+        self.customer_id = customer_id
 
 
 class TamperedLink(PortalLinkError):
@@ -41,15 +45,15 @@ class TamperedLink(PortalLinkError):
 
 class ExpiredLink(PortalLinkError):
     status = 410
-    title = "This link has expired"
-    explanation = ("Links in our emails work for a limited time. Ask us for a new one: reply to any of our emails, "
-                   "or use the link in your latest reminder or statement.")
+    title = _("This link has expired")
+    explanation = _("Links in our emails work for a limited time. Ask us for a new one: reply to any of our emails, "
+                    "or use the link in your latest reminder or statement.")
 
 
 class RevokedLink(PortalLinkError):
     status = 410
-    title = "This link is no longer active"
-    explanation = "A newer link has replaced it. Please use the link from your latest email, or contact us."
+    title = _("This link is no longer active")
+    explanation = _("A newer link has replaced it. Please use the link from your latest email, or contact us.")
 
 
 @dataclass(frozen=True)
@@ -97,12 +101,20 @@ def shows_family(customer: Customer) -> bool:
 # --- end family ---
 
 
+def _signed_customer(token: str) -> int | None:
+    """The customer a genuine link older than HARD_MAX_AGE_DAYS names (its signature still holds)."""
+    try:
+        return int(signing.loads(token, salt=SALT)["c"])
+    except (signing.BadSignature, KeyError, TypeError, ValueError):
+        return None
+
+
 def portal_link_check(token: str) -> PortalLink:
     """Check a token and say what it may show; raise a PortalLinkError subclass otherwise."""
     try:
         payload = signing.loads(token, salt=SALT, max_age=HARD_MAX_AGE_DAYS * DAY)
     except signing.SignatureExpired:
-        raise ExpiredLink() from None
+        raise ExpiredLink(customer_id=_signed_customer(token)) from None
     except (signing.BadSignature, ValueError):
         raise TamperedLink() from None
     try:
@@ -110,13 +122,13 @@ def portal_link_check(token: str) -> PortalLink:
     except (KeyError, TypeError, ValueError):
         raise TamperedLink() from None
     if time.time() > expires:
-        raise ExpiredLink()
+        raise ExpiredLink(customer_id=customer_id)
     access = PortalAccess.objects.select_related("customer").filter(customer_id=customer_id).first()
     customer = access.customer if access else Customer.objects.filter(pk=customer_id).first()
     if customer is None:
         raise TamperedLink()
     if (access.version if access else PortalAccess._meta.get_field("version").default) != version:
-        raise RevokedLink()
+        raise RevokedLink(customer_id=customer.pk)
     # --- family --- a family link shows the customer and every account below it, at any depth
     ids = subtree_ids(customer) if family else [customer.pk]
     # --- end family ---

@@ -15,6 +15,8 @@ from typing import Any
 
 from django import forms
 from django.http import QueryDict
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from core.money import ZERO
 from ledger.models import Customer, Invoice
@@ -28,11 +30,14 @@ from payments.services import (
     methods_for,
     payment_settings,
 )
+from portal.language import figure, money
 from portal.links import PortalLink
 from portal.selectors import open_invoices
+from portal.wording import named
 
-MONEY: dict[str, Any] = {"max_digits": 14, "decimal_places": 2, "min_value": Decimal("0.01")}
-METHOD_LABELS = {**dict(MethodKind.choices), "bank_transfer": "Bank transfer"}
+MONEY: dict[str, Any] = {"max_digits": 14, "decimal_places": 2, "min_value": Decimal("0.01"),
+         # typed as the page's language writes it: "12,50" on a French page, "12.50" on any
+         "localize": True}
 # Where a checkout may start from the portal; autopay charges never come through this page.
 ORIGINS = [PaymentRequest.Origin.PORTAL, PaymentRequest.Origin.EMAIL, PaymentRequest.Origin.STATEMENT]
 
@@ -53,7 +58,20 @@ def methods_offered(customer: Customer) -> MethodsOffered:
     kinds = methods_for(customer, ZERO, setting)
     card_max = setting.card_max_amount if setting is not None and MethodKind.CARD in kinds else None
     surcharge = card_surcharge_percent(setting) if MethodKind.CARD in kinds else ZERO
-    return MethodsOffered([METHOD_LABELS.get(kind, kind) for kind in kinds], card_max, surcharge)
+    return MethodsOffered([named("method_kind", kind) for kind in kinds], card_max, surcharge)
+
+
+def card_choice(methods: MethodsOffered) -> str:
+    """The card choice when cards carry a surcharge: "Card, with a 2.5 % surcharge"."""
+    return gettext("Card, with a %(percent)s %% surcharge") % {"percent": figure(methods.card_surcharge_percent)}
+
+
+def other_choice(methods: MethodsOffered) -> str:
+    """The other choice: "Bank transfer or SEPA Direct Debit, no surcharge"."""
+    card = named("method_kind", MethodKind.CARD)
+    others = [label for label in methods.labels if label != card]
+    joined = gettext(" or ").join(others) if others else gettext("Another method")
+    return gettext("%(methods)s, no surcharge") % {"methods": joined}
 
 
 def preselected(link: PortalLink, params: QueryDict, today: date) -> tuple[list[int], list[str]]:
@@ -65,18 +83,19 @@ def preselected(link: PortalLink, params: QueryDict, today: date) -> tuple[list[
         return list(invoices.values_list("pk", flat=True)), []
     if select == "due":
         return list(invoices.filter(due_date__lte=today).values_list("pk", flat=True)), []
-    notes = [f"“{select}” is not a choice of invoices: use select=due or select=all."] if select else []
+    notes = [gettext("“%(select)s” is not a choice of invoices: use select=due or select=all.") % {"select": select}
+             ] if select else []
     parts = [part.strip() for part in text.split(",") if part.strip()]
     if not all(part.isdigit() for part in parts):
-        return [], [*notes, "The link's list of invoices cannot be read; please tick the invoices to pay."]
+        return [], [*notes, gettext("The link's list of invoices cannot be read; please tick the invoices to pay.")]
     wanted = [int(part) for part in parts]
-    named = {i.pk: i for i in Invoice.objects.filter(pk__in=wanted, customer_id__in=link.customer_ids)
+    found = {i.pk: i for i in Invoice.objects.filter(pk__in=wanted, customer_id__in=link.customer_ids)
              .exclude(status=Invoice.Status.VOID)}
-    ids = [pk for pk in wanted if pk in named and named[pk].status == Invoice.Status.OPEN]
-    notes += [f"{named[pk].external_id} is already paid. Thank you!" for pk in wanted
-              if pk in named and named[pk].status != Invoice.Status.OPEN]
-    if len(named) < len(set(wanted)):
-        notes.append("Some invoices in the link are not on your account any more; they are not listed.")
+    ids = [pk for pk in wanted if pk in found and found[pk].status == Invoice.Status.OPEN]
+    notes += [gettext("%(invoice)s is already paid. Thank you!") % {"invoice": found[pk].external_id}
+              for pk in wanted if pk in found and found[pk].status != Invoice.Status.OPEN]
+    if len(found) < len(set(wanted)):
+        notes.append(gettext("Some invoices in the link are not on your account any more; they are not listed."))
     return ids, notes
 
 
@@ -85,11 +104,11 @@ class PayForm(forms.Form):
 
     invoices = forms.ModelMultipleChoiceField(
         queryset=Invoice.objects.none(), required=False, widget=forms.CheckboxSelectMultiple,
-        error_messages={"invalid_choice": "One of the invoices you ticked is not on your account.",
-                        "invalid_pk_value": "One of the invoices you ticked is not on your account."})
-    amount = forms.DecimalField(label="Pay a part only (optional)", required=False, **MONEY,
-                                help_text="Leave it empty to pay the ticked invoices in full; a smaller amount "
-                                          "goes to the oldest invoices first.")
+        error_messages={"invalid_choice": _("One of the invoices you ticked is not on your account."),
+                        "invalid_pk_value": _("One of the invoices you ticked is not on your account.")})
+    amount = forms.DecimalField(label=_("Pay a part only (optional)"), required=False, **MONEY,
+                                help_text=_("Leave it empty to pay the ticked invoices in full; a smaller amount "
+                                            "goes to the oldest invoices first."))
     origin = forms.ChoiceField(choices=[(o, o) for o in ORIGINS], initial=PaymentRequest.Origin.PORTAL,
                                widget=forms.HiddenInput)
 
@@ -103,15 +122,14 @@ class PayForm(forms.Form):
         self.fields["invoices"].queryset = choices  # type: ignore[attr-defined]
         for invoice in self.open:
             self.fields[self.amount_name(invoice)] = forms.DecimalField(
-                label=f"Amount to pay on {invoice.external_id}", required=False, **MONEY)
+                label=gettext("Amount to pay on %(invoice)s") % {"invoice": invoice.external_id}, required=False,
+                **MONEY)
         self.methods = methods_offered(link.customer)
         if self.methods.card_surcharge_percent > 0:
-            others = [label for label in self.methods.labels if label != METHOD_LABELS[MethodKind.CARD]]
             self.fields["method"] = forms.ChoiceField(
-                label="How you pay", widget=forms.RadioSelect,
-                choices=[(BY_CARD, f"Card, with a {self.methods.card_surcharge_percent.normalize():f} % surcharge"),
-                         (NOT_BY_CARD, f"{' or '.join(others) or 'Another method'}, no surcharge")],
-                error_messages={"required": "Choose how you pay: by card (with the surcharge) or another way."})
+                label=_("How you pay"), widget=forms.RadioSelect,
+                choices=[(BY_CARD, card_choice(self.methods)), (NOT_BY_CARD, other_choice(self.methods))],
+                error_messages={"required": _("Choose how you pay: by card (with the surcharge) or another way.")})
         self.lines: list[tuple[Invoice, Decimal]] = []
         self.total = ZERO
 
@@ -131,10 +149,11 @@ class PayForm(forms.Form):
         picked_ids = {i.pk for i in picked}
         for invoice in self.open:
             if data.get(self.amount_name(invoice)) is not None and invoice.pk not in picked_ids:
-                self.add_error(self.amount_name(invoice), f"Tick {invoice.external_id} to pay it, or clear its amount.")
+                self.add_error(self.amount_name(invoice), gettext("Tick %(invoice)s to pay it, or clear its amount.")
+                               % {"invoice": invoice.external_id})
         if not picked:
             if "invoices" not in self.errors:
-                self.add_error("invoices", "Tick at least one invoice to pay.")
+                self.add_error("invoices", gettext("Tick at least one invoice to pay."))
             return data
         if not self._still_payable(picked) or self.errors:
             return data
@@ -149,13 +168,16 @@ class PayForm(forms.Form):
         for invoice in picked:
             if invoice.status == Invoice.Status.PAID or (invoice.status == Invoice.Status.OPEN
                                                          and invoice.open_amount <= 0):
-                problems.append(f"{invoice.external_id} was paid meanwhile; untick it.")
+                problems.append(gettext("%(invoice)s was paid meanwhile; untick it.")
+                                % {"invoice": invoice.external_id})
             elif invoice.status != Invoice.Status.OPEN:
-                problems.append(f"{invoice.external_id} is not open any more; untick it.")
+                problems.append(gettext("%(invoice)s is not open any more; untick it.")
+                                % {"invoice": invoice.external_id})
             elif invoice.pk in pending:
-                problems.append(f"A payment for {invoice.external_id} is already on its way; untick it.")
+                problems.append(gettext("A payment for %(invoice)s is already on its way; untick it.")
+                                % {"invoice": invoice.external_id})
         if len({i.currency for i in picked}) > 1:
-            problems.append("Please pay invoices in one currency at a time.")
+            problems.append(gettext("Please pay invoices in one currency at a time."))
         for problem in problems:
             self.add_error("invoices", problem)
         return not problems
@@ -166,19 +188,21 @@ class PayForm(forms.Form):
         own: dict[int, Decimal] = {pk: amount for pk, amount in typed.items() if amount is not None}
         for invoice in picked:
             if invoice.pk in own and own[invoice.pk] > invoice.open_amount:
-                self.add_error(self.amount_name(invoice),
-                               f"Only {invoice.open_amount:,} is open on {invoice.external_id}.")
+                self.add_error(self.amount_name(invoice), gettext("Only %(amount)s is open on %(invoice)s.") % {
+                    "amount": money(invoice.open_amount, invoice.currency), "invoice": invoice.external_id})
         amount = data.get("amount")
+        currency = picked[0].currency
         if amount is not None and amount > open_total:
-            self.add_error("amount", f"The invoices you ticked have {open_total:,} open; you can pay at most that.")
+            self.add_error("amount", gettext("The invoices you ticked have %(amount)s open; you can pay at most that.")
+                           % {"amount": money(open_total, currency)})
         if self.errors:
             return []
         if own:
             lines = [(i, own.get(i.pk, i.open_amount)) for i in picked]
             total = sum((a for _, a in lines), ZERO)
             if amount is not None and amount != total:
-                self.add_error("amount", f"The amounts per invoice add up to {total:,}: leave this empty or make it "
-                                         f"{total:,}.")
+                self.add_error("amount", gettext("The amounts per invoice add up to %(total)s: leave this empty or "
+                                                 "make it %(total)s.") % {"total": money(total, currency)})
                 return []
             return lines
         if amount is not None and amount < open_total:

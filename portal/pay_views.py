@@ -14,6 +14,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.views.decorators.http import require_GET, require_http_methods
 from django_htmx.http import HttpResponseClientRedirect
 from django_htmx.middleware import HtmxDetails
@@ -79,7 +80,8 @@ def pay(request: PortalHttpRequest, link: PortalLink) -> HttpResponse:
         ticked, notes = preselected(link, request.GET, timezone.localdate())
         origin = request.GET.get("from", PaymentRequest.Origin.PORTAL)
         if origin not in ORIGINS:
-            notes.append(f"“{origin}” is not a place a payment starts from; counted as the portal.")
+            notes.append(gettext("“%(origin)s” is not a place a payment starts from; counted as the portal.")
+                         % {"origin": origin})
             origin = PaymentRequest.Origin.PORTAL
         initial = {"invoices": ticked, "origin": origin}
     form = PayForm(request.POST or None, link=link, initial=initial)

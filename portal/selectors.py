@@ -8,6 +8,8 @@ from typing import Any
 from django.db.models import Case, DecimalField, Exists, OuterRef, Q, QuerySet, Sum, Value, When
 from django.db.models.functions import Coalesce
 from django.shortcuts import get_object_or_404
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
 
 from ledger.models import CreditNote, Invoice, Payment
 from portal.links import PortalLink
@@ -21,11 +23,11 @@ from work.selectors import invoice_disputed
 RECENTLY_PAID_DAYS = 90
 ZERO = Value(Decimal("0.00"), output_field=DecimalField(max_digits=14, decimal_places=2))
 BUCKETS = (
-    ("current", "Current", None, 0),
-    ("d1_30", "1–30 days", 1, 30),
-    ("d31_60", "31–60 days", 31, 60),
-    ("d61_90", "61–90 days", 61, 90),
-    ("d91", "91+ days", 91, None),
+    ("current", _("Current"), None, 0),
+    ("d1_30", _("1–30 days"), 1, 30),
+    ("d31_60", _("31–60 days"), 31, 60),
+    ("d61_90", _("61–90 days"), 61, 90),
+    ("d91", _("91+ days"), 91, None),
 )
 
 
@@ -33,7 +35,7 @@ BUCKETS = (
 class Balance:
     currency: str
     total: Decimal
-    buckets: list[tuple[str, str, Decimal]]
+    buckets: list[tuple[str, str | Promise, Decimal]]  # the label is read in the page's language
 
 
 def open_invoices(link: PortalLink) -> QuerySet[Invoice]:
@@ -81,11 +83,11 @@ def balances(link: PortalLink, on: date) -> list[Balance]:
     rows = (
         Invoice.objects.filter(customer_id__in=link.customer_ids, status=Invoice.Status.OPEN)
         .values("currency")
-        .annotate(total=Sum("open_amount"), **{key: between(low, high) for key, _, low, high in BUCKETS})
+        .annotate(total=Sum("open_amount"), **{key: between(low, high) for key, _label, low, high in BUCKETS})
         .order_by("currency")
     )
     return [
-        Balance(row["currency"], row["total"], [(key, label, row[key]) for key, label, _, _ in BUCKETS])
+        Balance(row["currency"], row["total"], [(key, label, row[key]) for key, label, _low, _high in BUCKETS])
         for row in rows
     ]
 

@@ -11,7 +11,7 @@ from django.core.exceptions import ValidationError
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.formats import date_format
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
@@ -29,7 +29,7 @@ from portal.forms import (
     PortalPlanForm,
     PromiseForm,
 )
-from portal.language import customer_language
+from portal.language import customer_language, error_language, money
 from portal.links import PortalLinkError, portal_link_check
 from portal.models import PortalRequest
 from portal.pdf import invoice_copy_pdf
@@ -49,7 +49,10 @@ def portal_view(view):
         try:
             link = portal_link_check(token)
         except PortalLinkError as error:
-            response = render(request, "portal/link_error.html", {"error": error}, status=error.status)
+            language = error_language(request, error.customer_id)
+            with translation.override(language):
+                response = render(request, "portal/link_error.html", {"error": error}, status=error.status)
+            response["Content-Language"] = language
         else:
             with customer_language(link.customer) as language:  # --- windows --- (portal.language)
                 if request.method == "POST" and not portal_post_allowed(customer_id=link.customer.pk):
@@ -143,9 +146,8 @@ def dispute(request, link, invoice_id: int):
             return _done(request, link, "dispute")
     return _form_page(request, link, form, title=_("Dispute invoice %(invoice)s") % {"invoice": invoice.external_id},
                       submit=_("Send dispute"),
-                      intro=_("Open: %(currency)s %(amount)s, due %(due)s.") % {
-                          "currency": invoice.currency, "amount": f"{invoice.open_amount:,}",
-                          "due": date_format(invoice.due_date)})
+                      intro=_("Open: %(amount)s, due %(due)s.") % {
+                          "amount": money(invoice.open_amount, invoice.currency), "due": date_format(invoice.due_date)})
 
 
 @require_http_methods(["GET", "POST"])
@@ -205,8 +207,8 @@ def credit_apply(request, link, credit_id: int):
         return _done(request, link, "credit")
     return _form_page(request, link, form, title=_("Use credit %(credit)s") % {"credit": credit.external_id},
                       submit=_("Send request"),
-                      intro=_("%(currency)s %(amount)s of this credit is available.") % {
-                          "currency": credit.currency, "amount": f"{credit.unapplied_amount:,}"})
+                      intro=_("%(amount)s of this credit is available.") % {
+                          "amount": money(credit.unapplied_amount, credit.currency)})
 
 
 @require_http_methods(["GET", "POST"])

@@ -20,14 +20,15 @@ from celery import shared_task
 from django.conf import settings
 from django.db import transaction
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.formats import date_format
+from django.utils.translation import gettext
 
 from autopay import services as autopay_services
 from autopay.models import AutopayCharge, Mandate
 from autopay.selectors import Announcement, announcements_due, failures_untold
 from ledger.models import Contact, Customer
-from reminders import rendering
+from reminders import languages, rendering
 from reminders.models import OutboundMessage
 from reminders.outbox import message_queue
 from reminders.recipients import dunning_recipients
@@ -54,34 +55,45 @@ def autopay_page_url(key: str, customer: Customer) -> str:
     return f"{settings.SITE_URL}{reverse('portal_autopay_setup', args=[token])}"
 
 
-def _charges_table(charges: list[AutopayCharge]) -> str:
-    rows = [f"{'Invoice':<16}{'Due date':<14}{'Amount':>20}"]
+def _charges_table(charges: list[AutopayCharge], language: str, country: str) -> str:
+    heads = (gettext("Invoice"), gettext("Due date"), gettext("Amount"))
+    rows = [f"{heads[0]:<16}{heads[1]:<14}{heads[2]:>20}"]
     for charge in charges:
         rows.append(f"{charge.invoice.external_id:<16}{date_format(charge.invoice.due_date, 'SHORT_DATE_FORMAT'):<14}"
-                    f"{rendering.money(charge.amount, charge.currency):>20}")
+                    f"{rendering.money(charge.amount, charge.currency, language, country):>20}")
     return "\n".join(rows)
 
 
-def _totals(charges: list[AutopayCharge]) -> str:
+def _totals(charges: list[AutopayCharge], language: str, country: str) -> str:
     by_currency: dict[str, Decimal] = {}
     for charge in charges:
         by_currency[charge.currency] = by_currency.get(charge.currency, Decimal("0.00")) + charge.amount
-    return " + ".join(rendering.money(amount, currency) for currency, amount in sorted(by_currency.items()))
+    return " + ".join(rendering.money(amount, currency, language, country)
+                      for currency, amount in sorted(by_currency.items()))
+
+
+def notice_language(customer: Customer, contact: Contact) -> str:
+    """Autopay's emails are written in the recipient's language (reminders.languages)."""
+    return languages.layout_language(languages.wanted_language(customer, contact))
 
 
 def announcement_text(announcement: Announcement, ctx: dict) -> tuple[str, str]:
+    """The announcement, in the context's language (call inside translation.override of it)."""
     mandate, charges = announcement.mandate, announcement.charges
     assert mandate.method is not None, "an active mandate has its method"
-    day, total = date_format(announcement.charge_date), _totals(charges)
-    subject = f"Autopay: we will collect {total} on {day}"
+    language, country = ctx["language"], getattr(mandate.customer, "country", "") or ""
+    day, total = date_format(announcement.charge_date), _totals(charges, language, country)
+    subject = gettext("Autopay: we will collect %(total)s on %(day)s") % {"total": total, "day": day}
     body = "\n\n".join([
-        f"Dear {ctx['contact_name']},",
-        f"On {day} we will collect {total} from {mandate.method.label} for {mandate.customer.name}, "
-        "as you set up with autopay:",
-        _charges_table(charges),
-        "There is nothing for you to do: you will get a receipt once the payment is through. If one of these "
-        f"invoices is wrong, dispute it in the portal before {day} and we will leave it out.",
-        f"To change the payment method or stop autopay: {autopay_page_url(ctx['key'], mandate.customer)}",
+        gettext("Dear %(name)s,") % {"name": ctx["contact_name"]},
+        gettext("On %(day)s we will collect %(total)s from %(method)s for %(account)s, as you set up with autopay:")
+        % {"day": day, "total": total, "method": mandate.method.label, "account": mandate.customer.name},
+        _charges_table(charges, language, country),
+        gettext("There is nothing for you to do: you will get a receipt once the payment is through. If one of "
+                "these invoices is wrong, dispute it in the portal before %(day)s and we will leave it out.")
+        % {"day": day},
+        gettext("To change the payment method or stop autopay: %(link)s") % {
+            "link": autopay_page_url(ctx["key"], mandate.customer)},
         ctx["sign_off"],
     ]) + "\n"
     return subject, body
@@ -104,9 +116,12 @@ def announcement_send(announcement: Announcement) -> OutboundMessage | None:
             detail="The account has no email address for reminders (or is on paper), so the customer is not told "
                    "before autopay collects. Call them, or add an accounts-payable contact.")
         return None
-    ctx = {**rendering.context_for(customer=customer, contact=contact, lines=[], key=key, language="en"), "key": key}
-    subject, body = announcement_text(announcement, ctx)
-    made = rendering.message_parts(subject, body, ctx)  # --- html ---
+    language = notice_language(customer, contact)
+    ctx = {**rendering.context_for(customer=customer, contact=contact, lines=[], key=key, language=language),
+           "key": key}
+    with translation.override(language):
+        subject, body = announcement_text(announcement, ctx)
+        made = rendering.message_parts(subject, body, ctx)  # --- html ---
     with transaction.atomic():
         message, _ = message_queue(customer=customer, kind=KIND, key=key, contact=contact, subject=subject,
                                    body=made.body, invoices=[c.invoice for c in announcement.charges],
@@ -116,21 +131,28 @@ def announcement_send(announcement: Announcement) -> OutboundMessage | None:
 
 
 def failure_text(charge: AutopayCharge, ctx: dict) -> tuple[str, str]:
+    """The failed-charge notice, in the context's language (call inside translation.override of it)."""
     invoice, mandate = charge.invoice, charge.mandate
-    amount = rendering.money(charge.amount, charge.currency)
-    method = mandate.method.label if mandate.method else "your saved payment method"
-    pay = [f"Pay it online now: {ctx['pay_url']}"] if ctx["pay_url"] else []
+    language, country = ctx["language"], getattr(mandate.customer, "country", "") or ""
+    amount = rendering.money(charge.amount, charge.currency, language, country)
+    method = mandate.method.label if mandate.method else gettext("your saved payment method")
+    pay = [gettext("Pay it online now: %(link)s") % {"link": ctx["pay_url"]}] if ctx["pay_url"] else []
     body = "\n\n".join([
-        f"Dear {ctx['contact_name']},",
-        f"Autopay could not collect {amount} for invoice {invoice.external_id} on "
-        f"{date_format(charge.charge_date)} from {method}: {charge.failure_reason}. Nothing was taken.",
-        f"The invoice is still open ({rendering.money(invoice.open_amount, invoice.currency)}), and our usual "
-        "reminders for it resume.",
+        gettext("Dear %(name)s,") % {"name": ctx["contact_name"]},
+        gettext("Autopay could not collect %(amount)s for invoice %(invoice)s on %(day)s from %(method)s: "
+                "%(reason)s. Nothing was taken.") % {
+            "amount": amount, "invoice": invoice.external_id, "day": date_format(charge.charge_date),
+            "method": method, "reason": charge.failure_reason},
+        gettext("The invoice is still open (%(amount)s), and our usual reminders for it resume.") % {
+            "amount": rendering.money(invoice.open_amount, invoice.currency, language, country)},
         *pay,
-        f"To update the payment method autopay uses: {autopay_page_url(ctx['key'], mandate.customer)}",
+        gettext("To update the payment method autopay uses: %(link)s") % {
+            "link": autopay_page_url(ctx["key"], mandate.customer)},
         ctx["sign_off"],
     ]) + "\n"
-    return f"Autopay could not collect {amount} ({invoice.external_id})", body
+    subject = gettext("Autopay could not collect %(amount)s (%(invoice)s)") % {
+        "amount": amount, "invoice": invoice.external_id}
+    return subject, body
 
 
 def failure_notice_send(charge: AutopayCharge) -> OutboundMessage | None:
@@ -146,10 +168,12 @@ def failure_notice_send(charge: AutopayCharge) -> OutboundMessage | None:
                 detail=f"{charge.failure_reason}. The customer could not be emailed: no address for reminders.")
             return None
         key = failure_key(charge)
-        ctx = {**rendering.context_for(customer=customer, contact=contact, key=key, language="en",  # English text
+        language = notice_language(customer, contact)
+        ctx = {**rendering.context_for(customer=customer, contact=contact, key=key, language=language,
                                        lines=rendering.lines_for([charge.invoice], timezone.localdate())), "key": key}
-        subject, body = failure_text(charge, ctx)
-        made = rendering.message_parts(subject, body, ctx)  # --- html ---
+        with translation.override(language):
+            subject, body = failure_text(charge, ctx)
+            made = rendering.message_parts(subject, body, ctx)  # --- html ---
         message, _ = message_queue(customer=customer, kind=KIND, key=key, contact=contact, subject=subject,
                                    body=made.body, invoices=[charge.invoice], html_body=made.html_body,
                                    language=made.language)

@@ -13,7 +13,7 @@ from decimal import Decimal
 
 from babel import Locale, UnknownLocaleError
 from babel.dates import format_date
-from babel.numbers import format_currency
+from babel.numbers import format_currency, format_decimal
 from django.conf import settings
 
 from reminders.models import MessageTemplate, MessageTemplateTranslation
@@ -153,6 +153,16 @@ def money(amount: Decimal, currency: str, language: str, country: str = "") -> s
     return format_currency(amount, currency, locale=locale_for(language, country))
 
 
+def number(amount: Decimal, language: str, country: str = "") -> str:
+    """An amount without its currency, two decimals, as the language writes it: "1,234.56", "1 234,56"."""
+    return format_decimal(amount, format="#,##0.00", locale=locale_for(language, country), decimal_quantization=True)
+
+
+def figure(value: Decimal, language: str, country: str = "") -> str:
+    """A figure with only the decimals it has (a percentage): "2.5", "2,5"."""
+    return format_decimal(value.normalize(), locale=locale_for(language, country))
+
+
 def day(value: date, language: str, country: str = "") -> str:
     """A date as the language writes it: "Dec 1, 2026", "01.12.2026", "1 déc. 2026"."""
     return format_date(value, format="medium", locale=locale_for(language, country))
@@ -161,6 +171,12 @@ def day(value: date, language: str, country: str = "") -> str:
 def month(value: date, language: str, country: str = "") -> str:
     """A statement month: "December 2026", "décembre 2026"."""
     return format_date(value, format="LLLL yyyy", locale=locale_for(language, country))
+
+
+def printable(value: str) -> str:
+    """Text for a PDF drawn with the standard fonts, whose encoding (WinAnsi) has no narrow no-break
+    space: Babel's French thousands separator becomes a no-break space, which it has."""
+    return value.replace("\u202f", "\u00a0")
 
 
 def text(key: str, language: str, **values: object) -> str:

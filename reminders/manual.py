@@ -3,13 +3,14 @@ automated ones (one row each, sent once, on the timeline)."""
 
 import io
 
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import getSampleStyleSheet
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table
 
 from ledger.models import Contact, Customer, Invoice
-from reminders import rendering
+from reminders import languages, rendering
 from reminders.models import MessageTemplate, OutboundMessage
 from reminders.outbox import message_queue
 from reminders.recipients import statement_recipient
@@ -101,7 +102,7 @@ def statement_send_now(*, customer: Customer, nonce: str, by=None) -> OutboundMe
     ctx = rendering.context_for(customer=customer, contact=contact, lines=lines_of(data.invoices, today), key=key,
                                 month=today.replace(day=1))
     made = rendering.render_message(template, ctx)  # --- html: both parts ---
-    pdf = statement_pdf(data, rendering.portal_url(customer))
+    pdf = statement_pdf(data, rendering.portal_url(customer), language=made.language)
     message, _ = message_queue(customer=customer, kind=OutboundMessage.Kind.STATEMENT, key=key, contact=contact,
                                subject=made.subject, body=made.body, invoices=data.invoices, by=by,
                                attachment=(f"statement-{customer.external_id}-{today}.pdf", pdf),
@@ -109,16 +110,25 @@ def statement_send_now(*, customer: Customer, nonce: str, by=None) -> OutboundMe
     return message
 
 
-def invoice_copy_pdf(invoice: Invoice) -> bytes:
-    styles = getSampleStyleSheet()
-    buffer = io.BytesIO()
-    doc = SimpleDocTemplate(buffer, pagesize=A4, title=f"Invoice {invoice.external_id}")
-    rows = [["Invoice", invoice.external_id], ["Customer", f"{invoice.customer.name} ({invoice.customer.external_id})"],
-            ["Issued", invoice.issue_date.isoformat()], ["Due", invoice.due_date.isoformat()],
-            ["PO number", invoice.po_number or "—"], ["Amount", f"{invoice.amount:,.2f} {invoice.currency}"],
-            ["Open", f"{invoice.open_amount:,.2f} {invoice.currency}"]]
-    doc.build([Paragraph(f"Copy of invoice {pdf_text(invoice.external_id)}", styles["Title"]), Spacer(1, 12),
-               Table(rows)])
+def invoice_copy_pdf(invoice: Invoice, language: str = "") -> bytes:
+    """The copy of an invoice a collector emails, in `language` (the email's; LANGUAGE_CODE's by default)."""
+    language = languages.layout_language(language or languages.default_language())
+    country = invoice.customer.country
+    with translation.override(language):
+        styles = getSampleStyleSheet()
+        buffer = io.BytesIO()
+        doc = SimpleDocTemplate(buffer, pagesize=A4, title=gettext("Invoice %(invoice)s") % {
+            "invoice": invoice.external_id})
+        rows = [[gettext("Invoice"), invoice.external_id],
+                [gettext("Customer"), f"{invoice.customer.name} ({invoice.customer.external_id})"],
+                [gettext("Issued"), languages.day(invoice.issue_date, language, country)],
+                [gettext("Due"), languages.day(invoice.due_date, language, country)],
+                [gettext("PO number"), invoice.po_number or "—"],
+                [gettext("Amount"), languages.money(invoice.amount, invoice.currency, language, country)],
+                [gettext("Open"), languages.money(invoice.open_amount, invoice.currency, language, country)]]
+        title = gettext("Copy of invoice %(invoice)s") % {"invoice": pdf_text(invoice.external_id)}
+        doc.build([Paragraph(title, styles["Title"]), Spacer(1, 12),
+                   Table([[label, languages.printable(value)] for label, value in rows])])
     return buffer.getvalue()
 
 
@@ -135,6 +145,7 @@ def invoice_copy_send(*, invoice: Invoice, contact: Contact, nonce: str, by=None
         made = rendering.message_parts(f"Copy of invoice {invoice.external_id}", ctx["invoice_table"], ctx)
     message, _ = message_queue(customer=customer, kind=OutboundMessage.Kind.INVOICE_COPY, key=key, contact=contact,
                                subject=made.subject, body=made.body, invoices=[invoice], by=by,
-                               attachment=(f"invoice-{invoice.external_id}.pdf", invoice_copy_pdf(invoice)),
+                               attachment=(f"invoice-{invoice.external_id}.pdf",
+                                           invoice_copy_pdf(invoice, made.language)),
                                html_body=made.html_body, language=made.language)
     return message

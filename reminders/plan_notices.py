@@ -13,11 +13,12 @@ reminded at all, the task says why no message went out.
 from datetime import date
 
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext, gettext_lazy
 
 from core.money import ZERO
 from ledger.models import Customer, Invoice
-from reminders import rendering
+from reminders import languages, rendering
 from reminders.eligibility import account_not_reminded
 from reminders.models import OutboundMessage
 from reminders.outbox import message_failed, message_queue, message_render_failed
@@ -25,7 +26,7 @@ from reminders.recipients import dunning_recipients
 from reminders.selectors import dunning_policy_for
 from work.models import QueueTask
 from work.plans.models import PaymentPlan, PlanInstallment
-from work.plans.notices import missed_task_key, plan_table, remaining_of
+from work.plans.notices import missed_task_key, remaining_of
 
 NOT_SENT = "\n\nNo message sent: "
 
@@ -57,18 +58,40 @@ def _why_not(customer: Customer, policy, contact) -> str:
 
 
 def _and(words) -> str:
-    """1 · 1 and 2 · 1, 2 and 3"""
+    """1 · 1 and 2 · 1, 2 and 3 (in the active language: "1, 2 et 3")."""
     words = list(words)
-    return " and ".join([", ".join(words[:-1]), words[-1]]) if len(words) > 1 else "".join(words)
+    return gettext(" and ").join([", ".join(words[:-1]), words[-1]]) if len(words) > 1 else "".join(words)
 
 
-def _missed_context(installments: list[PlanInstallment], missed: list[PlanInstallment], cur: str) -> dict:
+# An installment's status as the customer's message says it (the model's labels are the collectors').
+INSTALLMENT_STATUSES = {
+    PlanInstallment.Status.OPEN: gettext_lazy("Due"), PlanInstallment.Status.KEPT: gettext_lazy("Paid"),
+    PlanInstallment.Status.LATE: gettext_lazy("Paid late"), PlanInstallment.Status.MISSED: gettext_lazy("Overdue"),
+    PlanInstallment.Status.CANCELLED: gettext_lazy("Cancelled"),
+}
+
+
+def customer_plan_table(installments: list[PlanInstallment], language: str, country: str = "") -> str:
+    """The plan's installments as the customer's message lists them, in `language`: number, due date,
+    amount, paid and status (call inside translation.override of it)."""
+    heads = ["#", gettext("Due date"), gettext("Amount"), gettext("Paid"), gettext("Status")]
+    rows = [[str(i.number), languages.day(i.due_on, language, country),
+             languages.number(i.amount, language, country), languages.number(i.amount_paid, language, country),
+             str(INSTALLMENT_STATUSES.get(i.status, i.get_status_display()))] for i in installments]
+    widths = [max(len(row[c]) for row in [heads, *rows]) for c in range(4)]
+    return "\n".join(f"{row[0]:<{widths[0]}}  {row[1]:<{widths[1]}}  {row[2]:>{widths[2]}}  {row[3]:>{widths[3]}}  "
+                     f"{row[4]}" for row in [heads, *rows])
+
+
+def _missed_context(installments: list[PlanInstallment], missed: list[PlanInstallment], cur: str, language: str,
+                    country: str = "") -> dict:
+    """The plan's placeholders in `language` (call inside translation.override of it)."""
     return {
         "installment_number": _and(str(i.number) for i in missed),
-        "installment_amount": rendering.money(sum((i.amount for i in missed), ZERO), cur),
-        "installment_due": _and(i.due_on.isoformat() for i in missed),
-        "plan_table": plan_table(installments),
-        "plan_remaining": rendering.money(remaining_of(installments), cur),
+        "installment_amount": rendering.money(sum((i.amount for i in missed), ZERO), cur, language, country),
+        "installment_due": _and(languages.day(i.due_on, language, country) for i in missed),
+        "plan_table": customer_plan_table(installments, language, country),
+        "plan_remaining": rendering.money(remaining_of(installments), cur, language, country),
     }
 
 
@@ -89,7 +112,12 @@ def plan_missed_notice_send(*, plan: PaymentPlan, installment: PlanInstallment, 
     key = message_key(plan.pk, installment.number)
     invoices = list(plan.invoices.filter(status=Invoice.Status.OPEN).order_by("due_date", "pk"))
     ctx = rendering.context_for(customer=customer, contact=contact, lines=rendering.lines_for(invoices, on), key=key)
-    ctx.update(_missed_context(installments, missed or [installment], plan.currency))
+    # The plan's own placeholders are in the language the message is written in: the template's
+    # translation's, else LANGUAGE_CODE's (reminders.languages: never a mix).
+    language = languages.text_language(policy.plan_missed_template, ctx["language"])
+    with translation.override(language):
+        ctx.update(_missed_context(installments, missed or [installment], plan.currency, language,
+                                   getattr(customer, "country", "") or ""))
     made = rendering.render_message(policy.plan_missed_template, ctx)  # --- html: both parts ---
     message, _ = message_queue(customer=customer, kind=OutboundMessage.Kind.PLAN, key=key, contact=contact,
                                subject=made.subject, body=made.body, invoices=invoices,

@@ -16,8 +16,8 @@ from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.db.models import F, Q
-from django.utils import timezone
-from django.utils.formats import date_format
+from django.utils import timezone, translation
+from django.utils.translation import gettext
 from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import getSampleStyleSheet
@@ -28,7 +28,7 @@ from core.aging import BUCKET_LABELS, BUCKETS, bucket_of
 from core.money import ZERO
 from ledger.hierarchy import level_keys, subtree_q
 from ledger.models import CreditNote, Customer, Invoice, Payment
-from reminders import rendering
+from reminders import languages, rendering
 from reminders.models import MessageTemplate, OutboundMessage, Statement, StatementFailure, StatementRun
 from reminders.outbox import message_queue, messages_dispatch
 from reminders.recipients import statement_recipient
@@ -109,9 +109,9 @@ def _table(rows, widths, money_cols=()):
 def _document_label(invoice: Invoice) -> str:
     """A late-payment fee or interest is listed as such, with the invoice it was charged on."""
     if invoice.document_type == Invoice.DocumentType.LATE_FEE:
-        return f"{invoice.external_id}\nLate fee on {invoice.charge_for.external_id}"
+        return f"{invoice.external_id}\n" + gettext("Late fee on %(invoice)s") % {"invoice": invoice.charge_for}
     if invoice.document_type == Invoice.DocumentType.INTEREST:
-        return f"{invoice.external_id}\nInterest on {invoice.charge_for.external_id}"
+        return f"{invoice.external_id}\n" + gettext("Interest on %(invoice)s") % {"invoice": invoice.charge_for}
     return invoice.external_id
 
 
@@ -128,52 +128,92 @@ def statement_lines(data: StatementData) -> list[rendering.Line]:
                            invoice_id=i.pk) for i in data.invoices]
 
 
-def statement_pdf(data: StatementData, portal_link: str, pay_link: str = "") -> bytes:
-    """The statement as a PDF; `pay_link` (rendering.pay_url of its open items) adds a Pay now link."""
+def statement_pdf(data: StatementData, portal_link: str, pay_link: str = "", language: str = "") -> bytes:
+    """The statement as a PDF; `pay_link` (rendering.pay_url of its open items) adds a Pay now link.
+    Written in `language` (the statement email's, `statement_language`; LANGUAGE_CODE's by default),
+    its amounts and dates as that language writes them (reminders.languages)."""
+    language = languages.layout_language(language or languages.default_language())
+    with translation.override(language):
+        return _statement_pdf(data, portal_link, pay_link, language)
+
+
+def _statement_pdf(data: StatementData, portal_link: str, pay_link: str, language: str) -> bytes:
     styles = getSampleStyleSheet()
     buffer = io.BytesIO()
+    country = data.customer.country
+
+    def num(value: Decimal) -> str:
+        return languages.printable(languages.number(value, language, country))
+
+    def day(value: date) -> str:
+        return languages.printable(languages.day(value, language, country))
+
     doc = SimpleDocTemplate(buffer, pagesize=A4, leftMargin=15 * mm, rightMargin=15 * mm,
-                            title=f"Statement {data.customer.external_id} {data.as_of:%Y-%m-%d}")
+                            title=gettext("Statement %(customer)s %(date)s") % {
+                                "customer": data.customer.external_id, "date": f"{data.as_of:%Y-%m-%d}"})
     family = len({i.customer_id for i in data.invoices}) > 1
     story = [
-        Paragraph(f"Statement of account — {pdf_text(data.customer.name)}", styles["Title"]),
-        Paragraph(f"Customer {pdf_text(data.customer.external_id)} · as of {date_format(data.as_of)}",
-                  styles["Normal"]),
-        Spacer(1, 6 * mm), Paragraph("Open items", styles["Heading2"]),
+        Paragraph(gettext("Statement of account — %(customer)s") % {"customer": pdf_text(data.customer.name)},
+                  styles["Title"]),
+        Paragraph(gettext("Customer %(customer)s · as of %(date)s") % {
+            "customer": pdf_text(data.customer.external_id), "date": day(data.as_of)}, styles["Normal"]),
+        Spacer(1, 6 * mm), Paragraph(gettext("Open items"), styles["Heading2"]),
     ]
-    rows = [["Invoice", *(["Account"] if family else []), "Issued", "Due", "Days late", "Amount", "Open", "Cur."]]
+    rows = [[gettext("Invoice"), *([gettext("Account")] if family else []), gettext("Issued"), gettext("Due"),
+             gettext("Days late"), gettext("Amount"), gettext("Open"), gettext("Cur.")]]
     for i in data.invoices:
-        rows.append([_document_label(i), *([i.customer.external_id] if family else []), i.issue_date.isoformat(),
-                     i.due_date.isoformat(), str(max(0, (data.as_of - i.due_date).days)), f"{i.amount:,.2f}",
-                     f"{i.open_amount:,.2f}", i.currency])
+        rows.append([_document_label(i), *([i.customer.external_id] if family else []), day(i.issue_date),
+                     day(i.due_date), str(max(0, (data.as_of - i.due_date).days)), num(i.amount),
+                     num(i.open_amount), i.currency])
     for currency, total in sorted(data.totals().items()):
-        rows.append(["Total open", *([""] if family else []), "", "", "", "", f"{total:,.2f}", currency])
+        rows.append([gettext("Total open"), *([""] if family else []), "", "", "", "", num(total), currency])
     widths = [28 * mm, *([22 * mm] if family else []), 22 * mm, 22 * mm, 18 * mm, 26 * mm, 26 * mm, 12 * mm]
     story += [_table(rows, widths, money_cols=range(len(rows[0]) - 4, len(rows[0]) - 1)),
-              Spacer(1, 5 * mm), Paragraph("Aging summary (by due date)", styles["Heading2"])]
-    aging = [["Currency", *[name for name, *_ in BUCKETS], "Total"]]
-    for currency, buckets in sorted(data.aging().items()):
-        aging.append([currency, *[f"{v:,.2f}" for v in buckets.values()], f"{sum(buckets.values()):,.2f}"])
-    story.append(_table(aging, [20 * mm] + [26 * mm] * 6, money_cols=range(1, 7)))
-    story += [Spacer(1, 5 * mm), Paragraph("Unapplied cash and credits", styles["Heading2"])]
-    unapplied = [["Reference", "Date", "Kind", "Unapplied", "Cur."]]
-    unapplied += [[p.external_id, p.received_date.isoformat(), "Payment", f"{p.unapplied_amount:,.2f}", p.currency]
-                  for p in data.payments]
-    unapplied += [[c.external_id, c.issue_date.isoformat(), "Credit note", f"{c.unapplied_amount:,.2f}", c.currency]
-                  for c in data.credits]
-    if len(unapplied) == 1:
-        unapplied.append(["None", "", "", "", ""])
-    story += [_table(unapplied, [35 * mm, 25 * mm, 30 * mm, 30 * mm, 15 * mm], money_cols=[3]),
-              Spacer(1, 6 * mm),
-              Paragraph(f'See your account, download this statement or tell us about a problem: '
-                        f'<link href="{pdf_text(portal_link)}">{pdf_text(portal_link)}</link>', styles["Normal"])]
+              Spacer(1, 5 * mm), Paragraph(gettext("Aging summary (by due date)"), styles["Heading2"]),
+              _aging_table(data, num), Spacer(1, 5 * mm),
+              Paragraph(gettext("Unapplied cash and credits"), styles["Heading2"]), _unapplied_table(data, num, day)]
+    link = f'<link href="{pdf_text(portal_link)}">{pdf_text(portal_link)}</link>'
+    story += [Spacer(1, 6 * mm),
+              Paragraph(gettext("See your account, download this statement or tell us about a problem: %(link)s")
+                        % {"link": link}, styles["Normal"])]
     if pay_link:
+        # The address names every open item: linked, not printed (it would not fit the line).
+        label = gettext("Pay now")
+        pay_now = f'<link href="{pdf_text(pay_link)}"><u>{pdf_text(label)}</u></link>'
         story += [Spacer(1, 3 * mm),
-                  # The address names every open item: linked, not printed (it would not fit the line).
-                  Paragraph(f'<b>Pay the open items online:</b> <link href="{pdf_text(pay_link)}">'
-                            f'<u>Pay now</u></link>, or from your account page above.', styles["Normal"])]
+                  Paragraph(gettext("<b>Pay the open items online:</b> %(pay_now)s, or from your account page above.")
+                            % {"pay_now": pay_now}, styles["Normal"])]
     doc.build(story)
     return buffer.getvalue()
+
+
+def _aging_table(data: StatementData, num) -> Table:
+    aging = [[gettext("Currency"), *[gettext("Current") if name == "current" else BUCKET_LABELS[name]
+                                     for name in BUCKETS], gettext("Total")]]
+    for currency, buckets in sorted(data.aging().items()):
+        aging.append([currency, *[num(v) for v in buckets.values()], num(sum(buckets.values()))])
+    return _table(aging, [20 * mm] + [26 * mm] * 6, money_cols=range(1, 7))
+
+
+def _unapplied_table(data: StatementData, num, day) -> Table:
+    unapplied = [[gettext("Reference"), gettext("Date"), gettext("Kind"), gettext("Unapplied"), gettext("Cur.")]]
+    unapplied += [[p.external_id, day(p.received_date), gettext("Payment"), num(p.unapplied_amount), p.currency]
+                  for p in data.payments]
+    unapplied += [[c.external_id, day(c.issue_date), gettext("Credit note"), num(c.unapplied_amount), c.currency]
+                  for c in data.credits]
+    if len(unapplied) == 1:
+        unapplied.append([gettext("None"), "", "", "", ""])
+    return _table(unapplied, [35 * mm, 25 * mm, 30 * mm, 30 * mm, 15 * mm], money_cols=[3])
+
+
+def statement_language(customer: Customer, template: MessageTemplate | None = None) -> str:
+    """The language of an account's statement (its PDF and its email): the statement recipient's,
+    when the statement template is translated into it, else LANGUAGE_CODE's (never a mix)."""
+    contact = statement_recipient(customer)
+    wanted = languages.wanted_language(customer, contact)
+    if template is None:
+        template = MessageTemplate.objects.filter(kind=MessageTemplate.Kind.STATEMENT).order_by("pk").first()
+    return languages.text_language(template, wanted) if template is not None else languages.layout_language(wanted)
 
 
 def first_business_day(month: date) -> date:
@@ -219,7 +259,8 @@ def statement_issue(*, customer: Customer, month: date, as_of: date | None = Non
     as_of = as_of or timezone.localdate()
     data = statement_data(customer, as_of)
     pdf = statement_pdf(data, rendering.portal_url(customer),
-                        rendering.pay_url(customer, statement_lines(data), origin="statement"))
+                        rendering.pay_url(customer, statement_lines(data), origin="statement"),
+                        language=statement_language(customer))
     name = f"statement-{customer.external_id}-{month:%Y-%m}.pdf"
     try:
         with transaction.atomic():

@@ -160,7 +160,7 @@ def test_a_failed_charge_shows_on_the_portal_page(client, commit):
     with commit():
         tasks.autopay_run.delay((timezone.localdate() + timedelta(days=10)).isoformat())
     page = client.get(_url("portal_autopay_setup", portal_token_for(customer))).content.decode()
-    assert re.search(r"The charge of EUR 4,200\.00 for .* failed: .*insufficient funds", page)
+    assert re.search(r"The charge of 4,200\.00 EUR for .* failed: .*insufficient funds", page)
 
 
 def test_the_autopay_page_answers_in_a_fixed_number_of_queries(client, commit, django_assert_max_num_queries):

@@ -9,11 +9,13 @@ from datetime import timedelta
 
 import pytest
 from django.core.management import call_command
+from django.urls import reverse
 from django.utils import timezone
 from playwright.sync_api import expect
 
 from ledger.models import Invoice
 from payments.models import PaymentRequest
+from portal.links import portal_token_for
 from reminders.dunning import dunning_plan, dunning_run
 from reminders.models import OutboundMessage
 from reminders.payment_notices import failure_key, receipt_key
@@ -67,7 +69,7 @@ def test_customer_pays_two_invoices_from_the_reminders_pay_button(page, login, b
     expect(page.locator(f"#pay-invoice-{first.pk}")).to_be_checked()
     expect(page.locator(f"#pay-invoice-{second.pk}")).to_be_checked()
     expect(page.locator(f"#pay-invoice-{untouched.pk}")).not_to_be_checked()
-    expect(page.locator("#pay-total")).to_contain_text("You pay USD 2,000.00 for 2 invoice(s).")
+    expect(page.locator("#pay-total")).to_contain_text("You pay 2,000.00 USD for 2 invoices.")
     page.get_by_role("button", name="Continue to payment").click()
 
     expect(page.locator("h1")).to_contain_text("2000.00")
@@ -121,3 +123,19 @@ def test_a_pending_debit_pauses_dunning_and_its_failure_resumes_it(page, book):
     assert late.pk in reminded(today + timedelta(days=7)), "failed: dunning resumes"
     notice = OutboundMessage.objects.get(key=failure_key(request))
     assert "CT-1" in notice.body and "did not go through after all" in notice.body
+
+
+def test_the_running_total_speaks_the_customers_language(page, book, settings):
+    """A French customer reads the running total in French, the amount as French writes it, and may
+    type a decimal comma."""
+    today = timezone.localdate()
+    customer = account(name="Brasserie du Port", language="fr")
+    first = invoice(customer, due=today - timedelta(days=3), external_id="BP-1", amount="1200.00")
+    invoice(customer, due=today - timedelta(days=12), external_id="BP-2", amount="800.00")
+    page.goto(f"{settings.SITE_URL}{reverse('portal_pay', args=[portal_token_for(customer)])}?select=due")
+    expect(page.locator("h1")).to_have_text("Payer en ligne")
+    expect(page.locator("#pay-total")).to_contain_text("Vous payez 2\u202f000,00\u00a0$US pour 2 factures.")
+    page.locator(f"#pay-row-{first.pk} input[type=text]").fill("100,50")
+    expect(page.locator("#pay-total")).to_contain_text("Vous payez 900,50\u00a0$US pour 2 factures.")
+    page.locator(f"#pay-invoice-{first.pk}").uncheck()
+    expect(page.locator("#pay-total")).to_contain_text("Vous payez 800,00\u00a0$US pour 1 facture.")

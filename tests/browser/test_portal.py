@@ -54,7 +54,7 @@ def test_customer_disputes_and_promises_from_the_reminder_link(page, login, live
     page.fill("#id_pay_by", (today + timedelta(days=7)).isoformat())
     page.fill("#id_amount", "5000.00")
     page.get_by_role("button", name="Send promise").click()
-    expect(page.locator("#portal-form")).to_contain_text("The invoices you chose have 800.00 open.")
+    expect(page.locator("#portal-form")).to_contain_text("The invoices you chose have 800.00 USD open.")
     assert not PromiseToPay.objects.exists()
     page.fill("#id_amount", "800.00")
     page.get_by_role("button", name="Send promise").click()

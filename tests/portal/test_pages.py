@@ -161,7 +161,7 @@ def test_promise_form_preselects_the_invoice_from_the_link(client, customer, tok
     ({"amount": "0"}, "greater than or equal to 0.01"),
     ({"amount": "-100"}, "greater than or equal to 0.01"),
     ({"amount": "1e30"}, "digits"),
-    ({"amount": "5000.00"}, "have 1,000.00 open"),
+    ({"amount": "5000.00"}, "have 1,000.00 USD open"),
     ({"invoices": []}, "This field is required"),
 ])
 def test_promise_form_refuses_bad_input(client, customer, token, change, error):

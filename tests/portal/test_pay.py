@@ -88,10 +88,10 @@ def test_more_than_is_open_is_refused(client, customer, token):
     first, second, _ = invoices_of(customer)
     response = post(client, token, {"invoices": [first.pk, second.pk], "amount": "2001.01"})
     assert response.status_code == 400
-    assert "The invoices you ticked have 2,001.00 open" in response.content.decode()
+    assert "The invoices you ticked have 2,001.00 USD open" in response.content.decode()
 
     per_invoice = post(client, token, {"invoices": [first.pk], f"amount_{first.pk}": "1000.01"})
-    assert f"Only 1,000.00 is open on {first.external_id}." in per_invoice.content.decode()
+    assert f"Only 1,000.00 USD is open on {first.external_id}." in per_invoice.content.decode()
     assert not PaymentRequest.objects.exists()
 
 
@@ -271,7 +271,7 @@ def test_money_left_over_from_two_tabs_is_explained(client, customer, token, pay
                               currency="USD", applications=[(second, second.open_amount)], source="online")
     request = pay_request("succeeded", payment=payment)
     body = result(client, token, request.provider_ref).content.decode()
-    assert "USD 1,000.00 of this payment could not go to the invoices you chose" in body
+    assert "1,000.00 USD of this payment could not go to the invoices you chose" in body
 
 
 def test_another_customers_payment_is_not_found(client, pay_request):

@@ -50,9 +50,9 @@ def test_home_shows_the_plan_what_remains_and_the_next_installment(client):
     html = client.get(reverse("portal_home", args=[portal_token_for(customer)])).content.decode()
 
     assert f'id="plan-{plan.pk}"' in html and "On track" in html
-    assert "Paid 400.00 · <strong>still to pay USD 600.00</strong>" in html
+    assert "Paid 400.00 USD · <strong>still to pay 600.00 USD</strong>" in html
     second = plan.installments.get(number=2)
-    assert f"next installment USD 266.66 by {date_format(second.due_on)}" in html
+    assert f"next installment 266.66 USD by {date_format(second.due_on)}" in html
     assert html.count('badge ok">Paid') == 1 and "In payment plan" in html
 
 
