@@ -30,7 +30,7 @@ STRINGS: dict[str, dict[str, str]] = {
         "late_one": "1 day late", "late_other": "{n} days late", "due_today": "due today",
         "due_one": "due tomorrow", "due_other": "due in {n} days", "closing": "Kind regards,",
         "sender": "Accounts Receivable", "questions": "Questions? Write to {email}.",
-        "recipient": "Dear customer",
+        "recipient": "Dear customer", "payables": "Accounts Payable",
     },
     "fr": {
         "invoice": "Facture", "due_date": "Échéance", "stage": "Statut", "open_amount": "Montant dû",
@@ -38,7 +38,7 @@ STRINGS: dict[str, dict[str, str]] = {
         "late_one": "1 jour de retard", "late_other": "{n} jours de retard", "due_today": "échéance aujourd’hui",
         "due_one": "échéance demain", "due_other": "échéance dans {n} jours", "closing": "Cordialement,",
         "sender": "Service comptabilité clients", "questions": "Des questions ? Écrivez-nous à {email}.",
-        "recipient": "Madame, Monsieur",
+        "recipient": "Madame, Monsieur", "payables": "Service comptabilité fournisseurs",
     },
     "de": {
         "invoice": "Rechnung", "due_date": "Fällig am", "stage": "Status", "open_amount": "Offener Betrag",
@@ -46,7 +46,7 @@ STRINGS: dict[str, dict[str, str]] = {
         "late_one": "1 Tag überfällig", "late_other": "{n} Tage überfällig", "due_today": "heute fällig",
         "due_one": "morgen fällig", "due_other": "fällig in {n} Tagen", "closing": "Mit freundlichen Grüßen",
         "sender": "Debitorenbuchhaltung", "questions": "Fragen? Schreiben Sie uns an {email}.",
-        "recipient": "Sehr geehrte Damen und Herren",
+        "recipient": "Sehr geehrte Damen und Herren", "payables": "Kreditorenbuchhaltung",
     },
     "es": {
         "invoice": "Factura", "due_date": "Vencimiento", "stage": "Estado", "open_amount": "Importe pendiente",
@@ -54,7 +54,7 @@ STRINGS: dict[str, dict[str, str]] = {
         "late_one": "1 día de retraso", "late_other": "{n} días de retraso", "due_today": "vence hoy",
         "due_one": "vence mañana", "due_other": "vence en {n} días", "closing": "Atentamente,",
         "sender": "Departamento de cobros", "questions": "¿Preguntas? Escríbanos a {email}.",
-        "recipient": "Estimado cliente",
+        "recipient": "Estimado cliente", "payables": "Departamento de cuentas por pagar",
     },
     "nl": {
         "invoice": "Factuur", "due_date": "Vervaldatum", "stage": "Status", "open_amount": "Openstaand bedrag",
@@ -62,7 +62,7 @@ STRINGS: dict[str, dict[str, str]] = {
         "late_one": "1 dag te laat", "late_other": "{n} dagen te laat", "due_today": "vervalt vandaag",
         "due_one": "vervalt morgen", "due_other": "vervalt over {n} dagen", "closing": "Met vriendelijke groet,",
         "sender": "Debiteurenadministratie", "questions": "Vragen? Schrijf ons op {email}.",
-        "recipient": "Geachte heer, mevrouw",
+        "recipient": "Geachte heer, mevrouw", "payables": "Crediteurenadministratie",
     },
 }
 

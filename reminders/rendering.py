@@ -192,7 +192,7 @@ def context_for(*, customer, contact, lines, key: str | None = None, month: date
     country = getattr(customer, "country", "") or ""
     lines = list(lines)
     return {
-        "contact_name": contact.name if contact else "Accounts Payable",
+        "contact_name": contact.name if contact else languages.text("payables", lang),
         "customer_name": customer.name,
         "invoice_table": invoice_table(lines, lang, country),
         "total_due": totals(lines, lang, country),

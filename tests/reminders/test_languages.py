@@ -90,3 +90,12 @@ def test_money_follows_the_country_babel_knows():
     assert languages.money(Decimal("1234.5"), "CHF", "de", "CH") == "CHF\xa01'234.50"
     assert languages.money(Decimal("1234.5"), "EUR", "de", "ZZ") == "1.234,50\xa0€"  # unknown pair
     assert languages.money(Decimal("1234"), "JPY", "en") == "1,234 JPY"
+
+
+@pytest.mark.parametrize(("language", "greeted"), [
+    ("en", "Accounts Payable"), ("fr", "Service comptabilité fournisseurs"), ("de", "Kreditorenbuchhaltung")])
+def test_a_message_without_a_contact_greets_accounts_payable_in_its_language(language, greeted):
+    from reminders.rendering import context_for
+
+    customer = account(language=language, currency="EUR")
+    assert context_for(customer=customer, contact=None, lines=[], language=language)["contact_name"] == greeted
