@@ -14,9 +14,12 @@ import uuid
 from decimal import ROUND_HALF_UP, Decimal
 from types import EllipsisType
 
+from babel.numbers import format_decimal
 from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.utils.translation import get_language, to_locale
+from django.utils.translation import gettext as _
 
 from core.money import CENT, MAX_AMOUNT, ZERO
 from ledger.models import Customer, Invoice
@@ -48,15 +51,24 @@ class PaymentError(ValidationError):
     """A payment cannot be started or refunded; the message is for the user."""
 
 
+def figure(amount: Decimal) -> str:
+    """An amount as the active language writes it (1,234.50; 1 234,50; 1.234,50), for a message."""
+    return format_decimal(amount, format="#,##0.00", locale=to_locale(get_language() or "en"))
+
+
+def _not_theirs(invoice: Invoice, customer: Customer) -> str:
+    return _("Invoice %(invoice)s is not an invoice of %(customer)s.") % {"invoice": invoice, "customer": customer.name}
+
+
 def _amount(value: object, what: str) -> Decimal:
     try:
         amount = Decimal(str(value)) if not isinstance(value, float) else Decimal("NaN")
     except (ArithmeticError, TypeError, ValueError):
-        raise PaymentError(f"{what} must be an amount, such as 250.00.") from None
+        raise PaymentError(_("%(what)s must be an amount, such as 250.00.") % {"what": what}) from None
     if not amount.is_finite() or amount <= 0:
-        raise PaymentError(f"{what} must be positive.")
+        raise PaymentError(_("%(what)s must be positive.") % {"what": what})
     if amount != amount.quantize(CENT) or amount > MAX_AMOUNT:
-        raise PaymentError(f"{what} of {amount} is not an amount we can take.")
+        raise PaymentError(_("%(what)s of %(amount)s is not an amount we can take.") % {"what": what, "amount": amount})
     return amount.quantize(CENT)
 
 
@@ -64,10 +76,10 @@ def _checked_lines(customer: Customer, lines: Lines) -> tuple[Lines, str]:
     """The lines as they stand in the ledger now, locked: each invoice the customer's (or its
     family's), open, not on a payment still clearing, paid at most its open amount; one currency."""
     if not lines:
-        raise PaymentError("Choose at least one invoice to pay.")
+        raise PaymentError(_("Choose at least one invoice to pay."))
     ids = [invoice.pk for invoice, _ in lines]
     if len(set(ids)) != len(ids):
-        raise PaymentError("An invoice is listed twice.")
+        raise PaymentError(_("An invoice is listed twice."))
     current = {i.pk: i for i in Invoice.objects.select_for_update(of=("self",)).select_related(
         "customer").filter(pk__in=ids)}
     clearing = set(PaymentRequest.objects.filter(
@@ -77,19 +89,21 @@ def _checked_lines(customer: Customer, lines: Lines) -> tuple[Lines, str]:
     for invoice, amount in lines:
         fresh = current.get(invoice.pk)
         if fresh is None or fresh.customer.family_top_pk != family:
-            raise PaymentError(f"{invoice} is not an invoice of {customer.name}.")
+            raise PaymentError(_not_theirs(invoice, customer))
         if fresh.status != Invoice.Status.OPEN or fresh.open_amount <= 0:
-            raise PaymentError(f"{fresh} is already paid.")
+            raise PaymentError(_("Invoice %(invoice)s is already paid.") % {"invoice": fresh})
         if fresh.pk in clearing:
-            raise PaymentError(f"A payment of {fresh} is still clearing; it cannot be paid again until it settles.")
-        amount = _amount(amount, f"The amount for {fresh}")
+            raise PaymentError(_("A payment of invoice %(invoice)s is still clearing; it cannot be paid again until "
+                                 "it settles.") % {"invoice": fresh})
+        amount = _amount(amount, _("The amount for invoice %(invoice)s") % {"invoice": fresh})
         if amount > fresh.open_amount:
-            raise PaymentError(f"{amount:,.2f} is more than the {fresh.open_amount:,.2f} open on {fresh}.")
+            raise PaymentError(_("%(amount)s is more than the %(open)s open on invoice %(invoice)s.") % {
+                "amount": figure(amount), "open": figure(fresh.open_amount), "invoice": fresh})
         checked.append((fresh, amount))
     currencies = {invoice.currency for invoice, _ in checked}
     if len(currencies) > 1:
-        raise PaymentError("Invoices in different currencies are paid separately: "
-                           + ", ".join(sorted(currencies)) + ".")
+        raise PaymentError(_("Invoices in different currencies are paid separately: %(currencies)s.") % {
+            "currencies": ", ".join(sorted(currencies))})
     return checked, currencies.pop()
 
 
@@ -149,16 +163,17 @@ def checkout_start(*, customer: Customer, lines: Lines, amount: Decimal | None =
     with transaction.atomic():
         checked, currency = _checked_lines(customer, lines)
         total = sum((line_amount for _, line_amount in checked), ZERO)
-        amount = total if amount is None else _amount(amount, "The amount to pay")
+        amount = total if amount is None else _amount(amount, _("The amount to pay"))
         if amount < total:
-            raise PaymentError(f"{amount:,.2f} is less than the {total:,.2f} chosen on the invoices.")
+            raise PaymentError(_("%(amount)s is less than the %(total)s chosen on the invoices.") % {
+                "amount": figure(amount), "total": figure(total)})
         methods, surcharge = _methods_chosen(customer, amount, method)
         if not methods and method == BY_CARD:
-            raise PaymentError(f"Cards are not taken online for {amount:,.2f} {currency}; please choose another way "
-                               "to pay.")
+            raise PaymentError(_("Cards are not taken online for %(amount)s %(currency)s; please choose another way "
+                                 "to pay.") % {"amount": figure(amount), "currency": currency})
         if not methods:
-            raise PaymentError(f"No payment method is available online for {amount:,.2f} {currency}; "
-                               "please contact us to pay.")
+            raise PaymentError(_("No payment method is available online for %(amount)s %(currency)s; please contact "
+                                 "us to pay.") % {"amount": figure(amount), "currency": currency})
         request = _request_create(customer=customer, key=f"checkout:{uuid.uuid4()}", kind=PaymentRequest.Kind.CHECKOUT,
                                   provider=gateway.name, lines=checked, amount=amount, currency=currency, origin=origin,
                                   surcharge=surcharge)
@@ -167,7 +182,7 @@ def checkout_start(*, customer: Customer, lines: Lines, amount: Decimal | None =
     except ProviderError as error:
         PaymentRequest.objects.filter(pk=request.pk).update(status=PaymentRequest.Status.CANCELLED,
                                                             failure_reason=str(error)[:300])
-        raise PaymentError(f"The payment could not be started: {error}") from None
+        raise PaymentError(_("The payment could not be started: %(error)s") % {"error": error}) from None
     PaymentRequest.objects.filter(pk=request.pk).update(provider_ref=started.provider_ref)
     request.provider_ref = started.provider_ref
     return request, started.redirect_url
@@ -176,7 +191,7 @@ def checkout_start(*, customer: Customer, lines: Lines, amount: Decimal | None =
 def _methods_chosen(customer: Customer, amount: Decimal, method: str) -> tuple[list[str], Decimal]:
     """The methods the checkout offers and the surcharge on it, from how the customer chose to pay."""
     if method not in (BY_CARD, NOT_BY_CARD, ANY_METHOD):
-        raise PaymentError(f"{method!r} is not a way to pay: choose card or another method.")
+        raise PaymentError(_("%(method)r is not a way to pay: choose card or another method.") % {"method": method})
     settings = payment_settings(customer)
     methods, percent = methods_for(customer, amount, settings), card_surcharge_percent(settings)
     if method == BY_CARD:
@@ -191,19 +206,19 @@ def _methods_chosen(customer: Customer, amount: Decimal, method: str) -> tuple[l
 def lines_oldest_first(*, customer: Customer, invoices: list[Invoice], amount: Decimal) -> Lines:
     """A partial amount pays the oldest due invoices first, each up to its open amount. What is
     more than they owe in all is not allocated (the caller's amount keeps it as cash on account)."""
-    left = _amount(amount, "The amount to pay")
+    left = _amount(amount, _("The amount to pay"))
     family = customer.family_top_pk
     allocated: Lines = []
     for invoice in sorted(invoices, key=lambda i: (i.due_date, i.pk)):
         if invoice.customer.family_top_pk != family:
-            raise PaymentError(f"{invoice} is not an invoice of {customer.name}.")
+            raise PaymentError(_not_theirs(invoice, customer))
         if left <= 0 or invoice.status != Invoice.Status.OPEN or invoice.open_amount <= 0:
             continue
         share = min(left, invoice.open_amount)
         allocated.append((invoice, share))
         left -= share
     if not allocated:
-        raise PaymentError("None of these invoices is open.")
+        raise PaymentError(_("None of these invoices is open."))
     return allocated
 
 
