@@ -7,8 +7,10 @@ its label the share of its open amount paid in cash in `d < day ≤ horizon`. It
 `d`: amount, open share, terms, age, days past due, the customer's and family's weighted days late
 and how many invoices they closed (METRICS.md's 12-month window), the rule's own predicted date and
 its basis (plan, promise, dispute, history), the segment, the due date's weekday and day of month,
-and the horizon (monotone: more time never lowers the share). A `HistGradientBoostingRegressor`
-(squared error, weighted by open amount) learns the expected share.
+the horizon (monotone: more time never lowers the share), and the customer's own conditional pay-date
+distribution: of its invoices closed in the 12 months before `d` that were still open as long after
+their due date as this one, the share that closed by the horizon (`LateDays`; the book's likewise). A
+`HistGradientBoostingRegressor` (squared error, weighted by open amount) learns the expected share.
 
 Trained as of `D`, only rows whose horizon ended on or before `D` are used: every label is known at
 `D` and nothing dated after it is read (no leakage). With fewer than FORECAST_MODEL_MIN_CLOSED
@@ -180,7 +182,8 @@ def snapshot(day: date, open_frame: pd.DataFrame, scope: Scope, closed: pd.DataF
     frame = predict(open_frame, day, scope, behaviour, dispute_cycle(day, resolved))
     if frame.empty:
         return Snapshot(day, frame.assign(**{name: pd.Series(dtype="float64")
-                                             for name in [*FEATURES, "pay_weekday", "rolled_ordinal", "due_ordinal"]}))
+                                             for name in [*FEATURES, "pay_weekday", "rolled_ordinal", "due_ordinal",
+                                                          "predicted_ordinal"]}))
     open_base = np.array([float(v) for v in frame["open_base"]])
     amount = np.array([float(a * r) for a, r in zip(frame["amount"], frame["rate"], strict=True)])
     late = {c: float(row["days_late"]) for c, row in behaviour.customers.items()}
@@ -207,6 +210,7 @@ def snapshot(day: date, open_frame: pd.DataFrame, scope: Scope, closed: pd.DataF
     frame["pay_weekday"] = frame["customer_id"].map(habits["pay_weekday"]).astype("float64")
     frame["rolled_ordinal"] = rolled_ordinals(list(frame["predicted"]), frame["pay_weekday"].to_numpy())
     frame["due_ordinal"] = np.array([d.toordinal() for d in frame["due_date"]], dtype="int64")
+    frame["predicted_ordinal"] = np.array([p.toordinal() for p in frame["predicted"]], dtype="int64")
     return Snapshot(day, frame, LateDays.of(day, closed))
 
 
@@ -216,9 +220,13 @@ def at_horizon(snap: Snapshot, horizon_end: date) -> pd.DataFrame:
     frame["horizon_end"] = horizon_end
     frame["snap_day"] = snap.day
     frame["horizon_days"] = float((horizon_end - snap.day).days)
-    frame["due_to_horizon"] = [(horizon_end - d).days for d in frame["due_date"]]
-    frame["rule_to_horizon"] = [(horizon_end - p).days for p in frame["predicted"]]
     end = horizon_end.toordinal()
+    if "due_ordinal" in frame:  # whole days as ordinals: no date arithmetic per row
+        frame["due_to_horizon"] = end - frame["due_ordinal"].to_numpy(dtype="int64")
+        frame["rule_to_horizon"] = end - frame["predicted_ordinal"].to_numpy(dtype="int64")
+    else:
+        frame["due_to_horizon"] = [(horizon_end - d).days for d in frame["due_date"]]
+        frame["rule_to_horizon"] = [(horizon_end - p).days for p in frame["predicted"]]
     frame["rolled_to_horizon"] = (end - frame["rolled_ordinal"]).astype("float64")
     # How many of the customer's payment-run weekdays fall in (day, horizon] (all days, without one).
     span = end - snap.day.toordinal()

@@ -182,9 +182,10 @@ def test_demo_logins_lists_every_demo_user(capsys):
 
 
 def test_history_length_is_an_option():
-    with pytest.raises(CommandError, match="history-months"):
-        call_command("seed_demo", customers=20, history_months=0, as_of=AS_OF, stdout=io.StringIO())
-    seed(customers=20, history_months=3)
+    for months in (0, 11):
+        with pytest.raises(CommandError, match="history-months must be at least 12"):
+            call_command("seed_demo", customers=20, history_months=months, as_of=AS_OF, stdout=io.StringIO())
+    seed(customers=20, history_months=12)
     first_issue = Invoice.objects.order_by("issue_date").values_list("issue_date", flat=True).first()
-    assert AS_OF - relativedelta(months=3) <= first_issue
-    assert not FxRate.objects.filter(rate_date__lt=AS_OF - relativedelta(months=3) - timedelta(days=7)).exists()
+    assert AS_OF - relativedelta(months=12) <= first_issue < AS_OF - relativedelta(months=11)
+    assert not FxRate.objects.filter(rate_date__lt=AS_OF - relativedelta(months=12) - timedelta(days=7)).exists()
