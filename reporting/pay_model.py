@@ -124,7 +124,7 @@ class LateDays:
         were later than `elapsed`, and the book's share."""
         lo = np.clip(elapsed.astype("int64"), -SHIFT, SPAN - SHIFT - 1) + SHIFT
         hi = np.clip(horizon.astype("int64"), -SHIFT, SPAN - SHIFT - 1) + SHIFT
-        codes = self.customers.get_indexer(customer_ids).astype("int64")
+        codes = self.customers.get_indexer(pd.Index(customer_ids)).astype("int64")
         known = codes >= 0
         base = np.where(known, codes, 0) * SPAN
         first = np.searchsorted(self.keys, base + SPAN, side="left")
