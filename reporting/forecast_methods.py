@@ -11,6 +11,7 @@ import io
 import time
 from dataclasses import dataclass
 from datetime import date, timedelta
+from decimal import Decimal
 from pathlib import Path
 
 import joblib
@@ -23,7 +24,7 @@ from reporting.aging import month_ends
 from reporting.backtest import METHODS, Backtest, run
 from reporting.behaviour import window_start
 from reporting.cache import kept
-from reporting.forecast import month_end, resolved_disputes
+from reporting.forecast import forecast, month_end, resolved_disputes
 from reporting.frames import BOOK, Scope, closed_invoices, first_issue_date, open_invoices
 from reporting.models import PayModel
 from reporting.not_yet_issued import NotYetIssued, not_yet_issued_to
@@ -73,6 +74,18 @@ def default_method(row: PayModel | None = None) -> str:
     if row is None:
         row, _ = stored_model()
     return (row.score or {}).get("best", "rule") if row else "rule"
+
+
+def forecast_by_collector(*, as_of: date, horizon_end: date) -> tuple[str, dict[str, Decimal]]:
+    """The default method's forecast to the horizon per collector (username), for the team dashboard and
+    the targets: the stored model's expected amount when the model is the default, else the rule's
+    (METRICS.md). Returns the method used and the figures."""
+    if default_method() == "model":
+        figures = model_figures(as_of=as_of, horizon_end=horizon_end)
+        if figures is not None:
+            return "model", figures.forecast.by_collector()
+    rows = forecast(as_of=as_of, horizon_end=horizon_end).by_collector
+    return "rule", {row["collector"]: row["forecast"] for row in rows}
 
 
 def score_of(result: Backtest) -> dict:

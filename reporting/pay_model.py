@@ -7,8 +7,10 @@ its label the share of its open amount paid in cash in `d < day ≤ horizon`. It
 `d`: amount, open share, terms, age, days past due, the customer's and family's weighted days late
 and how many invoices they closed (METRICS.md's 12-month window), the rule's own predicted date and
 its basis (plan, promise, dispute, history), the segment, the due date's weekday and day of month,
-and the horizon (monotone: more time never lowers the share). A `HistGradientBoostingRegressor`
-(squared error, weighted by open amount) learns the expected share.
+the horizon (monotone: more time never lowers the share), and the customer's own conditional pay-date
+distribution: of its invoices closed in the 12 months before `d` that were still open as long after
+their due date as this one, the share that closed by the horizon (`LateDays`; the book's likewise). A
+`HistGradientBoostingRegressor` (squared error, weighted by open amount) learns the expected share.
 
 Trained as of `D`, only rows whose horizon ended on or before `D` are used: every label is known at
 `D` and nothing dated after it is read (no leakage). With fewer than FORECAST_MODEL_MIN_CLOSED
@@ -24,6 +26,7 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from decimal import Decimal
 
 import numpy as np
 import pandas as pd
@@ -44,7 +47,9 @@ FEATURES = [
     "log_open", "open_share", "terms", "age", "past_due", "horizon_days", "due_to_horizon", "rule_to_horizon",
     "rule_offset", "customer_late", "customer_closed", "family_late", "basis", "segment", "due_weekday",
     "due_day", "book_late", "since_paid", "weekday_regular", "rolled_to_horizon", "pay_days_left",
+    "customer_by_horizon", "customer_still_open", "book_by_horizon",
 ]
+EARLIER_FEATURES = FEATURES[:21]  # what a model stored before the late-day features were added reads
 CATEGORICAL = ["basis", "segment"]
 HORIZONS = 3  # month ends after a snapshot day used as training horizons
 GRID_DAYS = [7 * k for k in range(1, 14)]  # the weekly grid of predicted pay dates
@@ -88,12 +93,58 @@ def _days(later: pd.Series, earlier: pd.Series) -> np.ndarray:
     return np.array([(a - b).days for a, b in zip(later, earlier, strict=True)], dtype="float64")
 
 
+SHIFT, SPAN = 2000, 5000  # days late are clipped to -SHIFT..SPAN-SHIFT-1 to key them per customer
+
+
+@dataclass
+class LateDays:
+    """Days late (closing − due) of the invoices closed in the 12 months up to a day, sorted per customer
+    (`keys`: customer code × SPAN + days late + SHIFT) and for the whole book, to ask per open invoice:
+    of the invoices that were still open this many days after their due date, which share closed by the
+    horizon (an empirical, conditional pay-date distribution)."""
+
+    customers: pd.Index
+    keys: np.ndarray
+    book: np.ndarray
+
+    @classmethod
+    def of(cls, day: date, closed: pd.DataFrame | None) -> "LateDays":
+        if closed is None or closed.empty:
+            return cls(pd.Index([], dtype="int64"), np.zeros(0, dtype="int64"), np.zeros(0, dtype="int64"))
+        rows = closed[(closed["closed_on"] >= window_start(day)) & (closed["closed_on"] <= day)]
+        late = np.clip(rows["days_late"].to_numpy(dtype="int64"), -SHIFT, SPAN - SHIFT - 1) + SHIFT
+        customers = pd.Index(sorted(set(rows["customer_id"])))
+        codes = customers.get_indexer(rows["customer_id"]).astype("int64")
+        return cls(customers, np.sort(codes * SPAN + late), np.sort(late))
+
+    def conditional(self, customer_ids: pd.Series, elapsed: np.ndarray, horizon: np.ndarray
+                    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Per invoice (its customer, days since due at the snapshot and at the horizon): the customer's
+        share of closed invoices later than `elapsed` that closed by `horizon` (NaN with none), how many
+        were later than `elapsed`, and the book's share."""
+        lo = np.clip(elapsed.astype("int64"), -SHIFT, SPAN - SHIFT - 1) + SHIFT
+        hi = np.clip(horizon.astype("int64"), -SHIFT, SPAN - SHIFT - 1) + SHIFT
+        codes = self.customers.get_indexer(pd.Index(customer_ids)).astype("int64")
+        known = codes >= 0
+        base = np.where(known, codes, 0) * SPAN
+        first = np.searchsorted(self.keys, base + SPAN, side="left")
+        after = np.where(known, first - np.searchsorted(self.keys, base + lo, side="right"), 0)
+        by = np.where(known, np.searchsorted(self.keys, base + hi, side="right")
+                      - np.searchsorted(self.keys, base + lo, side="right"), 0)
+        share = np.divide(by, after, out=np.full(len(lo), np.nan), where=after > 0)
+        book_after = len(self.book) - np.searchsorted(self.book, lo, side="right")
+        book_by = np.searchsorted(self.book, hi, side="right") - np.searchsorted(self.book, lo, side="right")
+        book = np.divide(book_by, book_after, out=np.full(len(lo), np.nan), where=book_after > 0)
+        return share, after.astype("float64"), book
+
+
 @dataclass
 class Snapshot:
     """The invoices open at the end of `day`, with the features known then (horizon-free ones)."""
 
     day: date
     frame: pd.DataFrame
+    late_days: LateDays | None = None
 
 
 def pay_habits(day: date, cash: pd.DataFrame | None) -> pd.DataFrame:
@@ -131,7 +182,8 @@ def snapshot(day: date, open_frame: pd.DataFrame, scope: Scope, closed: pd.DataF
     frame = predict(open_frame, day, scope, behaviour, dispute_cycle(day, resolved))
     if frame.empty:
         return Snapshot(day, frame.assign(**{name: pd.Series(dtype="float64")
-                                             for name in [*FEATURES, "pay_weekday", "rolled_ordinal"]}))
+                                             for name in [*FEATURES, "pay_weekday", "rolled_ordinal", "due_ordinal",
+                                                          "predicted_ordinal"]}))
     open_base = np.array([float(v) for v in frame["open_base"]])
     amount = np.array([float(a * r) for a, r in zip(frame["amount"], frame["rate"], strict=True)])
     late = {c: float(row["days_late"]) for c, row in behaviour.customers.items()}
@@ -157,7 +209,9 @@ def snapshot(day: date, open_frame: pd.DataFrame, scope: Scope, closed: pd.DataF
     frame["weekday_regular"] = frame["customer_id"].map(habits["weekday_regular"]).fillna(0).astype("float64")
     frame["pay_weekday"] = frame["customer_id"].map(habits["pay_weekday"]).astype("float64")
     frame["rolled_ordinal"] = rolled_ordinals(list(frame["predicted"]), frame["pay_weekday"].to_numpy())
-    return Snapshot(day, frame)
+    frame["due_ordinal"] = np.array([d.toordinal() for d in frame["due_date"]], dtype="int64")
+    frame["predicted_ordinal"] = np.array([p.toordinal() for p in frame["predicted"]], dtype="int64")
+    return Snapshot(day, frame, LateDays.of(day, closed))
 
 
 def at_horizon(snap: Snapshot, horizon_end: date) -> pd.DataFrame:
@@ -166,9 +220,13 @@ def at_horizon(snap: Snapshot, horizon_end: date) -> pd.DataFrame:
     frame["horizon_end"] = horizon_end
     frame["snap_day"] = snap.day
     frame["horizon_days"] = float((horizon_end - snap.day).days)
-    frame["due_to_horizon"] = [(horizon_end - d).days for d in frame["due_date"]]
-    frame["rule_to_horizon"] = [(horizon_end - p).days for p in frame["predicted"]]
     end = horizon_end.toordinal()
+    if "due_ordinal" in frame:  # whole days as ordinals: no date arithmetic per row
+        frame["due_to_horizon"] = end - frame["due_ordinal"].to_numpy(dtype="int64")
+        frame["rule_to_horizon"] = end - frame["predicted_ordinal"].to_numpy(dtype="int64")
+    else:
+        frame["due_to_horizon"] = [(horizon_end - d).days for d in frame["due_date"]]
+        frame["rule_to_horizon"] = [(horizon_end - p).days for p in frame["predicted"]]
     frame["rolled_to_horizon"] = (end - frame["rolled_ordinal"]).astype("float64")
     # How many of the customer's payment-run weekdays fall in (day, horizon] (all days, without one).
     span = end - snap.day.toordinal()
@@ -176,6 +234,10 @@ def at_horizon(snap: Snapshot, horizon_end: date) -> pd.DataFrame:
     first = np.where(np.isnan(weekday), 1, (np.nan_to_num(weekday) - (snap.day.toordinal() + 1 + 6) % 7) % 7 + 1)
     runs = np.where(first <= span, (span - first) // 7 + 1, 0)
     frame["pay_days_left"] = np.where(np.isnan(weekday), span, runs).astype("float64")
+    late_days = snap.late_days or LateDays.of(snap.day, None)
+    due = frame["due_ordinal"].to_numpy(dtype="int64") if "due_ordinal" in frame else np.zeros(len(frame), "int64")
+    share, after, book = late_days.conditional(frame["customer_id"], snap.day.toordinal() - due, end - due)
+    frame["customer_by_horizon"], frame["customer_still_open"], frame["book_by_horizon"] = share, after, book
     return frame
 
 
@@ -243,10 +305,15 @@ class TrainedModel:
     rows: int
     seconds: float
     params: dict
-    factor: float = 1.0  # calibration: collected ÷ forecast on the latest month held out
+    factor: float = 1.0  # a scale on every share (1; models stored by earlier versions were calibrated)
+
+    @property
+    def features(self) -> list[str]:
+        """The features it was fitted on (a model stored by an earlier version has fewer)."""
+        return FEATURES if self.estimator.n_features_in_ == len(FEATURES) else EARLIER_FEATURES
 
     def matrix(self, frame: pd.DataFrame) -> pd.DataFrame:
-        x = frame[FEATURES].copy()
+        x = frame[self.features if hasattr(self.estimator, "n_features_in_") else FEATURES].copy()
         x["segment"] = [self.segments.index(s) if s in self.segments else -1 for s in frame["segment"]]
         x["segment"] = x["segment"].where(x["segment"] >= 0, np.nan)
         return x.astype("float64")
@@ -261,7 +328,8 @@ class TrainedModel:
 
 PARAMS = {"max_iter": 120, "learning_rate": 0.1, "max_leaf_nodes": 31, "min_samples_leaf": 40,
           "l2_regularization": 1.0}
-MONOTONE = ("horizon_days", "rule_to_horizon", "due_to_horizon", "rolled_to_horizon", "pay_days_left")
+MONOTONE = ("horizon_days", "rule_to_horizon", "due_to_horizon", "rolled_to_horizon", "pay_days_left",
+            "customer_by_horizon", "book_by_horizon")
 
 
 def _fit(rows: pd.DataFrame, segments: list[str], as_of: date, seed: int) -> TrainedModel:
@@ -278,34 +346,8 @@ def _fit(rows: pd.DataFrame, segments: list[str], as_of: date, seed: int) -> Tra
     return model
 
 
-CALIBRATION_MONTHS = 3  # latest months held out, one at a time, to measure the model's amounts
-
-
-def calibration(hist: History, rows: pd.DataFrame, as_of: date, seed: int) -> float:
-    """How far the model's amounts were off on the latest months it could have forecast: for each of
-    the last CALIBRATION_MONTHS complete months, a model fitted on the rows known at the month end
-    before it, asked for that month from that day; the factor is Σ collected ÷ Σ forecast over them (1
-    when nothing can be measured). Every row read has its horizon on or before `as_of`."""
-    last = month_end(as_of) if month_end(as_of) == as_of else month_end(as_of - relativedelta(months=1))
-    forecast = collected = 0.0
-    for back in range(CALIBRATION_MONTHS):
-        end = month_end(last - relativedelta(months=back))
-        cut = month_end(end - relativedelta(months=1))
-        known = rows[[e <= cut for e in rows["horizon_end"]]]
-        held = rows[[(day == cut and e == end) for day, e in zip(rows["snap_day"], rows["horizon_end"],
-                                                                  strict=True)]]
-        if hist.closed_by(cut) < min_closed() or len(known) < min_closed() or held.empty:
-            break  # no model could have been made then, nor earlier
-        earlier = _fit(known, hist.segments, cut, seed)
-        amount = held["open_base_f"].to_numpy(dtype="float64")
-        forecast += float((amount * earlier.share(held)).sum())
-        collected += float((amount * held["label"].to_numpy(dtype="float64")).sum())
-    return collected / forecast if forecast > 0 else 1.0
-
-
 def train(hist: History, as_of: date, *, max_rows: int = MAX_ROWS, seed: int = 0) -> TrainedModel | None:
-    """The model as of `as_of` from the rows whose labels were known then, calibrated on the latest
-    month (`calibration`); None on thin history."""
+    """The model as of `as_of` from the rows whose labels were known then; None on thin history."""
     if hist.closed_by(as_of) < min_closed():
         return None
     rows = hist.training_rows(as_of)
@@ -315,8 +357,6 @@ def train(hist: History, as_of: date, *, max_rows: int = MAX_ROWS, seed: int = 0
     if len(rows) > max_rows:
         rows = rows.sample(n=max_rows, random_state=seed)
     model = _fit(rows, hist.segments, as_of, seed)
-    model.factor = calibration(hist, rows, as_of, seed)
-    model.params["calibration"] = round(model.factor, 4)
     model.seconds = time.perf_counter() - started
     return model
 
@@ -328,7 +368,17 @@ class ModelForecast:
     expected: float
     p10: float
     p90: float
-    invoices: pd.DataFrame  # invoice_id, probability, predicted_date, open_base
+    invoices: pd.DataFrame  # invoice_id, probability, predicted_date, open_base, collector
+
+    def by_collector(self) -> dict[str, Decimal]:
+        """The expected amount (Σ open × probability) per collector (username, "(unassigned)")."""
+        if self.invoices.empty:
+            return {}
+        expected = pd.DataFrame({"collector": self.invoices["collector"].to_numpy(),
+                                 "amount": [float(v) for v in self.invoices["open_base"]]
+                                 * self.invoices["probability"].to_numpy(dtype="float64")})
+        sums = expected.groupby("collector")["amount"].sum()
+        return {str(name): Decimal(str(round(float(v), 2))) for name, v in sums.items()}
 
 
 def model_forecast(model: TrainedModel, snap: Snapshot, horizon_end: date) -> ModelForecast:
@@ -336,7 +386,7 @@ def model_forecast(model: TrainedModel, snap: Snapshot, horizon_end: date) -> Mo
     invoice the probability of being paid by the horizon and the predicted pay date."""
     frame = at_horizon(snap, horizon_end)
     if frame.empty:
-        empty = pd.DataFrame(columns=["invoice_id", "probability", "predicted_date", "open_base"])
+        empty = pd.DataFrame(columns=["invoice_id", "probability", "predicted_date", "open_base", "collector"])
         return ModelForecast(snap.day, horizon_end, 0.0, 0.0, 0.0, empty)
     prob = model.share(frame)
     amount = frame["open_base_f"].to_numpy(dtype="float64")
@@ -344,7 +394,8 @@ def model_forecast(model: TrainedModel, snap: Snapshot, horizon_end: date) -> Mo
     spread = float(np.sqrt((amount ** 2 * prob * (1 - prob)).sum()))
     dates = predicted_dates(model, snap)
     invoices = pd.DataFrame({"invoice_id": frame["invoice_id"].to_numpy(), "probability": prob,
-                             "predicted_date": dates, "open_base": frame["open_base"].to_numpy()})
+                             "predicted_date": dates, "open_base": frame["open_base"].to_numpy(),
+                             "collector": frame["collector"].to_numpy()})
     return ModelForecast(snap.day, horizon_end, expected, max(expected - Z90 * spread, 0.0), expected + Z90 * spread,
                          invoices)
 

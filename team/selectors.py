@@ -17,7 +17,8 @@ from core.money import ZERO
 from portfolios.access import can_manage, collector_rows, customer_rows, has_role, sees_whole_book
 from portfolios.models import Role
 from reporting import work_metrics as wm
-from reporting.forecast import collected_by_collector, forecast
+from reporting.forecast import collected_by_collector
+from reporting.forecast_methods import forecast_by_collector
 from team.models import HelpRequest, MonthlyTarget
 
 
@@ -71,6 +72,7 @@ class TargetRow:
     target: Decimal | None
     collected: Decimal
     forecast: Decimal
+    method: str = "rule"  # the forecast's method: the default one (reporting.forecast_methods)
 
     @property
     def gap(self) -> Decimal | None:
@@ -94,9 +96,9 @@ def target_rows(*, collectors: Iterable[User], as_of: date) -> list[TargetRow]:
     ids = {c.pk for c in collectors}
     targets = month_targets(first, ids)
     collected = collected_by_collector(first, as_of)
-    expected = {row["collector"]: row["forecast"] for row in forecast(as_of=as_of, horizon_end=last).by_collector}
+    method, expected = forecast_by_collector(as_of=as_of, horizon_end=last)
     return [
-        TargetRow(c, targets.get(c.pk), collected.get(c.username, ZERO), expected.get(c.username, ZERO))
+        TargetRow(c, targets.get(c.pk), collected.get(c.username, ZERO), expected.get(c.username, ZERO), method)
         for c in collectors
     ]
 
@@ -128,7 +130,7 @@ def target_totals(rows: list[TargetRow]) -> TargetTotals:
     return TargetTotals(
         None, sum((r.target for r in with_target if r.target is not None), ZERO) if with_target else None,
         sum((r.collected for r in rows), ZERO), sum((r.forecast for r in rows), ZERO),
-        target_collected=sum((r.collected for r in with_target), ZERO),
+        rows[0].method if rows else "rule", target_collected=sum((r.collected for r in with_target), ZERO),
         target_forecast=sum((r.forecast for r in with_target), ZERO),
         without_target=len(rows) - len(with_target),
     )

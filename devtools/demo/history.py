@@ -1,4 +1,4 @@
-"""A year of collection work on one demo account: reminders, calls, promises, disputes, escalations.
+"""The collection work on one demo account over the history: reminders, calls, promises, disputes, escalations.
 
 The work follows the ledger: an account is worked while it has invoices more than a week past due,
 more often the worse it pays; a promise is kept, partially kept or broken by the payments that

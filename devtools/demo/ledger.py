@@ -1,4 +1,4 @@
-"""A year of invoices for one demo account, paid the way the account pays.
+"""The invoices of one demo account over the history (two years by default), paid the way the account pays.
 
 Everything is decided in memory first: each invoice's moves (payments, credits, write-offs) up to
 the as-of date, and from them its open amount, status and closing date, exactly as the services
@@ -234,7 +234,8 @@ def _plan_dispute(account: Account, bill: Bill, *, as_of: date, numbers: Numbers
     )[0]
     bill.dispute = DisputePlan(opened_on, cause, owner, amount, Dispute.Status.RESOLVED, resolution, resolved_on)
     if resolution == Dispute.Resolution.CREDIT_ISSUED:
-        open_then = bill.open_on(resolved_on)
+        # Not more than is left open then, nor than a price adjustment dated later leaves open.
+        open_then = min(bill.open_on(resolved_on), bill.open_on(date.max))
         credit = min(amount, open_then)
         if credit > 0:
             note = _credit_note(account, numbers, rows, resolved_on, credit, f"Dispute resolved: {cause}")

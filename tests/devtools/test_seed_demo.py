@@ -4,6 +4,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
+from dateutil.relativedelta import relativedelta
 from django.contrib.auth.models import User
 from django.core.management import CommandError, call_command
 from django.db import transaction
@@ -117,7 +118,10 @@ def test_book_looks_like_a_real_ledger():
     assert foreign and foreign <= {"EUR", "GBP", "CAD"}
     for currency in foreign:
         assert FxRate.objects.filter(currency=currency, rate_date=AS_OF).exists()
-        assert FxRate.objects.filter(currency=currency, rate_date=AS_OF - timedelta(days=365)).exists()
+        assert FxRate.objects.filter(currency=currency, rate_date=AS_OF - relativedelta(months=24)).exists()
+    # Two years of invoices: the forecast backtest's first month (a year back) has a year before it.
+    first_issue = Invoice.objects.order_by("issue_date").values_list("issue_date", flat=True).first()
+    assert AS_OF - relativedelta(months=24) <= first_issue < AS_OF - relativedelta(months=23)
     assert set(Contact.objects.values_list("role", flat=True)) >= {"ap_clerk", "approver", "controller", "sales_rep"}
     assert Invoice.objects.filter(status="open", due_date__lt=AS_OF - timedelta(days=90)).exists()
     assert Invoice.objects.filter(status="open", due_date__gte=AS_OF).exists()
@@ -175,3 +179,13 @@ def test_demo_logins_lists_every_demo_user(capsys):
     assert "workbench" in out
     for username in ["alice", "bob", "chen", "dana", "elena", "farid", "manager", "finance", "admin"]:
         assert f" {username} " in out
+
+
+def test_history_length_is_an_option():
+    for months in (0, 11):
+        with pytest.raises(CommandError, match="history-months must be at least 12"):
+            call_command("seed_demo", customers=20, history_months=months, as_of=AS_OF, stdout=io.StringIO())
+    seed(customers=20, history_months=12)
+    first_issue = Invoice.objects.order_by("issue_date").values_list("issue_date", flat=True).first()
+    assert AS_OF - relativedelta(months=12) <= first_issue < AS_OF - relativedelta(months=11)
+    assert not FxRate.objects.filter(rate_date__lt=AS_OF - relativedelta(months=12) - timedelta(days=7)).exists()

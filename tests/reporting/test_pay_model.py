@@ -4,15 +4,20 @@ for large invoices predicted to slip, and the forecast page and drill-down showi
 
 from datetime import date, timedelta
 
+import numpy as np
+import pandas as pd
 import pytest
 from django.urls import reverse
 
+from ledger.models import Customer
 from reporting import forecast_methods
+from reporting.forecast import forecast
 from reporting.forecast_methods import pointer
 from reporting.models import PayModel
 from reporting.not_yet_issued import not_yet_issued_to
-from reporting.pay_model import history, train
-from tests.factories import finance
+from reporting.pay_model import LateDays, history, train
+from team.selectors import target_rows, target_totals
+from tests.factories import PortfolioFactory, collector, finance
 from tests.reporting.test_backtest import AS_OF, build_book
 from work.models import QueueTask
 
@@ -98,3 +103,42 @@ def test_pages_show_the_model_beside_the_rule(book, client):
     drill = client.get(reverse("reports_aging_invoices"), {"as_of": AS_OF.isoformat()})
     assert drill.status_code == 200 and "P(by month end)" in drill.content.decode()
     assert " %</td>" in drill.content.decode()  # a probability per invoice
+
+
+def test_late_days_share_is_conditional_on_still_being_open_and_reads_only_closed_by_the_day():
+    day = date(2026, 6, 30)
+    closed = pd.DataFrame({
+        "customer_id": [1, 1, 1, 1, 2, 1],
+        "days_late": [0, 5, 10, 20, 40, 1],
+        "closed_on": [day - timedelta(days=n) for n in (50, 40, 30, 20, 10)] + [day + timedelta(days=1)],
+    })
+    late = LateDays.of(day, closed)  # the last row closed after the day: not read
+    share, still_open, book = late.conditional(pd.Series([1, 1, 3]), np.array([3, -10, 3]), np.array([12, 0, 12]))
+    # Customer 1: of 0, 5, 10, 20 days late, those later than 3 are 5, 10, 20; two of them by 12.
+    assert share[0] == pytest.approx(2 / 3) and still_open[0] == 3
+    assert share[1] == pytest.approx(1 / 4) and still_open[1] == 4  # later than -10: all four; by 0: one
+    assert np.isnan(share[2]) and still_open[2] == 0  # a customer with nothing closed: no share of its own
+    assert book[2] == pytest.approx(2 / 4)  # the book: 5, 10, 20, 40 later than 3; 5 and 10 by 12
+    empty = LateDays.of(day, None)
+    share, still_open, book = empty.conditional(pd.Series([1]), np.array([0]), np.array([5]))
+    assert np.isnan(share[0]) and still_open[0] == 0 and np.isnan(book[0])
+
+
+def test_the_dashboard_forecast_follows_the_default_method(book, settings):
+    user = collector("cora")
+    Customer.objects.update(portfolio=PortfolioFactory(collector=user))
+    rule_rows = forecast(as_of=AS_OF, horizon_end=date(2026, 7, 31)).by_collector
+    # No model stored yet (a cold start): the rule's figures.
+    (row,) = target_rows(collectors=[user], as_of=AS_OF + timedelta(days=1))
+    assert row.method == "rule" and target_totals([row]).method == "rule"
+    forecast_methods.pay_model_train(as_of=AS_OF, months=2)
+    settings.FORECAST_DEFAULT_METHOD = "model"
+    method, figures = forecast_methods.forecast_by_collector(as_of=AS_OF, horizon_end=date(2026, 7, 31))
+    model = forecast_methods.model_figures(as_of=AS_OF, horizon_end=date(2026, 7, 31))
+    assert method == "model" and set(figures) == {"cora"}
+    assert float(figures["cora"]) == pytest.approx(model.forecast.expected, abs=0.01)
+    (row,) = target_rows(collectors=[user], as_of=AS_OF + timedelta(days=1))
+    assert row.method == "model" and target_totals([row]).method == "model"
+    settings.FORECAST_DEFAULT_METHOD = "rule"
+    method, figures = forecast_methods.forecast_by_collector(as_of=AS_OF, horizon_end=date(2026, 7, 31))
+    assert method == "rule" and figures == {r["collector"]: r["forecast"] for r in rule_rows}
