@@ -297,12 +297,13 @@ def _event_claim(row: WebhookEvent) -> WebhookEvent | None:
     the same event waits on the unique index until the first commits, then finds it, as before."""
     meta = WebhookEvent._meta
     fields = [f for f in meta.concrete_fields if not f.primary_key]
+    [pk] = [f for f in meta.concrete_fields if f.primary_key]
     quote = connection.ops.quote_name
     values = [f.get_db_prep_save(f.pre_save(row, add=True), connection) for f in fields]
-    unique = ", ".join(quote(meta.get_field(name).column) for name in ("provider", "event_id"))
+    unique = ", ".join(quote(f.column) for name in ("provider", "event_id") for f in fields if f.name == name)
     sql = (f"INSERT INTO {quote(meta.db_table)} ({', '.join(quote(f.column) for f in fields)}) "
            f"VALUES ({', '.join(['%s'] * len(fields))}) "
-           f"ON CONFLICT ({unique}) DO NOTHING RETURNING {quote(meta.pk.column)}")
+           f"ON CONFLICT ({unique}) DO NOTHING RETURNING {quote(pk.column)}")
     with connection.cursor() as cursor:
         cursor.execute(sql, values)
         inserted = cursor.fetchone()

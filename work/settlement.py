@@ -43,9 +43,8 @@ def _covered(ids: list[int]) -> set[str]:
     completed and possibly reopened) covers any of these invoices, in one query: most money reaches
     invoices nobody promised or planned, and then nothing more is read."""
     promised = PromiseToPay.invoices.through.objects.filter(
-        invoice_id__in=ids, promisetopay__status=PromiseToPay.Status.OPEN).annotate(
-        covered=Value("promise")).values_list("covered", flat=True)
+        invoice_id__in=ids, promisetopay__status=PromiseToPay.Status.OPEN).values_list(Value("promise"), flat=True)
     planned = PaymentPlan.invoices.through.objects.filter(
-        invoice_id__in=ids, paymentplan__status__in=[*LIVE, PaymentPlan.Status.COMPLETED]).annotate(
-        covered=Value("plan")).values_list("covered", flat=True)
+        invoice_id__in=ids, paymentplan__status__in=[*LIVE, PaymentPlan.Status.COMPLETED]).values_list(
+        Value("plan"), flat=True)
     return set(promised.order_by().union(planned.order_by()))
