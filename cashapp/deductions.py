@@ -8,6 +8,7 @@ within their limit, else waiting for a second manager's approval); above it a di
 for the collector, so the remainder is not dunned while it is worked out.
 """
 
+from collections.abc import Sequence
 from decimal import Decimal
 
 from django.contrib.auth.models import User
@@ -23,29 +24,38 @@ from portfolios.models import Role
 from work.corrections.models import LedgerCorrection
 from work.corrections.services import correction_request
 from work.models import Dispute
-from work.services import dispute_open
+from work.services import DisputeOpening, disputes_open
 
 WRITE_OFF, DISPUTE = "write_off", "dispute"
 
 
-def _dispute(invoice: Invoice, amount: Decimal, line: BankLine, by: User | None) -> Dispute:
-    return dispute_open(
+def _opening(invoice: Invoice, amount: Decimal, line: BankLine) -> DisputeOpening:
+    return DisputeOpening(
         customer=invoice.customer, invoices=[invoice], amount=amount, root_cause=Dispute.RootCause.OTHER,
         description=f"Short payment: the bank receipt of {line.value_date:%Y-%m-%d} ({line.entry_reference}) "
                     f"paid {amount:,.2f} {invoice.currency} less than invoice {invoice} asked.",
-        by=by, source="cash",
     )
 
 
-def deduction_record(deduction: Deduction, *, customer: Customer, line: BankLine) -> dict:
-    """What the match keeps of a short payment: a write-off proposed, or the dispute opened."""
-    record = {"invoice": deduction.invoice_id, "invoice_number": deduction.invoice_number,
-              "amount": str(deduction.amount), "currency": deduction.currency, "proposal": deduction.proposal,
-              "status": "proposed"}
-    if deduction.proposal == DISPUTE:
-        invoice = Invoice.objects.select_related("customer").get(pk=deduction.invoice_id)
-        record.update(status="disputed", dispute=_dispute(invoice, deduction.amount, line, None).pk)
-    return record
+def _dispute(invoice: Invoice, amount: Decimal, line: BankLine, by: User | None) -> Dispute:
+    [dispute] = disputes_open([_opening(invoice, amount, line)], by=by, source="cash")
+    return dispute
+
+
+def deductions_record(deductions: Sequence[tuple[Deduction, BankLine]]) -> list[dict]:
+    """What each match keeps of its short payment: a write-off proposed, or the dispute opened (the
+    disputes of a statement's batch opened together, `work.services.disputes_open`)."""
+    records = [{"invoice": d.invoice_id, "invoice_number": d.invoice_number, "amount": str(d.amount),
+                "currency": d.currency, "proposal": d.proposal, "status": "proposed"} for d, _ in deductions]
+    disputed = [(record, d, line) for record, (d, line) in zip(records, deductions, strict=True)
+                if d.proposal == DISPUTE]
+    if disputed:
+        invoices = Invoice.objects.select_related("customer").in_bulk([d.invoice_id for _, d, _ in disputed])
+        disputes = disputes_open([_opening(invoices[d.invoice_id], d.amount, line) for _, d, line in disputed],
+                                 source="cash")
+        for (record, _, _), dispute in zip(disputed, disputes, strict=True):
+            record.update(status="disputed", dispute=dispute.pk)
+    return records
 
 
 def _proposed(match: CashMatch) -> tuple[CashMatch, dict, Invoice]:

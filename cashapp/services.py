@@ -28,7 +28,7 @@ from django.utils import timezone
 from banking.files import statement_file_finish
 from banking.ingest import statement_import
 from banking.models import BankLine, StatementFile
-from cashapp.deductions import deduction_record
+from cashapp.deductions import deductions_record
 from cashapp.matching.book import Book
 from cashapp.matching.engine import receipt_match
 from cashapp.matching.facts import Proposal, Receipt
@@ -227,12 +227,12 @@ def _post_automatic(decided: list[tuple[CashMatch, Proposal | None]], progress: 
             _receipt(match.line, customer=customers[best.customer_id], currency=best.currency, amount=best.amount,
                      allocations=[(invoices[i], a) for i, a in best.allocations], first=match.line_id not in again)
             for match, best in batch])
-        for (match, best), payment in zip(batch, payments, strict=True):
+        for (match, _), payment in zip(batch, payments, strict=True):
             match.payment = payment
             match.status, match.auto_applied_at = Status.APPLIED, now
-            if best.deduction is not None:
-                match.deduction = deduction_record(best.deduction, customer=customers[best.customer_id],
-                                                   line=match.line)
+        short = [(match, best.deduction) for match, best in batch if best.deduction is not None]
+        for (match, _), record in zip(short, deductions_record([(d, match.line) for match, d in short]), strict=True):
+            match.deduction = record
         if progress:
             progress(int(100 * (start + len(batch)) / len(sure)))
     return invoice_ids

@@ -188,11 +188,56 @@ def _insert(model: type[M], objects: list[M]) -> list[M]:
     return objects
 
 
-def payments_receive(receipts: Sequence[Receipt], *, by: User | None = None) -> list[Payment]:
+class LockedInvoices(dict[int, Invoice]):
+    """Invoices read and locked (`invoices_lock`) in the transaction that is still open."""
+
+
+def invoices_lock(invoice_ids: Iterable[int]) -> LockedInvoices:
+    """Lock and read invoices, for a caller that must see what is open on them before it says what a
+    payment applies (a webhook's payment: an invoice paid meanwhile in another tab), then passes
+    them to `payments_receive(locked=…)` in the same transaction, so they are read once."""
+    if not connection.in_atomic_block:
+        raise LedgerError("Invoices are locked inside the transaction that posts to them.")
+    ids, found = sorted(set(invoice_ids)), LockedInvoices()
+    for start in range(0, len(ids), IN_BATCH):
+        found.update({invoice.pk: invoice for invoice in Invoice.objects.select_for_update().filter(
+            pk__in=ids[start:start + IN_BATCH])})
+    return found
+
+
+def _invoices_locked(invoice_ids: list[int], locked: LockedInvoices | None) -> dict[int, Invoice]:
+    if locked is not None and not (isinstance(locked, LockedInvoices) and connection.in_atomic_block):
+        raise LedgerError("Locked invoices come from invoices_lock, in the transaction that posts to them.")
+    invoices: dict[int, Invoice] = {pk: locked[pk] for pk in invoice_ids if locked and pk in locked}
+    missing = [pk for pk in invoice_ids if pk not in invoices]
+    for start in range(0, len(missing), IN_BATCH):
+        invoices.update({invoice.pk: invoice for invoice in Invoice.objects.select_for_update().filter(
+            pk__in=missing[start:start + IN_BATCH])})
+    return invoices
+
+
+def _invoices_write(invoices: dict[int, Invoice]) -> None:
+    """The new balances of the invoices a posting applied to: one UPDATE for one invoice (a
+    webhook's payment), the ORM's bulk_update up to FEW, `update_rows` beyond."""
+    now, fields = timezone.now(), ["open_amount", "status", "closed_on", "updated_at"]
+    for invoice in invoices.values():
+        invoice.updated_at = now
+    if len(invoices) == 1:
+        [invoice] = invoices.values()
+        Invoice.objects.filter(pk=invoice.pk).update(**{f: getattr(invoice, f) for f in fields})
+    elif len(invoices) <= FEW:
+        Invoice.objects.bulk_update(list(invoices.values()), fields)
+    else:  # the ORM's bulk_update builds a CASE per row and field: slow for a statement's invoices
+        update_rows(Invoice, [{"pk": i.pk, **{f: getattr(i, f) for f in fields}} for i in invoices.values()], fields)
+
+
+def payments_receive(receipts: Sequence[Receipt], *, by: User | None = None,
+                     locked: LockedInvoices | None = None) -> list[Payment]:
     """`payment_receive` for many payments at once (a bank statement's receipts), with the same
     checks on every payment and application, all or nothing: the invoices are locked and read in
-    a few queries, what one payment applies is off the invoice for the next, and payments,
-    applications and invoice balances are written in bulk. Returns the payments, in order."""
+    a few queries (or were, by `invoices_lock` in this transaction: `locked`), what one payment
+    applies is off the invoice for the next, and payments, applications and invoice balances are
+    written in bulk. Returns the payments, in order."""
     checked = []
     for receipt in receipts:
         amount = _money(receipt.amount)
@@ -210,10 +255,7 @@ def payments_receive(receipts: Sequence[Receipt], *, by: User | None = None) -> 
         checked.append((receipt, amount, applied))
     invoice_ids = sorted({invoice.pk for _, _, applied in checked for invoice, _ in applied})
     with transaction.atomic():
-        invoices: dict[int, Invoice] = {}
-        for start in range(0, len(invoice_ids), IN_BATCH):
-            invoices.update({invoice.pk: invoice for invoice in Invoice.objects.select_for_update().filter(
-                pk__in=invoice_ids[start:start + IN_BATCH])})
+        invoices = _invoices_locked(invoice_ids, locked)
         # A payment applied only to its own customer's invoices is within the family whatever the
         # family is: the families are read only for payments that reach another account's invoices.
         across = {(receipt.customer.pk, invoices[ref.pk].customer_id) for receipt, _, applied in checked
@@ -251,14 +293,7 @@ def payments_receive(receipts: Sequence[Receipt], *, by: User | None = None) -> 
         _insert(Application, [
             Application(invoice=invoice, payment=payments[n], amount=value, applied_on=on, created_by=by)
             for n, invoice, value, on in pending])
-        now, fields = timezone.now(), ["open_amount", "status", "closed_on", "updated_at"]
-        for invoice in invoices.values():
-            invoice.updated_at = now
-        if len(invoices) <= FEW:
-            Invoice.objects.bulk_update(list(invoices.values()), fields)
-        else:  # the ORM's bulk_update builds a CASE per row and field: slow for a statement's invoices
-            update_rows(Invoice, [{"pk": i.pk, **{f: getattr(i, f) for f in fields}} for i in invoices.values()],
-                        fields)
+        _invoices_write(invoices)
         for on in sorted(touched):
             ledger_touch(on=on)  # every application moves the open amounts from its date
         ledger_moved()  # unapplied cash and cash collected change even when nothing is applied

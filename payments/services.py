@@ -17,7 +17,7 @@ from types import EllipsisType
 from babel.numbers import format_decimal
 from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils.translation import get_language, to_locale
 from django.utils.translation import gettext as _
 
@@ -305,6 +305,29 @@ def _record(row: WebhookEvent, outcome: str, detail: str, request: PaymentReques
     return row
 
 
+def _event_claim(row: WebhookEvent) -> WebhookEvent | None:
+    """Insert the event's row, the exactly-once guard, unless (provider, event_id) is there already:
+    then None. One statement (INSERT … ON CONFLICT DO NOTHING RETURNING, PostgreSQL and SQLite
+    ≥ 3.35) instead of a savepoint, the insert and its release or rollback; a concurrent delivery of
+    the same event waits on the unique index until the first commits, then finds it, as before."""
+    meta = WebhookEvent._meta
+    fields = [f for f in meta.concrete_fields if not f.primary_key]
+    [pk] = [f for f in meta.concrete_fields if f.primary_key]
+    quote = connection.ops.quote_name
+    values = [f.get_db_prep_save(f.pre_save(row, add=True), connection) for f in fields]
+    unique = ", ".join(quote(f.column) for name in ("provider", "event_id") for f in fields if f.name == name)
+    sql = (f"INSERT INTO {quote(meta.db_table)} ({', '.join(quote(f.column) for f in fields)}) "
+           f"VALUES ({', '.join(['%s'] * len(fields))}) "
+           f"ON CONFLICT ({unique}) DO NOTHING RETURNING {quote(pk.column)}")
+    with connection.cursor() as cursor:
+        cursor.execute(sql, values)
+        inserted = cursor.fetchone()
+    if inserted is None:
+        return None
+    row.pk, row._state.adding = inserted[0], False
+    return row
+
+
 def webhook_receive(*, provider: str, body: bytes, signature_header: str) -> WebhookEvent:
     """Verify, record and apply one provider event. Raises WebhookRefused (answered 400) when the
     body cannot be trusted: nothing is written then. An authentic event we will not act on is
@@ -316,12 +339,10 @@ def webhook_receive(*, provider: str, body: bytes, signature_header: str) -> Web
         raise WebhookRefused(f"{provider!r} is not a payment provider.") from None
     event = gateway.event_parse(body, signature_header)
     with transaction.atomic():
-        try:
-            with transaction.atomic():
-                row = WebhookEvent.objects.create(provider=gateway.name, event_id=event.id, type=event.type,
-                                                  created=event.created, outcome=WebhookEvent.Outcome.IGNORED,
-                                                  payload=event.payload)
-        except IntegrityError:
+        row = _event_claim(WebhookEvent(provider=gateway.name, event_id=event.id, type=event.type,
+                                        created=event.created, outcome=WebhookEvent.Outcome.IGNORED,
+                                        payload=event.payload))
+        if row is None:
             first = WebhookEvent.objects.get(provider=gateway.name, event_id=event.id)
             return WebhookEvent(provider=gateway.name, event_id=event.id, type=event.type, created=event.created,
                                 outcome=WebhookEvent.Outcome.DUPLICATE, request_id=first.request_id,

@@ -19,7 +19,7 @@ from django.utils import timezone
 
 from core.money import ZERO
 from ledger.models import Customer, Invoice, Payment
-from ledger.services import LedgerError, Receipt, payment_reverse, payments_receive
+from ledger.services import LedgerError, Receipt, invoices_lock, payment_reverse, payments_receive
 from payments import signals
 from payments.events import DISPUTED, EXPIRED, FAILED, PENDING, REFUNDED, SUCCEEDED, Reading
 from payments.models import PaymentRequest, SavedMethod, WebhookEvent
@@ -135,7 +135,7 @@ def _post(request: PaymentRequest, *, amount: Decimal | None = None,
     number."""
     amount = request.amount - request.surcharge_amount if amount is None else amount
     lines = list(request.lines.all())
-    fresh = {i.pk: i for i in Invoice.objects.select_for_update().filter(pk__in=[line.invoice_id for line in lines])}
+    fresh = invoices_lock(line.invoice_id for line in lines)  # read once: the ledger posts from the same rows
     applications, short, left = [], [], amount
     for line in lines:
         invoice = fresh[line.invoice_id]
@@ -149,7 +149,7 @@ def _post(request: PaymentRequest, *, amount: Decimal | None = None,
         customer=request.customer, external_id=f"{request.external_id}{suffix}", received_date=timezone.localdate(),
         amount=amount, currency=request.currency, applications=applications,
         reference=request.payment_intent_ref or request.provider_ref, source=Payment.Source.ONLINE,
-    )])
+    )], locked=fresh)
     money_moved(invoice_ids=[line.invoice_id for line in lines])
     return payment, short, [fresh[line.invoice_id].external_id for line in lines]
 

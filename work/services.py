@@ -4,7 +4,8 @@ Ledger money never changes here (that is `services.py`); these record what the c
 what the team must do next.
 """
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
@@ -22,6 +23,8 @@ from portfolios.models import Portfolio
 from work.models import Activity, Dispute, Escalation, EscalationLevel, PromiseToPay, QueueTask
 from work.promises import promises_settle
 from work.queue.models import QueueEntry, Snooze
+
+IN_BATCH = 900  # ids per IN (): within SQLite's oldest variable limit
 
 
 def activity_log(
@@ -142,20 +145,54 @@ def dispute_open(
     """A disputed invoice gets no dunning until the dispute is resolved. The disputed amount is
     positive and at most what the disputed invoices billed (a paid invoice can be disputed too); a
     credit resolving it is at most that much."""
-    amount = money_amount(amount, "A disputed amount")
-    invoices = list(invoices)
-    with transaction.atomic():
-        billed = sum((i.amount for i in Invoice.objects.select_for_update().filter(
-            pk__in=[i.pk for i in invoices], customer=customer).exclude(status=Invoice.Status.VOID)), ZERO)
-        if amount > billed:
-            raise ValidationError(f"The disputed invoices billed {billed:,.2f}; a dispute of {amount:,.2f} is "
-                                  f"more.")
-        dispute = Dispute.objects.create(
-            customer=customer, amount=amount, root_cause=root_cause, owner=owner,
-            description=description, by=by, source=source, opened_on=timezone.localdate(),
-        )
-        dispute.invoices.set(invoices)
+    [dispute] = disputes_open([DisputeOpening(customer=customer, invoices=list(invoices), amount=amount,
+                                              root_cause=root_cause, owner=owner, description=description)],
+                              by=by, source=source)
     return dispute
+
+
+@dataclass(frozen=True)
+class DisputeOpening:
+    """One dispute for `disputes_open`: what `dispute_open` takes, as a value."""
+
+    customer: Customer
+    invoices: list[Invoice]
+    amount: Amount
+    root_cause: str
+    owner: str = Dispute.Owner.BILLING
+    description: str = ""
+
+
+def disputes_open(openings: Sequence[DisputeOpening], *, by: User | None = None,
+                  source: str = "collector") -> list[Dispute]:
+    """`dispute_open` for many disputes at once (a bank statement's short payments), with the same
+    rule on each, all or nothing: the invoices are locked and read in one query per IN_BATCH, the
+    disputes and their invoices written in bulk. Returns the disputes, in order."""
+    amounts = [money_amount(opening.amount, "A disputed amount") for opening in openings]
+    ids = sorted({invoice.pk for opening in openings for invoice in opening.invoices})
+    with transaction.atomic():
+        billed_by: dict[int, tuple[int, Decimal]] = {}  # invoice → (customer, amount billed), void ones left out
+        for start in range(0, len(ids), IN_BATCH):
+            billed_by.update({pk: (customer_id, billed) for pk, customer_id, billed in Invoice.objects
+                              .select_for_update().filter(pk__in=ids[start:start + IN_BATCH])
+                              .exclude(status=Invoice.Status.VOID).values_list("pk", "customer_id", "amount")})
+        today = timezone.localdate()
+        disputes = []
+        for opening, amount in zip(openings, amounts, strict=True):
+            billed = sum((billed_by[i.pk][1] for i in dict.fromkeys(opening.invoices)
+                          if i.pk in billed_by and billed_by[i.pk][0] == opening.customer.pk), ZERO)
+            if amount > billed:
+                raise ValidationError(f"The disputed invoices billed {billed:,.2f}; a dispute of {amount:,.2f} is "
+                                      f"more.")
+            disputes.append(Dispute(customer=opening.customer, amount=amount, root_cause=opening.root_cause,
+                                    owner=opening.owner, description=opening.description, by=by, source=source,
+                                    opened_on=today))
+        disputes = Dispute.objects.bulk_create(disputes, batch_size=IN_BATCH)
+        through = Dispute.invoices.through
+        through.objects.bulk_create([through(dispute_id=dispute.pk, invoice_id=pk)
+                                     for dispute, opening in zip(disputes, openings, strict=True)
+                                     for pk in dict.fromkeys(i.pk for i in opening.invoices)], batch_size=IN_BATCH)
+    return disputes
 
 
 def queue_task_raise(

@@ -12,7 +12,7 @@ from decimal import Decimal
 
 from cashapp.matching.facts import MatchRules, OpenInvoice, Payer
 from cashapp.matching.payers import PayerIndex
-from cashapp.matching.references import ReferenceIndex
+from cashapp.matching.references import Reference, ReferenceIndex
 
 CENT = Decimal("0.01")
 
@@ -46,7 +46,9 @@ class Rates:
 
 class Book:
     def __init__(self, *, invoices: Iterable[OpenInvoice], payers: Iterable[Payer], accounts: dict[str, int],
-                 rates: "Rates", rules: MatchRules):
+                 rates: "Rates", rules: MatchRules, references: Iterable[Reference] | None = None):
+        """`references`: every reference the run's receipts hold, when they are known (only the
+        invoice numbers they can reach are indexed, `ReferenceIndex`); None for any receipt."""
         self.rules = rules
         self.invoices = {i.id: i for i in invoices}
         self.by_customer: dict[int, list[OpenInvoice]] = defaultdict(list)
@@ -54,7 +56,7 @@ class Book:
         for invoice in self.invoices.values():
             self.by_customer[invoice.customer_id].append(invoice)
             self.by_amount[(invoice.currency, invoice.open_amount)].append(invoice.id)
-        self.references = ReferenceIndex(self.invoices.values())
+        self.references = ReferenceIndex(self.invoices.values(), references)
         self.payers = PayerIndex(payers, accounts)
         self.rates = rates
 

@@ -14,6 +14,7 @@ from django.conf import settings
 
 from cashapp.matching.book import Book, Rates
 from cashapp.matching.facts import MatchRules, OpenInvoice, Payer, Receipt
+from cashapp.matching.references import references_in
 from cashapp.models import PayerAccount
 from ledger.models import Customer, FxRate, Invoice
 
@@ -51,7 +52,7 @@ def book_load(receipts: Sequence[Receipt], rules: MatchRules | None = None) -> B
                         .values_list("counterparty_account", "customer_id"))
     currencies = {r.currency for r in receipts} | {i.currency for i in invoices}
     return Book(invoices=invoices, payers=payers, accounts=accounts, rates=rates_load(currencies, rules.base_currency),
-                rules=rules)
+                rules=rules, references=[ref for r in receipts for ref in references_in(r.texts)])
 
 
 def rates_load(currencies: set[str], base_currency: str) -> Rates:

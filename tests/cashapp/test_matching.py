@@ -210,3 +210,25 @@ def test_a_receipt_naming_an_invoice_paid_earlier_in_the_run_waits_for_review(ac
 
     assert proposal.allocations == [(2, D("250.00"))]
     assert proposal.confidence < 90 and proposal.reasons[-1] == "INV0012345 named but already paid"
+
+
+def test_an_index_of_only_what_the_receipts_name_proposes_exactly_what_the_whole_book_index_does():
+    """book_load indexes only the invoice and PO numbers the statement's references can reach: as
+    written, by PO, by digits and transposed, and one digit off (searched among the payer's)."""
+    invoices = [invoice(1, "INV0012345", 10, "100.00"), invoice(2, "INV0012346", 10, "250.00"),
+                invoice(3, "INV0077001", 11, "400.00", po="PO-778812"), invoice(4, "INV0088001", 12, "80.00"),
+                invoice(5, "INV0012354", 12, "75.00"), invoice(6, "INV0099999", 11, "60.00")]
+    receipts = [Receipt(key=n, amount=D(amount), currency="USD", value_date=date(2026, 11, 3), counterparty_name=name,
+                        texts=(("remittance text", text),))
+                for n, (amount, text, name) in enumerate([
+                    ("100.00", "INV0012345", ""), ("100.00", "inv 12345", ""), ("250.00", "INV0012364", "Acme Widgets"),
+                    ("400.00", "PO 778812", ""), ("75.00", "INV0012345 INV0012354", "Globex"),
+                    ("60.00", "INV0099998", "Müller und Söhne"), ("80.00", "88001", ""), ("12.00", "nothing", "")])]
+    whole = book([invoice(i.id, i.number, i.customer_id, i.open_amount, po=i.po_number) for i in invoices])
+    named = Book(invoices=invoices, payers=whole.payers.payers.values(), accounts={}, rates=Rates({}, "USD"),
+                 rules=MatchRules(), references=[ref for r in receipts for ref in references_in(r.texts)])
+
+    assert sum(map(len, named.references.by_compact.values())) < len(invoices)  # not every number indexed
+    assert sum(bool(receipt_match(r, whole)) for r in receipts) >= 6
+    for receipt in receipts:
+        assert receipt_match(receipt, named) == receipt_match(receipt, whole)

@@ -4,9 +4,17 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
+from django.db import transaction
 
 from ledger.models import Application, Invoice, LedgerTouch, Payment
-from ledger.services import LedgerError, Receipt, invoice_void, payment_receive, payments_receive
+from ledger.services import (
+    LedgerError,
+    Receipt,
+    invoice_void,
+    invoices_lock,
+    payment_receive,
+    payments_receive,
+)
 from tests.factories import CustomerFactory, InvoiceFactory
 
 pytestmark = pytest.mark.django_db
@@ -113,3 +121,26 @@ def test_a_few_queries_for_many_payments(django_assert_max_num_queries):
     with django_assert_max_num_queries(16):  # a fixed number per 500 invoices
         payments_receive([_receipt(customer, f"Q{n}", "10.00", [(i, "10.00")]) for n, i in enumerate(invoices)])
     assert Invoice.objects.filter(pk__in=[i.pk for i in invoices], status=Invoice.Status.PAID).count() == 40
+
+
+def test_invoices_locked_by_the_caller_are_read_once_and_checked_the_same(django_assert_num_queries):
+    """A webhook's payment reads what is open before it says what it applies: the ledger posts
+    from those locked rows (no second read) and still refuses more than is open."""
+    customer = CustomerFactory()
+    invoice = InvoiceFactory(customer=customer, amount=Decimal("60.00"))
+    with transaction.atomic():
+        locked = invoices_lock([invoice.pk])
+        with django_assert_num_queries(6):  # savepoint, payment, application, invoice, touch, release: no SELECT
+            payments_receive([_receipt(customer, "L1", "40.00", [(invoice, "40.00")])], locked=locked)
+        with pytest.raises(LedgerError, match="more than the 20.00 open"):
+            payments_receive([_receipt(customer, "L2", "30.00", [(invoice, "30.00")])], locked=locked)
+    assert _state([invoice]) == [(Decimal("20.00"), Invoice.Status.OPEN, None)]
+
+
+def test_locked_invoices_come_from_invoices_lock():
+    customer = CustomerFactory()
+    invoice = InvoiceFactory(customer=customer, amount=Decimal("60.00"))
+    with transaction.atomic(), pytest.raises(LedgerError, match="come from invoices_lock"):
+        payments_receive([_receipt(customer, "L3", "10.00", [(invoice, "10.00")])],
+                         locked={invoice.pk: invoice})  # type: ignore[arg-type]
+    assert not Payment.objects.filter(external_id="L3").exists()

@@ -151,3 +151,19 @@ def test_settling_many_promises_is_a_fixed_number_of_queries(django_assert_max_n
     with django_assert_max_num_queries(6):
         assert promises.promises_settle() == 60
     assert PromiseToPay.objects.filter(status=PromiseToPay.Status.BROKEN).count() == 60
+
+
+def test_money_on_invoices_nobody_promised_or_planned_costs_one_query(django_assert_num_queries):
+    invoice = InvoiceFactory(amount=Decimal("300.00"))
+    with django_assert_num_queries(1):  # one question: does an open promise or a plan cover them?
+        settled = money_moved(invoice_ids=[invoice.pk])
+    assert (settled.promises, settled.plans) == (0, 0)
+
+
+def test_money_on_a_promised_invoice_still_settles_its_promise(promised):
+    customer, invoice, promise = promised
+    payment_receive(customer=customer, external_id="P-once", received_date=today() - timedelta(days=5),
+                    amount="1000.00", currency="USD", applications=[(invoice, Decimal("1000.00"))])
+    assert money_moved(invoice_ids=[invoice.pk]).promises == 1
+    promise.refresh_from_db()
+    assert promise.status == PromiseToPay.Status.KEPT
