@@ -33,7 +33,8 @@ def test_rolled_date_and_payment_runs_left_before_the_horizon():
     rolled = rolled_ordinals([predicted, predicted, date(2026, 6, 25)], np.array([3.0, np.nan, 3.0]))
     assert [date.fromordinal(int(o)) for o in rolled] == [date(2026, 7, 2), predicted, date(2026, 6, 25)]
     frame = pd.DataFrame({
-        "invoice_id": [1, 2], "customer_id": [7, 7], "due_date": [predicted, predicted], "predicted": [predicted, predicted],
+        "invoice_id": [1, 2], "customer_id": [7, 7], "due_date": [predicted, predicted],
+        "predicted": [predicted, predicted],
         "pay_weekday": [3.0, float("nan")],
         "rolled_ordinal": rolled[:2],
     })
