@@ -6,7 +6,7 @@ The open amount of an invoice at `D` is amount − applications dated ≤ D − 
 for invoices issued ≤ D; it is read as the stored open amount + the movements dated after D.
 """
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
@@ -130,12 +130,15 @@ def _invoices_open_during(first: date, last: date, scope: Scope) -> tuple[QueryS
     return issued.exclude(open_amount=0), issued.filter(open_amount=0, pk__in=moved)
 
 
-def open_invoices_at(dates, scope: Scope = BOOK) -> dict[date, pd.DataFrame]:
+def open_invoices_at(dates, scope: Scope = BOOK, *, sample: int | None = None,
+                     whole: Iterable[date] = ()) -> dict[date, pd.DataFrame]:
     """{D: every invoice open at the end of D} for several dates, from two queries: the invoices that
     could be open on one of them, and their movements (applications and write-offs) dated after the
     first. Open at D = the stored open amount + what moved after D (amount − applications −
     write-offs is the stored open amount, `check_ledger`), for invoices issued ≤ D: the book's
-    history before D is never read."""
+    history before D is never read. With `sample`, a date with more open invoices than that gets a
+    random sample of them (the same for the same date), unless it is one of `whole`: for training
+    rows, never for figures."""
     dates = sorted(set(dates))
     if not dates:
         return {}
@@ -161,7 +164,8 @@ def open_invoices_at(dates, scope: Scope = BOOK) -> dict[date, pd.DataFrame]:
     invoices["cents"] = invoices["cents"].astype("int64")
     movements["cents"] = movements["cents"].astype("int64")
     invoices["collector"] = invoices["collector"].fillna("(unassigned)")
-    return {day: _open_on(day, invoices, movements) for day in dates}
+    whole = set(whole)
+    return {day: _open_on(day, invoices, movements, None if day in whole else sample) for day in dates}
 
 
 def _rates_at(frame: pd.DataFrame, on: str) -> pd.Series:
@@ -172,13 +176,16 @@ def _rates_at(frame: pd.DataFrame, on: str) -> pd.Series:
     return pd.Series([rates[key] for key in keys], index=frame.index, dtype=object)
 
 
-def _open_on(day: date, invoices: pd.DataFrame, movements: pd.DataFrame) -> pd.DataFrame:
+def _open_on(day: date, invoices: pd.DataFrame, movements: pd.DataFrame, sample: int | None = None) -> pd.DataFrame:
     frame = invoices[invoices["issue_date"] <= day]
     moved_later = movements[movements["on"] > day].groupby("invoice_id")["cents"].sum()
     open_cents = frame["cents"] + frame["invoice_id"].map(moved_later).fillna(0).astype("int64")
-    frame = frame[open_cents != 0].copy()
-    frame["open"] = pd.Series([Decimal(int(c)).scaleb(-2) for c in open_cents[open_cents != 0]],
-                              index=frame.index, dtype=object)
+    frame, open_cents = frame[open_cents != 0], open_cents[open_cents != 0]
+    if sample is not None and len(frame) > sample:  # before any per-row work
+        chosen = frame.sample(n=sample, random_state=day.toordinal()).index.sort_values()
+        frame, open_cents = frame.loc[chosen], open_cents.loc[chosen]
+    frame = frame.copy()
+    frame["open"] = pd.Series([Decimal(int(c)).scaleb(-2) for c in open_cents], index=frame.index, dtype=object)
     frame["open_base"] = to_base(frame, "open")
     frame["days_past_due"] = pd.Series([(day - d).days for d in frame["due_date"]], index=frame.index,
                                        dtype="int64")
