@@ -376,6 +376,14 @@ class DaysBetween(Func):
                            arg_joiner=") - julianday(", **extra)
 
 
+def rate_day() -> Case:
+    """The day a document's rate is looked up at, as a group key: none for the base currency (its
+    rate is 1 whatever the day), the issue day otherwise. Grouping by it instead of by the rate
+    spares a rate subquery per document; `rates_on` finds each group's rate after."""
+    return Case(When(currency=settings.BASE_CURRENCY, then=Value(None)), default=F("issue_date"),
+                output_field=DateField())
+
+
 def closed_sums(start: date, end: date) -> pd.DataFrame:
     """The invoices of the whole book closed in start..end, added up by the database per customer
     and rate to base: Σ cents, Σ cents × days late, Σ cents × days to pay, and how many (exact
@@ -388,11 +396,9 @@ def closed_sums(start: date, end: date) -> pd.DataFrame:
     def weighted(days: DaysBetween) -> Sum:
         return Sum(ExpressionWrapper(cents * days, output_field=BigIntegerField()))
 
-    rate_day = Case(When(currency=settings.BASE_CURRENCY, then=Value(None)), default=F("issue_date"),
-                    output_field=DateField())
     qs = (
         Invoice.objects.filter(closed_on__range=(start, end), status=Invoice.Status.PAID)
-        .annotate(on=rate_day).order_by().values("customer_id", "currency", "on")
+        .annotate(on=rate_day()).order_by().values("customer_id", "currency", "on")
         .annotate(cents=Sum(cents), late=weighted(DaysBetween("closed_on", "due_date")),
                   pay=weighted(DaysBetween("closed_on", "issue_date")), invoices=Count("pk"))
         .values_list("customer_id", "currency", "on", "cents", "late", "pay", "invoices")
@@ -405,7 +411,8 @@ def closed_sums(start: date, end: date) -> pd.DataFrame:
     for column in columns:  # exact integers (a sum of bigints comes back as numeric)
         ints = frame[column].map(int)
         # int64 when no sum can overflow it; else Python integers (object), slower but exact
-        frame[column] = ints.astype("int64") if ints.abs().sum() < 2 ** 62 else ints.astype(object)
+        fits = float(ints.abs().astype(float).sum()) < 2 ** 62  # in floats: an int64 sum could itself wrap
+        frame[column] = ints.astype("int64") if fits else ints.astype(object)
     return (frame.groupby(["customer_id", "currency", "rate"], sort=False)[columns].sum().reset_index()
             [["customer_id", "currency", "rate", *columns]])
 

@@ -14,29 +14,14 @@ from decimal import Decimal
 from functools import lru_cache
 
 import pandas as pd
-from django.conf import settings
-from django.db.models import (
-    BigIntegerField,
-    Case,
-    Count,
-    DateField,
-    Exists,
-    ExpressionWrapper,
-    F,
-    OuterRef,
-    QuerySet,
-    Subquery,
-    Sum,
-    Value,
-    When,
-)
+from django.db.models import BigIntegerField, Count, Exists, ExpressionWrapper, F, OuterRef, QuerySet, Subquery, Sum
 from django.db.models.functions import Cast, Round, TruncMonth
 
 from core.money import ZERO
 from ledger.fx import check_rates, rate_expression, rates_on, to_base
 from ledger.models import Invoice
 from reporting.cache import kept
-from reporting.frames import DaysBetween
+from reporting.frames import DaysBetween, rate_day
 from work.models import Dispute
 
 UNDISPUTED = "undisputed"
@@ -87,10 +72,7 @@ def _late_invoices(start: date, end: date, customers=None) -> QuerySet:
     qs = Invoice.objects.filter(status=Invoice.Status.PAID, closed_on__range=(start, end), closed_on__gt=F("due_date"))
     if customers is not None:
         qs = qs.filter(customer__in=customers)
-    # The rate's day: none for the base currency (rate 1), the issue day otherwise; the rate itself is
-    # looked up per group after the database has added up (a subquery per invoice cost a lookup each).
-    return qs.annotate(on=Case(When(currency=settings.BASE_CURRENCY, then=Value(None)), default=F("issue_date"),
-                               output_field=DateField())).order_by()
+    return qs.annotate(on=rate_day()).order_by()  # each group's rate is looked up after the sums
 
 
 LATE_GROUP_COLUMNS = ["root_cause", "invoices", "base", "weighted"]
