@@ -10,7 +10,8 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from ledger.fx import rates_on
-from ledger.models import FxRate, Invoice
+from ledger.models import FxRate, Invoice, Payment
+from ledger.services import payment_reverse
 from reporting import frames
 from reporting.behaviour import payment_behaviour, window_start
 from reporting.frames import closed_invoices, open_invoices_at
@@ -175,3 +176,26 @@ def _late_one_by_one(start: date, end: date) -> pd.DataFrame:
                      "month": invoice.closed_on.strftime("%Y-%m"), "base": invoice.amount * rate,
                      "days_late": (invoice.closed_on - invoice.due_date).days})
     return pd.DataFrame(rows)
+
+
+def test_cash_received_added_up_per_day_and_currency_equals_each_payment_at_its_rate():
+    a, b = _mixed_book()
+    pay(a, "2026-03-20", "40.05", currency="EUR")  # same day and currency as another: one group
+    pay(b, "2026-05-31", "12.34", currency="EUR")  # the rate of 2026-01-01
+    reversed_payment = pay(b, "2026-06-02", "99.99")
+    payment_reverse(payment=reversed_payment, reason="bounced")
+    with CaptureQueriesContext(connection) as queries:
+        frame = frames.payments_received(date(2026, 1, 1), D)
+    assert len(queries) == 2  # the sums, the rates
+    one_by_one: dict = {}
+    rates = {"USD": [(date(2000, 1, 1), Decimal(1))],
+             "EUR": [(date(2026, 1, 1), Decimal("1.1")), (date(2026, 6, 1), Decimal("1.2"))]}
+    for payment in Payment.objects.filter(status=Payment.Status.POSTED):
+        rate = [r for on, r in rates[payment.currency] if on <= payment.received_date][-1]
+        one_by_one[payment.received_date] = one_by_one.get(payment.received_date, Decimal(0)) + payment.amount * rate
+    by_day = frame.groupby("on")["base"].agg(lambda s: sum(s, Decimal(0))).to_dict()
+    assert by_day == one_by_one
+    # a's USD payment, a's and b's EUR payments and the extra one, at January's rate
+    assert by_day[date(2026, 3, 20)] == Decimal("100.10") + (2 * Decimal("100.10") + Decimal("40.05")) * Decimal("1.1")
+    assert date(2026, 6, 2) not in by_day  # bounced
+    assert set(frame["collector"]) == {"(unassigned)"}
