@@ -20,7 +20,7 @@ from portfolios.models import Role
 from reporting import work_metrics as wm
 from reporting.cache import kept
 from reporting.forecast import collected_by_collector
-from reporting.frames import open_invoices
+from reporting.frames import Scope, open_invoices_at
 from team.models import HelpRequest, OneOnOne
 from work.models import Dispute, Escalation, PromiseToPay
 
@@ -68,9 +68,9 @@ def one_on_one_summary(*, collector: User, week_start: date) -> dict[str, Any]:
     summary is stored with the one-on-one and mailed to the manager. A fixed number of queries."""
     end = week_start + timedelta(days=6)
     mine = Customer.objects.filter(portfolio__collector=collector)
-    before = open_invoices(week_start - timedelta(days=1))
-    after = open_invoices(end)
-    before, after = before[before["collector_id"] == collector.pk], after[after["collector_id"] == collector.pk]
+    # Only the collector's invoices, both dates from one read (the book's other portfolios are not read)
+    read = open_invoices_at([week_start - timedelta(days=1), end], Scope(collector=collector.pk))
+    before, after = read[week_start - timedelta(days=1)], read[end]
     late_before = _accounts(before[before["days_past_due"] > 0])
     late_after = _accounts(after[after["days_past_due"] > 0])
     received = collected_by_collector(week_start, end, collector=collector.pk)

@@ -8,6 +8,7 @@ from django.core import mail
 from django.urls import reverse
 
 from portfolios.models import Team
+from team import one_on_one
 from team.models import HelpRequest, OneOnOne, WeeklyDigest
 from team.one_on_one import last_week, one_on_one_summary
 from team.services import help_request_raise, one_on_one_save
@@ -81,6 +82,29 @@ def test_summary_lists_the_weeks_successes_pain_points_and_help(ledger_balances)
     assert [h["message"] for h in s["help_needed"]] == ["Customer asks for a payment plan"]
     assert s["kpis"]["touches"] == 3
     ledger_balances()
+
+
+def test_summary_reads_only_the_collectors_invoices_both_dates_at_once(monkeypatch):
+    """The book's other portfolios are never read: one read of the collector's open invoices for
+    the week's eve and its end (on the large book 3.5 s -> 0.9 s)."""
+    person = busy_week()
+    other = PortfolioFactory()
+    issue(CustomerFactory(portfolio=other), "2026-09-01", "777.00", due="2026-10-01")  # past due, not theirs
+    reads = []
+    real = one_on_one.open_invoices_at
+
+    def spy(dates, scope, **kwargs):
+        frames = real(dates, scope, **kwargs)
+        reads.append((list(dates), scope, {day: set(frame["collector_id"]) for day, frame in frames.items()}))
+        return frames
+
+    monkeypatch.setattr(one_on_one, "open_invoices_at", spy)
+    summary = one_on_one_summary(collector=person, week_start=d(WEEK))
+    [(dates, scope, collectors)] = reads
+    assert dates == [d("2026-10-11"), d("2026-10-18")]
+    assert scope.collector == person.pk
+    assert all(found <= {person.pk} for found in collectors.values())
+    assert "777.00" not in str(summary)
 
 
 def test_manager_saves_notes_per_week_and_sees_previous_weeks(client):
