@@ -15,7 +15,7 @@ from core.money import ZERO
 from ledger.touch import touches_on_or_before
 from reporting.aging import bucket_totals, month_ends, percent
 from reporting.cache import kept
-from reporting.frames import BOOK, Scope, open_invoices_at
+from reporting.frames import BOOK, Scope, open_sums_at
 from reporting.models import ArSnapshot, ArSnapshotDay
 
 
@@ -43,9 +43,10 @@ def _from_snapshots(dates: list[date], scope: Scope) -> dict[date, dict]:
 
 def ar_series(dates: list[date], scope: Scope = BOOK) -> dict[date, dict]:
     """{date: {"total", "buckets", "source"}} for each date: the snapshots where a complete one exists,
-    the others recomputed from the ledger together (two queries for all of them)."""
+    the others recomputed from the ledger together (the open sums per currency, issue day and due
+    day: three queries for all of them, `open_sums_at`)."""
     series = _from_snapshots(sorted(set(dates)), scope)
-    for day, frame in open_invoices_at(set(dates) - set(series), scope).items():
+    for day, frame in open_sums_at(set(dates) - set(series), scope).items():
         buckets = bucket_totals(frame)
         series[day] = {"total": sum(buckets.values(), ZERO), "buckets": buckets, "source": "ledger"}
     return series

@@ -15,7 +15,7 @@ from ledger.services import payment_reverse
 from reporting import frames
 from reporting.behaviour import payment_behaviour, window_start
 from reporting.frames import closed_invoices, open_invoices_at
-from tests.factories import CustomerFactory, manager
+from tests.factories import CustomerFactory, PortfolioFactory, manager
 from tests.portfolios.factories import team_book
 from tests.reporting.factories import issue, pay
 
@@ -199,3 +199,31 @@ def test_cash_received_added_up_per_day_and_currency_equals_each_payment_at_its_
     assert by_day[date(2026, 3, 20)] == Decimal("100.10") + (2 * Decimal("100.10") + Decimal("40.05")) * Decimal("1.1")
     assert date(2026, 6, 2) not in by_day  # bounced
     assert set(frame["collector"]) == {"(unassigned)"}
+
+
+def test_ar_by_bucket_from_the_open_sums_equals_the_invoices_one_by_one():
+    """`open_sums_at` (per currency, issue day and due day, added up by the database) gives the same
+    buckets at every date as the frame of every open invoice, movements after the date included:
+    payments, a reversal, a write-off, foreign currency at the issue day's rate."""
+    from django.utils import timezone
+
+    from ledger.services import invoice_write_off, payment_reverse
+    from reporting.aging import bucket_totals
+
+    a, b = _mixed_book()
+    a.portfolio = PortfolioFactory()
+    a.save(update_fields=["portfolio"])
+    eur = issue(a, "2026-05-20", "300.00", due="2026-06-19", currency="EUR")
+    pay(a, "2026-08-01", "120.00", (eur, "120.00"), currency="EUR")
+    bounced = pay(b, "2026-07-01", "75.00", (issue(b, "2026-06-01", "75.00", due="2026-07-01"), "75.00"))
+    payment_reverse(payment=bounced, reason="Bounced")  # open again from today's reversal
+    gone = issue(b, "2026-04-01", "500.00", due="2026-05-01")
+    invoice_write_off(invoice=gone, amount=Decimal("500.00"), reason="bankrupt", on=date(2026, 8, 20))
+    dates = [date(2026, 3, 1), date(2026, 6, 30), date(2026, 7, 31), date(2026, 8, 19), D, timezone.localdate()]
+    for scope in (frames.BOOK, frames.Scope(currency="EUR"), frames.Scope(collector=a.portfolio.collector_id)):
+        expected = {day: bucket_totals(frame) for day, frame in open_invoices_at(dates, scope).items()}
+        with CaptureQueriesContext(connection) as queries:
+            sums = frames.open_sums_at(dates, scope)
+        assert len(queries) <= 3  # stored sums, movements, rates (none without a foreign currency)
+        assert {day: bucket_totals(frame) for day, frame in sums.items()} == expected
+    assert bucket_totals(frames.open_sums_at([date(2026, 8, 19)])[date(2026, 8, 19)])["91+"] == Decimal("500.00")
