@@ -10,7 +10,7 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
 import numpy as np
@@ -197,7 +197,8 @@ def open_sums_at(dates, scope: Scope = BOOK) -> dict[date, pd.DataFrame]:
                    ["on", *group, "cents"])
     for frame in (stored, moved):
         frame["cents"] = frame["cents"].map(int).astype("int64") if not frame.empty else frame["cents"]
-    keys = {*zip(stored["currency"], stored["issue_date"]), *zip(moved["currency"], moved["issue_date"])}
+    keys = {*zip(stored["currency"], stored["issue_date"], strict=True),
+            *zip(moved["currency"], moved["issue_date"], strict=True)}
     rates = rates_on(keys) if keys else {}  # one read of the rates for every date
     found = {}
     for day in dates:
@@ -325,7 +326,30 @@ def credit_sales_daily(start: date, end: date, scope: Scope = BOOK) -> pd.DataFr
     base. One query and one for the rates: the database adds up each day's documents per currency
     (a GROUP BY, a few hundred rows instead of every invoice of the window); each group is converted
     at its day's rate here, exactly (Σ rate × amount = rate × Σ amount, and every document of a day and currency
-    has the same rate)."""
+    has the same rate). Inside `reads_shared`, a span within one already read is taken from it (the
+    DSO page's month-to-date figures from its year of history: the year's sales are read once)."""
+    shared = _shared.get()
+    if shared is None:
+        return _credit_sales_read(start, end, scope)
+    kept = shared.get(("credit_sales", scope))
+    if kept is None:
+        first, last, frame = start, end, _credit_sales_read(start, end, scope)
+    else:  # only the days not read yet (none, or the days since the last month-end, say)
+        first, last, frame = kept
+        parts = [frame]
+        if start < first:
+            parts.append(_credit_sales_read(start, first - timedelta(days=1), scope))
+        if end > last:
+            parts.append(_credit_sales_read(last + timedelta(days=1), end, scope))
+        if len(parts) > 1:
+            parts = [part for part in parts if not part.empty] or [frame]
+            frame = pd.concat(parts).sort_values("on").reset_index(drop=True)
+        first, last = min(first, start), max(last, end)
+    shared[("credit_sales", scope)] = (first, last, frame)
+    return frame[(frame["on"] >= start) & (frame["on"] <= end)].reset_index(drop=True)
+
+
+def _credit_sales_read(start: date, end: date, scope: Scope) -> pd.DataFrame:
     def per_day(qs: QuerySet, sign: int) -> QuerySet:
         return (scope.filter(qs).order_by().values("issue_date", "currency").annotate(cents=_cents_sum())
                 .annotate(sign=Value(sign)).values_list("issue_date", "currency", "cents", "sign"))

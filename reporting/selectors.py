@@ -83,8 +83,9 @@ def aging_page(*, as_of: date, group_by: str, scope: dict, trend_months: int = 1
 
 def dso_page(*, as_of: date, scope: dict, months: int = 12, window_days: int = 90) -> dict:
     """Point figures at D (DSO, count-back, BPDSO, ADD, % current, CEI month to date) and 12-month history."""
-    return {**metrics.dso_family(as_of, window_days, **scope),
-            "history": metrics.dso_history(as_of=as_of, months=months, window_days=window_days, **scope)}
+    # the history first: its year of credit sales covers the point figures' window (`reads_shared`)
+    history = metrics.dso_history(as_of=as_of, months=months, window_days=window_days, **scope)
+    return {**metrics.dso_family(as_of, window_days, **scope), "history": history}
 
 
 def history_table(history: dict) -> pd.DataFrame:

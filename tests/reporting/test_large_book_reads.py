@@ -227,3 +227,22 @@ def test_ar_by_bucket_from_the_open_sums_equals_the_invoices_one_by_one():
         assert len(queries) <= 3  # stored sums, movements, rates (none without a foreign currency)
         assert {day: bucket_totals(frame) for day, frame in sums.items()} == expected
     assert bucket_totals(frames.open_sums_at([date(2026, 8, 19)])[date(2026, 8, 19)])["91+"] == Decimal("500.00")
+
+
+def test_inside_a_shared_read_credit_sales_read_only_the_days_not_read_yet():
+    from reporting.frames import credit_sales_daily, reads_shared
+    from tests.reporting.factories import credit
+
+    a, b = _mixed_book()
+    credit(a, "2026-06-15", "50.00", currency="EUR")
+    issue(b, "2026-09-30", "10.00")
+    spans = [(date(2026, 2, 1), date(2026, 8, 31)), (date(2026, 6, 1), D), (date(2026, 1, 1), date(2026, 3, 1)),
+             (date(2026, 6, 15), date(2026, 6, 15)), (date(2026, 7, 1), date(2026, 7, 31))]
+    alone = [credit_sales_daily(start, end) for start, end in spans]
+    with reads_shared():
+        with CaptureQueriesContext(connection) as queries:
+            shared = [credit_sales_daily(start, end) for start, end in spans]
+    for one, other in zip(alone, shared, strict=True):
+        assert one["on"].tolist() == other["on"].tolist() and one["base"].tolist() == other["base"].tolist()
+    sums = [q for q in queries if "SUM" in q["sql"]]
+    assert len(sums) == 3  # the first span, the days after it to D, the days before it; then nothing
