@@ -246,3 +246,34 @@ def test_inside_a_shared_read_credit_sales_read_only_the_days_not_read_yet():
         assert one["on"].tolist() == other["on"].tolist() and one["base"].tolist() == other["base"].tolist()
     sums = [q for q in queries if "SUM" in q["sql"]]
     assert len(sums) == 3  # the first span, the days after it to D, the days before it; then nothing
+
+
+@pytest.mark.parametrize("group_by", [None, "collector", "segment"])
+def test_todays_aging_from_group_sums_equals_the_frame_of_every_invoice(group_by):
+    """`open_groups_at` adds up and counts per collector or segment in the database; an invoice
+    moved after the date (a payment dated tomorrow) is read one by one. Same report as the frame."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from ledger.services import payment_apply
+    from reporting.aging import aging, report_of
+    from reporting.frames import open_groups_at, open_invoices
+
+    a, b = _mixed_book()
+    a.portfolio = PortfolioFactory()
+    a.segment = "retail"
+    a.save(update_fields=["portfolio", "segment"])
+    today = timezone.localdate()
+    tomorrow_paid = issue(b, "2026-08-01", "40.00", due="2026-08-31")
+    payment_apply(payment=pay(b, "2026-09-01", "40.00"), invoice=tomorrow_paid, amount=Decimal("40.00"),
+                  on=today + timedelta(days=1))
+    for scope in ({}, {"currency": "EUR"}, {"collector": a.portfolio.collector_id}):
+        expected = report_of(open_invoices(today, frames.Scope(**scope)), today, group_by)
+        got = aging(as_of=today, group_by=group_by, with_unapplied=False, **scope)
+        assert (got.total, got.buckets, got.invoices) == (expected.total, expected.buckets, expected.invoices)
+        assert [line.as_dict() for line in got.rows] == [line.as_dict() for line in expected.rows]
+    with CaptureQueriesContext(connection) as queries:
+        sums = open_groups_at(today, frames.BOOK, ("collector",) if group_by == "collector" else ())
+    assert len(queries) <= 4  # the sums, the moved invoices, their movements, the rates
+    assert int(sums["invoices"].sum()) == len(open_invoices(today)) == 4  # the moved one still open today
