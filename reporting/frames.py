@@ -225,12 +225,21 @@ def open_groups_at(day: date, scope: Scope = BOOK, by: tuple[str, ...] = ()) -> 
     table by collector or segment without reading every open invoice. The invoices nothing moved
     after `day` are added up and counted by the database; the few that moved after it (none, when
     `day` is today) are read one by one, as `open_invoices_at` reads them, and added in. Columns:
-    *by, currency, issue_date, due_date, invoices, open, rate, open_base, days_past_due, bucket."""
+    *by, currency, issue_date, due_date, invoices, open, rate, open_base, days_past_due, bucket.
+    Inside `reads_shared` read once per page (the reports page's aging and its DSO's AR)."""
+    shared = _shared.get()
+    if shared is None:
+        return _groups_read(day, scope, by)
+    if ("groups", day, scope, by) not in shared:
+        shared[("groups", day, scope, by)] = _groups_read(day, scope, by)
+    return shared[("groups", day, scope, by)].copy()
+
+
+def _groups_read(day: date, scope: Scope, by: tuple[str, ...]) -> pd.DataFrame:
     keys = [GROUP_FIELDS[name] for name in by]
     group = ["currency", "issue_date", "due_date"]
     applied_after = Exists(Application.objects.filter(invoice=OuterRef("pk"), applied_on__gt=day))
     written_off_after = Exists(WriteOff.objects.filter(invoice=OuterRef("pk"), written_off_on__gt=day))
-    moved_after = applied_after | written_off_after
     issued = scope.filter(Invoice.objects.filter(issue_date__lte=day).exclude(status=Invoice.Status.VOID))
     # two NOT EXISTS, each an anti-join PostgreSQL estimates well (NOT of their OR it guessed at a
     # quarter of the rows, and walked the issue-date index to skip a sort of a few thousand)
@@ -238,7 +247,9 @@ def open_groups_at(day: date, scope: Scope = BOOK, by: tuple[str, ...] = ()) -> 
                    .values(*keys, *group)
                    .annotate(cents=_cents_sum("open_amount"), invoices=Count("pk"))
                    .values_list(*keys, *group, "cents", "invoices"), [*by, *group, "cents", "invoices"])
-    moved_ids = issued.filter(moved_after).values_list("pk", flat=True)
+    moved_ids = issued.filter(pk__in=Application.objects.filter(applied_on__gt=day).order_by().values("invoice_id")
+                              .union(WriteOff.objects.filter(written_off_on__gt=day).order_by().values("invoice_id"),
+                                     all=True)).values_list("pk", flat=True)  # from the movements' date index
     moved = _frame(Invoice.objects.filter(pk__in=moved_ids).order_by().annotate(
         cents=Cast(Round(F("open_amount") * 100), BigIntegerField())).values_list("pk", *keys, *group, "cents"),
         ["invoice_id", *by, *group, "cents"])
