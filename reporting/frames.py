@@ -369,11 +369,22 @@ def base_total(qs: QuerySet, amount: str = "amount", on: str = "issue_date") -> 
     as converting every row would give (Σ rate × amount = rate × Σ amount): the database adds up
     each day and currency (a few hundred groups, not every row with an FX lookup each). One query and
     one for the rates; MissingFxRate when a currency has no rate."""
-    frame = _with_rates(_frame(qs.order_by().values(on, "currency").annotate(cents=_cents_sum(amount))
-                               .values_list(on, "currency", "cents"), ["on", "currency", "cents"]))
+    return base_totals_by(qs, None, amount, on).get(None, ZERO)
+
+
+def base_totals_by(qs: QuerySet, key: str | None, amount: str = "amount", on: str = "issue_date") -> dict:
+    """`base_total` per value of `key` (a field or annotation of `qs`; None: one total under None),
+    from the same one scan: {value: Σ in base}, a value without documents absent."""
+    keys = [key] if key else []
+    frame = _with_rates(_frame(qs.order_by().values(*keys, on, "currency").annotate(cents=_cents_sum(amount))
+                               .values_list(*keys, on, "currency", "cents"), ["key", "on", "currency", "cents"]
+                               if key else ["on", "currency", "cents"]))
     check_rates(frame)
-    return sum((rate * Decimal(int(cents)).scaleb(-2) for rate, cents in zip(frame["rate"], frame["cents"],
-                                                                               strict=True)), ZERO)
+    totals: dict = {}
+    values = frame["key"] if key else [None] * len(frame)
+    for value, rate, cents in zip(values, frame["rate"], frame["cents"], strict=True):
+        totals[value] = totals.get(value, ZERO) + rate * Decimal(int(cents)).scaleb(-2)
+    return totals
 
 
 def _with_rates(frame: pd.DataFrame) -> pd.DataFrame:

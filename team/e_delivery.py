@@ -38,7 +38,7 @@ from core.money import MONEY_FIELD, ZERO
 from ledger.fx import MissingFxRate
 from ledger.models import Contact, Customer, Invoice
 from portfolios.models import Team
-from reporting.frames import base_total
+from reporting.frames import base_totals_by
 from team.models import EDeliveryGoal
 
 REASONS = {
@@ -111,10 +111,10 @@ def _percent(share: Decimal | None) -> Decimal | None:
 
 def e_delivery_coverage(customers: QuerySet, *, with_ar: bool = True) -> Coverage:
     """The coverage KPI over `customers` (active ones only), from counts: one query counts the
-    customers by flag, two add up the open invoices of all and of the covered customers per day and
-    currency, converted to base once per group (`reporting.frames.base_total`) — not every open
-    invoice with an FX lookup each. `with_ar=False` leaves the AR shares out (`ar_total` None): the
-    customer share alone is one query, where the AR sums read every open invoice twice."""
+    customers by flag, one adds up the open invoices per covered or not, day and currency,
+    converted to base once per group (`reporting.frames.base_totals_by`) — not every open invoice
+    with an FX lookup each. `with_ar=False` leaves the AR shares out (`ar_total` None): the
+    customer share alone is one query, where the AR sums read every open invoice."""
     active = active_customers(customers)
     has_ap, ap_ok = Exists(_ap_emails()), Exists(_ap_emails().filter(email_bounced_at__isnull=True))
     counts = active.order_by().aggregate(  # the conditions of `with_coverage`, counted in one pass
@@ -128,14 +128,15 @@ def e_delivery_coverage(customers: QuerySet, *, with_ar: bool = True) -> Coverag
         return Coverage(0, 0, 0, 0, 0, ZERO, ZERO)
     if not with_ar:
         return Coverage(**counts, ar_total=None, ar_covered=None)
-    open_invoices = Invoice.objects.filter(status=Invoice.Status.OPEN)
+    covered = with_coverage(active).filter(covered=True, pk=OuterRef("customer_id")).values("pk")
+    open_invoices = Invoice.objects.filter(status=Invoice.Status.OPEN, customer__in=active.values("pk")).annotate(
+        covered=Exists(covered))  # the AR of all and of the covered customers from one scan
     try:
-        ar_total = base_total(open_invoices.filter(customer__in=active.values("pk")), "open_amount")
-        ar_covered = base_total(open_invoices.filter(
-            customer__in=with_coverage(active).filter(covered=True).values("pk")), "open_amount")
+        sums = base_totals_by(open_invoices, "covered", "open_amount")
     except MissingFxRate as error:
         return Coverage(**counts, ar_total=None, ar_covered=None, fx_error=str(error))
-    return Coverage(**counts, ar_total=ar_total, ar_covered=ar_covered)
+    covered_ar = sums.get(True, ZERO)
+    return Coverage(**counts, ar_total=covered_ar + sums.get(False, ZERO), ar_covered=covered_ar)
 
 
 def e_delivery_worklist(customers: QuerySet, *, reason: str = "", sort: str = "balance") -> QuerySet:
