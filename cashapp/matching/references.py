@@ -18,6 +18,7 @@ from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
 from cashapp.matching.facts import OpenInvoice
+from ledger.numbers import compact, digits_of_compact, number_key
 
 # A run of letters and digits, digit groups joined across single spaces, dashes, slashes or dots
 # ("INV 0012-345"). The letter O counts as a digit inside a run of digits.
@@ -26,11 +27,6 @@ RF_REFERENCE = re.compile(r"^RF\d{2}([A-Z0-9]{1,21})$")
 # Shorter digit runs are dates, quantities and amounts far more often than invoice numbers.
 MIN_DIGITS = 5
 JOIN = 4  # pieces of a run joined at most ("INV 0012 345" is three)
-# Compiled once: the index runs these over every open invoice of the book on each import, where
-# looking each pattern up in `re`'s cache cost as much as the matching itself.
-NOT_ALNUM = re.compile(r"[^A-Z0-9]")
-NOT_DIGIT = re.compile(r"\D")
-LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"  # what a number's prefix is made of (after `compact`)
 SEPARATOR = re.compile(r"[ \-/.]")
 
 
@@ -68,27 +64,9 @@ class RefHit:
         return Hit.POINTS[self.how]
 
 
-def compact(text: str) -> str:
-    """Upper case, letters and digits only: how numbers are compared."""
-    if text.isascii() and text.isalnum():  # most invoice numbers: nothing to take out
-        return text.upper()
-    joined = text.replace("-", "").replace(" ", "")
-    if joined.isascii() and joined.isalnum():  # most PO numbers (PO-155044): only dashes or spaces to drop
-        return joined.upper()
-    return NOT_ALNUM.sub("", text.upper())
-
-
 def digits_key(number: str) -> str:
-    """The digits that identify a number, O read as 0 after its letter prefix, leading zeros
-    dropped: INV-0012345, inv 12345 and INVOO12345 all give "12345"."""
-    return _digits_of_compact(compact(number))
-
-
-def _digits_of_compact(text: str) -> str:
-    rest = text.lstrip(LETTERS).replace("O", "0")  # the letter prefix (^[A-Z]*), with str methods
-    if not (rest.isascii() and rest.isdigit()):  # most invoice numbers are prefix + digits: nothing to take out
-        rest = NOT_DIGIT.sub("", rest)
-    return rest.lstrip("0")
+    """The digits that identify a number (`ledger.numbers.number_key`)."""
+    return number_key(number)
 
 
 def _pieces(run: str) -> list[str]:
@@ -114,7 +92,7 @@ def references_in(texts: Iterable[tuple[str, str]]) -> list[Reference]:
                 if rf:  # an RF creditor reference: the payee's own reference follows the check digits
                     token = rf.group(1)
                 if token and token not in found:
-                    found[token] = Reference(written=written, compact=token, digits=_digits_of_compact(token),
+                    found[token] = Reference(written=written, compact=token, digits=digits_of_compact(token),
                                              where=where)
     return list(found.values())
 
@@ -145,7 +123,7 @@ class ReferenceIndex:
         for invoice in invoices:
             number = invoice.number
             number = number.upper() if number.isascii() and number.isalnum() else compact(number)
-            key = _digits_of_compact(number)
+            key = digits_of_compact(number)
             digits_of[invoice.id] = key
             if every or number in compacts:
                 by_compact[number].append(invoice.id)
