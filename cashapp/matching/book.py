@@ -45,10 +45,13 @@ class Rates:
 
 
 class Book:
-    def __init__(self, *, invoices: Iterable[OpenInvoice], payers: Iterable[Payer], accounts: dict[str, int],
-                 rates: "Rates", rules: MatchRules, references: Iterable[Reference] | None = None):
+    def __init__(self, *, invoices: Iterable[OpenInvoice], payers: Iterable[Payer] | PayerIndex,
+                 accounts: dict[str, int], rates: "Rates", rules: MatchRules,
+                 references: Iterable[Reference] | None = None):
         """`references`: every reference the run's receipts hold, when they are known (only the
-        invoice numbers they can reach are indexed, `ReferenceIndex`); None for any receipt."""
+        invoice numbers they can reach are indexed, `ReferenceIndex`); None for any receipt.
+        `payers` may be indexed already (with `accounts`), as `cashapp.matching.load` does to
+        know whom the receipts name before it reads their invoices."""
         self.rules = rules
         self.invoices = {i.id: i for i in invoices}
         self.by_customer: dict[int, list[OpenInvoice]] = defaultdict(list)
@@ -57,7 +60,7 @@ class Book:
             self.by_customer[invoice.customer_id].append(invoice)
             self.by_amount[(invoice.currency, invoice.open_amount)].append(invoice.id)
         self.references = ReferenceIndex(self.invoices.values(), references)
-        self.payers = PayerIndex(payers, accounts)
+        self.payers = payers if isinstance(payers, PayerIndex) else PayerIndex(payers, accounts)
         self.rates = rates
 
     def family_invoices(self, head_id: int) -> list[OpenInvoice]:
