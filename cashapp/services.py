@@ -37,6 +37,7 @@ from cashapp.models import CashMatch, PayerAccount, RemittanceAdvice
 from cashapp.remittance import remittance_read
 from core.money import ZERO
 from ledger import services as ledger
+from ledger.imports.bulk import objects_insert
 from ledger.imports.engine import cyclic_gc_paused
 from ledger.models import Application, Customer, Invoice, Payment
 from portfolios.access import customer_rows, has_role
@@ -179,7 +180,7 @@ def lines_match(lines: Iterable[BankLine], *, progress: Progress | None = None) 
         decided = [_decide(line, receipt, book) for line, receipt in zip(todo, receipts, strict=True)]
         paid = _post_automatic(decided, progress)
         summary.matches = [match for match, _ in decided]
-        CashMatch.objects.bulk_create(summary.matches)
+        objects_insert(CashMatch, summary.matches)  # COPY on PostgreSQL: the ORM compiles each row's JSON
         money_moved(invoice_ids=paid)
     summary.lines = len(summary.matches)
     for match in summary.matches:
