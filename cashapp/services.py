@@ -218,16 +218,15 @@ def _post_automatic(decided: list[tuple[CashMatch, Proposal | None]], progress: 
     for chunk in _chunks(sorted({best.customer_id for _, best in sure})):
         customers.update(Customer.objects.in_bulk(list(chunk)))
     invoice_ids = sorted({i for _, best in sure for i, _ in best.allocations})
-    invoices: dict[int, Invoice] = {}
-    for chunk in _chunks(invoice_ids):
-        invoices.update(Invoice.objects.in_bulk(list(chunk)))
+    # Read and locked once: the ledger posts from these rows (`payments_receive(locked=…)`).
+    invoices = ledger.invoices_lock(invoice_ids)
     now, again = timezone.now(), _posted_before([match.line for match, _ in sure])
     for start in range(0, len(sure), POST_BATCH):
         batch = sure[start:start + POST_BATCH]
         payments = ledger.payments_receive([
             _receipt(match.line, customer=customers[best.customer_id], currency=best.currency, amount=best.amount,
                      allocations=[(invoices[i], a) for i, a in best.allocations], first=match.line_id not in again)
-            for match, best in batch])
+            for match, best in batch], locked=invoices)
         for (match, _), payment in zip(batch, payments, strict=True):
             match.payment = payment
             match.status, match.auto_applied_at = Status.APPLIED, now

@@ -265,6 +265,8 @@ class Invoice(models.Model):
                          name="invoice_open_number_key"),
             models.Index(fields=["po_key"], condition=Q(status="open", po_key__isnull=False),
                          name="invoice_open_po_key"),
+            # A bank receipt's amount: the open invoices of exactly that amount (cashapp.matching.load).
+            models.Index(fields=["open_amount"], condition=Q(status="open"), name="invoice_open_amount"),
             # Normally empty: open invoices a writer did not key (see UNKEYED).
             models.Index(fields=["id"], condition=Q(status="open") & UNKEYED, name="invoice_open_unkeyed"),
         ]

@@ -20,11 +20,12 @@ from decimal import Decimal
 from django.conf import settings
 from django.db import connection
 from django.db.models import QuerySet
+from rapidfuzz.distance import OSA
 
 from cashapp.matching.book import Book, Rates
 from cashapp.matching.facts import MatchRules, OpenInvoice, Payer, Receipt
 from cashapp.matching.payers import PayerIndex
-from cashapp.matching.references import MIN_DIGITS, Reference, references_in
+from cashapp.matching.references import MIN_DIGITS, Reference, ReferenceIndex, references_in
 from cashapp.models import PayerAccount
 from ledger.models import UNKEYED, Customer, FxRate, Invoice
 from ledger.numbers import number_key, po_key
@@ -56,11 +57,20 @@ def invoices_of(rows: Iterable[tuple]) -> list[OpenInvoice]:
             for i, n, c, a, cur, d, po in sorted(rows)]
 
 
-def _batches(values: Iterable) -> Iterable[list]:
-    """PostgreSQL takes one list of any length; SQLite a few hundred values per IN ()."""
-    values = sorted(values)
-    size = (len(values) or 1) if connection.vendor == "postgresql" else BATCH
-    return (values[start:start + size] for start in range(0, len(values), size))
+def _open_where(field: str, values: Iterable) -> Iterable[tuple]:
+    """`open_invoices` rows whose `field` is one of `values`. PostgreSQL takes them as one array
+    (`= ANY(%s)`): an IN () of thousands of values costs Django more to build than the query costs
+    to run; SQLite a few hundred values per IN ()."""
+    values = sorted(set(values))
+    if not values:
+        return
+    if connection.vendor == "postgresql":
+        column = f"{connection.ops.quote_name(Invoice._meta.db_table)}." \
+                 f"{connection.ops.quote_name(Invoice._meta.get_field(field).column)}"
+        yield from open_invoices().extra(where=[f"{column} = ANY(%s)"], params=[values])
+        return
+    for start in range(0, len(values), BATCH):
+        yield from open_invoices().filter(**{f"{field}__in": values[start:start + BATCH]})
 
 
 def number_keys(references: Iterable[Reference]) -> set[str]:
@@ -78,16 +88,12 @@ def number_keys(references: Iterable[Reference]) -> set[str]:
 def _reached(references: list[Reference], receipts: Sequence[Receipt]) -> dict[int, tuple]:
     """The open invoices the references (by number or PO) and the amounts reach, and those no writer keyed."""
     found: dict[int, tuple] = {}
-    numbers = {key for key in number_keys(references) if key}
-    for chunk in _batches(numbers):
-        found.update((row[0], row) for row in open_invoices().filter(number_key__in=chunk))
+    found.update((row[0], row) for row in _open_where("number_key", {key for key in number_keys(references) if key}))
     pos = {ref.compact for ref in references if len(ref.compact) >= 4}
-    for chunk in _batches(pos):
-        found.update((row[0], row) for row in open_invoices().filter(po_key__in=chunk))
+    found.update((row[0], row) for row in _open_where("po_key", pos))
     pairs = {(r.currency, r.amount) for r in receipts}
-    for chunk in _batches({amount for _, amount in pairs}):
-        found.update((row[0], row) for row in open_invoices().filter(open_amount__in=chunk)
-                     if (row[4], row[3]) in pairs)
+    found.update((row[0], row) for row in _open_where("open_amount", {amount for _, amount in pairs})
+                 if (row[4], row[3]) in pairs)
     # Keyed here, as they are read (a digitless number has no key either: it can only be named exactly).
     wanted_numbers, wanted_pos = number_keys(references), pos
     found.update((row[0], row) for row in open_invoices().filter(UNKEYED)
@@ -103,18 +109,39 @@ def book_load(receipts: Sequence[Receipt], rules: MatchRules | None = None) -> B
                          .values_list("id", "name", "family_top_id").iterator(chunk_size=5000)],
                         _accounts(receipts))
     payers.names_match(r.counterparty_name for r in receipts)
-    references = [ref for r in receipts for ref in references_in(r.texts)]
+    texts = [references_in(r.texts) for r in receipts]
+    references = [ref for refs in texts for ref in refs]
     found = _reached(references, receipts)
-    heads = {payers.head_of(identity.customer_id) for r in receipts
-             for identity in payers.identify(r.counterparty_account, r.counterparty_name)}
-    heads |= {payers.head_of(row[2]) for row in found.values()}
-    customers = {c for head in heads for c in payers.family_of(head)}
-    for chunk in _batches(customers):
-        found.update((row[0], row) for row in open_invoices().filter(customer_id__in=chunk))
+    customers = {c for head in _heads(receipts, texts, found, payers) for c in payers.family_of(head)}
+    found.update((row[0], row) for row in _open_where("customer_id", customers))
     invoices = invoices_of(found.values())
     currencies = {r.currency for r in receipts} | {i.currency for i in invoices}
     return Book(invoices=invoices, payers=payers, accounts=payers.accounts,
                 rates=rates_load(currencies, rules.base_currency), rules=rules, references=references)
+
+
+def _heads(receipts: Sequence[Receipt], texts: list[list[Reference]], found: dict[int, tuple],
+           payers: PayerIndex) -> set[int]:
+    """The account families whose open invoices the engine may look at (`engine.receipt_match`):
+    the payer's; those of the invoices the references name; and those of the invoices of exactly
+    the amount when nothing else points anywhere, or when a reference is one digit off theirs."""
+    reached = invoices_of(found.values())
+    named = ReferenceIndex(reached, [ref for refs in texts for ref in refs])
+    by_amount: dict[tuple[str, Decimal], list[OpenInvoice]] = defaultdict(list)
+    for invoice in reached:
+        by_amount[(invoice.currency, invoice.open_amount)].append(invoice)
+    heads: set[int] = set()
+    for receipt, refs in zip(receipts, texts, strict=True):
+        identities = payers.identify(receipt.counterparty_account, receipt.counterparty_name)
+        hits = named.lookup(refs)
+        heads.update(payers.head_of(i.customer_id) for i in identities)
+        heads.update(payers.head_of(found[h.invoice_id][2]) for h in hits)
+        unread = [r.digits for r in refs if len(r.digits) >= MIN_DIGITS and all(h.written != r.written for h in hits)]
+        for invoice in by_amount.get((receipt.currency, receipt.amount), ()):
+            if (not identities and not hits) or any(
+                    OSA.distance(digits, named.digits_of[invoice.id]) <= 1 for digits in unread):
+                heads.add(payers.head_of(invoice.customer_id))
+    return heads
 
 
 def _accounts(receipts: Sequence[Receipt]) -> dict[str, int]:

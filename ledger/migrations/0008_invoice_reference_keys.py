@@ -56,6 +56,10 @@ class Migration(migrations.Migration):
         ),
         migrations.AddIndex(
             model_name='invoice',
+            index=models.Index(condition=models.Q(('status', 'open')), fields=['open_amount'], name='invoice_open_amount'),
+        ),
+        migrations.AddIndex(
+            model_name='invoice',
             index=models.Index(condition=models.Q(('status', 'open'), models.Q(('number_key__isnull', True), models.Q(('po_key__isnull', True), models.Q(('po_number', ''), _negated=True)), _connector='OR')), fields=['id'], name='invoice_open_unkeyed'),
         ),
     ]
