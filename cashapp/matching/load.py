@@ -25,7 +25,7 @@ from rapidfuzz.distance import OSA
 from cashapp.matching.book import Book, Rates
 from cashapp.matching.facts import MatchRules, OpenInvoice, Payer, Receipt
 from cashapp.matching.payers import PayerIndex
-from cashapp.matching.references import MIN_DIGITS, Reference, ReferenceIndex, references_in
+from cashapp.matching.references import MIN_DIGITS, Reference, ReferenceIndex, references_in, transpositions
 from cashapp.models import PayerAccount
 from ledger.models import UNKEYED, Customer, FxRate, Invoice
 from ledger.numbers import number_key, po_key
@@ -80,8 +80,7 @@ def number_keys(references: Iterable[Reference]) -> set[str]:
     for ref in references:
         keys.add(ref.digits)
         if len(ref.digits) >= MIN_DIGITS:
-            digits = ref.digits
-            keys.update(digits[:k] + digits[k + 1] + digits[k] + digits[k + 2:] for k in range(len(digits) - 1))
+            keys.update(transpositions(ref.digits))
     return keys
 
 

@@ -13,6 +13,7 @@ import re
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import lru_cache
 
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
@@ -69,6 +70,11 @@ def digits_key(number: str) -> str:
     return number_key(number)
 
 
+def transpositions(digits: str) -> list[str]:
+    """`digits` with two neighbours swapped, at each place: what a transposed reference can be."""
+    return [digits[:k] + digits[k + 1] + digits[k] + digits[k + 2:] for k in range(len(digits) - 1)]
+
+
 def _pieces(run: str) -> list[str]:
     """A run split at its separators, and its neighbouring pieces joined (up to JOIN of them): "INV
     0012 345" gives INV0012345 and 0012345; "INV0012345 600.00" keeps INV0012345 apart from the amount."""
@@ -82,6 +88,12 @@ def _pieces(run: str) -> list[str]:
 
 def references_in(texts: Iterable[tuple[str, str]]) -> list[Reference]:
     """Every token that could be an invoice or PO number, once, with where it was read."""
+    texts = tuple(texts)
+    return list(_references_read(texts))
+
+
+@lru_cache(maxsize=8192)  # a run reads each receipt's texts twice: to load the book, then to match
+def _references_read(texts: tuple[tuple[str, str], ...]) -> tuple[Reference, ...]:
     found: dict[str, Reference] = {}
     for where, text in texts:
         upper = (text or "").upper()
@@ -94,7 +106,7 @@ def references_in(texts: Iterable[tuple[str, str]]) -> list[Reference]:
                 if token and token not in found:
                     found[token] = Reference(written=written, compact=token, digits=digits_of_compact(token),
                                              where=where)
-    return list(found.values())
+    return tuple(found.values())
 
 
 class ReferenceIndex:
@@ -102,8 +114,10 @@ class ReferenceIndex:
 
     `wanted`: the references the run will look up (every one its receipts' texts hold,
     `references_in`). Then only the numbers those references can reach are indexed: as written, by
-    PO, by digits and by sorted digits, the same keys `lookup` asks, so it finds exactly what a
-    whole-book index finds, without a list per invoice of the book. None indexes every number."""
+    PO, by digits and by sorted digits (those two neighbouring digits swapped away from a
+    reference's: `lookup` takes only those of the sorted ones), the keys `lookup` asks, so it finds
+    exactly what a whole-book index finds, without a list per invoice of the book. None indexes
+    every number."""
 
     def __init__(self, invoices: Iterable[OpenInvoice], wanted: Iterable[Reference] | None = None):
         self.by_compact: dict[str, list[int]] = defaultdict(list)
@@ -115,7 +129,7 @@ class ReferenceIndex:
         refs = list(wanted or ())
         compacts = {r.compact for r in refs}
         digits = {r.digits for r in refs if len(r.digits) >= MIN_DIGITS}
-        sorts = {"".join(sorted(d)) for d in digits}
+        swapped = {t for d in digits for t in transpositions(d)}
         # One loop, its look-ups bound once: it runs over every open invoice of the book on each
         # import (100,000 on the large book).
         by_compact, by_digits, by_sorted, by_po, digits_of = (
@@ -130,9 +144,8 @@ class ReferenceIndex:
             if len(key) >= MIN_DIGITS:
                 if every or key in digits:
                     by_digits[key].append(invoice.id)
-                ordered = "".join(sorted(key))
-                if every or ordered in sorts:
-                    by_sorted[ordered].append(invoice.id)
+                if every or key in swapped:  # sorted only when it can be asked for
+                    by_sorted["".join(sorted(key))].append(invoice.id)
             if invoice.po_number:
                 po = compact(invoice.po_number)
                 if len(po) >= 4 and (every or po in compacts):
