@@ -111,21 +111,23 @@ def book_load(receipts: Sequence[Receipt], rules: MatchRules | None = None) -> B
     texts = [references_in(r.texts) for r in receipts]
     references = [ref for refs in texts for ref in refs]
     found = _reached(references, receipts)
-    customers = {c for head in _heads(receipts, texts, found, payers) for c in payers.family_of(head)}
+    index = ReferenceIndex(invoices_of(found.values()), references)  # every number a reference reaches
+    customers = {c for head in _heads(receipts, texts, found, index, payers) for c in payers.family_of(head)}
     found.update((row[0], row) for row in _open_where("customer_id", customers))
     invoices = invoices_of(found.values())
+    index.digits_add(invoices)
     currencies = {r.currency for r in receipts} | {i.currency for i in invoices}
-    return Book(invoices=invoices, payers=payers, accounts=payers.accounts,
-                rates=rates_load(currencies, rules.base_currency), rules=rules, references=references)
+    rates = rates_load(currencies, rules.base_currency)
+    return Book(invoices=invoices, payers=payers, accounts=payers.accounts, rates=rates, rules=rules,
+                references=references, index=index)
 
 
 def _heads(receipts: Sequence[Receipt], texts: list[list[Reference]], found: dict[int, tuple],
-           payers: PayerIndex) -> set[int]:
+           named: ReferenceIndex, payers: PayerIndex) -> set[int]:
     """The account families whose open invoices the engine may look at (`engine.receipt_match`):
     the payer's; those of the invoices the references name; and those of the invoices of exactly
     the amount when nothing else points anywhere, or when a reference is one digit off theirs."""
     reached = invoices_of(found.values())
-    named = ReferenceIndex(reached, [ref for refs in texts for ref in refs])
     by_amount: dict[tuple[str, Decimal], list[OpenInvoice]] = defaultdict(list)
     for invoice in reached:
         by_amount[(invoice.currency, invoice.open_amount)].append(invoice)

@@ -37,7 +37,9 @@ class Identity:
 
 def name_key(name: str) -> str:
     """ "Müller & Söhne GmbH" → "muller sohne"; "ACME, Ltd." → "acme"."""
-    folded = unicodedata.normalize("NFKD", name or "").encode("ascii", "ignore").decode().lower()
+    name = name or ""
+    folded = (name if name.isascii() else  # most names: no accent to fold
+              unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()).lower()
     words = re.findall(r"[a-z0-9]+", folded)
     kept = [w for w in words if w not in LEGAL_FORMS]
     return " ".join(kept or words)

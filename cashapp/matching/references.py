@@ -151,6 +151,16 @@ class ReferenceIndex:
                 if len(po) >= 4 and (every or po in compacts):
                     by_po[po].append(invoice.id)
 
+    def digits_add(self, invoices: Iterable[OpenInvoice]) -> None:
+        """More invoices that no wanted reference reaches by number or PO (their family's: the
+        one-digit-off search compares their digits)."""
+        digits_of = self.digits_of
+        for invoice in invoices:
+            if invoice.id not in digits_of:
+                number = invoice.number
+                number = number.upper() if number.isascii() and number.isalnum() else compact(number)
+                digits_of[invoice.id] = digits_of_compact(number)
+
     def lookup(self, references: list[Reference]) -> list[RefHit]:
         """Hits that need no candidate customer: exact, by digits, transposed, by PO."""
         hits: list[RefHit] = []
