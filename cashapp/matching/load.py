@@ -65,8 +65,8 @@ def _open_where(field: str, values: Iterable) -> Iterable[tuple]:
     if not values:
         return
     if connection.vendor == "postgresql":
-        column = f"{connection.ops.quote_name(Invoice._meta.db_table)}." \
-                 f"{connection.ops.quote_name(Invoice._meta.get_field(field).column)}"
+        [name] = [f.column for f in Invoice._meta.concrete_fields if f.attname == field]
+        column = f"{connection.ops.quote_name(Invoice._meta.db_table)}.{connection.ops.quote_name(name)}"
         yield from open_invoices().extra(where=[f"{column} = ANY(%s)"], params=[values])
         return
     for start in range(0, len(values), BATCH):

@@ -126,7 +126,7 @@ class Writer:
         customers_by_id = chunk.customer_pks
         new = [{"external_id": r.external_id, "customer_id": customers_by_id[r.customer_id],
                 "issue_date": r.issue_date, "due_date": r.due_date, "amount": r.amount, "currency": r.currency,
-                "po_number": r.po_number, "open_amount": r.amount, "status": Invoice.Status.OPEN, "closed_on": None,
+                "po_number": r.po_number, "open_amount": r.amount,  # open, closed_on None: the model's defaults
                 "number_key": number_key(r.external_id) or None, "po_key": po_key(r.po_number) or None}
                for r in chunk.invoices_new]
         self.created_invoices.extend(insert_rows(Invoice, new))
