@@ -3,10 +3,11 @@
 Payers rarely copy an invoice number exactly: they drop the prefix and leading zeros ("12345" for
 INV0012345), put spaces or dashes in ("INV 0012 345"), type the letter O for a zero, swap two
 digits ("INV0012354"), or hit one wrong key. Each invoice number is indexed once per run by its
-digits (leading zeros dropped), and by the sorted digits, which an adjacent transposition keeps:
-both are dictionary look-ups against the whole open book. A wrong, missing or extra digit cannot be
-looked up that way; it is searched (rapidfuzz, edit distance 1) among the open invoices of the
-customers the receipt already points to, never the whole book.
+digits (leading zeros dropped, `ledger.numbers`), and by the sorted digits, which an adjacent
+transposition keeps: both are dictionary look-ups against the whole open book (whose invoices
+those keys reach are read by their stored keys, `cashapp.matching.load`). A wrong, missing or
+extra digit cannot be looked up that way; it is searched (rapidfuzz, edit distance 1) among the
+open invoices of the customers the receipt already points to, never the whole book.
 """
 
 import re
