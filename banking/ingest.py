@@ -26,6 +26,7 @@ from banking.parsers.csv_mapping import csv_parse
 from banking.parsers.detect import FORMATS, format_detect
 from banking.parsers.mt940 import mt940_parse
 from banking.parsers.records import LineRecord, StatementError, StatementRecord, fallback_reference
+from ledger.imports.bulk import objects_insert
 
 __all__ = ["IngestResult", "StatementError", "format_detect", "statement_import"]
 
@@ -221,7 +222,7 @@ def _lines_write(planned: list[PlannedLine], accounts: dict[tuple[str, str], Ban
         fresh.append(_line_build(p, account, statements[(account.pk, p.statement.statement_id)]))
     written: list[BankLine] = []
     for start in range(0, len(fresh), _BATCH):
-        written.extend(BankLine.objects.bulk_create(fresh[start:start + _BATCH]))
+        written.extend(objects_insert(BankLine, fresh[start:start + _BATCH]))  # COPY on PostgreSQL
         _report(progress, 40 + 55 * min(len(fresh), start + _BATCH) // max(len(fresh), 1))
     return written, len(planned) - len(written)
 

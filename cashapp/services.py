@@ -22,7 +22,7 @@ from django.conf import settings
 from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from banking.files import statement_file_finish
@@ -37,6 +37,7 @@ from cashapp.models import CashMatch, PayerAccount, RemittanceAdvice
 from cashapp.remittance import remittance_read
 from core.money import ZERO
 from ledger import services as ledger
+from ledger.imports.bulk import objects_insert
 from ledger.imports.engine import cyclic_gc_paused
 from ledger.models import Application, Customer, Invoice, Payment
 from portfolios.access import customer_rows, has_role
@@ -45,7 +46,7 @@ from work.settlement import money_moved
 
 Status = CashMatch.Status
 Progress = Callable[[int], None]
-POST_BATCH = 250  # receipts posted in one bulk write (progress is reported after each)
+POST_BATCH = 1000  # receipts posted in one bulk write (progress is reported after each)
 IN_BATCH = 900  # ids per IN (): within SQLite's oldest variable limit
 NO_REFERENCE = {"NOTPROVIDED", "NONREF", "NONE"}  # what banks put in an empty end-to-end id
 
@@ -157,7 +158,10 @@ def _post(line: BankLine, *, customer: Customer, currency: str, amount: Decimal,
 def _matchable(lines: Iterable[BankLine]) -> list[BankLine]:
     """Customer receipts not matched yet, locked: a second run over the same lines waits for the
     first and then finds them matched (looked up again once the lock is held)."""
-    ids = sorted(line.pk for line in lines if line.kind == BankLine.Kind.RECEIPT and not line.is_reversal)
+    if isinstance(lines, QuerySet):  # only their ids: the rows are read once, locked, below
+        ids = sorted(lines.filter(kind=BankLine.Kind.RECEIPT, is_reversal=False).values_list("pk", flat=True))
+    else:
+        ids = sorted(line.pk for line in lines if line.kind == BankLine.Kind.RECEIPT and not line.is_reversal)
     locked = [line for chunk in _chunks(ids) for line in BankLine.objects.select_for_update(of=("self",))
               .filter(pk__in=chunk, cash_match__isnull=True).order_by("pk")]
     done = {line_id for chunk in _chunks([line.pk for line in locked])
@@ -179,7 +183,7 @@ def lines_match(lines: Iterable[BankLine], *, progress: Progress | None = None) 
         decided = [_decide(line, receipt, book) for line, receipt in zip(todo, receipts, strict=True)]
         paid = _post_automatic(decided, progress)
         summary.matches = [match for match, _ in decided]
-        CashMatch.objects.bulk_create(summary.matches)
+        objects_insert(CashMatch, summary.matches)  # COPY on PostgreSQL: the ORM compiles each row's JSON
         money_moved(invoice_ids=paid)
     summary.lines = len(summary.matches)
     for match in summary.matches:
@@ -217,16 +221,15 @@ def _post_automatic(decided: list[tuple[CashMatch, Proposal | None]], progress: 
     for chunk in _chunks(sorted({best.customer_id for _, best in sure})):
         customers.update(Customer.objects.in_bulk(list(chunk)))
     invoice_ids = sorted({i for _, best in sure for i, _ in best.allocations})
-    invoices: dict[int, Invoice] = {}
-    for chunk in _chunks(invoice_ids):
-        invoices.update(Invoice.objects.in_bulk(list(chunk)))
+    # Read and locked once: the ledger posts from these rows (`payments_receive(locked=…)`).
+    invoices = ledger.invoices_lock(invoice_ids)
     now, again = timezone.now(), _posted_before([match.line for match, _ in sure])
     for start in range(0, len(sure), POST_BATCH):
         batch = sure[start:start + POST_BATCH]
         payments = ledger.payments_receive([
             _receipt(match.line, customer=customers[best.customer_id], currency=best.currency, amount=best.amount,
                      allocations=[(invoices[i], a) for i, a in best.allocations], first=match.line_id not in again)
-            for match, best in batch])
+            for match, best in batch], locked=invoices)
         for (match, _), payment in zip(batch, payments, strict=True):
             match.payment = payment
             match.status, match.auto_applied_at = Status.APPLIED, now

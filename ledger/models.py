@@ -14,6 +14,33 @@ from django.db.models import Q
 from django.urls import reverse
 
 from core.money import MONEY, ZERO
+from ledger import numbers
+
+
+class KeyField(models.CharField):
+    """A lookup key derived from another field of the row (`source`, by the function `key`) each
+    time the row is written through the ORM: save, create and bulk_create all call `pre_save`, as
+    they do for `auto_now`. Writers that bypass the ORM (`ledger.imports.bulk` COPY and UPDATE) set
+    it themselves. An empty key is NULL, as COPY writes an empty text cell of a nullable column; so
+    is a row nobody keyed, which a reader keys as it reads it (`Invoice.UNKEYED`)."""
+
+    def __init__(self, *args, source: str = "", key=None, **kwargs):
+        self.source, self.key = source, key
+        kwargs.setdefault("null", True)
+        kwargs.setdefault("editable", False)
+        super().__init__(*args, **kwargs)
+
+    def deconstruct(self):
+        name, path, args, kwargs = super().deconstruct()
+        kwargs.update(source=self.source, key=self.key)
+        kwargs.pop("null", None)
+        kwargs.pop("editable", None)
+        return name, path, args, kwargs
+
+    def pre_save(self, model_instance, add):
+        value = self.key(getattr(model_instance, self.source)) or None
+        setattr(model_instance, self.attname, value)
+        return value
 
 
 class Customer(models.Model):
@@ -167,6 +194,11 @@ class Contact(models.Model):
         return f"{self.name} ({self.get_role_display()})"
 
 
+# Rows whose keys nobody wrote (a writer that bypassed the ORM and did not set them): a number with
+# no digits or a missing PO key is NULL too, so these are keyed by their readers.
+UNKEYED = Q(number_key__isnull=True) | (Q(po_key__isnull=True) & ~Q(po_number=""))
+
+
 class Invoice(models.Model):
     """A receivable document. Most are invoices from the ERP; late-payment fees and interest are
     charges of their own type, issued by `services.charge_issue` against the invoice they arise
@@ -195,6 +227,10 @@ class Invoice(models.Model):
     amount = models.DecimalField(**MONEY)
     currency = models.CharField(max_length=3)
     po_number = models.CharField("PO number", max_length=64, blank=True)
+    # What the cash application looks a payer's reference up by (`ledger.numbers`), indexed on open
+    # invoices: the number's digits, and the PO number compacted (NULL when empty).
+    number_key = KeyField(max_length=64, source="external_id", key=numbers.number_key)
+    po_key = KeyField(max_length=64, source="po_number", key=numbers.po_key)
     open_amount = models.DecimalField(**MONEY)
     status = models.CharField(max_length=5, choices=Status.choices, default=Status.OPEN)
     # The date of the application or write-off that brought the open amount to zero.
@@ -225,6 +261,14 @@ class Invoice(models.Model):
             # invoice an index entry for nothing.
             models.Index(fields=["charge_for"], condition=Q(charge_for__isnull=False), name="invoice_charge_for_set"),
             models.Index(fields=["voided_by"], condition=Q(voided_by__isnull=False), name="invoice_voided_by_set"),
+            models.Index(fields=["number_key"], condition=Q(status="open", number_key__isnull=False),
+                         name="invoice_open_number_key"),
+            models.Index(fields=["po_key"], condition=Q(status="open", po_key__isnull=False),
+                         name="invoice_open_po_key"),
+            # A bank receipt's amount: the open invoices of exactly that amount (cashapp.matching.load).
+            models.Index(fields=["open_amount"], condition=Q(status="open"), name="invoice_open_amount"),
+            # Normally empty: open invoices a writer did not key (see UNKEYED).
+            models.Index(fields=["id"], condition=Q(status="open") & UNKEYED, name="invoice_open_unkeyed"),
         ]
         constraints = [
             models.CheckConstraint(condition=Q(amount__gt=0), name="invoice_amount_positive"),

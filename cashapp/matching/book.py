@@ -45,10 +45,14 @@ class Rates:
 
 
 class Book:
-    def __init__(self, *, invoices: Iterable[OpenInvoice], payers: Iterable[Payer], accounts: dict[str, int],
-                 rates: "Rates", rules: MatchRules, references: Iterable[Reference] | None = None):
+    def __init__(self, *, invoices: Iterable[OpenInvoice], payers: Iterable[Payer] | PayerIndex,
+                 accounts: dict[str, int], rates: "Rates", rules: MatchRules,
+                 references: Iterable[Reference] | None = None, index: ReferenceIndex | None = None):
         """`references`: every reference the run's receipts hold, when they are known (only the
-        invoice numbers they can reach are indexed, `ReferenceIndex`); None for any receipt."""
+        invoice numbers they can reach are indexed, `ReferenceIndex`); None for any receipt.
+        `payers` may be indexed already (with `accounts`), as `cashapp.matching.load` does to
+        know whom the receipts name before it reads their invoices; `index` a reference index the
+        loader built already over these invoices (`ReferenceIndex.digits_add` for those it read after)."""
         self.rules = rules
         self.invoices = {i.id: i for i in invoices}
         self.by_customer: dict[int, list[OpenInvoice]] = defaultdict(list)
@@ -56,8 +60,8 @@ class Book:
         for invoice in self.invoices.values():
             self.by_customer[invoice.customer_id].append(invoice)
             self.by_amount[(invoice.currency, invoice.open_amount)].append(invoice.id)
-        self.references = ReferenceIndex(self.invoices.values(), references)
-        self.payers = PayerIndex(payers, accounts)
+        self.references = index if index is not None else ReferenceIndex(self.invoices.values(), references)
+        self.payers = payers if isinstance(payers, PayerIndex) else PayerIndex(payers, accounts)
         self.rates = rates
 
     def family_invoices(self, head_id: int) -> list[OpenInvoice]:

@@ -1,24 +1,37 @@
-"""The open book read from the database in a few queries per run, whatever the statement's length.
+"""The part of the open book a run of receipts can reach, read from the database in a few queries
+per run, whatever the statement's length and the book's size.
 
-One query reads every open invoice (number, customer, open amount, currency, due date, PO), one
-the customers (name, family), one the learned payer accounts the receipts name, one the FX rates
-of the currencies involved.
+What the engine (`cashapp.matching.engine`) looks at for a receipt: the invoices its references
+name (by number as written, by digits, two digits swapped, by PO: the keys each invoice keeps,
+`Invoice.number_key` and `po_key`, indexed), the open invoices of exactly its amount anywhere in the
+book, and every open invoice of the account families those invoices and its payer (a learned
+account, a name) belong to. Only those invoices are read, so the proposals are exactly those of
+an index over the whole open book (`tests/cashapp/test_load.py` compares the two), in a few
+queries: the customers (name, family), the learned payer accounts the receipts name, the invoices
+the references and amounts reach, the families' open invoices, the FX rates of the currencies
+involved, and any open invoice no writer keyed (normally none).
 """
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import date
 from decimal import Decimal
 
 from django.conf import settings
+from django.db import connection
+from django.db.models import QuerySet
+from rapidfuzz.distance import OSA
 
 from cashapp.matching.book import Book, Rates
 from cashapp.matching.facts import MatchRules, OpenInvoice, Payer, Receipt
-from cashapp.matching.references import references_in
+from cashapp.matching.payers import PayerIndex
+from cashapp.matching.references import MIN_DIGITS, Reference, ReferenceIndex, references_in, transpositions
 from cashapp.models import PayerAccount
-from ledger.models import Customer, FxRate, Invoice
+from ledger.models import UNKEYED, Customer, FxRate, Invoice
+from ledger.numbers import number_key, po_key
 
 BATCH = 900  # values per IN (): within SQLite's oldest variable limit
+FIELDS = ("id", "external_id", "customer_id", "open_amount", "currency", "due_date", "po_number")
 
 
 def rules_from_settings() -> MatchRules:
@@ -33,26 +46,113 @@ def rules_from_settings() -> MatchRules:
     )
 
 
+def open_invoices() -> QuerySet:
+    """Open invoices with something left to pay, as the matching reads them (`FIELDS`)."""
+    return Invoice.objects.filter(status=Invoice.Status.OPEN, open_amount__gt=0).order_by().values_list(*FIELDS)
+
+
+def invoices_of(rows: Iterable[tuple]) -> list[OpenInvoice]:
+    """`open_invoices` rows as the engine's values, in id order (the order the engine sees them)."""
+    return [OpenInvoice(id=i, number=n, customer_id=c, open_amount=a, currency=cur, due_date=d, po_number=po)
+            for i, n, c, a, cur, d, po in sorted(rows)]
+
+
+def _open_where(field: str, values: Iterable) -> Iterable[tuple]:
+    """`open_invoices` rows whose `field` is one of `values`. PostgreSQL takes them as one array
+    (`= ANY(%s)`): an IN () of thousands of values costs Django more to build than the query costs
+    to run; SQLite a few hundred values per IN ()."""
+    values = sorted(set(values))
+    if not values:
+        return
+    if connection.vendor == "postgresql":
+        [name] = [f.column for f in Invoice._meta.concrete_fields if f.attname == field]
+        column = f"{connection.ops.quote_name(Invoice._meta.db_table)}.{connection.ops.quote_name(name)}"
+        yield from open_invoices().extra(where=[f"{column} = ANY(%s)"], params=[values])
+        return
+    for start in range(0, len(values), BATCH):
+        yield from open_invoices().filter(**{f"{field}__in": values[start:start + BATCH]})
+
+
+def number_keys(references: Iterable[Reference]) -> set[str]:
+    """Every `Invoice.number_key` a reference can reach: its digits (which an exact number implies),
+    and those digits with two neighbours swapped (a transposition, `ReferenceIndex.lookup`)."""
+    keys = set()
+    for ref in references:
+        keys.add(ref.digits)
+        if len(ref.digits) >= MIN_DIGITS:
+            keys.update(transpositions(ref.digits))
+    return keys
+
+
+def _reached(references: list[Reference], receipts: Sequence[Receipt]) -> dict[int, tuple]:
+    """The open invoices the references (by number or PO) and the amounts reach, and those no writer keyed."""
+    found: dict[int, tuple] = {}
+    found.update((row[0], row) for row in _open_where("number_key", {key for key in number_keys(references) if key}))
+    pos = {ref.compact for ref in references if len(ref.compact) >= 4}
+    found.update((row[0], row) for row in _open_where("po_key", pos))
+    pairs = {(r.currency, r.amount) for r in receipts}
+    found.update((row[0], row) for row in _open_where("open_amount", {amount for _, amount in pairs})
+                 if (row[4], row[3]) in pairs)
+    # Keyed here, as they are read (a digitless number has no key either: it can only be named exactly).
+    wanted_numbers, wanted_pos = number_keys(references), pos
+    found.update((row[0], row) for row in open_invoices().filter(UNKEYED)
+                 if number_key(row[1]) in wanted_numbers or po_key(row[6]) in wanted_pos)
+    return found
+
+
 def book_load(receipts: Sequence[Receipt], rules: MatchRules | None = None) -> Book:
-    """Everything matching `receipts` needs, in four queries (more only past BATCH payer accounts)."""
+    """Everything matching `receipts` needs: the whole customer list (payer names), and only the
+    open invoices the receipts can reach (module docstring)."""
     rules = rules or rules_from_settings()
-    invoices = [
-        OpenInvoice(id=i, number=n, customer_id=c, open_amount=a, currency=cur, due_date=d, po_number=po)
-        for i, n, c, a, cur, d, po in Invoice.objects.filter(status=Invoice.Status.OPEN, open_amount__gt=0)
-        .order_by().values_list("id", "external_id", "customer_id", "open_amount", "currency", "due_date", "po_number")
-        .iterator(chunk_size=5000)
-    ]
-    payers = [Payer(id=i, name=n, family_head_id=p or i)
-              for i, n, p in Customer.objects.order_by()
-              .values_list("id", "name", "family_top_id").iterator(chunk_size=5000)]
+    payers = PayerIndex([Payer(id=i, name=n, family_head_id=p or i) for i, n, p in Customer.objects.order_by()
+                         .values_list("id", "name", "family_top_id").iterator(chunk_size=5000)],
+                        _accounts(receipts))
+    payers.names_match(r.counterparty_name for r in receipts)
+    texts = [references_in(r.texts) for r in receipts]
+    references = [ref for refs in texts for ref in refs]
+    found = _reached(references, receipts)
+    index = ReferenceIndex(invoices_of(found.values()), references)  # every number a reference reaches
+    customers = {c for head in _heads(receipts, texts, found, index, payers) for c in payers.family_of(head)}
+    found.update((row[0], row) for row in _open_where("customer_id", customers))
+    invoices = invoices_of(found.values())
+    index.digits_add(invoices)
+    currencies = {r.currency for r in receipts} | {i.currency for i in invoices}
+    rates = rates_load(currencies, rules.base_currency)
+    return Book(invoices=invoices, payers=payers, accounts=payers.accounts, rates=rates, rules=rules,
+                references=references, index=index)
+
+
+def _heads(receipts: Sequence[Receipt], texts: list[list[Reference]], found: dict[int, tuple],
+           named: ReferenceIndex, payers: PayerIndex) -> set[int]:
+    """The account families whose open invoices the engine may look at (`engine.receipt_match`):
+    the payer's; those of the invoices the references name; and those of the invoices of exactly
+    the amount when nothing else points anywhere, or when a reference is one digit off theirs."""
+    reached = invoices_of(found.values())
+    by_amount: dict[tuple[str, Decimal], list[OpenInvoice]] = defaultdict(list)
+    for invoice in reached:
+        by_amount[(invoice.currency, invoice.open_amount)].append(invoice)
+    heads: set[int] = set()
+    for receipt, refs in zip(receipts, texts, strict=True):
+        identities = payers.identify(receipt.counterparty_account, receipt.counterparty_name)
+        hits = named.lookup(refs)
+        heads.update(payers.head_of(i.customer_id) for i in identities)
+        heads.update(payers.head_of(found[h.invoice_id][2]) for h in hits)
+        unread = [r.digits for r in refs if len(r.digits) >= MIN_DIGITS and all(h.written != r.written for h in hits)]
+        for invoice in by_amount.get((receipt.currency, receipt.amount), ()):
+            if (not identities and not hits) or any(
+                    OSA.distance(digits, named.digits_of[invoice.id]) <= 1 for digits in unread):
+                heads.add(payers.head_of(invoice.customer_id))
+    return heads
+
+
+def _accounts(receipts: Sequence[Receipt]) -> dict[str, int]:
+    """The learned payer accounts among those the receipts come from."""
     named = sorted({r.counterparty_account for r in receipts if r.counterparty_account})
     accounts: dict[str, int] = {}
     for start in range(0, len(named), BATCH):
         accounts.update(PayerAccount.objects.filter(counterparty_account__in=named[start:start + BATCH])
                         .values_list("counterparty_account", "customer_id"))
-    currencies = {r.currency for r in receipts} | {i.currency for i in invoices}
-    return Book(invoices=invoices, payers=payers, accounts=accounts, rates=rates_load(currencies, rules.base_currency),
-                rules=rules, references=[ref for r in receipts for ref in references_in(r.texts)])
+    return accounts
 
 
 def rates_load(currencies: set[str], base_currency: str) -> Rates:

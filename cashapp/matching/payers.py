@@ -4,7 +4,8 @@ An account a person once confirmed for a customer (`PayerAccount`) names that cu
 Otherwise the payer's name is compared with every customer's name (rapidfuzz), both normalized:
 accents folded, case and punctuation dropped, legal suffixes (GmbH, Ltd, S.A., Inc …) removed,
 words in any order. Two customers whose names score about the same make the name say little.
-Results are kept per name for the run: a statement repeats its payers.
+Results are kept per name for the run: a statement repeats its payers, and the names of a whole
+statement are compared with every customer's at once (`names_match`: one `rapidfuzz` matrix).
 """
 
 import re
@@ -13,6 +14,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+import numpy as np
 from rapidfuzz import fuzz, process
 
 from cashapp.matching.facts import Payer
@@ -23,6 +25,7 @@ LEGAL_FORMS = frozenset(
 )
 NAME_CUTOFF = 80
 CLOSE = 4  # two customers' names within this many points of each other are ambiguous
+ROWS = 256  # names compared with every customer's at once (a matrix of ROWS × customers' names)
 
 
 @dataclass(frozen=True)
@@ -34,7 +37,9 @@ class Identity:
 
 def name_key(name: str) -> str:
     """ "Müller & Söhne GmbH" → "muller sohne"; "ACME, Ltd." → "acme"."""
-    folded = unicodedata.normalize("NFKD", name or "").encode("ascii", "ignore").decode().lower()
+    name = name or ""
+    folded = (name if name.isascii() else  # most names: no accent to fold
+              unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()).lower()
     words = re.findall(r"[a-z0-9]+", folded)
     kept = [w for w in words if w not in LEGAL_FORMS]
     return " ".join(kept or words)
@@ -46,6 +51,10 @@ def name_points(score: float) -> int:
     if score >= 90:
         return 28
     return 18
+
+
+def _tokens_sorted(key: str) -> str:
+    return " ".join(sorted(key.split()))
 
 
 class PayerIndex:
@@ -62,6 +71,7 @@ class PayerIndex:
         for payer in self.payers.values():
             self.family[payer.family_head_id].append(payer.id)
         self._names: dict[str, list[Identity]] = {}
+        self._sorted: list[str] | None = None  # each name's tokens sorted, once per run
 
     def family_of(self, customer_id: int) -> list[int]:
         payer = self.payers.get(customer_id)
@@ -87,15 +97,42 @@ class PayerIndex:
         if not key:
             return []
         if key not in self._names:
-            self._names[key] = self._match_name(key, name)
+            self.names_match([name])
         return self._names[key]
 
-    def _match_name(self, key: str, name: str) -> list[Identity]:
-        if key in self.by_key:
-            best = [(key, 100.0)]
-        else:
-            best = [(k, s) for k, s, _ in process.extract(key, self.keys, scorer=fuzz.token_sort_ratio,
-                                                           score_cutoff=NAME_CUTOFF, limit=2)]
+    def names_match(self, names: Iterable[str]) -> None:
+        """Find the customers of many payer names at once (kept for `by_name`; the first spelling
+        of a name is the one its reasons quote). The same two best names as one `process.extract`
+        per name (token_sort_ratio, ties to the first customer name): the tokens of every name are
+        sorted once and compared with `fuzz.ratio`, which is what token_sort_ratio does, in one
+        matrix; the few names above the cutoff are scored again one by one, in double precision."""
+        wanted: dict[str, str] = {}
+        for name in names:
+            key = name_key(name)
+            if key and key not in self._names and key not in wanted:
+                wanted[key] = name
+        fuzzy = []
+        for key, name in wanted.items():
+            if key in self.by_key:
+                self._names[key] = self._identities(name, [(key, 100.0)])
+            else:
+                fuzzy.append(key)
+        if not fuzzy:
+            return
+        if self._sorted is None:
+            self._sorted = [_tokens_sorted(k) for k in self.keys]
+        choices = self._sorted
+        for start in range(0, len(fuzzy), ROWS):
+            rows = fuzzy[start:start + ROWS]
+            queries = [_tokens_sorted(k) for k in rows]
+            scores = process.cdist(queries, choices, scorer=fuzz.ratio, score_cutoff=NAME_CUTOFF - 1,
+                                   dtype=np.float32)
+            for key, query, row in zip(rows, queries, scores, strict=True):
+                exact = sorted((-fuzz.ratio(query, choices[k]), k) for k in np.flatnonzero(row).tolist())
+                best = [(self.keys[k], -score) for score, k in exact if -score >= NAME_CUTOFF][:2]
+                self._names[key] = self._identities(wanted[key], best)
+
+    def _identities(self, name: str, best: list[tuple[str, float]]) -> list[Identity]:
         if not best:
             return []
         top_key, top_score = best[0]

@@ -3,21 +3,24 @@
 Payers rarely copy an invoice number exactly: they drop the prefix and leading zeros ("12345" for
 INV0012345), put spaces or dashes in ("INV 0012 345"), type the letter O for a zero, swap two
 digits ("INV0012354"), or hit one wrong key. Each invoice number is indexed once per run by its
-digits (leading zeros dropped), and by the sorted digits, which an adjacent transposition keeps:
-both are dictionary look-ups against the whole open book. A wrong, missing or extra digit cannot be
-looked up that way; it is searched (rapidfuzz, edit distance 1) among the open invoices of the
-customers the receipt already points to, never the whole book.
+digits (leading zeros dropped, `ledger.numbers`), and by the sorted digits, which an adjacent
+transposition keeps: both are dictionary look-ups against the whole open book (whose invoices
+those keys reach are read by their stored keys, `cashapp.matching.load`). A wrong, missing or
+extra digit cannot be looked up that way; it is searched (rapidfuzz, edit distance 1) among the
+open invoices of the customers the receipt already points to, never the whole book.
 """
 
 import re
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import lru_cache
 
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
 from cashapp.matching.facts import OpenInvoice
+from ledger.numbers import compact, digits_of_compact, number_key
 
 # A run of letters and digits, digit groups joined across single spaces, dashes, slashes or dots
 # ("INV 0012-345"). The letter O counts as a digit inside a run of digits.
@@ -26,11 +29,6 @@ RF_REFERENCE = re.compile(r"^RF\d{2}([A-Z0-9]{1,21})$")
 # Shorter digit runs are dates, quantities and amounts far more often than invoice numbers.
 MIN_DIGITS = 5
 JOIN = 4  # pieces of a run joined at most ("INV 0012 345" is three)
-# Compiled once: the index runs these over every open invoice of the book on each import, where
-# looking each pattern up in `re`'s cache cost as much as the matching itself.
-NOT_ALNUM = re.compile(r"[^A-Z0-9]")
-NOT_DIGIT = re.compile(r"\D")
-LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"  # what a number's prefix is made of (after `compact`)
 SEPARATOR = re.compile(r"[ \-/.]")
 
 
@@ -68,27 +66,14 @@ class RefHit:
         return Hit.POINTS[self.how]
 
 
-def compact(text: str) -> str:
-    """Upper case, letters and digits only: how numbers are compared."""
-    if text.isascii() and text.isalnum():  # most invoice numbers: nothing to take out
-        return text.upper()
-    joined = text.replace("-", "").replace(" ", "")
-    if joined.isascii() and joined.isalnum():  # most PO numbers (PO-155044): only dashes or spaces to drop
-        return joined.upper()
-    return NOT_ALNUM.sub("", text.upper())
-
-
 def digits_key(number: str) -> str:
-    """The digits that identify a number, O read as 0 after its letter prefix, leading zeros
-    dropped: INV-0012345, inv 12345 and INVOO12345 all give "12345"."""
-    return _digits_of_compact(compact(number))
+    """The digits that identify a number (`ledger.numbers.number_key`)."""
+    return number_key(number)
 
 
-def _digits_of_compact(text: str) -> str:
-    rest = text.lstrip(LETTERS).replace("O", "0")  # the letter prefix (^[A-Z]*), with str methods
-    if not (rest.isascii() and rest.isdigit()):  # most invoice numbers are prefix + digits: nothing to take out
-        rest = NOT_DIGIT.sub("", rest)
-    return rest.lstrip("0")
+def transpositions(digits: str) -> list[str]:
+    """`digits` with two neighbours swapped, at each place: what a transposed reference can be."""
+    return [digits[:k] + digits[k + 1] + digits[k] + digits[k + 2:] for k in range(len(digits) - 1)]
 
 
 def _pieces(run: str) -> list[str]:
@@ -104,6 +89,12 @@ def _pieces(run: str) -> list[str]:
 
 def references_in(texts: Iterable[tuple[str, str]]) -> list[Reference]:
     """Every token that could be an invoice or PO number, once, with where it was read."""
+    texts = tuple(texts)
+    return list(_references_read(texts))
+
+
+@lru_cache(maxsize=8192)  # a run reads each receipt's texts twice: to load the book, then to match
+def _references_read(texts: tuple[tuple[str, str], ...]) -> tuple[Reference, ...]:
     found: dict[str, Reference] = {}
     for where, text in texts:
         upper = (text or "").upper()
@@ -114,9 +105,9 @@ def references_in(texts: Iterable[tuple[str, str]]) -> list[Reference]:
                 if rf:  # an RF creditor reference: the payee's own reference follows the check digits
                     token = rf.group(1)
                 if token and token not in found:
-                    found[token] = Reference(written=written, compact=token, digits=_digits_of_compact(token),
+                    found[token] = Reference(written=written, compact=token, digits=digits_of_compact(token),
                                              where=where)
-    return list(found.values())
+    return tuple(found.values())
 
 
 class ReferenceIndex:
@@ -124,8 +115,10 @@ class ReferenceIndex:
 
     `wanted`: the references the run will look up (every one its receipts' texts hold,
     `references_in`). Then only the numbers those references can reach are indexed: as written, by
-    PO, by digits and by sorted digits, the same keys `lookup` asks, so it finds exactly what a
-    whole-book index finds, without a list per invoice of the book. None indexes every number."""
+    PO, by digits and by sorted digits (those two neighbouring digits swapped away from a
+    reference's: `lookup` takes only those of the sorted ones), the keys `lookup` asks, so it finds
+    exactly what a whole-book index finds, without a list per invoice of the book. None indexes
+    every number."""
 
     def __init__(self, invoices: Iterable[OpenInvoice], wanted: Iterable[Reference] | None = None):
         self.by_compact: dict[str, list[int]] = defaultdict(list)
@@ -137,7 +130,7 @@ class ReferenceIndex:
         refs = list(wanted or ())
         compacts = {r.compact for r in refs}
         digits = {r.digits for r in refs if len(r.digits) >= MIN_DIGITS}
-        sorts = {"".join(sorted(d)) for d in digits}
+        swapped = {t for d in digits for t in transpositions(d)}
         # One loop, its look-ups bound once: it runs over every open invoice of the book on each
         # import (100,000 on the large book).
         by_compact, by_digits, by_sorted, by_po, digits_of = (
@@ -145,20 +138,29 @@ class ReferenceIndex:
         for invoice in invoices:
             number = invoice.number
             number = number.upper() if number.isascii() and number.isalnum() else compact(number)
-            key = _digits_of_compact(number)
+            key = digits_of_compact(number)
             digits_of[invoice.id] = key
             if every or number in compacts:
                 by_compact[number].append(invoice.id)
             if len(key) >= MIN_DIGITS:
                 if every or key in digits:
                     by_digits[key].append(invoice.id)
-                ordered = "".join(sorted(key))
-                if every or ordered in sorts:
-                    by_sorted[ordered].append(invoice.id)
+                if every or key in swapped:  # sorted only when it can be asked for
+                    by_sorted["".join(sorted(key))].append(invoice.id)
             if invoice.po_number:
                 po = compact(invoice.po_number)
                 if len(po) >= 4 and (every or po in compacts):
                     by_po[po].append(invoice.id)
+
+    def digits_add(self, invoices: Iterable[OpenInvoice]) -> None:
+        """More invoices that no wanted reference reaches by number or PO (their family's: the
+        one-digit-off search compares their digits)."""
+        digits_of = self.digits_of
+        for invoice in invoices:
+            if invoice.id not in digits_of:
+                number = invoice.number
+                number = number.upper() if number.isascii() and number.isalnum() else compact(number)
+                digits_of[invoice.id] = digits_of_compact(number)
 
     def lookup(self, references: list[Reference]) -> list[RefHit]:
         """Hits that need no candidate customer: exact, by digits, transposed, by PO."""

@@ -9,10 +9,12 @@ given take their model default, and auto_now / auto_now_add fields take `now`.
 
 import csv
 import io
+import json
 from itertools import islice
 from operator import itemgetter
 
 from django.db import connection
+from django.db.models import JSONField
 from django.db.models.expressions import DatabaseDefault
 from django.utils import timezone
 
@@ -113,17 +115,55 @@ def insert_rows(model, rows: list[dict]) -> list[int]:
             pks += [obj.pk for obj in model.objects.bulk_create(objects)]
         return pks
     table, pk_column = model._meta.db_table, model._meta.pk.column
+    fields = {field.attname: field for field in model._meta.concrete_fields}
     # Every row carries the same keys: pick them in C, then the same defaults for the other columns.
     given = [column for column in columns if column[0] in rows[0]]
     rest = [column for column in columns if column[0] not in rows[0]]
     names = [pk_column] + [column for _, column, _ in given + rest]
     pick = itemgetter(*[name for name, _, _ in given]) if len(given) > 1 else (lambda row: (row[given[0][0]],))
-    fixed = tuple(default if default is None or isinstance(default, str) else str(default) for *_, default in rest)
+    fixed = tuple(_text(default, fields[name]) for name, _, default in rest)
+    as_json = [(n, fields[name].encoder) for n, (name, _, _) in enumerate(given) if isinstance(fields[name], JSONField)]
+    if as_json:
+        pick = _json_picked(pick, as_json)
     with connection.cursor() as cursor:
         pks = _next_ids(cursor, table, pk_column, len(rows))
         _copy(cursor, model, table, names,
               ((pk, *pick(row), *fixed) for pk, row in zip(pks, rows, strict=True)))
     return pks
+
+
+def _text(default, field):
+    """A default as COPY reads it: None is NULL, a JSON column's value its JSON, others str()."""
+    if default is None:
+        return None
+    if isinstance(field, JSONField):
+        return json.dumps(default, cls=field.encoder)
+    return default if isinstance(default, str) else str(default)
+
+
+def _json_picked(pick, positions: list[tuple[int, type | None]]):
+    """`pick`, with the values at `positions` (JSON columns) written as JSON text, as the ORM would."""
+    def picked(row):
+        values = list(pick(row))
+        for n, encoder in positions:
+            if values[n] is not None:
+                values[n] = json.dumps(values[n], cls=encoder)
+        return values
+    return picked
+
+
+def objects_insert(model, objects: list, few: int = 20) -> list:
+    """Insert unsaved model instances, their primary keys set: through `insert_rows` (COPY) on
+    PostgreSQL when there are more than `few`, else the ORM's bulk_create, which compiles its SQL
+    per row and value. Like bulk_create, no save() and no signals."""
+    if len(objects) <= few or connection.vendor != "postgresql":
+        return model._default_manager.bulk_create(objects, batch_size=BATCH)
+    names = [f.attname for f in model._meta.concrete_fields if not f.primary_key
+             and not getattr(f, "auto_now", False) and not getattr(f, "auto_now_add", False)]
+    pks = insert_rows(model, [{name: getattr(obj, name) for name in names} for obj in objects])
+    for obj, pk in zip(objects, pks, strict=True):
+        obj.pk, obj._state.adding = pk, False
+    return objects
 
 
 def update_rows(model, rows: list[dict], fields: list[str]) -> None:

@@ -21,6 +21,7 @@ from ledger.imports.checks import CUSTOMER_FIELDS, Chunk
 from ledger.imports.existing import chunks, customers
 from ledger.imports.validation import CustomerRow
 from ledger.models import Application, CreditNote, Customer, Invoice, Payment
+from ledger.numbers import number_key, po_key
 from portfolios.models import Assignment, Portfolio
 
 ASSIGNMENT_REASON = "ERP import"
@@ -125,7 +126,8 @@ class Writer:
         customers_by_id = chunk.customer_pks
         new = [{"external_id": r.external_id, "customer_id": customers_by_id[r.customer_id],
                 "issue_date": r.issue_date, "due_date": r.due_date, "amount": r.amount, "currency": r.currency,
-                "po_number": r.po_number, "open_amount": r.amount, "status": Invoice.Status.OPEN, "closed_on": None}
+                "po_number": r.po_number, "open_amount": r.amount,  # open, closed_on None: the model's defaults
+                "number_key": number_key(r.external_id) or None, "po_key": po_key(r.po_number) or None}
                for r in chunk.invoices_new]
         self.created_invoices.extend(insert_rows(Invoice, new))
         for r in chunk.invoices_new:
@@ -133,9 +135,10 @@ class Writer:
         changed = []
         for pk, record, open_amount in chunk.invoices_changed:
             changed.append({"pk": pk, "due_date": record.due_date, "po_number": record.po_number,
+                            "po_key": po_key(record.po_number) or None,
                             "amount": record.amount, "open_amount": open_amount, "updated_at": self.now})
             self.touch(record.issue_date)
-        update_rows(Invoice, changed, ["due_date", "po_number", "amount", "open_amount", "updated_at"])
+        update_rows(Invoice, changed, ["due_date", "po_number", "po_key", "amount", "open_amount", "updated_at"])
 
     # payments and credit notes
     def cash(self, kind: str, chunk: Chunk) -> None:

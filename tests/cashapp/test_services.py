@@ -323,3 +323,27 @@ def test_posting_a_statement_costs_no_query_per_receipt(book, ledger_balances):
     assert many - few <= 3
     assert Payment.objects.filter(source=Payment.Source.BANK).count() == 105
     ledger_balances()
+
+
+def test_importing_and_matching_a_statement_costs_no_query_per_line(ledger_balances):
+    """The whole file: its lines written, the reachable book read, the receipts posted, the matches
+    written, in a number of queries that does not grow with the statement (SQLite's IN () batches
+    and the ORM's small-batch inserts aside)."""
+    from banking.generate import statement_generate
+    from cashapp.services import statement_import_and_match
+    from tests.cashapp.test_accuracy import realistic_book
+
+    realistic_book(customers=250, seed=12)
+
+    def queries(lines: int, seed: int) -> int:  # statements of other days: one statement id per account and day
+        data, _ = statement_generate(None, n_lines=lines, seed=seed, on=timezone.localdate() - timedelta(days=seed))
+        with CaptureQueriesContext(connection) as captured:
+            counts = statement_import_and_match(data=data, filename=f"queries-{seed}.xml")
+        assert counts["applied"] > lines // 2, counts
+        return len(captured.captured_queries)
+
+    few, many = queries(100, seed=1), queries(400, seed=2)
+
+    assert few <= 70, (few, many)
+    assert many - few <= (0 if connection.vendor == "postgresql" else 20), (few, many)  # SQLite: ~66 rows per INSERT
+    ledger_balances()

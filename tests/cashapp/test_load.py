@@ -1,0 +1,127 @@
+"""The book a statement's receipts can reach (`cashapp.matching.load`): read with indexed queries on
+the invoices' reference keys, its proposals are exactly those of the whole open book."""
+
+from datetime import timedelta
+from decimal import Decimal
+
+import pytest
+from django.utils import timezone
+from rapidfuzz import fuzz, process
+
+from banking.generate import statement_generate
+from banking.ingest import statement_import
+from banking.models import BankLine
+from cashapp.matching.book import Book
+from cashapp.matching.engine import receipt_match
+from cashapp.matching.facts import Payer, Receipt
+from cashapp.matching.load import book_load, invoices_of, open_invoices, rates_load
+from cashapp.matching.payers import NAME_CUTOFF, PayerIndex, name_key
+from cashapp.services import receipt_of
+from devtools.benchmarks.cashapp import payer_accounts_teach
+from ledger.models import Customer, Invoice
+from tests.cashapp.test_accuracy import realistic_book
+from tests.factories import CustomerFactory, past_due_invoice
+
+pytestmark = pytest.mark.django_db
+
+
+def _receipts(lines: int = 500, seed: int = 4) -> list:
+    data, _ = statement_generate(None, n_lines=lines, seed=seed, days=3)
+    statement_import(data=data, filename=f"load-{seed}.xml")
+    return [receipt_of(line) for line in BankLine.objects.filter(kind=BankLine.Kind.RECEIPT).order_by("pk")]
+
+
+def _receipt(amount: str, text: str, payer: str = "Somebody Else") -> Receipt:
+    return Receipt(key=text, amount=Decimal(amount), currency="USD", counterparty_name=payer,
+                   value_date=timezone.localdate() - timedelta(days=1), texts=(("remittance text", text),))
+
+
+def _whole_book(book: Book) -> Book:
+    """Every open invoice of the book, every number indexed: what the matching read before."""
+    invoices = invoices_of(open_invoices())
+    payers = [Payer(id=i, name=n, family_head_id=p or i) for i, n, p in Customer.objects.values_list(
+        "id", "name", "family_top_id")]
+    currencies = {i.currency for i in invoices} | {"USD", "EUR"}
+    return Book(invoices=invoices, payers=payers, accounts=book.payers.accounts, rules=book.rules,
+                rates=rates_load(currencies, book.rules.base_currency))
+
+
+def _proposals(receipts: list, book: Book) -> list:
+    """Each receipt's proposals in turn, the sure ones taken off the book as a run does."""
+    found = []
+    for receipt in receipts:
+        proposals = receipt_match(receipt, book)
+        if proposals and proposals[0].confidence >= book.rules.auto_apply and proposals[0].allocations:
+            book.settle(proposals[0].allocations)
+        found.append(proposals)
+    return found
+
+
+def test_the_invoices_the_receipts_reach_propose_exactly_what_the_whole_open_book_does():
+    realistic_book(customers=300, seed=7)
+    payer_accounts_teach(share=0.5, seed=3)
+    receipts = _receipts()
+    reached = book_load(receipts)
+    whole = _whole_book(reached)
+
+    assert len(reached.invoices) < len(whole.invoices)
+    assert _proposals(receipts, reached) == _proposals(receipts, whole)
+    assert sum(bool(p) for p in _proposals(receipts, book_load(receipts))) > 0.9 * len(receipts)
+
+
+def test_invoices_no_writer_keyed_are_keyed_as_they_are_read():
+    """A row written by something that bypassed the ORM (NULL keys) is still found by its number or PO."""
+    realistic_book(customers=60, seed=8)
+    acme = CustomerFactory(name="Acme Widgets")
+    by_number = past_due_invoice(acme, "100.00", days=10, external_id="INV0050001")
+    by_po = past_due_invoice(acme, "250.00", days=10, external_id="INV0050002", po_number="PO-4471")
+    Invoice.objects.filter(pk__in=[by_number.pk, by_po.pk]).update(number_key=None, po_key=None)
+    receipts = [_receipt("97.00", "inv 50001"), _receipt("249.00", "PO 4471"), _receipt("33.00", "INV0050010")]
+    reached = book_load(receipts)
+
+    assert {by_number.pk, by_po.pk} <= set(reached.invoices)
+    assert [p[0].allocations[0][0] for p in _proposals(receipts[:2], reached)] == [by_number.pk, by_po.pk]
+    assert _proposals(receipts, book_load(receipts)) == _proposals(receipts, _whole_book(reached))
+
+
+def test_reading_the_reachable_book_costs_the_same_queries_for_any_statement(django_assert_max_num_queries):
+    """customers, payer accounts, numbers, POs, amounts, unkeyed rows, the families, the FX rates."""
+    realistic_book(customers=200, seed=9)
+    payer_accounts_teach(share=0.5, seed=3)
+    few, many = _receipts(lines=40, seed=6)[:30], _receipts(lines=600, seed=7)
+
+    with django_assert_max_num_queries(8):
+        book_load(few)
+    with django_assert_max_num_queries(8 + 5 * 10):  # SQLite: 900 values per IN (); PostgreSQL: 8
+        book_load(many)
+
+
+def test_a_statements_payer_names_find_the_customers_one_extract_per_name_finds():
+    realistic_book(customers=300, seed=10)
+    payers = [Payer(id=i, name=n, family_head_id=i) for i, n in Customer.objects.values_list("id", "name")]
+    index = PayerIndex(payers, {})
+    names = [n.upper() for _, n in Customer.objects.values_list("id", "name")[:80]]
+    names += [n[:-2] + " Group" for n in names[:40]] + [n.replace("a", "e") for n in names[40:]] + ["Zzyzx Nobody"]
+    index.names_match(names)
+
+    for name in names:
+        expected = [(k, s) for k, s, _ in process.extract(name_key(name), index.keys, scorer=fuzz.token_sort_ratio,
+                                                          score_cutoff=NAME_CUTOFF, limit=2)]
+        if name_key(name) in index.by_key:
+            expected = [(name_key(name), 100.0)]
+        assert index.by_name(name) == PayerIndex(payers, {})._identities(name, expected), name
+    assert any(index.by_name(n) for n in names[80:]) and not index.by_name("Zzyzx Nobody")
+
+
+def test_a_named_invoices_whole_family_is_read_for_the_rest_of_the_amount():
+    """An unknown payer names one invoice and pays two: the other one is read because the named
+    invoice's account is, though nothing in the receipt names it."""
+    acme = CustomerFactory(name="Acme Widgets")
+    named = past_due_invoice(acme, "100.00", days=10, external_id="INV0050001")
+    other = past_due_invoice(acme, "40.00", days=5, external_id="INV0050002")
+    receipt = _receipt("140.00", "INV0050001")
+    reached = book_load([receipt])
+
+    [best] = receipt_match(receipt, reached)
+    assert other.pk in reached.invoices and {i for i, _ in best.allocations} == {named.pk, other.pk}
+    assert receipt_match(receipt, reached) == receipt_match(receipt, _whole_book(reached))
