@@ -53,6 +53,9 @@ def _export(request, frames: dict, stem: str):
     return frame_response(frames[table](), f"{stem}-{table}", fmt)
 
 
+DISPUTES_SHOWN = 25  # the oldest open disputes on the dashboard; all of them in its download and on /disputes/
+
+
 def _page(request, template: str, context: dict, partial: str):
     return render(request, f"{template}#{partial}" if request.htmx else template, context)
 
@@ -77,7 +80,8 @@ def team(request):
     context = {"nav": "team", "dashboard": dashboard, "days": days, "period": period, "families": period.families,
                "param_errors": period.messages,
                "cause_labels": labels, "can_manage": can_manage(request.user),
-               "chart": dashboard_chart(dashboard), "top": TOP_ACCOUNTS}
+               "chart": dashboard_chart(dashboard), "top": TOP_ACCOUNTS,
+               "disputes_shown": DISPUTES_SHOWN, "disputes_slice": f":{DISPUTES_SHOWN}"}
     if not request.htmx:  # the goals sit outside the dashboard fragment that the filters swap
         context["e_delivery_goals"] = e_delivery.goals_progress(timezone.localdate())
     return _page(request, "portfolios/team.html", context, "dashboard")

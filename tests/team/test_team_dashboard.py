@@ -143,3 +143,24 @@ def test_dashboard_query_count_does_not_grow_with_the_team(client):
         client.get(reverse("team"), {"as_of": AS_OF})
 
     assert len(large) == len(small)
+
+
+def test_the_dashboard_lists_the_oldest_open_disputes_and_says_where_the_rest_are(client, monkeypatch):
+    """A large book has a thousand open disputes: the dashboard shows the oldest few (the download
+    and the manager's disputes page have every one) instead of rendering every row."""
+    from team import views
+    from tests.factories import CustomerFactory, PortfolioFactory
+    from tests.reporting.factories import dispute, issue
+
+    monkeypatch.setattr(views, "DISPUTES_SHOWN", 3)
+    portfolio = PortfolioFactory()
+    for n, opened in enumerate(["2026-06-01", "2026-09-01", "2026-07-01", "2026-10-01", "2026-05-01"]):
+        customer = CustomerFactory(portfolio=portfolio, name=f"Disputing {n}")
+        dispute(customer, [issue(customer, "2026-04-01", "100.00")], "pricing", opened_on=opened)
+
+    html = dashboard(client, manager()).content.decode()
+    table = html.split("<h2>Open disputes")[1].split("</table>")[0]  # the names are in the top accounts too
+    shown = [name for name in (f"Disputing {n}" for n in range(5)) if f">{name}</a>" in table]
+    assert shown == ["Disputing 0", "Disputing 2", "Disputing 4"]  # opened in May, June, July
+    assert "Open disputes (5)" in html and "The 3 oldest" in html and reverse("disputes") in html
+    assert "the disputes page" not in dashboard(client, finance()).content.decode()  # not theirs to open
