@@ -212,7 +212,7 @@ def open_sums_at(dates, scope: Scope = BOOK) -> dict[date, pd.DataFrame]:
         else:
             sums = pd.DataFrame({**{field: pd.Series(dtype=object) for field in group},
                                  "cents": pd.Series(dtype="int64")})
-        found[day] = _aged(day, sums, rates)
+        found[day] = _sums_aged(day, sums, rates)
     return found
 
 
@@ -263,7 +263,7 @@ def _groups_read(day: date, scope: Scope, by: tuple[str, ...]) -> pd.DataFrame:
         moved = moved.drop(columns=["invoice_id"]).assign(invoices=0)
     parts = [part for part in (still, moved) if not part.empty]
     if not parts:
-        return _aged(day, pd.DataFrame({**{c: pd.Series(dtype=object) for c in [*by, *group]},
+        return _sums_aged(day, pd.DataFrame({**{c: pd.Series(dtype=object) for c in [*by, *group]},
                                         "cents": pd.Series(dtype="int64"), "invoices": pd.Series(dtype="int64")}),
                      {})
     frame = pd.concat(parts, ignore_index=True)
@@ -274,21 +274,26 @@ def _groups_read(day: date, scope: Scope, by: tuple[str, ...]) -> pd.DataFrame:
     sums = frame.groupby([*by, *group], as_index=False, dropna=False)[["cents", "invoices"]].sum()
     sums = sums[sums["invoices"] > 0].reset_index(drop=True)
     rates = rates_on(set(zip(sums["currency"], sums["issue_date"], strict=True))) if not sums.empty else {}
-    return _aged(day, sums, rates)
+    return _sums_aged(day, sums, rates)
 
 
-def _aged(day: date, sums: pd.DataFrame, rates: dict) -> pd.DataFrame:
-    """Open sums in cents with their rate (from `rates`, `rates_on`), base amount, days past due at
-    `day` and bucket."""
-    frame = sums.copy()
+def _aged(day: date, frame: pd.DataFrame) -> pd.DataFrame:
+    """A frame of open amounts in whole `cents` with their `rate`, given its open amount, in base,
+    its days past due at `day` and its bucket (the cents dropped): invoices or sums of them."""
     frame["open"] = pd.Series([Decimal(int(c)).scaleb(-2) for c in frame["cents"]], index=frame.index, dtype=object)
-    frame["rate"] = pd.Series([rates[key] for key in zip(frame["currency"], frame["issue_date"], strict=True)],
-                              index=frame.index, dtype=object)
     frame["open_base"] = to_base(frame, "open")
     frame["days_past_due"] = pd.Series([(day - d).days for d in frame["due_date"]], index=frame.index,
                                        dtype="int64")
     frame["bucket"] = bucket_of(frame["days_past_due"])
     return frame.drop(columns=["cents"])
+
+
+def _sums_aged(day: date, sums: pd.DataFrame, rates: dict) -> pd.DataFrame:
+    """`_aged` for sums per currency and issue day, each at its rate from `rates` (`rates_on`)."""
+    frame = sums.copy()
+    frame["rate"] = pd.Series([rates[key] for key in zip(frame["currency"], frame["issue_date"], strict=True)],
+                              index=frame.index, dtype=object)
+    return _aged(day, frame)
 
 
 def _rates_at(frame: pd.DataFrame, on: str) -> pd.Series:
@@ -308,12 +313,8 @@ def _open_on(day: date, invoices: pd.DataFrame, movements: pd.DataFrame, sample:
         chosen = frame.sample(n=sample, random_state=day.toordinal()).index.sort_values()
         frame, open_cents = frame.loc[chosen], open_cents.loc[chosen]
     frame = frame.copy()
-    frame["open"] = pd.Series([Decimal(int(c)).scaleb(-2) for c in open_cents], index=frame.index, dtype=object)
-    frame["open_base"] = to_base(frame, "open")
-    frame["days_past_due"] = pd.Series([(day - d).days for d in frame["due_date"]], index=frame.index,
-                                       dtype="int64")
-    frame["bucket"] = bucket_of(frame["days_past_due"])
-    return frame.drop(columns=["cents"]).reset_index(drop=True)
+    frame["cents"] = open_cents
+    return _aged(day, frame).reset_index(drop=True)
 
 
 def first_issue_date(scope: Scope = BOOK) -> date | None:
