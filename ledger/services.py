@@ -22,7 +22,7 @@ from django.db.models import Model
 from django.utils import timezone
 
 from core.money import CENT, MAX_AMOUNT, ZERO, Amount
-from ledger.imports.bulk import insert_rows, update_rows
+from ledger.imports.bulk import objects_insert, update_rows
 from ledger.models import Application, CreditNote, Customer, Invoice, Payment, WriteOff
 from ledger.touch import ledger_moved, ledger_touch
 
@@ -175,19 +175,6 @@ def _family_heads(customer_ids: Iterable[int]) -> dict[int, int]:
     return heads
 
 
-def _insert(model: type[M], objects: list[M]) -> list[M]:
-    """Insert new rows, their primary keys set: more than FEW through `ledger.imports.bulk.insert_rows`
-    (COPY on PostgreSQL), where the ORM's bulk_create spends its time compiling SQL."""
-    if len(objects) <= FEW or connection.vendor != "postgresql":
-        return model._default_manager.bulk_create(objects, batch_size=IN_BATCH)
-    names = [f.attname for f in model._meta.concrete_fields if not f.primary_key
-             and not getattr(f, "auto_now", False) and not getattr(f, "auto_now_add", False)]
-    pks = insert_rows(model, [{name: getattr(obj, name) for name in names} for obj in objects])
-    for obj, pk in zip(objects, pks, strict=True):
-        obj.pk, obj._state.adding = pk, False
-    return objects
-
-
 class LockedInvoices(dict[int, Invoice]):
     """Invoices read and locked (`invoices_lock`) in the transaction that is still open."""
 
@@ -289,10 +276,10 @@ def payments_receive(receipts: Sequence[Receipt], *, by: User | None = None,
                 customer=receipt.customer, external_id=receipt.external_id, received_date=receipt.received_date,
                 amount=amount, currency=receipt.currency, reference=receipt.reference, source=receipt.source,
                 unapplied_amount=amount - sum((value for _, value in applied), ZERO)))
-        payments = _insert(Payment, payments)
-        _insert(Application, [
+        payments = objects_insert(Payment, payments, FEW)  # COPY on PostgreSQL beyond FEW
+        objects_insert(Application, [
             Application(invoice=invoice, payment=payments[n], amount=value, applied_on=on, created_by=by)
-            for n, invoice, value, on in pending])
+            for n, invoice, value, on in pending], FEW)
         _invoices_write(invoices)
         for on in sorted(touched):
             ledger_touch(on=on)  # every application moves the open amounts from its date
