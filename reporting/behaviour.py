@@ -46,17 +46,25 @@ def payment_behaviour(as_of: date, closed=None) -> PaymentBehaviour:
         groups = _sums_of(closed[(closed["closed_on"] >= start) & (closed["closed_on"] <= as_of)])
     if groups.empty:
         return PaymentBehaviour(as_of=as_of, start=start, book_days_late=Decimal(0), book_days_to_pay=Decimal(0))
-    # Σ base × days over a customer's invoices at one rate = rate × Σ cents × days ÷ 100: the sums are
-    # exact integer sums, and Decimal touches one (customer, rate) group rather than each invoice.
+    # Σ base × days over a customer's invoices at one rate = rate × Σ cents × days ÷ 100. Every rate
+    # is an integer times 10^exponent (the smallest exponent of them all): the sums are exact Python
+    # integers, and Decimal is made once per customer rather than once per (customer, rate) group.
+    exponent, scaled = _scaled_rates(groups["rate"].tolist())
     sums: dict[int, list] = {}
     for customer_id, rate, row_cents, late, pay, invoices in zip(
-            groups["customer_id"], groups["rate"], groups["cents"], groups["late"], groups["pay"], groups["invoices"],
-            strict=True):
-        row = sums.setdefault(int(customer_id), [ZERO, ZERO, ZERO, 0])
-        row[0] += (Decimal(int(row_cents)) * rate).scaleb(-2)
-        row[1] += (Decimal(int(late)) * rate).scaleb(-2)
-        row[2] += (Decimal(int(pay)) * rate).scaleb(-2)
-        row[3] += int(invoices)
+            groups["customer_id"].tolist(), groups["rate"].tolist(), groups["cents"].tolist(),
+            groups["late"].tolist(), groups["pay"].tolist(), groups["invoices"].tolist(), strict=True):
+        factor = scaled[rate]
+        row = sums.get(customer_id)
+        if row is None:
+            sums[customer_id] = [row_cents * factor, late * factor, pay * factor, invoices]
+        else:
+            row[0] += row_cents * factor
+            row[1] += late * factor
+            row[2] += pay * factor
+            row[3] += invoices
+    sums = {customer_id: [_scaled(base, exponent), _scaled(late, exponent), _scaled(pay, exponent), int(invoices)]
+            for customer_id, (base, late, pay, invoices) in sums.items()}
     customers = {
         customer_id: {"days_late": late / base, "days_to_pay": pay / base, "invoices": invoices, "amount": base}
         for customer_id, (base, late, pay, invoices) in sums.items()
@@ -68,6 +76,21 @@ def payment_behaviour(as_of: date, closed=None) -> PaymentBehaviour:
         book_days_late=sum((row[1] for row in sums.values()), ZERO) / book if book else Decimal(0),
         book_days_to_pay=sum((row[2] for row in sums.values()), ZERO) / book if book else Decimal(0),
     )
+
+
+def _scaled_rates(rates: list[Decimal]) -> tuple[int, dict[Decimal, int]]:
+    """(e, {rate: n}) with rate = n × 10^e for each distinct rate, n an integer and e ≤ 0 the smallest
+    exponent among them (so that Σ cents × rate is an exact integer sum, scaled by 10^e)."""
+    distinct = set(rates)
+    exponent = min((int(rate.as_tuple().exponent) for rate in distinct), default=0)
+    exponent = min(exponent, 0)
+    return exponent, {rate: int(rate.scaleb(-exponent)) for rate in distinct}
+
+
+def _scaled(cents_scaled: int, exponent: int) -> Decimal:
+    """An exact integer sum of cents × 10^-exponent as the Decimal it stands for (exactly: a string
+    in scientific notation is not rounded to the context's precision, as arithmetic would be)."""
+    return Decimal(f"{int(cents_scaled)}E{exponent - 2}")
 
 
 def _sums_of(frame: pd.DataFrame) -> pd.DataFrame:

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
+import numpy as np
 import pandas as pd
 from dateutil.relativedelta import relativedelta
 from django.db.models import Exists, OuterRef, Q
@@ -21,7 +22,16 @@ from ledger.touch import touches_on_or_before
 from reporting.aging import month_ends
 from reporting.behaviour import PaymentBehaviour, payment_behaviour, window_start
 from reporting.cache import kept
-from reporting.frames import BOOK, Scope, closed_invoices, open_invoices, open_invoices_at, payments_received
+from reporting.frames import (
+    BOOK,
+    Scope,
+    closed_invoices,
+    date_ordinals,
+    open_invoices,
+    open_invoices_at,
+    ordinal_dates,
+    payments_received,
+)
 from reporting.models import MonthForecast
 from work.models import Dispute, PromiseToPay
 from work.plans.models import PaymentPlan, PlanInstallment
@@ -157,58 +167,74 @@ class ForecastReport:
 
 def predict(frame: pd.DataFrame, as_of: date, scope: Scope, behaviour: PaymentBehaviour | None = None,
             cycle: DisputeCycle | None = None) -> pd.DataFrame:
-    """Add `predicted` (pay date) and `basis` (promise / dispute / history) to an open-invoice frame."""
+    """Add `predicted` (pay date) and `basis` (promise / dispute / history) to an open-invoice frame.
+
+    Most invoices are predicted from their customer's history alone: their dates are computed as
+    whole-day ordinals for the frame at once (a customer's rounded days late added to each due
+    date), and only the invoices under a plan, a promise or a dispute are taken one by one."""
     behaviour = behaviour or payment_behaviour(as_of)
     cycle = cycle or dispute_cycle(as_of)
     promised, disputed = _promised_dates(as_of, scope), _disputed(as_of, scope)
     planned = _plan_dates(as_of, frame)
     # A customer's rounded days late, once per customer rather than once per invoice (the same value).
-    history = {customer_id: timedelta(days=round_days(row["days_late"]))
-               for customer_id, row in behaviour.customers.items()}
-    book = timedelta(days=round_days(behaviour.book_days_late))
-    predicted, basis = [], []
-    for invoice_id, customer_id, due in zip(frame["invoice_id"], frame["customer_id"], frame["due_date"],
-                                            strict=True):
+    history = {customer_id: round_days(row["days_late"]) for customer_id, row in behaviour.customers.items()}
+    book = round_days(behaviour.book_days_late)
+    customers = frame["customer_id"].tolist()
+    ordinals = date_ordinals(frame["due_date"]) + np.fromiter(
+        (history.get(customer_id, book) for customer_id in customers), dtype="int64", count=len(customers))
+    basis = np.full(len(frame), "payment history", dtype=object)
+    exceptions = planned.keys() | promised.keys() | disputed.keys()
+    for position, invoice_id in enumerate(frame["invoice_id"].tolist() if exceptions else []):
+        if invoice_id not in exceptions:
+            continue
         if invoice_id in planned:
-            predicted.append(planned[invoice_id])
-            basis.append("payment plan")
+            day, basis[position] = planned[invoice_id], "payment plan"
         elif invoice_id in promised:
-            predicted.append(promised[invoice_id])
-            basis.append("promise")
-        elif invoice_id in disputed:
-            offset = cycle.days(disputed[invoice_id]) + behaviour.days_late(customer_id)
-            predicted.append(due + timedelta(days=round_days(offset)))
-            basis.append(f"dispute: {disputed[invoice_id]}")
+            day, basis[position] = promised[invoice_id], "promise"
         else:
-            predicted.append(due + history.get(customer_id, book))
-            basis.append("payment history")
+            offset = cycle.days(disputed[invoice_id]) + behaviour.days_late(customers[position])
+            day = frame["due_date"].iat[position] + timedelta(days=round_days(offset))
+            basis[position] = f"dispute: {disputed[invoice_id]}"
+        ordinals[position] = day.toordinal()
     frame = frame.copy()
-    frame["predicted"] = pd.Series(predicted, index=frame.index, dtype=object)
+    frame["predicted"] = pd.Series(ordinal_dates(ordinals), index=frame.index, dtype=object)
     frame["basis"] = pd.Series(basis, index=frame.index, dtype=object)
     return frame
 
 
-def _weeks(as_of: date, horizon_end: date, inside: pd.DataFrame) -> list[dict]:
+def _weeks(as_of: date, horizon_end: date, days: np.ndarray, amounts: list[Decimal]) -> list[dict]:
+    """Σ and count per week (Monday to Sunday, cut at D + 1 and at the horizon) of the invoices
+    predicted inside the horizon, given their predicted days as ordinals and their amounts in base."""
     weeks, start = [], as_of + timedelta(days=1)
     while start <= horizon_end:
         end = min(start + timedelta(days=6 - start.weekday()), horizon_end)
-        rows = inside[(inside["predicted"] >= start) & (inside["predicted"] <= end)]
-        weeks.append({"start": start, "end": end, "amount": sum(rows["open_base"], ZERO), "invoices": len(rows)})
+        within = np.flatnonzero((days >= start.toordinal()) & (days <= end.toordinal())).tolist()
+        weeks.append({"start": start, "end": end, "amount": sum((amounts[i] for i in within), ZERO),
+                      "invoices": len(within)})
         start = end + timedelta(days=1)
     return weeks
 
 
 def _by_collector(inside: pd.DataFrame, risky: pd.DataFrame) -> list[dict]:
-    names = sorted(set(inside["collector"]) | set(risky["collector"]))
-    return [
-        {
-            "collector": name,
-            "forecast": sum(inside.loc[inside["collector"] == name, "open_base"], ZERO),
-            "invoices": int((inside["collector"] == name).sum()),
-            "at_risk": sum(risky.loc[risky["collector"] == name, "open_base"], ZERO),
-        }
-        for name in names
-    ]
+    """Per collector (by name): the forecast and its invoices, and what is at risk; one pass over each."""
+    rows: dict[str, dict] = {}
+    for part, key in ((inside, "forecast"), (risky, "at_risk")):
+        for name, amount in zip(part["collector"].tolist(), part["open_base"].tolist(), strict=True):
+            row = rows.setdefault(name, {"collector": name, "forecast": ZERO, "invoices": 0, "at_risk": ZERO})
+            row[key] += amount
+            if key == "forecast":
+                row["invoices"] += 1
+    return [rows[name] for name in sorted(rows)]
+
+
+AT_RISK_COLUMNS = ["invoice_id", "invoice", "customer_id", "customer", "collector", "currency", "open", "open_base",
+                   "due_date", "days_past_due", "predicted", "basis"]
+
+
+def _records(frame: pd.DataFrame, columns: list[str]) -> list[dict]:
+    """`frame[columns].to_dict("records")`, column by column (numpy numbers as Python ones, as pandas
+    gives them), without pandas' per-cell boxing."""
+    return [dict(zip(columns, row, strict=True)) for row in zip(*(frame[c].tolist() for c in columns), strict=True)]
 
 
 def forecast(*, as_of: date, horizon_end: date | None = None, collector=None, segment: str | None = None,
@@ -234,20 +260,17 @@ def forecast_of(open_frame: pd.DataFrame, *, as_of: date, horizon_end: date | No
     if horizon_end < as_of:
         raise ValueError("The horizon must not end before the as-of date.")
     frame = predict(open_frame, as_of, scope, behaviour, cycle)
-    if frame.empty:
-        frame["predicted"] = pd.Series([], dtype=object)
-    inside = frame[(frame["predicted"] > as_of) & (frame["predicted"] <= horizon_end)]
-    risky = frame[frame["predicted"] <= as_of]
-    beyond = frame[frame["predicted"] > horizon_end]
+    days = date_ordinals(frame["predicted"])
+    inside_mask = (days > as_of.toordinal()) & (days <= horizon_end.toordinal())
+    risky_mask, beyond_mask = days <= as_of.toordinal(), days > horizon_end.toordinal()
+    inside, risky = frame[inside_mask], frame[risky_mask]
+    inside_amounts = inside["open_base"].tolist()
     at_risk_rows = risky.sort_values(["open_base", "invoice"], ascending=[False, True])
     return ForecastReport(
-        as_of=as_of, horizon_end=horizon_end, forecast=sum(inside["open_base"], ZERO),
-        at_risk=sum(risky["open_base"], ZERO), beyond=sum(beyond["open_base"], ZERO),
-        weeks=_weeks(as_of, horizon_end, inside), by_collector=_by_collector(inside, risky),
-        at_risk_invoices=at_risk_rows[
-            ["invoice_id", "invoice", "customer_id", "customer", "collector", "currency", "open", "open_base",
-             "due_date", "days_past_due", "predicted", "basis"]
-        ].to_dict("records"),
+        as_of=as_of, horizon_end=horizon_end, forecast=sum(inside_amounts, ZERO),
+        at_risk=sum(risky["open_base"].tolist(), ZERO), beyond=sum(frame.loc[beyond_mask, "open_base"].tolist(), ZERO),
+        weeks=_weeks(as_of, horizon_end, days[inside_mask], inside_amounts), by_collector=_by_collector(inside, risky),
+        at_risk_invoices=_records(at_risk_rows, AT_RISK_COLUMNS),
         invoices=frame,
     )
 

@@ -585,8 +585,17 @@ def closed_sums(start: date, end: date) -> pd.DataFrame:
 
 def days_between(later: pd.Series, earlier: pd.Series) -> np.ndarray:
     """Whole days later − earlier for two columns of dates, as int64 (vectorised)."""
-    return _ordinals(later) - _ordinals(earlier)
+    return date_ordinals(later) - date_ordinals(earlier)
 
 
-def _ordinals(dates: pd.Series) -> np.ndarray:
-    return np.fromiter((day.toordinal() for day in dates), dtype="int64", count=len(dates))
+def date_ordinals(dates: pd.Series) -> np.ndarray:
+    """A column of dates as their proleptic ordinals (`date.toordinal`), int64."""
+    return np.fromiter((day.toordinal() for day in dates.tolist()), dtype="int64", count=len(dates))
+
+
+def ordinal_dates(ordinals: np.ndarray) -> np.ndarray:
+    """The dates of an array of ordinals, as an object array of `date`: each distinct day made once."""
+    days, positions = np.unique(ordinals, return_inverse=True)
+    made = np.empty(len(days), dtype=object)
+    made[:] = [date.fromordinal(day) for day in days.tolist()]
+    return made[positions.reshape(-1)]
