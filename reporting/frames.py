@@ -590,7 +590,7 @@ def days_between(later: pd.Series, earlier: pd.Series) -> np.ndarray:
 
 def date_ordinals(dates: pd.Series) -> np.ndarray:
     """A column of dates as their proleptic ordinals (`date.toordinal`), int64."""
-    return np.fromiter((day.toordinal() for day in dates.tolist()), dtype="int64", count=len(dates))
+    return np.fromiter(map(date.toordinal, dates.tolist()), dtype="int64", count=len(dates))
 
 
 def ordinal_dates(ordinals: np.ndarray) -> np.ndarray:
