@@ -17,7 +17,7 @@ import pandas as pd
 from django.db import connection
 from django.db.models import BigIntegerField, BooleanField, Count, ExpressionWrapper, F, QuerySet, Sum, Window
 from django.db.models.expressions import RawSQL
-from django.db.models.functions import Cast, Round, RowNumber, TruncMonth
+from django.db.models.functions import Cast, Round, RowNumber
 
 from core.money import ZERO
 from ledger.fx import check_rates, rate_expression, rates_on, to_base
@@ -80,7 +80,7 @@ def _weighted() -> ExpressionWrapper:
     return ExpressionWrapper(_cents() * DaysBetween("closed_on", "due_date"), output_field=BigIntegerField())
 
 
-DISPUTED_COLUMNS = ["month", "customer_id", "customer_name", "currency", "on", "cents", "weighted"]
+DISPUTED_COLUMNS = ["closed_on", "customer_id", "customer_name", "currency", "on", "cents", "weighted"]
 
 
 def first_dispute_causes() -> dict[int, str]:
@@ -105,20 +105,20 @@ def _among(qs: QuerySet, ids: list[int]) -> QuerySet:
 
 def late_disputed(start: date, end: date, customers=None) -> list[tuple]:
     """Each invoice closed late in start..end that was disputed, once, with both group keys (the
-    month closed, the customer) and the root cause of its first dispute last: a few thousand of the
+    day closed, the customer) and the root cause of its first dispute last: a few thousand of the
     350,000 late invoices of a large book, read by their ids (the late invoices scanned for a join
     to the disputes cost 0.3 s), for both groupings of `late_payment_groups`. Two queries."""
     causes = first_dispute_causes()
     if not causes:
         return []
     rows = (_among(_late_invoices(start, end, customers), list(causes))
-            .annotate(month=TruncMonth("closed_on"), customer_name=F("customer__name"), cents=_cents(),
-                      weighted=_weighted()).values_list("pk", *DISPUTED_COLUMNS))
+            .annotate(customer_name=F("customer__name"), cents=_cents(), weighted=_weighted())
+            .values_list("pk", *DISPUTED_COLUMNS))
     return [(*row, causes[pk]) for pk, *row in rows]
 
 
 LATE_GROUP_COLUMNS = ["root_cause", "invoices", "base", "weighted"]
-KEYS = {"month": ["month"], "customer": ["customer_id", "customer_name"]}
+KEYS = {"month": ["closed_on"], "customer": ["customer_id", "customer_name"]}
 
 
 def late_payment_groups(start: date, end: date, customers=None, *, by: str = "month", of=None,
@@ -129,14 +129,33 @@ def late_payment_groups(start: date, end: date, customers=None, *, by: str = "mo
     once (Σ rate × amount = rate × Σ amount, exactly): a year of late payments is 350,000 invoices
     on a large book, a few hundred groups per month here. `of`: only these customers' invoices;
     `disputed`: `late_disputed` of the same window, if read already. Two queries and one for the rates."""
+    groups = _late_groups(start, end, customers, by, of,
+                          late_disputed(start, end, customers) if disputed is None else disputed)
+    rates = _rates((key[-3], key[-2]) for key, (invoices, _, _) in groups.items() if invoices)
+    summed: dict[tuple, list] = {}  # (month or customer, root cause) → invoices, Σ base, Σ base × days late
+    for (*key, currency, on, cause), (invoices, total, days) in groups.items():
+        if invoices:
+            rate = rates[(currency, on)]
+            row = summed.setdefault((*key, cause), [0, ZERO, ZERO])
+            row[0] += invoices
+            row[1] += (Decimal(total) * rate).scaleb(-2)
+            row[2] += (Decimal(days) * rate).scaleb(-2)
+    keys = {"month": ["month"], "customer": ["customer_id", "customer"]}[by]
+    return pd.DataFrame.from_records([(*key, *figures) for key, figures in sorted(summed.items())],
+                                     columns=[*keys, *LATE_GROUP_COLUMNS])
+
+
+def _late_groups(start: date, end: date, customers, by: str, of, disputed: list[tuple]) -> dict[tuple, list[int]]:
+    """{(month or customer id and name, currency, rate day, root cause): [invoices, Σ cents, Σ cents ×
+    days late]}, exact integers. The database groups by the day closed, not the month: PostgreSQL
+    truncates a date to its month through a time zone (0.15–0.25 s of 350,000 invoices), and the days
+    closed and rate days of a year are a few thousand groups."""
     keys = KEYS[by]
     late = _late_invoices(start, end, customers)
     if of is not None:
         late = late.filter(customer_id__in=of)
     if by == "customer":
         late = late.annotate(customer_name=F("customer__name"))
-    else:
-        late = late.annotate(month=TruncMonth("closed_on"))
     # Every late invoice counted as undisputed, per group; then the few with a dispute move to the
     # root cause of their first dispute. The root cause of every invoice as a group key would cost
     # a subquery (or a join to its disputes) per invoice.
@@ -144,30 +163,25 @@ def late_payment_groups(start: date, end: date, customers=None, *, by: str = "mo
     for *key, currency, on, invoices, total, days in late.values(*keys, "currency", "on").annotate(
             invoices=Count("pk"), cents=Sum(_cents()), weighted=Sum(_weighted())).values_list(
             *keys, "currency", "on", "invoices", "cents", "weighted"):
-        groups[(*key, currency, on, UNDISPUTED)] = [int(invoices), int(total), int(days)]
-    picked = [DISPUTED_COLUMNS.index(column) for column in (*keys, "currency", "on")] + [len(DISPUTED_COLUMNS)]
+        group = groups.setdefault((*_key(by, key), currency, on, UNDISPUTED), [0, 0, 0])
+        for index, value in enumerate((invoices, total, days)):
+            group[index] += int(value)
+    picked = [DISPUTED_COLUMNS.index(column) for column in (*keys, "currency", "on")]
     wanted = None if of is None else set(of)
-    for row in late_disputed(start, end, customers) if disputed is None else disputed:
+    for row in disputed:
         if wanted is not None and row[1] not in wanted:
             continue
-        *key, currency, on, cause = (row[index] for index in picked)
-        undisputed = groups[(*key, currency, on, UNDISPUTED)]
-        moved = groups.setdefault((*key, currency, on, cause), [0, 0, 0])
+        *key, currency, on = (row[index] for index in picked)
+        key = (*_key(by, key), currency, on)
+        undisputed, moved = groups[(*key, UNDISPUTED)], groups.setdefault((*key, row[-1]), [0, 0, 0])
         for index, value in enumerate((1, int(row[5]), int(row[6]))):
             undisputed[index] -= value
             moved[index] += value
-    rates = _rates((key[-3], key[-2]) for key, (invoices, _, _) in groups.items() if invoices)
-    summed: dict[tuple, list] = {}  # (month or customer, root cause) → invoices, Σ base, Σ base × days late
-    for (*key, currency, on, cause), (invoices, total, days) in groups.items():
-        if invoices:
-            rate = rates[(currency, on)]
-            row = summed.setdefault((*([_month(key[0])] if by == "month" else key), cause), [0, ZERO, ZERO])
-            row[0] += invoices
-            row[1] += (Decimal(total) * rate).scaleb(-2)
-            row[2] += (Decimal(days) * rate).scaleb(-2)
-    keys = [{"customer_name": "customer"}.get(key, key) for key in keys]
-    return pd.DataFrame.from_records([(*key, *figures) for key, figures in sorted(summed.items())],
-                                     columns=[*keys, *LATE_GROUP_COLUMNS])
+    return groups
+
+
+def _key(by: str, key: list) -> tuple:
+    return (_month(key[0]),) if by == "month" else tuple(key)
 
 
 def _rates(pairs) -> dict:
