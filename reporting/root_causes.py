@@ -4,7 +4,8 @@ A dispute counts in the month it was opened, with its amount in base currency at
 A late payment is an invoice closed (brought to zero) after its due date, counted in the month it
 closed; its root cause is the root cause of the first dispute raised on it, or "No dispute recorded".
 Days late = closing date − due date (METRICS.md). The disputes are one query; the late payments are added
-up by the database (`late_payment_groups`).
+up by the database: per month (`late_payment_groups`), per customer for the ranking (`late_totals`) and
+again per customer for the listed ones only; the disputed late invoices are read once (`late_disputed`).
 """
 
 from collections import defaultdict
