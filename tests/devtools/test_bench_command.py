@@ -32,7 +32,7 @@ def test_bench_prints_figures_and_writes_results(tmp_path):
     assert results["dunning"]["messages_per_second"] is not None
     assert "aging: engine s / SQL s" in printed
     assert results["book"]["invoices"] == 3
-    assert {r["report"] for r in results["reports"]} == {"aging", "dso", "cei", "forecast"}
+    assert {r["report"] for r in results["reports"]} == {"aging", "dso", "cei", "forecast", "root causes"}
     assert all(r["same"] for r in results["reports"])
     # No collector owns the account: the queue page says why it was not measured.
     assert "skipped" in results["queue_page"]

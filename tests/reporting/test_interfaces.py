@@ -126,11 +126,11 @@ def test_bench_compares_the_engine_with_plain_sql_on_the_same_figures():
     worked_example()
     lines = []
     results = bench.print_report(as_of=D, repeat=1, write=lines.append)
-    assert [r["report"] for r in results] == ["aging", "dso", "cei", "forecast"]
+    assert [r["report"] for r in results] == ["aging", "dso", "cei", "forecast", "root causes"]
     assert all(r["same"] for r in results), results
     assert results[1]["engine"] == Decimal("51.43")
     assert results[2]["engine"] == results[2]["sql"] == Decimal("57.14")  # METRICS.md: CEI for September
-    assert len(lines) == 6
+    assert len(lines) == 7
 
 
 def test_ar_snapshot_command_backfills_month_ends():
@@ -141,3 +141,33 @@ def test_ar_snapshot_command_backfills_month_ends():
     assert [p["source"] for p in metrics.aging_trend(as_of=D, months=2)] == ["snapshot", "snapshot"]
     with pytest.raises(CommandError):
         call_command("ar_snapshot")
+
+
+def test_bench_checks_root_causes_late_payments_against_one_statement_to_the_cent():
+    """The bench's root causes case: the report's late payments per root cause (invoices, amount in
+    base, the first dispute's cause) equal one hand-written statement's, and a difference shows."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from devtools.benchmarks import reports as bench
+    from tests.factories import CustomerFactory
+    from tests.reporting.factories import dispute, issue, pay, rate
+
+    today = timezone.localdate()
+
+    def ago(days: int) -> str:
+        return (today - timedelta(days=days)).isoformat()
+
+    rate("EUR", ago(300), "1.23456789")
+    customer = CustomerFactory()
+    usd = issue(customer, ago(90), "100.10", due=ago(60))
+    eur = issue(customer, ago(80), "33.33", due=ago(50), currency="EUR")
+    dispute(customer, [usd], "pricing", opened_on=ago(55))
+    dispute(customer, [usd], "tax", opened_on=ago(58))  # opened first: the cause
+    pay(customer, ago(40), "100.10", (usd, "100.10"))
+    pay(customer, ago(30), "33.33", (eur, "33.33"), currency="EUR")
+
+    engine, sql = bench._cents(bench.engine_late_by_cause(today)), bench._cents(bench.sql_late_by_cause(today))
+    assert engine == sql == (("tax", 1, Decimal("100.10")), ("undisputed", 1, Decimal("41.15")))
+    assert bench._cents(bench.engine_late_by_cause(today - timedelta(days=45))) != sql  # the EUR one not yet paid

@@ -1,15 +1,22 @@
 """Root causes: disputes and late payments by root cause, by customer and by month."""
 
 import io
+from datetime import timedelta
 from decimal import Decimal
 
 import pandas as pd
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 
-from reporting.root_causes import months_back, root_causes
+from ledger.fx import rates_on
+from ledger.models import FxRate, Invoice
+from reporting.root_causes import late_totals, months_back, root_causes
 from tests.factories import CustomerFactory, PortfolioFactory, finance, manager
-from tests.reporting.factories import d, dispute, issue, pay
+from tests.reporting.factories import d, dispute, issue, pay, rate
+from work.models import Dispute
 
 pytestmark = pytest.mark.django_db
 
@@ -92,3 +99,92 @@ def test_finance_reads_root_causes(client):
     client.force_login(finance())
 
     assert client.get(reverse("root_causes")).status_code == 200
+
+
+def _ago(days: int) -> str:
+    return (timezone.localdate() - timedelta(days=days)).isoformat()
+
+
+def _late_book(customers: int, portfolio=None):
+    """`customers` accounts, each with a late USD invoice and a late EUR one (two rates); every
+    second USD invoice disputed twice (the earlier dispute, damaged, is its cause); two accounts tied."""
+    if not FxRate.objects.filter(currency="EUR").exists():
+        rate("EUR", _ago(400), "1.10000000")
+        rate("EUR", _ago(85), "1.23456789")
+    for n in range(customers):
+        customer = CustomerFactory(name=f"Account {customers - n:03d}", portfolio=portfolio or PortfolioFactory())
+        amount = f"{100 + (n if n > 1 else 0)}.25"  # the first two tied: the ranking falls back on the name
+        usd = issue(customer, _ago(90), amount, due=_ago(60))
+        eur = issue(customer, _ago(80 + n % 20), "50.10", due=_ago(50), currency="EUR")
+        if n % 2:
+            dispute(customer, [usd], "pricing", opened_on=_ago(55))
+            dispute(customer, [usd], "damaged", opened_on=_ago(58))
+        pay(customer, _ago(40 - n % 7), amount, (usd, amount))
+        pay(customer, _ago(30), "50.10", (eur, "50.10"), currency="EUR")
+
+
+def _one_by_one(start, end):
+    """The late payments invoice by invoice, as the report defines them: closed late in the window,
+    the root cause of the first dispute, the amount at its issue day's rate."""
+    rows = []
+    for invoice in Invoice.objects.filter(status=Invoice.Status.PAID, closed_on__range=(start, end)):
+        if invoice.closed_on <= invoice.due_date:
+            continue
+        first = invoice.disputes.order_by("opened_on", "pk").first()
+        day = (invoice.currency, invoice.issue_date)
+        base = invoice.amount * rates_on([day])[day]
+        rows.append((invoice.customer_id, invoice.customer.name, first.root_cause if first else "undisputed", base,
+                     (invoice.closed_on - invoice.due_date).days))
+    return rows
+
+
+def test_listed_customers_and_late_figures_equal_the_invoices_one_by_one():
+    _late_book(30)
+    end = timezone.localdate()
+    start = months_back(end, 12)
+
+    report = root_causes(start=start, end=end, top=5)
+
+    rows = _one_by_one(start, end)
+    totals, names = {}, {}
+    for customer_id, name, _, base, _ in rows:
+        totals[customer_id] = totals.get(customer_id, Decimal(0)) + base
+        names[customer_id] = name
+    for dispute_row in Dispute.objects.filter(opened_on__range=(start, end)):  # all in USD here
+        totals[dispute_row.customer_id] += dispute_row.amount
+    expected = sorted(totals, key=lambda c: (-totals[c], names[c]))[:5]
+    assert [r["customer_id"] for r in report.by_customer] == expected
+    for entry in report.by_customer:
+        mine = [r for r in rows if r[0] == entry["customer_id"]]
+        amount = sum((r[3] for r in mine), Decimal(0))
+        assert (entry["late_invoices"], entry["late_amount"]) == (len(mine), amount)
+        assert entry["avg_days_late"] == sum((r[3] * r[4] for r in mine), Decimal(0)) / amount
+    by_cause = {r["root_cause"]: r for r in report.by_cause}
+    for cause in ("undisputed", "damaged"):
+        mine = [r for r in rows if r[2] == cause]
+        assert (by_cause[cause]["late_invoices"], by_cause[cause]["late_amount"]) == (
+            len(mine), sum((r[3] for r in mine), Decimal(0)))
+    assert by_cause["pricing"]["late_invoices"] == 0  # the second dispute of each invoice: not its cause
+    assert sum(r["count"] for r in report.late_by_month) == len(rows) == 60
+
+
+def test_late_totals_rank_every_customer_by_the_base_of_their_late_invoices():
+    _late_book(6)
+    end = timezone.localdate()
+    start = months_back(end, 12)
+    expected = {}
+    for customer_id, _, _, base, _ in _one_by_one(start, end):
+        expected[customer_id] = expected.get(customer_id, Decimal(0)) + base
+    assert late_totals(start, end) == expected
+
+
+def test_page_reads_the_same_queries_for_ten_or_forty_accounts(client, django_assert_max_num_queries):
+    client.force_login(manager())
+    _late_book(10)
+    with CaptureQueriesContext(connection) as few:
+        assert client.get(reverse("root_causes")).status_code == 200
+    _late_book(30)
+    with django_assert_max_num_queries(len(few)), CaptureQueriesContext(connection) as many:
+        response = client.get(reverse("root_causes"))
+    assert response.status_code == 200 and len(response.context["report"].by_customer) == 20
+    assert len(many) <= len(few) <= 14  # no query per account: the same reads (a names read fewer)
