@@ -161,6 +161,18 @@ def objects_insert(model, objects: list, few: int = 20) -> list:
     return objects
 
 
+def objects_update(model, objects: list, fields: list[str], few: int = 20) -> None:
+    """Write `fields` (attribute names) of model instances already saved: the ORM's bulk_update
+    up to `few` of them, which builds a CASE per row and field; `update_rows` beyond (COPY into a
+    temporary table and one UPDATE … FROM on PostgreSQL, one prepared UPDATE run per row elsewhere).
+    Like bulk_update, no save(), no signals and no auto_now: the caller sets what changes."""
+    if len(objects) <= few:
+        if objects:
+            model._default_manager.bulk_update(objects, fields)
+        return
+    update_rows(model, [{"pk": obj.pk, **{name: getattr(obj, name) for name in fields}} for obj in objects], fields)
+
+
 def update_rows(model, rows: list[dict], fields: list[str]) -> None:
     """Set `fields` (attribute names) on existing rows; each row dict carries its `pk`."""
     if not rows:
