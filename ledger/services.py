@@ -22,7 +22,7 @@ from django.db.models import Model
 from django.utils import timezone
 
 from core.money import CENT, MAX_AMOUNT, ZERO, Amount
-from ledger.imports.bulk import objects_insert, update_rows
+from ledger.imports.bulk import objects_insert, objects_update
 from ledger.models import Application, CreditNote, Customer, Invoice, Payment, WriteOff
 from ledger.touch import ledger_moved, ledger_touch
 
@@ -163,7 +163,7 @@ class Receipt:
 
 
 IN_BATCH = 500  # ids per IN (...) list: under SQLite's bound-parameter limit
-FEW = 20  # up to this many invoices, the ORM's bulk_update; more go through `ledger.imports.bulk.update_rows`
+FEW = 20  # up to this many rows, the ORM's bulk_create and bulk_update; more go through `ledger.imports.bulk` (COPY)
 
 
 def _family_heads(customer_ids: Iterable[int]) -> dict[int, int]:
@@ -212,10 +212,8 @@ def _invoices_write(invoices: dict[int, Invoice]) -> None:
     if len(invoices) == 1:
         [invoice] = invoices.values()
         Invoice.objects.filter(pk=invoice.pk).update(**{f: getattr(invoice, f) for f in fields})
-    elif len(invoices) <= FEW:
-        Invoice.objects.bulk_update(list(invoices.values()), fields)
     else:  # the ORM's bulk_update builds a CASE per row and field: slow for a statement's invoices
-        update_rows(Invoice, [{"pk": i.pk, **{f: getattr(i, f) for f in fields}} for i in invoices.values()], fields)
+        objects_update(Invoice, list(invoices.values()), fields, FEW)
 
 
 def payments_receive(receipts: Sequence[Receipt], *, by: User | None = None,

@@ -57,21 +57,43 @@ def _tokens_sorted(key: str) -> str:
     return " ".join(sorted(key.split()))
 
 
-class PayerIndex:
-    def __init__(self, payers: Iterable[Payer], accounts: dict[str, int]):
+class PayerNames:
+    """Every customer's name keyed, and the account families: what the payers of any run are
+    looked up in. It changes only with the customers, so a worker keeps it between runs
+    (`cashapp.matching.load.payer_names`); read-only once built (the tokens sorted once, on first use)."""
+
+    def __init__(self, payers: Iterable[Payer]):
         self.payers = {p.id: p for p in payers}
-        self.accounts = accounts
-        self.by_key: dict[str, list[int]] = defaultdict(list)
+        by_key: dict[str, list[int]] = defaultdict(list)
+        family: dict[int, list[int]] = defaultdict(list)
         for payer in self.payers.values():
             key = name_key(payer.name)
             if key:
-                self.by_key[key].append(payer.id)
+                by_key[key].append(payer.id)
+            family[payer.family_head_id].append(payer.id)
+        # Plain dicts: shared between runs (and a worker's threads), a look-up must not add to them.
+        self.by_key, self.family = dict(by_key), dict(family)
         self.keys = list(self.by_key)
-        self.family: dict[int, list[int]] = defaultdict(list)
-        for payer in self.payers.values():
-            self.family[payer.family_head_id].append(payer.id)
+        self._sorted: list[str] | None = None
+
+    @property
+    def sorted_keys(self) -> list[str]:
+        """Each name key's tokens sorted (what token_sort_ratio compares), computed on first use."""
+        if self._sorted is None:
+            self._sorted = [_tokens_sorted(k) for k in self.keys]
+        return self._sorted
+
+
+class PayerIndex:
+    """The payers of one run: the customers' names (`PayerNames`, shared between runs), the learned
+    accounts the run's receipts come from, and the names identified so far in the run."""
+
+    def __init__(self, payers: Iterable[Payer] | PayerNames, accounts: dict[str, int]):
+        names = payers if isinstance(payers, PayerNames) else PayerNames(payers)
+        self.names = names
+        self.payers, self.by_key, self.keys, self.family = names.payers, names.by_key, names.keys, names.family
+        self.accounts = accounts
         self._names: dict[str, list[Identity]] = {}
-        self._sorted: list[str] | None = None  # each name's tokens sorted, once per run
 
     def family_of(self, customer_id: int) -> list[int]:
         payer = self.payers.get(customer_id)
@@ -119,9 +141,7 @@ class PayerIndex:
                 fuzzy.append(key)
         if not fuzzy:
             return
-        if self._sorted is None:
-            self._sorted = [_tokens_sorted(k) for k in self.keys]
-        choices = self._sorted
+        choices = self.names.sorted_keys
         for start in range(0, len(fuzzy), ROWS):
             rows = fuzzy[start:start + ROWS]
             queries = [_tokens_sorted(k) for k in rows]

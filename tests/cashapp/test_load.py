@@ -14,7 +14,7 @@ from banking.models import BankLine
 from cashapp.matching.book import Book
 from cashapp.matching.engine import receipt_match
 from cashapp.matching.facts import Payer, Receipt
-from cashapp.matching.load import book_load, invoices_of, open_invoices, rates_load
+from cashapp.matching.load import book_load, invoices_of, open_invoices, payer_names, rates_load
 from cashapp.matching.payers import NAME_CUTOFF, PayerIndex, name_key
 from cashapp.services import receipt_of
 from devtools.benchmarks.cashapp import payer_accounts_teach
@@ -125,3 +125,49 @@ def test_a_named_invoices_whole_family_is_read_for_the_rest_of_the_amount():
     [best] = receipt_match(receipt, reached)
     assert other.pk in reached.invoices and {i for i, _ in best.allocations} == {named.pk, other.pk}
     assert receipt_match(receipt, reached) == receipt_match(receipt, _whole_book(reached))
+
+
+def test_the_customers_names_are_keyed_once_and_kept_while_the_customers_stay_as_they_are(
+        django_assert_num_queries):
+    realistic_book(customers=40, seed=12)
+    first = payer_names()
+    with django_assert_num_queries(1):  # the fingerprint alone
+        assert payer_names() is first
+    assert payer_names().payers == first.payers
+
+
+def test_a_renamed_new_moved_or_deleted_customer_has_the_names_keyed_again():
+    """Whoever wrote the change: an UPDATE that sets no `updated_at` as well as a save."""
+    acme, other = CustomerFactory(name="Acme Widgets"), CustomerFactory(name="Borealis Trading")
+    kept = payer_names()
+    assert kept.by_key["acme widgets"] == [acme.pk]
+
+    Customer.objects.filter(pk=acme.pk).update(name="Zenith Widgets")
+    renamed = payer_names()
+    assert renamed is not kept and "acme widgets" not in renamed.by_key
+    assert renamed.by_key["zenith widgets"] == [acme.pk]
+
+    newcomer = CustomerFactory(name="Cobalt Mining")
+    added = payer_names()
+    assert added is not renamed and added.by_key["cobalt mining"] == [newcomer.pk]
+
+    newcomer.parent = other
+    newcomer.save()
+    moved = payer_names()
+    assert moved is not added and moved.payers[newcomer.pk].family_head_id == other.pk
+    assert sorted(moved.family[other.pk]) == sorted([other.pk, newcomer.pk])
+
+    Customer.objects.filter(pk=acme.pk).delete()
+    deleted = payer_names()
+    assert deleted is not moved and acme.pk not in deleted.payers and payer_names() is deleted
+
+
+def test_a_run_with_the_names_kept_proposes_exactly_what_a_run_keying_them_anew_does():
+    realistic_book(customers=200, seed=13)
+    payer_accounts_teach(share=0.5, seed=3)
+    receipts = _receipts(lines=300, seed=8)
+    first = book_load(receipts)
+    again = book_load(receipts)
+
+    assert again.payers.names is first.payers.names  # the second run keyed no name
+    assert _proposals(receipts, again) == _proposals(receipts, _whole_book(first))

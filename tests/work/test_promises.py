@@ -167,3 +167,31 @@ def test_money_on_a_promised_invoice_still_settles_its_promise(promised):
     assert money_moved(invoice_ids=[invoice.pk]).promises == 1
     promise.refresh_from_db()
     assert promise.status == PromiseToPay.Status.KEPT
+
+
+def test_a_statements_worth_of_promises_settles_each_one_as_one_at_a_time_would():
+    """Beyond a few promises the new states are written in bulk (COPY on PostgreSQL): each one is
+    kept, partially kept, broken or tracks what was paid, exactly as a single settlement says."""
+    customer = CustomerFactory()
+    made = timezone.now() - timedelta(days=10)
+    plan = []  # (promise, expected status, expected amount paid, settled today?)
+    for n in range(30):
+        kind = n % 4
+        invoice = InvoiceFactory(customer=customer, amount=Decimal("100.00"), issue_date=today() - timedelta(days=60),
+                                 due_date=today() - timedelta(days=30))
+        pay_by = today() - timedelta(days=2) if kind < 3 else today() + timedelta(days=5)
+        promise = work_services.promise_record(customer=customer, amount="100.00", pay_by=pay_by, invoices=[invoice])
+        PromiseToPay.objects.filter(pk=promise.pk).update(created_at=made)
+        paid = {0: "100.00", 1: "40.00", 2: None, 3: "30.00"}[kind]
+        if paid:
+            payment_receive(customer=customer, external_id=f"P-many-{n}", received_date=today() - timedelta(days=3),
+                            amount=paid, currency="USD", applications=[(invoice, Decimal(paid))])
+        status = [PromiseToPay.Status.KEPT, PromiseToPay.Status.PARTIALLY_KEPT, PromiseToPay.Status.BROKEN,
+                  PromiseToPay.Status.OPEN][kind]
+        plan.append((promise.pk, status, Decimal(paid or "0.00"), kind < 3))
+
+    assert promises.promises_settle() == 23  # the 7 still open only track what was paid
+
+    settled = {pk: (status, paid, on) for pk, status, paid, on in PromiseToPay.objects.values_list(
+        "pk", "status", "amount_paid", "settled_on")}
+    assert settled == {pk: (status, paid, today() if done else None) for pk, status, paid, done in plan}
