@@ -168,14 +168,15 @@ def _late_groups(start: date, end: date, customers, by: str, of, disputed: list[
         for index, value in enumerate((invoices, total, days)):
             group[index] += int(value)
     picked = [DISPUTED_COLUMNS.index(column) for column in (*keys, "currency", "on")]
+    customer, cents, weighted = (DISPUTED_COLUMNS.index(column) for column in ("customer_id", "cents", "weighted"))
     wanted = None if of is None else set(of)
     for row in disputed:
-        if wanted is not None and row[1] not in wanted:
+        if wanted is not None and row[customer] not in wanted:
             continue
         *key, currency, on = (row[index] for index in picked)
         key = (*_key(by, key), currency, on)
         undisputed, moved = groups[(*key, UNDISPUTED)], groups.setdefault((*key, row[-1]), [0, 0, 0])
-        for index, value in enumerate((1, int(row[5]), int(row[6]))):
+        for index, value in enumerate((1, int(row[cents]), int(row[weighted]))):
             undisputed[index] -= value
             moved[index] += value
     return groups
