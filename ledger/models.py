@@ -269,6 +269,10 @@ class Invoice(models.Model):
             models.Index(fields=["open_amount"], condition=Q(status="open"), name="invoice_open_amount"),
             # Normally empty: open invoices a writer did not key (see UNKEYED).
             models.Index(fields=["id"], condition=Q(status="open") & UNKEYED, name="invoice_open_unkeyed"),
+            # The stored months of paid invoices (reporting.paid_months): whose invoices were written
+            # since they were taken, and the days of a month not stored, read from the invoices.
+            models.Index(fields=["updated_at"], name="invoice_updated_at"),
+            models.Index(fields=["closed_on"], condition=Q(status="paid"), name="invoice_paid_closed_on"),
         ]
         constraints = [
             models.CheckConstraint(condition=Q(amount__gt=0), name="invoice_amount_positive"),

@@ -8,7 +8,7 @@ import pandas as pd
 from dateutil.relativedelta import relativedelta
 
 from core.money import ZERO
-from reporting.frames import closed_sums
+from reporting.paid_months import WindowSums, window_sums
 
 
 @dataclass
@@ -37,45 +37,54 @@ def window_start(as_of: date) -> date:
 def payment_behaviour(as_of: date, closed=None) -> PaymentBehaviour:
     """Weighted average days late = Σ(amount × (closing − due)) ÷ Σ amount; days to pay likewise with
     (closing − issue); per customer over invoices closed in the 12 months before D, in base currency.
-    A customer with no closed invoice uses the book's figure; an empty book gives 0. One query, or
-    none when `closed` (closed_invoices over a span covering the window) is given."""
+    A customer with no closed invoice uses the book's figure; an empty book gives 0. The closed
+    months are read from their stored sums (`reporting.paid_months`), the rest added up by the
+    database; none when `closed` (closed_invoices over a span covering the window) is given."""
     start = window_start(as_of)
-    if closed is None:  # the database adds up each customer's invoices per rate
-        groups = closed_sums(start, as_of)
+    if closed is None:  # the stored months and the database's sums per rate
+        sums = window_sums(start, as_of)
     else:  # a wider frame fetched once for several dates
-        groups = _sums_of(closed[(closed["closed_on"] >= start) & (closed["closed_on"] <= as_of)])
-    if groups.empty:
+        sums = WindowSums(_sums_of(closed[(closed["closed_on"] >= start) & (closed["closed_on"] <= as_of)]))
+    groups = sums.groups
+    if groups.empty and not sums.in_base:
         return PaymentBehaviour(as_of=as_of, start=start, book_days_late=Decimal(0), book_days_to_pay=Decimal(0))
     # Σ base × days over a customer's invoices at one rate = rate × Σ cents × days ÷ 100. Every rate
     # is an integer times 10^exponent (the smallest exponent of them all): the sums are exact Python
     # integers, and Decimal is made once per customer rather than once per (customer, rate) group.
-    exponent, scaled = _scaled_rates(groups["rate"].tolist())
-    sums: dict[int, list] = {}
+    exponent, scaled = _scaled_rates([*groups["rate"].tolist(), *sums.rates])
+    totals: dict[int, list] = {}
     for customer_id, rate, row_cents, late, pay, invoices in zip(
             groups["customer_id"].tolist(), groups["rate"].tolist(), groups["cents"].tolist(),
             groups["late"].tolist(), groups["pay"].tolist(), groups["invoices"].tolist(), strict=True):
         factor = scaled[rate]
-        row = sums.get(customer_id)
-        if row is None:
-            sums[customer_id] = [row_cents * factor, late * factor, pay * factor, invoices]
-        else:
-            row[0] += row_cents * factor
-            row[1] += late * factor
-            row[2] += pay * factor
-            row[3] += invoices
-    sums = {customer_id: [_scaled(base, exponent), _scaled(late, exponent), _scaled(pay, exponent), int(invoices)]
-            for customer_id, (base, late, pay, invoices) in sums.items()}
+        _add(totals, customer_id, row_cents * factor, late * factor, pay * factor, invoices)
+    for customer_id, row_base, late, pay, invoices in sums.in_base:  # Σ cents × rate, exact: scaled alike
+        _add(totals, customer_id, int(row_base.scaleb(-exponent)), int(late.scaleb(-exponent)),
+             int(pay.scaleb(-exponent)), invoices)
+    base_sums = {customer_id: [_scaled(base, exponent), _scaled(late, exponent), _scaled(pay, exponent), int(invoices)]
+                 for customer_id, (base, late, pay, invoices) in totals.items()}
     customers = {
         customer_id: {"days_late": late / base, "days_to_pay": pay / base, "invoices": invoices, "amount": base}
-        for customer_id, (base, late, pay, invoices) in sums.items()
+        for customer_id, (base, late, pay, invoices) in base_sums.items()
         if base
     }
-    book = sum((row[0] for row in sums.values()), ZERO)
+    book = sum((row[0] for row in base_sums.values()), ZERO)
     return PaymentBehaviour(
         as_of=as_of, start=start, customers=customers,
-        book_days_late=sum((row[1] for row in sums.values()), ZERO) / book if book else Decimal(0),
-        book_days_to_pay=sum((row[2] for row in sums.values()), ZERO) / book if book else Decimal(0),
+        book_days_late=sum((row[1] for row in base_sums.values()), ZERO) / book if book else Decimal(0),
+        book_days_to_pay=sum((row[2] for row in base_sums.values()), ZERO) / book if book else Decimal(0),
     )
+
+
+def _add(totals: dict[int, list], customer_id: int, base: int, late: int, pay: int, invoices: int) -> None:
+    row = totals.get(customer_id)
+    if row is None:
+        totals[customer_id] = [base, late, pay, invoices]
+    else:
+        row[0] += base
+        row[1] += late
+        row[2] += pay
+        row[3] += invoices
 
 
 def _scaled_rates(rates: list[Decimal]) -> tuple[int, dict[Decimal, int]]:

@@ -555,29 +555,51 @@ def rate_day() -> Case:
                 output_field=DateField())
 
 
-def closed_sums(start: date, end: date) -> pd.DataFrame:
-    """The invoices of the whole book closed in start..end, added up by the database per customer
-    and rate to base: Σ cents, Σ cents × days late, Σ cents × days to pay, and how many (exact
-    integer sums), for the payment behaviour of every customer without a row per invoice. One query
-    and one for the rates: the database groups base-currency invoices per customer and the others
-    per customer, currency and issue day (no rate lookup per invoice); each group's rate is found
-    after (`rates_on`, the rule of `rate_expression`), and the groups sharing a rate are added up."""
+CLOSED_GROUP_COLUMNS = ["customer_id", "currency", "on", "cents", "late", "pay", "invoices"]
+
+
+def closed_groups_query(start: date, end: date, customers: list[int] | None = None) -> QuerySet:
+    """The invoices closed (paid) in start..end, added up by the database per customer, currency and
+    rate day (`rate_day`): Σ cents, Σ cents × days late, Σ cents × days to pay, and how many, exact
+    integer sums (CLOSED_GROUP_COLUMNS); `customers`: only theirs."""
     cents = Cast(Round(F("amount") * 100), BigIntegerField())
 
     def weighted(days: DaysBetween) -> Sum:
         return Sum(ExpressionWrapper(cents * days, output_field=BigIntegerField()))
 
-    qs = (
-        Invoice.objects.filter(closed_on__range=(start, end), status=Invoice.Status.PAID)
-        .annotate(on=rate_day()).order_by().values("customer_id", "currency", "on")
-        .annotate(cents=Sum(cents), late=weighted(DaysBetween("closed_on", "due_date")),
-                  pay=weighted(DaysBetween("closed_on", "issue_date")), invoices=Count("pk"))
-        .values_list("customer_id", "currency", "on", "cents", "late", "pay", "invoices")
-    )
+    qs = Invoice.objects.filter(closed_on__range=(start, end), status=Invoice.Status.PAID)
+    if customers is not None:
+        qs = qs.filter(customer_id__in=customers)
+    return (qs.annotate(on=rate_day()).order_by().values("customer_id", "currency", "on")
+            .annotate(cents=Sum(cents), late=weighted(DaysBetween("closed_on", "due_date")),
+                      pay=weighted(DaysBetween("closed_on", "issue_date")), invoices=Count("pk"))
+            .values_list(*CLOSED_GROUP_COLUMNS))
+
+
+def closed_groups(start: date, end: date, customers: list[int] | None = None) -> pd.DataFrame:
+    """`closed_groups_query` read into a frame (CLOSED_GROUP_COLUMNS, sums as the driver gives them)."""
+    return _big_frame(closed_groups_query(start, end, customers), CLOSED_GROUP_COLUMNS)
+
+
+def closed_sums(start: date, end: date) -> pd.DataFrame:
+    """The invoices of the whole book closed in start..end, added up by the database per customer
+    and rate to base: Σ cents, Σ cents × days late, Σ cents × days to pay, and how many (exact
+    integer sums), for the payment behaviour of every customer without a row per invoice. One query
+    and one for the rates (`closed_sums_of`)."""
+    return closed_sums_of(closed_groups(start, end))
+
+
+def closed_sums_of(groups: pd.DataFrame) -> pd.DataFrame:
+    """Groups of closed invoices per customer, currency and rate day (CLOSED_GROUP_COLUMNS; the same
+    key may come more than once, from several reads) added up per customer, currency and rate: the
+    database groups base-currency invoices per customer and the others per customer, currency and
+    issue day (no rate lookup per invoice); each group's rate is found after (`rates_on`, the rule of
+    `rate_expression`), and the groups sharing a rate are added up. One query, for the rates."""
     columns = ["cents", "late", "pay", "invoices"]
-    frame = _big_frame(qs, ["customer_id", "currency", "on", *columns])
-    if frame.empty:
-        return frame.assign(rate=pd.Series(dtype=object)).drop(columns="on")
+    if groups.empty:
+        return groups.assign(rate=pd.Series(dtype=object)).drop(columns="on")[
+            ["customer_id", "currency", "rate", *columns]]
+    frame = groups.reset_index(drop=True)
     check_rates(_with_rates(frame))
     for column in columns:  # exact integers (a sum of bigints comes back as numeric)
         ints = frame[column].map(int)

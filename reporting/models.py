@@ -97,3 +97,44 @@ class PayModel(models.Model):
 
     def __str__(self) -> str:
         return f"pay model as of {self.as_of} ({self.trained_at:%Y-%m-%d %H:%M})"
+
+
+WHOLE = {"max_digits": 38, "decimal_places": 0}  # an exact integer sum, unbounded as PostgreSQL's numeric sums
+
+
+class PaidMonth(models.Model):
+    """The invoices paid in a closed month, added up per customer, currency and rate day (the issue
+    day; none for the base currency), as facts for the payment behaviour (`reporting.paid_months`):
+    Σ cents, Σ cents × days late, Σ cents × days to pay (closing − due, closing − issue) and how many.
+    In the documents' own currency: the rates apply when read, so a rate added later counts."""
+
+    month = models.DateField(help_text="The month's first day.")
+    customer = models.ForeignKey("ledger.Customer", on_delete=models.CASCADE, related_name="+")
+    currency = models.CharField(max_length=3)
+    rate_day = models.DateField(null=True, blank=True)
+    cents = models.DecimalField(**WHOLE)
+    late = models.DecimalField(**WHOLE)
+    pay = models.DecimalField(**WHOLE)
+    invoices = models.PositiveIntegerField()
+
+    class Meta:
+        indexes = [models.Index(fields=["month"])]
+
+    def __str__(self) -> str:
+        return f"{self.customer_id} {self.month:%Y-%m} {self.currency}: {self.invoices} paid"
+
+
+class PaidMonthTaken(models.Model):
+    """A month whose paid invoices `PaidMonth` holds: as the ledger was at `cutoff` for every customer
+    with no invoice written since (`updated_at` ≥ cutoff); the others are read from the invoices."""
+
+    month = models.DateField(unique=True, help_text="The month's first day.")
+    cutoff = models.DateTimeField(help_text="Invoices written from this moment on may not be in the rows.")
+    groups = models.PositiveIntegerField(default=0)
+    taken_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-month"]
+
+    def __str__(self) -> str:
+        return f"paid invoices of {self.month:%Y-%m}"

@@ -14,6 +14,7 @@ from reporting import forecast as forecast_module
 from reporting.behaviour import PaymentBehaviour, payment_behaviour
 from reporting.forecast import BOOK, DisputeCycle, forecast_of, round_days
 from reporting.frames import date_ordinals, ordinal_dates
+from reporting.paid_months import WindowSums
 
 D = date(2026, 11, 12)  # a Thursday: the month's weeks are cut on both sides
 
@@ -139,7 +140,7 @@ def test_payment_behaviour_sums_exactly_whatever_the_rates_exponents(monkeypatch
         "pay": pd.Series([10010 * 47, 25033 * 25, 99 * 33, big * 70, 7 * 30, 0], dtype=object),
         "invoices": [1, 1, 1, 2, 1, 1],
     })
-    monkeypatch.setattr(behaviour_module, "closed_sums", lambda start, end: groups)
+    monkeypatch.setattr(behaviour_module, "window_sums", lambda start, end: WindowSums(groups))
     result = payment_behaviour(D)
 
     def exact(customer, column):
@@ -157,3 +158,28 @@ def test_payment_behaviour_sums_exactly_whatever_the_rates_exponents(monkeypatch
     book = exact(1, "cents") + exact(2, "cents")
     assert result.book_days_late == (exact(1, "late") + exact(2, "late")) / book
     assert result.book_days_to_pay == (exact(1, "pay") + exact(2, "pay")) / book
+
+
+def test_payment_behaviour_adds_the_months_the_database_converted_exactly_as_the_groups(monkeypatch):
+    """The stored months come converted by the database (Σ cents × rate per customer, numeric): the
+    behaviour is the same, to the representation, as with every group converted here."""
+    rates = [Decimal("1"), Decimal("1.10000000"), Decimal("0.74231012")]
+    groups = pd.DataFrame({
+        "customer_id": [1, 1, 2, 2], "currency": ["USD", "EUR", "EUR", "GBP"],
+        "rate": [rates[0], rates[1], rates[1], rates[2]],
+        "cents": [10010, 25033, 777, 99], "late": [10010 * 17, -25033 * 5, 777 * 2, 99 * 3],
+        "pay": [10010 * 47, 25033 * 25, 777 * 32, 99 * 33], "invoices": [1, 1, 2, 1],
+    })
+    monkeypatch.setattr(behaviour_module, "window_sums", lambda start, end: WindowSums(groups))
+    whole = payment_behaviour(D)
+    converted = groups.iloc[[1, 3]]  # customer 1's EUR, customer 2's GBP: as the database gives them
+    in_base = [(int(r.customer_id), Decimal(r.cents) * r.rate, Decimal(r.late) * r.rate, Decimal(r.pay) * r.rate,
+                Decimal(r.invoices)) for r in converted.itertuples()]
+    split = WindowSums(groups.iloc[[0, 2]].reset_index(drop=True), in_base, {rates[1], rates[2]})
+    monkeypatch.setattr(behaviour_module, "window_sums", lambda start, end: split)
+    mixed = payment_behaviour(D)
+    assert mixed.customers == whole.customers
+    assert {k: {f: str(v) for f, v in row.items()} for k, row in mixed.customers.items()} == {
+        k: {f: str(v) for f, v in row.items()} for k, row in whole.customers.items()}
+    assert (str(mixed.book_days_late), str(mixed.book_days_to_pay)) == (
+        str(whole.book_days_late), str(whole.book_days_to_pay))

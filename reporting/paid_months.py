@@ -1,0 +1,199 @@
+"""The paid invoices of closed months, stored as facts (`PaidMonth`), for the payment behaviour.
+
+The payment behaviour of D (`reporting.behaviour`) adds up every invoice paid in the 12 months before
+D: on a large book 417,000 invoices, read by every forecast, dashboard and targets page. A closed
+month's paid invoices are stored once per customer, currency and rate day (the nightly job retakes
+the last `MONTHS_KEPT` months); a window then reads its whole stored months from those rows and
+only its days outside them (the current month so far, the first month's tail) from the invoices.
+
+A stored month is exact for every customer none of whose invoices was written since it was taken
+(`PaidMonthTaken.cutoff`): a payment, a reversal that reopens an invoice paid months ago, a
+back-dated application, an import changing an amount or a due day all set the invoice's
+`updated_at`. The customers with such an invoice are read from the invoices for the whole window,
+so the sums are always those of the ledger as it is; rates apply after (`closed_sums_of`), so a rate
+added later counts as it would. The cutoff is set before the month is read, back by the longest
+transaction still open then (its writes, committed after the read, carry an earlier `updated_at`)
+and by a margin for the clocks of other servers.
+"""
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+
+import pandas as pd
+from dateutil.relativedelta import relativedelta
+from django.conf import settings
+from django.db import connection, transaction
+from django.db.models import BigIntegerField, Sum
+from django.utils import timezone
+
+from ledger.fx import check_rates, rates_on
+from ledger.models import Invoice
+from reporting.frames import CLOSED_GROUP_COLUMNS, closed_groups, closed_groups_query, closed_sums_of, driver_rows
+from reporting.models import PaidMonth, PaidMonthTaken
+
+MONTHS_KEPT = 13  # a window of 12 months before any day of this month, and the month before
+CLOCK_MARGIN = timedelta(minutes=5)  # app servers' clocks against the database's
+CHANGED_MOST = 5000  # more customers written since than this: the whole window from the invoices
+
+
+def month_first(day: date) -> date:
+    return day.replace(day=1)
+
+
+def month_last(first: date) -> date:
+    return first + relativedelta(months=1) - timedelta(days=1)
+
+
+def months_due(today: date, kept: int = MONTHS_KEPT) -> list[date]:
+    """The first days of the `kept` closed months before today's month, oldest first."""
+    this = month_first(today)
+    return [this - relativedelta(months=n) for n in range(kept, 0, -1)]
+
+
+def paid_months_take(months: list[date], *, now: datetime | None = None) -> list[PaidMonthTaken]:
+    """Store (or retake) the paid invoices of these months (their first days): each month in one
+    transaction, its old rows replaced by one INSERT … SELECT of the database's sums. Safe to run
+    twice, and alongside writers (see the module's note on the cutoff)."""
+    taken = []
+    for month in sorted(set(months)):
+        cutoff = _cutoff(now or timezone.now())
+        with transaction.atomic():
+            PaidMonth.objects.filter(month=month).delete()
+            sql, params = closed_groups_query(month, month_last(month)).query.sql_with_params()
+            table, qn = PaidMonth._meta.db_table, connection.ops.quote_name
+            fields = ["month", "customer_id", "currency", "rate_day", "cents", "late", "pay", "invoices"]
+            picked = ", ".join(f"g.{qn(column)}" for column in CLOSED_GROUP_COLUMNS)
+            on = month if connection.vendor == "postgresql" else month.isoformat()  # typed: INSERT … SELECT %s
+            with connection.cursor() as cursor:
+                cursor.execute(f"INSERT INTO {qn(table)} ({', '.join(qn(f) for f in fields)}) "
+                               f"SELECT %s, {picked} FROM ({sql}) g", [on, *params])
+                groups = cursor.rowcount
+            row, _ = PaidMonthTaken.objects.update_or_create(month=month, defaults={"cutoff": cutoff,
+                                                                                   "groups": groups})
+        taken.append(row)
+    return taken
+
+
+def _cutoff(now: datetime) -> datetime:
+    """`now` less the clock margin, or the start of the oldest other transaction open on the
+    database if earlier (PostgreSQL; SQLite has one writer at a time)."""
+    cutoff = now - CLOCK_MARGIN
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT min(xact_start) FROM pg_stat_activity WHERE datname = current_database() "
+                           "AND pid <> pg_backend_pid() AND xact_start IS NOT NULL")
+            (oldest,) = cursor.fetchone()
+        if oldest is not None:
+            cutoff = min(cutoff, oldest - CLOCK_MARGIN)
+    return cutoff
+
+
+@dataclass
+class WindowSums:
+    """The invoices paid in a window, in two parts that add up to `frames.closed_sums` of it:
+    `groups` as `closed_sums_of` gives them (per customer, currency and rate), and `in_base` the
+    stored months' rows already converted by the database (PostgreSQL: exact numeric products) as
+    (customer id, Σ cents × rate, Σ cents × days late × rate, Σ cents × days to pay × rate, how
+    many) per customer, with the distinct `rates` they used."""
+
+    groups: pd.DataFrame
+    in_base: list[tuple] = field(default_factory=list)
+    rates: set[Decimal] = field(default_factory=set)
+
+
+def window_sums(start: date, end: date) -> WindowSums:
+    """The invoices paid in start..end (see `WindowSums`): the whole stored months of the window
+    from `PaidMonth`, except for the customers with an invoice written since; those customers'
+    invoices and the days outside stored months from the invoices. Equal to `frames.closed_sums`
+    whatever was written when."""
+    stored = _stored_months(start, end)
+    if not stored:
+        return WindowSums(closed_sums_of(closed_groups(start, end)))
+    changed = list(Invoice.objects.filter(updated_at__gte=min(stored.values())).order_by()
+                   .values_list("customer_id", flat=True).distinct())
+    if len(changed) > CHANGED_MOST:
+        return WindowSums(closed_sums_of(closed_groups(start, end)))
+    runs = _runs(sorted(stored))
+    parts = [closed_groups(first, last) for first, last in _gaps(start, end, runs)]
+    if changed:
+        parts += [closed_groups(first, last, changed) for first, last in runs]
+    if connection.vendor == "postgresql":
+        in_base, rates = _stored_in_base(list(stored), changed)
+    else:  # SQLite's products are floating point: the stored groups are converted as the invoices' are
+        in_base, rates = [], set()
+        parts.append(_stored_groups(list(stored), changed))
+    parts = [part for part in parts if not part.empty]
+    groups = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=CLOSED_GROUP_COLUMNS)
+    return WindowSums(closed_sums_of(groups), in_base, rates)
+
+
+def _stored_in_base(months: list[date], changed: list[int]) -> tuple[list[tuple], set[Decimal]]:
+    """The stored months' rows converted to base and added up per customer by the database, each
+    (currency, rate day) at its rate (`rates_on`, passed in as arrays and joined): two queries
+    and one for the rates. Raises MissingFxRate as `check_rates` does."""
+    rows = PaidMonth.objects.filter(month__in=months).exclude(currency=settings.BASE_CURRENCY)
+    if changed:
+        rows = rows.exclude(customer_id__in=changed)
+    keys = list(rows.order_by().values_list("currency", "rate_day").distinct())
+    found = rates_on(keys)
+    check_rates(pd.DataFrame({"currency": [c for c, _ in keys], "rate": [found[k] for k in keys]}))
+    qn = connection.ops.quote_name
+    table = qn(PaidMonth._meta.db_table)
+    exclude = f"AND NOT (g.{qn('customer_id')} = ANY(%s))" if changed else ""
+    sql = (f"SELECT g.{qn('customer_id')}, SUM(g.cents * COALESCE(r.rate, 1)), SUM(g.late * COALESCE(r.rate, 1)), "
+           f"SUM(g.pay * COALESCE(r.rate, 1)), SUM(g.invoices) FROM {table} g "
+           f"LEFT JOIN unnest(%s::varchar[], %s::date[], %s::numeric[]) AS r(currency, rate_day, rate) "
+           f"ON r.currency = g.currency AND r.rate_day = g.rate_day "
+           f"WHERE g.month = ANY(%s::date[]) {exclude} GROUP BY g.{qn('customer_id')}")
+    params = [[c for c, _ in keys], [d for _, d in keys], [found[k] for k in keys], months]
+    if changed:
+        params.append(changed)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall(), {found[k] for k in keys}
+
+
+def _stored_months(start: date, end: date) -> dict[date, datetime]:
+    """{month's first day: its cutoff} of the taken months lying wholly in start..end."""
+    first = month_first(start) if start.day == 1 else month_first(start) + relativedelta(months=1)
+    return {month: cutoff for month, cutoff in PaidMonthTaken.objects.filter(month__gte=first).values_list(
+        "month", "cutoff") if month_last(month) <= end}
+
+
+def _stored_groups(months: list[date], changed: list[int]) -> pd.DataFrame:
+    """The stored months' rows added up per customer, currency and rate day, the changed customers'
+    left out. Whole-number sums (BigIntegerField: no decimal converter; PostgreSQL's numeric sums
+    come through the driver as they are)."""
+    whole = BigIntegerField()
+    qs = PaidMonth.objects.filter(month__in=months)
+    if changed:
+        qs = qs.exclude(customer_id__in=changed)
+    qs = (qs.order_by().values("customer_id", "currency", "rate_day")
+          .annotate(c=Sum("cents", output_field=whole), l=Sum("late", output_field=whole),
+                    p=Sum("pay", output_field=whole), n=Sum("invoices", output_field=whole))
+          .values_list("customer_id", "currency", "rate_day", "c", "l", "p", "n"))
+    return pd.DataFrame.from_records(driver_rows(qs), columns=CLOSED_GROUP_COLUMNS)
+
+
+def _runs(months: list[date]) -> list[tuple[date, date]]:
+    """Consecutive months (first days, sorted) as (first day, last day) runs."""
+    runs: list[list[date]] = []
+    for month in months:
+        if runs and runs[-1][1] + timedelta(days=1) == month:
+            runs[-1][1] = month_last(month)
+        else:
+            runs.append([month, month_last(month)])
+    return [(first, last) for first, last in runs]
+
+
+def _gaps(start: date, end: date, runs: list[tuple[date, date]]) -> list[tuple[date, date]]:
+    """The days of start..end outside the runs, as (first, last) ranges."""
+    gaps, day = [], start
+    for first, last in runs:
+        if day < first:
+            gaps.append((day, first - timedelta(days=1)))
+        day = max(day, last + timedelta(days=1))
+    if day <= end:
+        gaps.append((day, end))
+    return gaps
