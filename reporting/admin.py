@@ -1,7 +1,7 @@
 from django.contrib import admin
 
 from core.records_admin import RecordAdmin
-from reporting.models import ArSnapshot, ArSnapshotDay, MonthForecast, PayModel
+from reporting.models import ArSnapshot, ArSnapshotDay, MonthForecast, PaidMonth, PaidMonthTaken, PayModel
 
 
 @admin.register(ArSnapshotDay)
@@ -35,3 +35,21 @@ class PayModelAdmin(RecordAdmin):
 
     def get_readonly_fields(self, request, obj=None):
         return [name for name in super().get_readonly_fields(request, obj) if name != "blob"]  # bytes, not for reading
+
+
+@admin.register(PaidMonthTaken)
+class PaidMonthTakenAdmin(RecordAdmin):
+    """The months whose paid invoices the nightly job stored for the payment behaviour: read only."""
+
+    list_display = ["month", "groups", "cutoff", "taken_at"]
+    date_hierarchy = "month"
+
+
+@admin.register(PaidMonth)
+class PaidMonthAdmin(RecordAdmin):
+    """A closed month's paid invoices per customer, currency and rate day, as stored: read only."""
+
+    list_display = ["month", "customer", "currency", "rate_day", "invoices", "cents", "late", "pay"]
+    list_filter = ["month", "currency"]
+    list_select_related = ["customer"]
+    raw_id_fields = ["customer"]

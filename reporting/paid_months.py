@@ -16,6 +16,7 @@ transaction still open then (its writes, committed after the read, carry an earl
 and by a margin for the clocks of other servers.
 """
 
+import logging
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
@@ -23,14 +24,17 @@ from decimal import Decimal
 import pandas as pd
 from dateutil.relativedelta import relativedelta
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import DataError, connection, transaction
 from django.db.models import BigIntegerField, Sum
 from django.utils import timezone
 
+from core.db_stats import refresh_planner_statistics
 from ledger.fx import check_rates, rates_on
 from ledger.models import Invoice
 from reporting.frames import CLOSED_GROUP_COLUMNS, closed_groups, closed_groups_query, closed_sums_of, driver_rows
 from reporting.models import PaidMonth, PaidMonthTaken
+
+logger = logging.getLogger(__name__)
 
 MONTHS_KEPT = 13  # a window of 12 months before any day of this month, and the month before
 CLOCK_MARGIN = timedelta(minutes=5)  # app servers' clocks against the database's
@@ -58,21 +62,30 @@ def paid_months_take(months: list[date], *, now: datetime | None = None) -> list
     taken = []
     for month in sorted(set(months)):
         cutoff = _cutoff(now or timezone.now())
-        with transaction.atomic():
-            PaidMonth.objects.filter(month=month).delete()
-            sql, params = closed_groups_query(month, month_last(month)).query.sql_with_params()
-            table, qn = PaidMonth._meta.db_table, connection.ops.quote_name
-            fields = ["month", "customer_id", "currency", "rate_day", "cents", "late", "pay", "invoices"]
-            picked = ", ".join(f"g.{qn(column)}" for column in CLOSED_GROUP_COLUMNS)
-            on = month if connection.vendor == "postgresql" else month.isoformat()  # typed: INSERT … SELECT %s
-            with connection.cursor() as cursor:
-                cursor.execute(f"INSERT INTO {qn(table)} ({', '.join(qn(f) for f in fields)}) "
-                               f"SELECT %s, {picked} FROM ({sql}) g", [on, *params])
-                groups = cursor.rowcount
-            row, _ = PaidMonthTaken.objects.update_or_create(month=month, defaults={"cutoff": cutoff,
-                                                                                   "groups": groups})
-        taken.append(row)
+        try:
+            taken.append(_take(month, cutoff))
+        except DataError:  # a sum beyond 64 bits: the month stays as it was (read from the invoices if never taken)
+            logger.exception("The paid invoices of %s were not stored: a sum does not fit in 64 bits.", month)
+    if taken:
+        refresh_planner_statistics(PaidMonth)  # a month's rows replaced: the planner's counts with them
     return taken
+
+
+def _take(month: date, cutoff: datetime) -> PaidMonthTaken:
+    with transaction.atomic():
+        PaidMonth.objects.filter(month=month).delete()
+        sql, params = closed_groups_query(month, month_last(month)).query.sql_with_params()
+        table, qn = PaidMonth._meta.db_table, connection.ops.quote_name
+        fields = ["month", "customer_id", "currency", "rate_day", "cents", "late", "pay", "invoices"]
+        picked = ", ".join(f"g.{qn(column)}" for column in CLOSED_GROUP_COLUMNS)
+        on = month if connection.vendor == "postgresql" else month.isoformat()  # typed: INSERT … SELECT %s
+        with connection.cursor() as cursor:
+            cursor.execute(f"INSERT INTO {qn(table)} ({', '.join(qn(f) for f in fields)}) "
+                           f"SELECT %s, {picked} FROM ({sql}) g", [on, *params])
+            groups = cursor.rowcount
+        row, _ = PaidMonthTaken.objects.update_or_create(month=month, defaults={"cutoff": cutoff,
+                                                                               "groups": groups})
+    return row
 
 
 def _cutoff(now: datetime) -> datetime:
@@ -131,7 +144,8 @@ def window_sums(start: date, end: date) -> WindowSums:
 def _stored_in_base(months: list[date], changed: list[int]) -> tuple[list[tuple], set[Decimal]]:
     """The stored months' rows converted to base and added up per customer by the database, each
     (currency, rate day) at its rate (`rates_on`, passed in as arrays and joined): two queries
-    and one for the rates. Raises MissingFxRate as `check_rates` does."""
+    and one for the rates; a customer may come twice (base currency, others). Raises MissingFxRate
+    as `check_rates` does."""
     rows = PaidMonth.objects.filter(month__in=months).exclude(currency=settings.BASE_CURRENCY)
     if changed:
         rows = rows.exclude(customer_id__in=changed)
@@ -139,16 +153,18 @@ def _stored_in_base(months: list[date], changed: list[int]) -> tuple[list[tuple]
     found = rates_on(keys)
     check_rates(pd.DataFrame({"currency": [c for c, _ in keys], "rate": [found[k] for k in keys]}))
     qn = connection.ops.quote_name
-    table = qn(PaidMonth._meta.db_table)
-    exclude = f"AND NOT (g.{qn('customer_id')} = ANY(%s))" if changed else ""
-    sql = (f"SELECT g.{qn('customer_id')}, SUM(g.cents * COALESCE(r.rate, 1)), SUM(g.late * COALESCE(r.rate, 1)), "
-           f"SUM(g.pay * COALESCE(r.rate, 1)), SUM(g.invoices) FROM {table} g "
-           f"LEFT JOIN unnest(%s::varchar[], %s::date[], %s::numeric[]) AS r(currency, rate_day, rate) "
+    table, customer = qn(PaidMonth._meta.db_table), qn("customer_id")
+    exclude = f"AND NOT (g.{customer} = ANY(%s))" if changed else ""
+    # The base currency's rows are only added up (their rate is 1): bigint sums, no product per row.
+    sql = (f"SELECT g.{customer}, SUM(g.cents), SUM(g.late), SUM(g.pay), SUM(g.invoices) FROM {table} g "
+           f"WHERE g.month = ANY(%s::date[]) AND g.rate_day IS NULL {exclude} GROUP BY g.{customer} UNION ALL "
+           f"SELECT g.{customer}, SUM(g.cents * r.rate), SUM(g.late * r.rate), SUM(g.pay * r.rate), SUM(g.invoices) "
+           f"FROM {table} g JOIN unnest(%s::varchar[], %s::date[], %s::numeric[]) AS r(currency, rate_day, rate) "
            f"ON r.currency = g.currency AND r.rate_day = g.rate_day "
-           f"WHERE g.month = ANY(%s::date[]) {exclude} GROUP BY g.{qn('customer_id')}")
-    params = [[c for c, _ in keys], [d for _, d in keys], [found[k] for k in keys], months]
-    if changed:
-        params.append(changed)
+           f"WHERE g.month = ANY(%s::date[]) {exclude} GROUP BY g.{customer}")
+    excluded = [changed] if changed else []
+    rates = [[c for c, _ in keys], [d for _, d in keys], [found[k] for k in keys]]
+    params = [months, *excluded, *rates, months, *excluded]
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         return cursor.fetchall(), {found[k] for k in keys}

@@ -6,7 +6,7 @@ from decimal import Decimal
 from unittest import mock
 
 import pytest
-from django.db import connection
+from django.db import DataError, connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
@@ -185,3 +185,22 @@ def test_gaps_and_runs_of_stored_months():
     assert paid_months._gaps(date(2025, 12, 15), date(2026, 5, 3), runs) == [
         (date(2025, 12, 15), date(2025, 12, 31)), (date(2026, 3, 1), date(2026, 3, 31)),
         (date(2026, 5, 1), date(2026, 5, 3))]
+
+
+def test_a_month_that_cannot_be_stored_is_named_and_the_others_are_taken(monkeypatch, caplog):
+    _book()
+    _settled_an_hour_ago()
+    paid_months.paid_months_take([date(2026, 2, 1)])
+    real = paid_months._take
+
+    def take(month, cutoff):
+        if month == date(2026, 2, 1):
+            raise DataError("bigint out of range")
+        return real(month, cutoff)
+
+    monkeypatch.setattr(paid_months, "_take", take)
+    taken = paid_months.paid_months_take([date(2026, 1, 1), date(2026, 2, 1), date(2026, 5, 1)])
+    assert [row.month for row in taken] == [date(2026, 1, 1), date(2026, 5, 1)]
+    assert "2026-02-01" in caplog.text and "64 bits" in caplog.text
+    assert PaidMonth.objects.filter(month=date(2026, 2, 1)).count() == 4  # as it was taken before
+    _equal_to_the_ledger()
