@@ -10,7 +10,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from ledger.fx import rates_on
-from ledger.models import FxRate, Invoice, Payment
+from ledger.models import Customer, FxRate, Invoice, Payment
 from ledger.services import payment_reverse
 from reporting import frames
 from reporting.behaviour import payment_behaviour, window_start
@@ -107,7 +107,7 @@ def test_inside_a_shared_read_each_caller_gets_its_own_copy():
         first["open"] = None  # a caller changing its frame changes nothing for the next
         again = frames.open_invoices(D)
     assert list(again["open"]) == [Decimal("10.00")]
-    assert len(queries) == 2  # the invoices and their later movements, read once
+    assert len(queries) == 3  # the invoices, their customers and their later movements, read once
 
 
 def test_late_payments_added_up_by_the_database_equal_the_invoices_one_by_one():
@@ -277,3 +277,18 @@ def test_todays_aging_from_group_sums_equals_the_frame_of_every_invoice(group_by
         sums = open_groups_at(today, frames.BOOK, ("collector",) if group_by == "collector" else ())
     assert len(queries) <= 4  # the sums, the moved invoices, their movements, the rates
     assert int(sums["invoices"].sum()) == len(open_invoices(today)) == 4  # the moved one still open today
+
+
+def test_the_invoices_customers_read_by_their_ids_or_all_at_once_give_the_same_frame(monkeypatch):
+    """Up to FEW_CUSTOMERS the open invoices' customers are read by their ids, beyond that every
+    customer is read: the frame is the same, column for column and type for type."""
+    a, b = _mixed_book()
+    Customer.objects.filter(pk=a.pk).update(portfolio=PortfolioFactory())  # b has no collector: NaN beside ids
+    CustomerFactory(portfolio=PortfolioFactory())  # owing nothing: read only when every customer is
+    by_ids = open_invoices_at([D])[D]
+    assert by_ids["collector_id"].isna().any() and not by_ids["collector_id"].isna().all()
+    monkeypatch.setattr(frames, "FEW_CUSTOMERS", 0)
+    every = open_invoices_at([D])[D]
+    pd.testing.assert_frame_equal(by_ids, every, check_exact=True)
+    assert list(by_ids.columns) == frames.INVOICE_COLUMNS + ["open", "open_base", "days_past_due", "bucket"]
+    assert set(by_ids["customer_id"]) == {a.pk, b.pk}
