@@ -59,6 +59,11 @@ class Activity(models.Model):
         indexes = [
             models.Index(fields=["customer", "-occurred_at"]),
             models.Index(fields=["by", "occurred_at"]),
+            # The touches of the last days (reporting.work_metrics: touches, worked accounts, coverage).
+            models.Index(fields=["occurred_at"], name="activity_occurred_at"),
+            # Follow-ups still ahead (reporting.work_metrics.planned): a few thousand of the activities.
+            models.Index(fields=["next_action_on"], condition=models.Q(next_action_on__isnull=False),
+                         name="activity_next_action_set"),
         ]
 
     def __str__(self) -> str:
