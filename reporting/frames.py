@@ -327,9 +327,15 @@ def _sums_aged(day: date, sums: pd.DataFrame, rates: dict) -> pd.DataFrame:
 def _rates_at(frame: pd.DataFrame, on: str) -> pd.Series:
     """Each row's rate to base at its date `on`, looked up once per (currency, day) after the read
     rather than by a subquery per row (rates_on: the rule of rate_expression). One query."""
-    keys = list(zip(frame["currency"].tolist(), frame[on].tolist(), strict=True))  # lists: no Series iteration
-    rates = rates_on(keys)
-    return pd.Series([rates[key] for key in keys], index=frame.index, dtype=object)
+    currencies = frame["currency"].to_numpy(dtype=object)
+    foreign = currencies != settings.BASE_CURRENCY  # the base currency's rate is 1 whatever the day
+    found = np.empty(len(frame), dtype=object)
+    found.fill(Decimal("1"))
+    if foreign.any():
+        keys = list(zip(currencies[foreign].tolist(), frame[on].to_numpy(dtype=object)[foreign].tolist(), strict=True))
+        rates = rates_on(keys)
+        found[foreign] = [rates[key] for key in keys]
+    return pd.Series(found, index=frame.index, dtype=object)
 
 
 def _open_on(day: date, invoices: pd.DataFrame, movements: pd.DataFrame, sample: int | None = None) -> pd.DataFrame:
