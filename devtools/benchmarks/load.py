@@ -15,6 +15,8 @@ import sys
 import tempfile
 import time
 import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from django.conf import settings
@@ -127,8 +129,10 @@ def _crowd(env: dict, plan: dict) -> list[dict]:
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
-def _run(env: dict, sessions: list, seconds: float, workers: int, threads: int, low: float, high: float,
-         ramp: float) -> dict:
+@contextmanager
+def serving(env: dict, workers: int, threads: int) -> Iterator[str | None]:
+    """gunicorn as the Procfile runs it, on a free loopback port, for the block: its base URL, or
+    None if it did not start. Stopped after."""
     port = _free_port()
     base = f"http://{HOST}:{port}"
     gunicorn = Path(sys.executable).with_name("gunicorn")
@@ -137,14 +141,7 @@ def _run(env: dict, sessions: list, seconds: float, workers: int, threads: int, 
          "--threads", str(threads), "--log-level", "warning"],
         cwd=settings.BASE_DIR, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     try:
-        if not _wait_until_up(base, server):
-            return {"skipped": "gunicorn did not start"}
-        _warm_up(base, sessions, rounds=workers * threads)
-        records = _crowd(env, {"base": base, "cookie_name": settings.SESSION_COOKIE_NAME, "seconds": seconds,
-                               "think": [low, high], "ramp": ramp, "seed": 0,
-                               "users": [{"cookie": cookie, "accounts": accounts} for cookie, accounts in sessions]})
-    except (RuntimeError, subprocess.TimeoutExpired) as problem:
-        return {"skipped": f"load generator: {problem}"}
+        yield base if _wait_until_up(base, server) else None
     finally:
         server.terminate()
         try:
@@ -152,6 +149,20 @@ def _run(env: dict, sessions: list, seconds: float, workers: int, threads: int, 
         except subprocess.TimeoutExpired:
             server.kill()
             server.wait()
+
+
+def _run(env: dict, sessions: list, seconds: float, workers: int, threads: int, low: float, high: float,
+         ramp: float) -> dict:
+    with serving(env, workers, threads) as base:
+        if base is None:
+            return {"skipped": "gunicorn did not start"}
+        _warm_up(base, sessions, rounds=workers * threads)
+        try:
+            records = _crowd(env, {"base": base, "cookie_name": settings.SESSION_COOKIE_NAME, "seconds": seconds,
+                                   "think": [low, high], "ramp": ramp, "seed": 0,
+                                   "users": [{"cookie": c, "accounts": accounts} for c, accounts in sessions]})
+        except (RuntimeError, subprocess.TimeoutExpired) as problem:
+            return {"skipped": f"load generator: {problem}"}
     if not records:
         return {"skipped": "no request completed"}
     timings = [record["ms"] for record in records]

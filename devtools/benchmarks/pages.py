@@ -127,15 +127,14 @@ MANAGER_PAGES = [
 ]
 
 
-def manager_pages() -> dict:
-    """Each morning page as the first manager (finance for the forecast) opens it: computed from
-    scratch (REPORT_CACHE_SECONDS=0, every figure recomputed) and then kept (a second visit with the
-    figures kept), server time in-process; plus last week's one-on-one of the busiest collector."""
+def morning_pages() -> list[tuple[str, str, object]] | None:
+    """(label, url, who opens it) for each morning page: a manager, finance for the forecast; last
+    week's one-on-one of the busiest collector. None without a manager."""
     users = get_user_model().objects.filter(is_active=True)
     boss = users.filter(groups__name="manager").order_by("pk").first()
     finance = users.filter(groups__name="finance").order_by("pk").first() or boss
     if boss is None:
-        return {"skipped": "no manager"}
+        return None
     collector, _ = busiest_collector()
     pages = [(label, reverse(name) + query, finance if name == "forecast" else boss)
              for label, name, query in MANAGER_PAGES]
@@ -143,6 +142,16 @@ def manager_pages() -> dict:
         from_week = (timezone.localdate() - timedelta(days=timezone.localdate().weekday() + 7)).isoformat()
         pages.append(("one-on-one", f"{reverse('one_on_one', args=[collector.get_username()])}?week={from_week}",
                       boss))
+    return pages
+
+
+def manager_pages() -> dict:
+    """Each morning page as the first manager (finance for the forecast) opens it: computed from
+    scratch (REPORT_CACHE_SECONDS=0, every figure recomputed) and then kept (a second visit with the
+    figures kept), server time in-process; plus last week's one-on-one of the busiest collector."""
+    pages = morning_pages()
+    if pages is None:
+        return {"skipped": "no manager"}
     measured = []
     for label, url, user in pages:
         client = Client()

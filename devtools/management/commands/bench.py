@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from core.db_stats import refresh_planner_statistics
 from devtools.benchmarks import pages
+from devtools.benchmarks.at_once import USERS, same_page_at_once
 from devtools.benchmarks.cashapp import cash_application_figures
 from devtools.benchmarks.dunning import dunning_pass_rate, statement_render_rate
 from devtools.benchmarks.forecast_model import forecast_model_figures, forecast_model_rows
@@ -30,7 +31,7 @@ from work.queue.models import QueueEntry
 
 WEB_PROCESSES = 2  # gunicorn's workers in the Procfile and docker-compose
 PARTS = ("dunning", "statements", "reports", "queue", "workspace", "managers", "scoring", "import", "memory", "load",
-         "webhooks", "cash", "forecast_model")
+         "webhooks", "cash", "forecast_model", "at_once")
 TARGETS = {"dunning_invoices_per_second": 5000, "report_ratio": 2.0, "queue_p95_ms": 150, "workspace_p95_ms": 150,
            "import_rows_per_second": 20000, "worker_mib": 500, "load_p95_ms": 500,
            "manager_cold_ms": 1000, "manager_kept_ms": 150, "webhook_events_per_second": 200,
@@ -95,6 +96,7 @@ class Command(BaseCommand):
         queue = measure("queue", lambda: pages.queue_page(requests))
         workspace = measure("workspace", lambda: pages.workspace_page(requests, workspace_invoices))
         managers = measure("managers", pages.manager_pages)
+        at_once = measure("at_once", same_page_at_once)
         scoring = measure("scoring", pages.queue_scoring)
         _analyze(QueueEntry)  # the scoring rewrote today's queue (the nightly task does the same)
         sample = import_invoices if import_invoices is not None else (2000 if small else 50000)
@@ -110,11 +112,13 @@ class Command(BaseCommand):
 
         results = {"as_of": str(as_of), "book": book, "dunning": dunning, "statements": rendering, "reports": reports,
                    "queue_page": queue, "workspace_page": workspace, "manager_pages": managers,
+                   "same_page_at_once": at_once,
                    "queue_scoring": scoring, "import": importing, "statement_worker": memory, "web_under_load": load,
                    "web_saturation": saturation, "webhooks": webhooks, "cash_application": cash,
                    "forecast_model": forecast_model,
                    "targets": TARGETS, "seconds": round(time.perf_counter() - began, 1)}
-        rows = _engine_rows(results) + _manager_rows(managers) + _web_rows(results) + _money_in_rows(webhooks, cash)
+        rows = _engine_rows(results) + _manager_rows(managers) + _at_once_rows(at_once) + _web_rows(results)
+        rows += _money_in_rows(webhooks, cash)
         rows += forecast_model_rows(forecast_model)
 
         self.stdout.write(
@@ -161,6 +165,15 @@ def _manager_rows(managers: dict) -> list[tuple]:
              f"< {cold} cold, < {kept} kept",
              page["status"] == 200 and page["cold_ms"] < cold and page["kept_ms"] < kept)
             for page in managers["pages"]]
+
+
+def _at_once_rows(at_once: dict) -> list[tuple]:
+    """One row per morning page opened cold by five people at once: the slowest of them."""
+    if "skipped" in at_once:
+        return [(f"{USERS} at once, same cold page", f"skipped: {at_once['skipped']}", "", None)]
+    return [(f"{page['page']}: {page['users']} at once, slowest ms", f"{page['slowest_ms']:,.0f}",
+             f"< {at_once['target_ms']} each", page["statuses"] == [200] and page["slowest_ms"] < at_once["target_ms"])
+            for page in at_once["pages"]]
 
 
 def _web_rows(results: dict) -> list[tuple]:
