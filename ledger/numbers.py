@@ -51,7 +51,7 @@ def number_key(number: str) -> str:
 def pairs_sorted(key: str, start: int) -> str:
     """`key` with each pair of neighbouring characters in order, the pairs starting at `start` (0 or 1)."""
     head, rest = key[:start], key[start:]
-    pairs = "".join(a + b if a <= b else b + a for a, b in zip(rest[::2], rest[1::2], strict=False))
+    pairs = "".join([a + b if a <= b else b + a for a, b in zip(rest[::2], rest[1::2], strict=False)])
     return head + pairs + (rest[-1] if len(rest) % 2 else "")
 
 
