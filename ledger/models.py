@@ -20,8 +20,9 @@ from ledger import numbers
 class KeyField(models.CharField):
     """A lookup key derived from another field of the row (`source`, by the function `key`) each
     time the row is written through the ORM: save, create and bulk_create all call `pre_save`, as
-    they do for `auto_now`. Writers that bypass the ORM (`ledger.imports.bulk` COPY and UPDATE) set
-    it themselves. An empty key is NULL, as COPY writes an empty text cell of a nullable column; so
+    they do for `auto_now`; `ledger.imports.bulk.insert_rows` (COPY) derives it from the row's source
+    in the same way. An UPDATE that bypasses the ORM and changes the source sets the key itself (the
+    ERP import's changed PO). An empty key is NULL, as COPY writes an empty text cell of a nullable column; so
     is a row nobody keyed, which a reader keys as it reads it (`Invoice.UNKEYED`)."""
 
     def __init__(self, *args, source: str = "", key=None, **kwargs):
@@ -196,7 +197,8 @@ class Contact(models.Model):
 
 # Rows whose keys nobody wrote (a writer that bypassed the ORM and did not set them): a number with
 # no digits or a missing PO key is NULL too, so these are keyed by their readers.
-UNKEYED = Q(number_key__isnull=True) | (Q(po_key__isnull=True) & ~Q(po_number=""))
+UNKEYED = (Q(number_key__isnull=True) | Q(number_even_pairs__isnull=True) | Q(number_odd_pairs__isnull=True)
+           | (Q(po_key__isnull=True) & ~Q(po_number="")))
 
 
 # What the reports read of an open invoice (reporting.frames), covered by the index invoice_open_read.
@@ -232,8 +234,12 @@ class Invoice(models.Model):
     currency = models.CharField(max_length=3)
     po_number = models.CharField("PO number", max_length=64, blank=True)
     # What the cash application looks a payer's reference up by (`ledger.numbers`), indexed on open
-    # invoices: the number's digits, and the PO number compacted (NULL when empty).
+    # invoices: the number's digits, those digits with each pair of neighbours in order (pairs from
+    # the first digit, and from the second: a transposed reference shares one of the two), and the
+    # PO number compacted (NULL when empty).
     number_key = KeyField(max_length=64, source="external_id", key=numbers.number_key)
+    number_even_pairs = KeyField(max_length=64, source="external_id", key=numbers.number_even_pairs)
+    number_odd_pairs = KeyField(max_length=64, source="external_id", key=numbers.number_odd_pairs)
     po_key = KeyField(max_length=64, source="po_number", key=numbers.po_key)
     open_amount = models.DecimalField(**MONEY)
     status = models.CharField(max_length=5, choices=Status.choices, default=Status.OPEN)
@@ -267,6 +273,10 @@ class Invoice(models.Model):
             models.Index(fields=["voided_by"], condition=Q(voided_by__isnull=False), name="invoice_voided_by_set"),
             models.Index(fields=["number_key"], condition=Q(status="open", number_key__isnull=False),
                          name="invoice_open_number_key"),
+            models.Index(fields=["number_even_pairs"], condition=Q(status="open", number_even_pairs__isnull=False),
+                         name="invoice_open_even_pairs"),
+            models.Index(fields=["number_odd_pairs"], condition=Q(status="open", number_odd_pairs__isnull=False),
+                         name="invoice_open_odd_pairs"),
             models.Index(fields=["po_key"], condition=Q(status="open", po_key__isnull=False),
                          name="invoice_open_po_key"),
             # A bank receipt's amount: the open invoices of exactly that amount (cashapp.matching.load).

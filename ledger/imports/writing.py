@@ -21,7 +21,7 @@ from ledger.imports.checks import CUSTOMER_FIELDS, Chunk
 from ledger.imports.existing import chunks, customers
 from ledger.imports.validation import CustomerRow
 from ledger.models import Application, CreditNote, Customer, Invoice, Payment
-from ledger.numbers import number_key, po_key
+from ledger.numbers import po_key
 from portfolios.models import Assignment, Portfolio
 
 ASSIGNMENT_REASON = "ERP import"
@@ -124,10 +124,10 @@ class Writer:
     # invoices
     def invoices(self, chunk: Chunk) -> None:
         customers_by_id = chunk.customer_pks
+        # Open and closed_on None: the model's defaults; the number and PO keys: derived by insert_rows.
         new = [{"external_id": r.external_id, "customer_id": customers_by_id[r.customer_id],
                 "issue_date": r.issue_date, "due_date": r.due_date, "amount": r.amount, "currency": r.currency,
-                "po_number": r.po_number, "open_amount": r.amount,  # open, closed_on None: the model's defaults
-                "number_key": number_key(r.external_id) or None, "po_key": po_key(r.po_number) or None}
+                "po_number": r.po_number, "open_amount": r.amount}
                for r in chunk.invoices_new]
         self.created_invoices.extend(insert_rows(Invoice, new))
         for r in chunk.invoices_new:

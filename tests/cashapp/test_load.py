@@ -18,7 +18,7 @@ from cashapp.matching.load import book_load, invoices_of, open_invoices, payer_n
 from cashapp.matching.payers import NAME_CUTOFF, PayerIndex, name_key
 from cashapp.services import receipt_of
 from devtools.benchmarks.cashapp import payer_accounts_teach
-from ledger.models import Customer, Invoice
+from ledger.models import UNKEYED, Customer, Invoice
 from tests.cashapp.test_accuracy import realistic_book
 from tests.factories import CustomerFactory, past_due_invoice
 
@@ -82,6 +82,29 @@ def test_invoices_no_writer_keyed_are_keyed_as_they_are_read():
     assert {by_number.pk, by_po.pk} <= set(reached.invoices)
     assert [p[0].allocations[0][0] for p in _proposals(receipts[:2], reached)] == [by_number.pk, by_po.pk]
     assert _proposals(receipts, book_load(receipts)) == _proposals(receipts, _whole_book(reached))
+
+
+def test_a_transposed_reference_reads_the_numbers_two_neighbours_away_and_not_the_others_sharing_a_pair_key():
+    """INV0123456 written: 123465 and 213456 are one swap away (odd and even position); 214365 and
+    132546 share a pair key with it but are three and two swaps away, so they are not read."""
+    numbers = {n: past_due_invoice(CustomerFactory(name=f"Account {n}"), f"{n % 900 + 10}.00", days=10,
+                                   external_id=f"INV0{n}") for n in (123465, 213456, 214365, 132546)}
+    reached = book_load([_receipt("1.00", "INV0123456")])
+
+    assert {n for n, invoice in numbers.items() if invoice.pk in reached.invoices} == {123465, 213456}
+    assert Invoice.objects.filter(UNKEYED).count() == 0
+
+
+@pytest.mark.parametrize("emptied", ["number_key", "number_even_pairs", "number_odd_pairs"])
+def test_an_invoice_missing_any_of_its_number_keys_is_still_found_by_a_transposition(emptied):
+    customer = CustomerFactory(name="Acme Widgets")
+    swapped = past_due_invoice(customer, "100.00", days=10, external_id="INV0050021")
+    Invoice.objects.filter(pk=swapped.pk).update(**{emptied: None})
+    receipt = _receipt("100.00", "INV0050012", payer="Nobody We Know")
+    reached = book_load([receipt])
+
+    assert swapped.pk in reached.invoices
+    assert receipt_match(receipt, reached) == receipt_match(receipt, _whole_book(reached))
 
 
 def test_reading_the_reachable_book_costs_the_same_queries_for_any_statement(django_assert_max_num_queries):

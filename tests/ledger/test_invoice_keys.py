@@ -10,10 +10,19 @@ from django.apps import apps
 from django.db import connection
 from django.utils import timezone
 
+from cashapp.matching.references import transpositions
 from ledger import services
 from ledger.imports.engine import import_files
 from ledger.models import UNKEYED, Invoice
-from ledger.numbers import compact, number_key, po_key
+from ledger.numbers import (
+    compact,
+    number_columns,
+    number_even_pairs,
+    number_key,
+    number_odd_pairs,
+    pairs_sorted,
+    po_key,
+)
 from tests.factories import CustomerFactory, InvoiceFactory
 from tests.ledger.test_import_rules import csv_of, invoice
 
@@ -31,6 +40,17 @@ def test_an_invoice_number_is_keyed_by_its_digits_without_prefix_or_leading_zero
     assert number_key(number) == key
 
 
+def test_two_neighbouring_digits_swapped_anywhere_keep_one_of_the_two_pair_keys():
+    for number in ("INV0123456", "INV0519438", "INV0010203", "2026/00417", "INV0000012"):
+        key = number_key(number)
+        for swapped in transpositions(key):
+            assert (pairs_sorted(swapped, 0) == number_even_pairs(number)
+                    or pairs_sorted(swapped, 1) == number_odd_pairs(number)), (number, swapped)
+    assert (number_even_pairs("INV0214365"), number_odd_pairs("INV0132546"), number_odd_pairs("7")) == (
+        "123456", "123456", "7")
+    assert number_columns("ABC") == {"number_key": None, "number_even_pairs": None, "number_odd_pairs": None}
+
+
 def test_a_po_number_is_keyed_compacted():
     assert (po_key("PO-778812"), po_key("po 778812"), po_key(""), compact("Ré-1/2")) == ("PO778812",) * 2 + ("", "R12")
 
@@ -44,6 +64,24 @@ def test_the_ledger_service_and_a_charge_key_the_invoices_they_issue():
 
     assert keys("INV-0042117") == ("42117", "PO5512")
     assert keys(fee.external_id) == (number_key(fee.external_id), None)  # no PO: NULL, as COPY writes it
+
+
+def test_every_writer_keeps_the_pair_keys_with_the_number_key():
+    """The ledger's service, create and bulk_create (`KeyField`) and the ERP import's COPY rows."""
+    customer, today = CustomerFactory(external_id="C1"), timezone.localdate()
+    services.invoice_issue(customer=customer, external_id="INV-0042117", issue_date=today - timedelta(days=40),
+                           due_date=today - timedelta(days=10), amount="300.00", currency="USD")
+    InvoiceFactory(external_id="INV0000777")
+    Invoice.objects.bulk_create([Invoice(external_id="B-00321", customer=customer, issue_date=today, due_date=today,
+                                         amount=Decimal("10.00"), open_amount=Decimal("10.00"), currency="USD")])
+    row = {"cid": "C1", "issued": f"{today - timedelta(days=20):%Y-%m-%d}", "due": f"{today:%Y-%m-%d}"}
+    assert import_files(invoices=csv_of("invoices", invoice("ERP-0098765", **row))).ok
+
+    written = Invoice.objects.values_list("external_id", "number_key", "number_even_pairs", "number_odd_pairs")
+    assert sorted(written) == sorted((number, *number_columns(number).values()) for number in (
+        "INV-0042117", "INV0000777", "B-00321", "ERP-0098765"))
+    assert dict((n, (e, o)) for n, _, e, o in written)["ERP-0098765"] == ("89675", "97856")
+    assert not Invoice.objects.filter(UNKEYED).exists()
 
 
 def test_rows_written_with_create_save_and_bulk_create_are_keyed():
@@ -86,3 +124,19 @@ def test_the_migration_keys_the_invoices_written_before_it():
 
     assert sorted(Invoice.objects.values_list("external_id", "number_key", "po_key")) == [
         (f"OLD{n:07d}", str(n) if n else None, f"PO{n}" if n % 2 else None) for n in range(5)]
+
+
+def test_the_pair_keys_migration_keys_the_invoices_written_before_it():
+    for n in (0, 7, 12345, 210987):
+        InvoiceFactory(external_id=f"OLD{n:07d}")
+    Invoice.objects.update(number_even_pairs=None, number_odd_pairs=None)
+    assert Invoice.objects.filter(UNKEYED).count() == 4
+
+    migration = importlib.import_module("ledger.migrations.0011_invoice_pair_keys")
+    migration.invoices_key(apps, connection.schema_editor())
+
+    keyed = Invoice.objects.values_list("external_id", "number_key", "number_even_pairs", "number_odd_pairs")
+    assert sorted(keyed) == [
+        ("OLD0000000", None, None, None), ("OLD0000007", "7", "7", "7"), ("OLD0012345", "12345", "12345", "12345"),
+        ("OLD0210987", "210987", "120978", "201897")]
+    assert list(Invoice.objects.filter(UNKEYED).values_list("external_id", flat=True)) == ["OLD0000000"]

@@ -169,6 +169,16 @@ def test_money_on_a_promised_invoice_still_settles_its_promise(promised):
     assert promise.status == PromiseToPay.Status.KEPT
 
 
+def test_money_on_a_promised_invoice_asks_once_which_promises_cover_it(promised, django_assert_num_queries):
+    customer, invoice, promise = promised
+    payment_receive(customer=customer, external_id="P-asked", received_date=today() - timedelta(days=5),
+                    amount="1000.00", currency="USD", applications=[(invoice, Decimal("1000.00"))])
+    with django_assert_num_queries(3):  # which promises or plans cover it; those promises, locked; their new state
+        assert money_moved(invoice_ids=[invoice.pk]).promises == 1
+    promise.refresh_from_db()
+    assert promise.status == PromiseToPay.Status.KEPT
+
+
 def test_a_statements_worth_of_promises_settles_each_one_as_one_at_a_time_would():
     """Beyond a few promises the new states are written in bulk (COPY on PostgreSQL): each one is
     kept, partially kept, broken or tracks what was paid, exactly as a single settlement says."""
