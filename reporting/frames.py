@@ -585,24 +585,35 @@ def rate_day() -> Case:
 
 
 CLOSED_GROUP_COLUMNS = ["customer_id", "currency", "on", "cents", "late", "pay", "invoices"]
+CLOSED_LATE_COLUMNS = ["late_invoices", "late_cents", "late_weighted"]  # closed after the due day only
 
 
-def closed_groups_query(start: date, end: date, customers: list[int] | None = None) -> QuerySet:
+def closed_groups_query(start: date, end: date, customers: list[int] | None = None, *,
+                        late: bool = False) -> QuerySet:
     """The invoices closed (paid) in start..end, added up by the database per customer, currency and
     rate day (`rate_day`): Σ cents, Σ cents × days late, Σ cents × days to pay, and how many, exact
-    integer sums (CLOSED_GROUP_COLUMNS); `customers`: only theirs."""
-    cents = Cast(Round(F("amount") * 100), BigIntegerField())
+    integer sums (CLOSED_GROUP_COLUMNS); `customers`: only theirs. `late`: also how many, Σ cents
+    and Σ cents × days late of those closed after their due day (CLOSED_LATE_COLUMNS), conditional
+    sums of the same scan."""
+    whole = BigIntegerField()
+    cents = Cast(Round(F("amount") * 100), whole)
+    days_late = DaysBetween("closed_on", "due_date")
 
-    def weighted(days: DaysBetween) -> Sum:
-        return Sum(ExpressionWrapper(cents * days, output_field=BigIntegerField()))
+    def weighted(days: DaysBetween) -> ExpressionWrapper:
+        return ExpressionWrapper(cents * days, output_field=whole)
+
+    def if_late(value) -> Sum:
+        return Sum(Case(When(closed_on__gt=F("due_date"), then=value), default=Value(0), output_field=whole))
 
     qs = Invoice.objects.filter(closed_on__range=(start, end), status=Invoice.Status.PAID)
     if customers is not None:
         qs = qs.filter(customer_id__in=customers)
+    extra = dict(zip(CLOSED_LATE_COLUMNS, (if_late(Value(1)), if_late(cents), if_late(weighted(days_late))),
+                     strict=True)) if late else {}
     return (qs.annotate(on=rate_day()).order_by().values("customer_id", "currency", "on")
-            .annotate(cents=Sum(cents), late=weighted(DaysBetween("closed_on", "due_date")),
-                      pay=weighted(DaysBetween("closed_on", "issue_date")), invoices=Count("pk"))
-            .values_list(*CLOSED_GROUP_COLUMNS))
+            .annotate(cents=Sum(cents), late=Sum(weighted(days_late)),
+                      pay=Sum(weighted(DaysBetween("closed_on", "issue_date"))), invoices=Count("pk"), **extra)
+            .values_list(*CLOSED_GROUP_COLUMNS, *extra))
 
 
 def closed_groups(start: date, end: date, customers: list[int] | None = None) -> pd.DataFrame:

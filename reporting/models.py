@@ -102,8 +102,9 @@ class PayModel(models.Model):
 class PaidMonth(models.Model):
     """The invoices paid in a closed month, added up per customer, currency and rate day (the issue
     day; none for the base currency), as facts for the payment behaviour (`reporting.paid_months`):
-    Σ cents, Σ cents × days late, Σ cents × days to pay (closing − due, closing − issue) and how many.
-    In the documents' own currency: the rates apply when read, so a rate added later counts."""
+    Σ cents, Σ cents × days late, Σ cents × days to pay (closing − due, closing − issue) and how many;
+    and for root causes the same over those closed after their due day only (`late_*`). In the
+    documents' own currency: the rates apply when read, so a rate added later counts."""
 
     month = models.DateField(help_text="The month's first day.")
     customer = models.ForeignKey("ledger.Customer", on_delete=models.CASCADE, related_name="+")
@@ -115,6 +116,9 @@ class PaidMonth(models.Model):
     late = models.BigIntegerField()
     pay = models.BigIntegerField()
     invoices = models.PositiveIntegerField()
+    late_invoices = models.PositiveIntegerField(default=0)
+    late_cents = models.BigIntegerField(default=0)
+    late_weighted = models.BigIntegerField(default=0, help_text="Σ cents × days late, late ones only.")
 
     class Meta:
         indexes = [models.Index(fields=["month"])]

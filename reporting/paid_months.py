@@ -5,6 +5,8 @@ D: on a large book 417,000 invoices, read by every forecast, dashboard and targe
 month's paid invoices are stored once per customer, currency and rate day (the nightly job retakes
 the last `MONTHS_KEPT` months); a window then reads its whole stored months from those rows and
 only its days outside them (the current month so far, the first month's tail) from the invoices.
+The same rows keep the late invoices' figures for root causes (`reporting.late_sums`), which reads
+a window's parts as the behaviour does (`window_parts`).
 
 A stored month is exact for every customer none of whose invoices was written since it was taken
 (`PaidMonthTaken.cutoff`): a payment, a reversal that reopens an invoice paid months ago, a
@@ -24,14 +26,22 @@ from decimal import Decimal
 import pandas as pd
 from dateutil.relativedelta import relativedelta
 from django.conf import settings
+from django.core.exceptions import EmptyResultSet
 from django.db import DataError, connection, transaction
-from django.db.models import BigIntegerField, Sum
+from django.db.models import BigIntegerField, QuerySet, Sum
 from django.utils import timezone
 
 from core.db_stats import refresh_planner_statistics
 from ledger.fx import check_rates, rates_on
 from ledger.models import Invoice
-from reporting.frames import CLOSED_GROUP_COLUMNS, closed_groups, closed_groups_query, closed_sums_of, driver_rows
+from reporting.frames import (
+    CLOSED_GROUP_COLUMNS,
+    CLOSED_LATE_COLUMNS,
+    closed_groups,
+    closed_groups_query,
+    closed_sums_of,
+    driver_rows,
+)
 from reporting.models import PaidMonth, PaidMonthTaken
 
 logger = logging.getLogger(__name__)
@@ -74,10 +84,11 @@ def paid_months_take(months: list[date], *, now: datetime | None = None) -> list
 def _take(month: date, cutoff: datetime) -> PaidMonthTaken:
     with transaction.atomic():
         PaidMonth.objects.filter(month=month).delete()
-        sql, params = closed_groups_query(month, month_last(month)).query.sql_with_params()
+        sql, params = closed_groups_query(month, month_last(month), late=True).query.sql_with_params()
         table, qn = PaidMonth._meta.db_table, connection.ops.quote_name
-        fields = ["month", "customer_id", "currency", "rate_day", "cents", "late", "pay", "invoices"]
-        picked = ", ".join(f"g.{qn(column)}" for column in CLOSED_GROUP_COLUMNS)
+        fields = ["month", "customer_id", "currency", "rate_day", "cents", "late", "pay", "invoices",
+                  *CLOSED_LATE_COLUMNS]
+        picked = ", ".join(f"g.{qn(column)}" for column in (*CLOSED_GROUP_COLUMNS, *CLOSED_LATE_COLUMNS))
         on = month if connection.vendor == "postgresql" else month.isoformat()  # typed: INSERT … SELECT %s
         with connection.cursor() as cursor:
             cursor.execute(f"INSERT INTO {qn(table)} ({', '.join(qn(f) for f in fields)}) "
@@ -115,58 +126,93 @@ class WindowSums:
     rates: set[Decimal] = field(default_factory=set)
 
 
-def window_sums(start: date, end: date) -> WindowSums:
-    """The invoices paid in start..end (see `WindowSums`): the whole stored months of the window
-    from `PaidMonth`, except for the customers with an invoice written since; those customers'
-    invoices and the days outside stored months from the invoices. Equal to `frames.closed_sums`
-    whatever was written when."""
+@dataclass
+class WindowParts:
+    """How a window start..end is read: `stored` months (first days) from `PaidMonth` for every
+    customer but the `changed` ones (an invoice written since the earliest of their cutoffs); the
+    changed customers' invoices over the stored months' `runs` (first day, last day) and everyone's
+    over the `gaps` (the days outside them) from the invoices. Together: the invoices alone."""
+
+    stored: list[date]
+    changed: list[int]
+    runs: list[tuple[date, date]]
+    gaps: list[tuple[date, date]]
+
+
+def window_parts(start: date, end: date) -> WindowParts:
+    """The parts of start..end (`WindowParts`): no stored month (the whole window from the invoices)
+    if none was taken, or if more than CHANGED_MOST customers were written since. One or two queries."""
     stored = _stored_months(start, end)
+    whole = WindowParts([], [], [], [(start, end)])
     if not stored:
-        return WindowSums(closed_sums_of(closed_groups(start, end)))
+        return whole
     changed = list(Invoice.objects.filter(updated_at__gte=min(stored.values())).order_by()
                    .values_list("customer_id", flat=True).distinct())
     if len(changed) > CHANGED_MOST:
-        return WindowSums(closed_sums_of(closed_groups(start, end)))
+        return whole
     runs = _runs(sorted(stored))
-    parts = [closed_groups(first, last) for first, last in _gaps(start, end, runs)]
+    return WindowParts(sorted(stored), changed, runs, _gaps(start, end, runs))
+
+
+def window_sums(start: date, end: date) -> WindowSums:
+    """The invoices paid in start..end (see `WindowSums`): the whole stored months of the window
+    from `PaidMonth`, except for the customers with an invoice written since; those customers'
+    invoices and the days outside stored months from the invoices (`window_parts`). Equal to
+    `frames.closed_sums` whatever was written when."""
+    window = window_parts(start, end)
+    if not window.stored:
+        return WindowSums(closed_sums_of(closed_groups(start, end)))
+    stored, changed = window.stored, window.changed
+    parts = [closed_groups(first, last) for first, last in window.gaps]
     if changed:
-        parts += [closed_groups(first, last, changed) for first, last in runs]
+        parts += [closed_groups(first, last, changed) for first, last in window.runs]
     if connection.vendor == "postgresql":
-        in_base, rates = _stored_in_base(list(stored), changed)
+        in_base, rates = _stored_in_base(stored, changed)
     else:  # SQLite's products are floating point: the stored groups are converted as the invoices' are
         in_base, rates = [], set()
-        parts.append(_stored_groups(list(stored), changed))
+        parts.append(_stored_groups(stored, changed))
     parts = [part for part in parts if not part.empty]
     groups = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=CLOSED_GROUP_COLUMNS)
     return WindowSums(closed_sums_of(groups), in_base, rates)
 
 
 def _stored_in_base(months: list[date], changed: list[int]) -> tuple[list[tuple], set[Decimal]]:
-    """The stored months' rows converted to base and added up per customer by the database, each
-    (currency, rate day) at its rate (`rates_on`, passed in as arrays and joined): two queries
-    and one for the rates; a customer may come twice (base currency, others). Raises MissingFxRate
-    as `check_rates` does."""
-    rows = PaidMonth.objects.filter(month__in=months).exclude(currency=settings.BASE_CURRENCY)
+    """The stored months' rows converted to base and added up per customer by the database
+    (`stored_in_base`), the changed customers' left out."""
+    rows = PaidMonth.objects.filter(month__in=months)
     if changed:
         rows = rows.exclude(customer_id__in=changed)
-    keys = list(rows.order_by().values_list("currency", "rate_day").distinct())
+    return stored_in_base(rows, ["cents", "late", "pay"], ["invoices"])
+
+
+def stored_in_base(rows: QuerySet, converted: list[str], counted: list[str]) -> tuple[list[tuple], set[Decimal]]:
+    """`PaidMonth` rows (any filter) added up per customer by the database (PostgreSQL): (customer id,
+    Σ column × rate for each `converted` column, Σ column for each `counted` one), each (currency, rate
+    day) at its rate (`rates_on`, passed in as arrays and joined; exact numeric products), with the
+    distinct rates used. Two queries and one for the rates; a customer may come twice (base currency,
+    others). Raises MissingFxRate as `check_rates` does."""
+    try:
+        inner, inner_params = (rows.order_by().values("customer_id", "currency", "rate_day", *converted, *counted)
+                               .query.sql_with_params())
+    except EmptyResultSet:  # a filter no row can meet (an empty scope): no query
+        return [], set()
+    keys = list(rows.exclude(currency=settings.BASE_CURRENCY).order_by().values_list("currency", "rate_day")
+                .distinct())
     found = rates_on(keys)
     check_rates(pd.DataFrame({"currency": [c for c, _ in keys], "rate": [found[k] for k in keys]}))
-    qn = connection.ops.quote_name
-    table, customer = qn(PaidMonth._meta.db_table), qn("customer_id")
-    exclude = f"AND NOT (g.{customer} = ANY(%s))" if changed else ""
+    customer = connection.ops.quote_name("customer_id")
+    names = [connection.ops.quote_name(column) for column in (*converted, *counted)]
+    added = ", ".join(f"SUM(g.{name})" for name in names)
+    products = ", ".join([f"SUM(g.{name} * r.rate)" for name in names[:len(converted)]]
+                         + [f"SUM(g.{name})" for name in names[len(converted):]])
     # The base currency's rows are only added up (their rate is 1): bigint sums, no product per row.
-    sql = (f"SELECT g.{customer}, SUM(g.cents), SUM(g.late), SUM(g.pay), SUM(g.invoices) FROM {table} g "
-           f"WHERE g.month = ANY(%s::date[]) AND g.rate_day IS NULL {exclude} GROUP BY g.{customer} UNION ALL "
-           f"SELECT g.{customer}, SUM(g.cents * r.rate), SUM(g.late * r.rate), SUM(g.pay * r.rate), SUM(g.invoices) "
-           f"FROM {table} g JOIN unnest(%s::varchar[], %s::date[], %s::numeric[]) AS r(currency, rate_day, rate) "
-           f"ON r.currency = g.currency AND r.rate_day = g.rate_day "
-           f"WHERE g.month = ANY(%s::date[]) {exclude} GROUP BY g.{customer}")
-    excluded = [changed] if changed else []
+    sql = (f"SELECT g.{customer}, {added} FROM ({inner}) g WHERE g.rate_day IS NULL GROUP BY g.{customer} "
+           f"UNION ALL SELECT g.{customer}, {products} FROM ({inner}) g "
+           f"JOIN unnest(%s::varchar[], %s::date[], %s::numeric[]) AS r(currency, rate_day, rate) "
+           f"ON r.currency = g.currency AND r.rate_day = g.rate_day GROUP BY g.{customer}")
     rates = [[c for c, _ in keys], [d for _, d in keys], [found[k] for k in keys]]
-    params = [months, *excluded, *rates, months, *excluded]
     with connection.cursor() as cursor:
-        cursor.execute(sql, params)
+        cursor.execute(sql, [*inner_params, *inner_params, *rates])
         return cursor.fetchall(), {found[k] for k in keys}
 
 
