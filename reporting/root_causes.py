@@ -3,28 +3,29 @@
 A dispute counts in the month it was opened, with its amount in base currency at the rate of that date.
 A late payment is an invoice closed (brought to zero) after its due date, counted in the month it
 closed; its root cause is the root cause of the first dispute raised on it, or "No dispute recorded".
-Days late = closing date − due date (METRICS.md). The disputes are one query; the late payments are added
-up by the database: per month (`late_payment_groups`), per customer for the ranking (`late_totals`) and
-again per customer for the listed ones only; the disputed late invoices are read once (`late_disputed`).
+Days late = closing date − due date (METRICS.md). The disputes are one query; the late payments are
+whole-cent sums (`reporting.late_sums`: the window's stored months from the month facts, the rest from
+the invoices) per month (`late_payment_groups`), per customer for the ranking (`late_totals`) and again
+per customer for the listed ones only; the disputed late invoices are read once (`late_disputed`).
 """
 
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from decimal import Decimal
-from functools import lru_cache
 
 import pandas as pd
 from django.db import connection
-from django.db.models import BigIntegerField, BooleanField, Count, ExpressionWrapper, F, QuerySet, Sum, Window
+from django.db.models import BooleanField, F, QuerySet, Window
 from django.db.models.expressions import RawSQL
-from django.db.models.functions import Cast, Round, RowNumber
+from django.db.models.functions import RowNumber
 
 from core.money import ZERO
 from ledger.fx import check_rates, rate_expression, rates_on, to_base
 from ledger.models import Customer, Invoice
 from reporting.cache import kept
-from reporting.frames import DaysBetween, driver_rows, rate_day
+from reporting.late_sums import KEYS, cents, group_key, late_invoices, late_sums, month_of, stored_late_rows, weighted
+from reporting.paid_months import WindowParts, stored_in_base, window_parts
 from work.models import Dispute
 
 UNDISPUTED = "undisputed"
@@ -36,11 +37,6 @@ def months_back(as_of: date, months: int = 12) -> date:
     """The first day of the month `months − 1` months before `as_of`'s month."""
     index = as_of.year * 12 + as_of.month - 1 - (months - 1)
     return date(index // 12, index % 12 + 1, 1)
-
-
-@lru_cache(maxsize=4096)  # a year of late payments has hundreds of thousands of rows but ~365 dates
-def _month(day: date) -> str:
-    return day.strftime("%Y-%m")
 
 
 def dispute_frame(start: date, end: date, customers=None) -> pd.DataFrame:
@@ -59,26 +55,11 @@ def dispute_frame(start: date, end: date, customers=None) -> pd.DataFrame:
         list(rows), columns=["opened_on", "resolved_on", "root_cause", "customer_id", "customer", "currency",
                              "amount", "rate"])
     frame["base"] = to_base(frame)
-    frame["month"] = frame["opened_on"].map(_month) if not frame.empty else pd.Series([], dtype=object)
+    frame["month"] = frame["opened_on"].map(month_of) if not frame.empty else pd.Series([], dtype=object)
     frame["days"] = pd.Series(
         [(r - o).days if r else None for o, r in zip(frame["opened_on"], frame["resolved_on"], strict=True)],
         index=frame.index, dtype="float64")
     return frame
-
-
-def _late_invoices(start: date, end: date, customers=None) -> QuerySet:
-    qs = Invoice.objects.filter(status=Invoice.Status.PAID, closed_on__range=(start, end), closed_on__gt=F("due_date"))
-    if customers is not None:
-        qs = qs.filter(customer__in=customers)
-    return qs.annotate(on=rate_day()).order_by()  # each group's rate is looked up after the sums
-
-
-def _cents() -> Cast:
-    return Cast(Round(F("amount") * 100), BigIntegerField())
-
-
-def _weighted() -> ExpressionWrapper:
-    return ExpressionWrapper(_cents() * DaysBetween("closed_on", "due_date"), output_field=BigIntegerField())
 
 
 DISPUTED_COLUMNS = ["closed_on", "customer_id", "customer_name", "currency", "on", "cents", "weighted"]
@@ -112,26 +93,27 @@ def late_disputed(start: date, end: date, customers=None) -> list[tuple]:
     causes = first_dispute_causes()
     if not causes:
         return []
-    rows = (_among(_late_invoices(start, end, customers), list(causes))
-            .annotate(customer_name=F("customer__name"), cents=_cents(), weighted=_weighted())
+    rows = (_among(late_invoices(start, end, customers), list(causes))
+            .annotate(customer_name=F("customer__name"), cents=cents(), weighted=weighted())
             .values_list("pk", *DISPUTED_COLUMNS))
     return [(*row, causes[pk]) for pk, *row in rows]
 
 
 LATE_GROUP_COLUMNS = ["root_cause", "invoices", "base", "weighted"]
-KEYS = {"month": ["closed_on"], "customer": ["customer_id", "customer_name"]}
 
 
 def late_payment_groups(start: date, end: date, customers=None, *, by: str = "month", of=None,
-                        disputed: list[tuple] | None = None) -> pd.DataFrame:
-    """The invoices closed late in start..end added up by the database per `by` ("month" closed,
-    or "customer": customer_id and customer) and root cause: invoices, amount in base and Σ base ×
-    days late. The database sums whole cents per currency and rate day, and each sum is converted
-    once (Σ rate × amount = rate × Σ amount, exactly): a year of late payments is 350,000 invoices
-    on a large book, a few hundred groups per month here. `of`: only these customers' invoices;
-    `disputed`: `late_disputed` of the same window, if read already. Two queries and one for the rates."""
+                        disputed: list[tuple] | None = None, window: WindowParts | None = None) -> pd.DataFrame:
+    """The invoices closed late in start..end added up per `by` ("month" closed, or "customer":
+    customer_id and customer) and root cause: invoices, amount in base and Σ base × days late. Whole
+    cents are added up per currency and rate day (`late_sums`), and each sum is converted once
+    (Σ rate × amount = rate × Σ amount, exactly): a year of late payments is 350,000 invoices on a
+    large book, a few hundred groups per month here. `of`: only these customers' invoices;
+    `disputed`: `late_disputed` of the same window, if read already; `window`: its `window_parts`,
+    if read already. One query per part of the window and one for the rates."""
+    window = window_parts(start, end) if window is None else window
     groups = _late_groups(start, end, customers, by, of,
-                          late_disputed(start, end, customers) if disputed is None else disputed)
+                          late_disputed(start, end, customers) if disputed is None else disputed, window)
     rates = _rates((key[-3], key[-2]) for key, (invoices, _, _) in groups.items() if invoices)
     summed: dict[tuple, list] = {}  # (month or customer, root cause) → invoices, Σ base, Σ base × days late
     for (*key, currency, on, cause), (invoices, total, days) in groups.items():
@@ -146,44 +128,28 @@ def late_payment_groups(start: date, end: date, customers=None, *, by: str = "mo
                                      columns=[*keys, *LATE_GROUP_COLUMNS])
 
 
-def _late_groups(start: date, end: date, customers, by: str, of, disputed: list[tuple]) -> dict[tuple, list[int]]:
+def _late_groups(start: date, end: date, customers, by: str, of, disputed: list[tuple],
+                 window: WindowParts) -> dict[tuple, list[int]]:
     """{(month or customer id and name, currency, rate day, root cause): [invoices, Σ cents, Σ cents ×
-    days late]}, exact integers. The database groups by the day closed, not the month: PostgreSQL
-    truncates a date to its month through a time zone (0.15–0.25 s of 350,000 invoices), and the days
-    closed and rate days of a year are a few thousand groups."""
-    keys = KEYS[by]
-    late = _late_invoices(start, end, customers)
-    if of is not None:
-        late = late.filter(customer_id__in=of)
-    if by == "customer":
-        late = late.annotate(customer_name=F("customer__name"))
+    days late]}, exact integers."""
     # Every late invoice counted as undisputed, per group; then the few with a dispute move to the
     # root cause of their first dispute. The root cause of every invoice as a group key would cost
     # a subquery (or a join to its disputes) per invoice.
-    groups: dict[tuple, list[int]] = {}
-    for *key, currency, on, invoices, total, days in late.values(*keys, "currency", "on").annotate(
-            invoices=Count("pk"), cents=Sum(_cents()), weighted=Sum(_weighted())).values_list(
-            *keys, "currency", "on", "invoices", "cents", "weighted"):
-        group = groups.setdefault((*_key(by, key), currency, on, UNDISPUTED), [0, 0, 0])
-        for index, value in enumerate((invoices, total, days)):
-            group[index] += int(value)
+    groups = {(*key, UNDISPUTED): figures for key, figures in late_sums(start, end, customers, by, of, window).items()}
+    keys = KEYS[by]
     picked = [DISPUTED_COLUMNS.index(column) for column in (*keys, "currency", "on")]
-    customer, cents, weighted = (DISPUTED_COLUMNS.index(column) for column in ("customer_id", "cents", "weighted"))
+    customer, in_cents, by_days = (DISPUTED_COLUMNS.index(column) for column in ("customer_id", "cents", "weighted"))
     wanted = None if of is None else set(of)
     for row in disputed:
         if wanted is not None and row[customer] not in wanted:
             continue
         *key, currency, on = (row[index] for index in picked)
-        key = (*_key(by, key), currency, on)
+        key = (*group_key(by, key), currency, on)
         undisputed, moved = groups[(*key, UNDISPUTED)], groups.setdefault((*key, row[-1]), [0, 0, 0])
-        for index, value in enumerate((1, int(row[cents]), int(row[weighted]))):
+        for index, value in enumerate((1, int(row[in_cents]), int(row[by_days]))):
             undisputed[index] -= value
             moved[index] += value
     return groups
-
-
-def _key(by: str, key: list) -> tuple:
-    return (_month(key[0]),) if by == "month" else tuple(key)
 
 
 def _rates(pairs) -> dict:
@@ -194,17 +160,22 @@ def _rates(pairs) -> dict:
     return rates
 
 
-def late_totals(start: date, end: date, customers=None) -> dict[int, Decimal]:
+def late_totals(start: date, end: date, customers=None, *, window: WindowParts | None = None) -> dict[int, Decimal]:
     """{customer id: Σ base} of the invoices closed late in start..end, whatever their root cause:
-    what the customers are ranked by. One query (Σ cents per customer, currency and rate day, read
-    as the driver gives it: ≈ 50,000 groups on a large book, no names) and one for the rates."""
-    qs = (_late_invoices(start, end, customers).values("customer_id", "currency", "on")
-          .annotate(cents=Sum(_cents())).values_list("customer_id", "currency", "on", "cents"))
-    rows = driver_rows(qs)
-    rates = _rates((currency, on) for _, currency, on, _ in rows)
+    what the customers are ranked by. On PostgreSQL the stored months' rows converted and added up
+    per customer by the database (`stored_in_base`, exact numeric: ≈ 20,000 rows on a large book);
+    the rest (elsewhere, all) as Σ cents per customer, currency and rate day (`late_sums`, no
+    names) and one query for their rates."""
+    window = window_parts(start, end) if window is None else window
     totals: dict[int, Decimal] = {}
-    for customer_id, currency, on, cents in rows:
-        totals[customer_id] = totals.get(customer_id, ZERO) + Decimal(cents) * rates[(currency, on)]
+    if connection.vendor == "postgresql" and window.stored:
+        rows = stored_late_rows(window.stored, customers, None, besides=window.changed)
+        totals = {customer_id: ZERO + total for customer_id, total in stored_in_base(rows, ["late_cents"], [])[0]}
+        window = replace(window, stored=[])  # the rest from the invoices
+    groups = late_sums(start, end, customers, "ranking", None, window, ("cents",))
+    rates = _rates(key[1:] for key in groups)
+    for (customer_id, currency, on), (whole_cents,) in groups.items():
+        totals[customer_id] = totals.get(customer_id, ZERO) + Decimal(whole_cents) * rates[(currency, on)]
     return {customer_id: total.scaleb(-2) for customer_id, total in totals.items()}
 
 
@@ -233,7 +204,7 @@ class RootCauseReport:
         return series
 
 
-def _by_month(frame: pd.DataFrame) -> list[dict]:
+def _bymonth_of(frame: pd.DataFrame) -> list[dict]:
     if frame.empty:
         return []
     return [
@@ -300,10 +271,11 @@ def _by_customer(disputes: pd.DataFrame, late: pd.DataFrame) -> list[dict]:
 def root_causes(*, start: date, end: date, customers=None, top: int = TOP_CUSTOMERS) -> RootCauseReport:
     disputes = dispute_frame(start, end, customers)
     disputed = late_disputed(start, end, customers)
-    late = late_payment_groups(start, end, customers, by="month", disputed=disputed)
+    window = window_parts(start, end)
+    late = late_payment_groups(start, end, customers, by="month", disputed=disputed, window=window)
     months, day = [], start.replace(day=1)
     while day <= end:
-        months.append(_month(day))
+        months.append(month_of(day))
         day = date(day.year + day.month // 12, day.month % 12 + 1, 1)
     by_cause = []
     for cause in sorted(set(disputes["root_cause"]) | set(late["root_cause"])):
@@ -317,8 +289,9 @@ def root_causes(*, start: date, end: date, customers=None, top: int = TOP_CUSTOM
             "cycle_median": Decimal(str(days.median())) if days.size else None,
             **_late_figures(lt),
         })
-    listed = _top_customers(disputes, late_totals(start, end, customers), top)
-    late_customers = late_payment_groups(start, end, customers, by="customer", of=sorted(listed), disputed=disputed)
+    listed = _top_customers(disputes, late_totals(start, end, customers, window=window), top)
+    late_customers = late_payment_groups(start, end, customers, by="customer", of=sorted(listed), disputed=disputed,
+                                         window=window)
     customers_rows = _by_customer(disputes[disputes["customer_id"].isin(listed)], late_customers)
     customers_rows.sort(key=lambda r: (-(r["disputed_amount"] + r["late_amount"]), r["customer"]))
     late_by_month = [
@@ -328,5 +301,5 @@ def root_causes(*, start: date, end: date, customers=None, top: int = TOP_CUSTOM
                                                   strict=True)
     ]
     return RootCauseReport(start=start, end=end, months=months, by_cause=by_cause,
-                           disputes_by_month=_by_month(disputes), late_by_month=late_by_month,
+                           disputes_by_month=_bymonth_of(disputes), late_by_month=late_by_month,
                            by_customer=customers_rows[:top])
