@@ -170,7 +170,8 @@ def late_totals(start: date, end: date, customers=None, *, window: WindowParts |
     totals: dict[int, Decimal] = {}
     if connection.vendor == "postgresql" and window.stored:
         rows = stored_late_rows(window.stored, customers, None, besides=window.changed)
-        totals = {customer_id: ZERO + total for customer_id, total in stored_in_base(rows, ["late_cents"], [])[0]}
+        for customer_id, total in stored_in_base(rows, ["late_cents"], [])[0]:  # twice: base currency, others
+            totals[customer_id] = totals.get(customer_id, ZERO) + total
         window = replace(window, stored=[])  # the rest from the invoices
     groups = late_sums(start, end, customers, "ranking", None, window, ("cents",))
     rates = _rates(key[1:] for key in groups)

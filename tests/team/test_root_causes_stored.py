@@ -18,8 +18,8 @@ from ledger.services import payment_reverse
 from reporting import paid_months
 from reporting import root_causes as root_causes_module
 from reporting.models import PaidMonth, PaidMonthTaken
-from reporting.paid_months import WindowParts
-from reporting.root_causes import months_back, root_causes
+from reporting.paid_months import WindowParts, window_parts
+from reporting.root_causes import late_totals, months_back, root_causes
 from tests.factories import CustomerFactory, PortfolioFactory, manager
 from tests.reporting.factories import dispute, issue, pay
 from tests.team.test_root_causes import _ago, _late_book
@@ -116,6 +116,10 @@ def test_stored_months_are_read_from_the_facts_and_the_rest_from_the_invoices():
     assert len(sqls) == (16 if connection.vendor == "postgresql" else 15), [sql[:100] for sql in sqls]
     report = _equal_to_the_invoices()
     assert _late_count(report, "Today") == 1
+    end = timezone.localdate()
+    start = months_back(end, 12)
+    stored = late_totals(start, end, window=window_parts(start, end))  # each account in USD and EUR
+    assert _shown(stored) == _shown(late_totals(start, end, window=WindowParts([], [], [], [(start, end)])))
     _equal_to_the_invoices(timezone.localdate() - timedelta(days=35))  # a past day: its month so far from the invoices
 
 
