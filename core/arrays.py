@@ -19,6 +19,16 @@ def any_of(qs: QuerySet, column: str, values: list) -> QuerySet:
                             output_field=BooleanField()))
 
 
+def none_of(qs: QuerySet, column: str, values: list) -> QuerySet:
+    """`qs` without the rows of its model whose database `column` is one of `values` (`any_of`'s
+    complement: `NOT (column = ANY(%s))`, or a plain `__in` excluded)."""
+    if connection.vendor != "postgresql":
+        return qs.exclude(**{f"{_attname(qs, column)}__in": values})
+    qn = connection.ops.quote_name
+    return qs.exclude(RawSQL(f"{qn(qs.model._meta.db_table)}.{qn(column)} = ANY(%s)", [list(values)],
+                             output_field=BooleanField()))
+
+
 def _attname(qs: QuerySet, column: str) -> str:
     [name] = [field.attname for field in qs.model._meta.concrete_fields if field.column == column]
     return name

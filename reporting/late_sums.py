@@ -11,6 +11,7 @@ from django.core.exceptions import EmptyResultSet
 from django.db.models import BigIntegerField, Count, ExpressionWrapper, F, QuerySet, Sum
 from django.db.models.functions import Cast, Round
 
+from core.arrays import any_of, none_of
 from ledger.models import Invoice
 from reporting.frames import DaysBetween, driver_rows, rate_day
 from reporting.models import PaidMonth
@@ -77,9 +78,10 @@ def _invoice_sums(start: date, end: date, customers, by: str, of, figures: tuple
     """`late_sums` of start..end from the invoices, those of `only` these customers if given."""
     keys = KEYS[by]
     late = late_invoices(start, end, customers)
-    for ids in (of, only):
-        if ids is not None:
-            late = late.filter(customer_id__in=ids)
+    if of is not None:
+        late = late.filter(customer_id__in=of)
+    if only is not None:
+        late = any_of(late, "customer_id", only)
     if by == "customer":
         late = late.annotate(customer_name=F("customer__name"))
     sums = {"invoices": Count("pk"), "cents": Sum(cents()), "weighted": Sum(weighted())}
@@ -115,7 +117,7 @@ def stored_late_rows(months: list[date], customers, of, *, besides: list[int]) -
     if of is not None:
         rows = rows.filter(customer_id__in=of)
     if besides:
-        rows = rows.exclude(customer_id__in=besides)
+        rows = none_of(rows, "customer_id", besides)
     return rows
 
 

@@ -31,6 +31,7 @@ from django.db import DataError, connection, transaction
 from django.db.models import BigIntegerField, QuerySet, Sum
 from django.utils import timezone
 
+from core.arrays import none_of
 from core.db_stats import refresh_planner_statistics
 from ledger.fx import check_rates, rates_on
 from ledger.models import Invoice
@@ -181,7 +182,7 @@ def _stored_in_base(months: list[date], changed: list[int]) -> tuple[list[tuple]
     (`stored_in_base`), the changed customers' left out."""
     rows = PaidMonth.objects.filter(month__in=months)
     if changed:
-        rows = rows.exclude(customer_id__in=changed)
+        rows = none_of(rows, "customer_id", changed)
     return stored_in_base(rows, ["cents", "late", "pay"], ["invoices"])
 
 
