@@ -130,13 +130,11 @@ def _with_customers(invoices: pd.DataFrame) -> pd.DataFrame:
                              "portfolio__collector__username", "segment"), CUSTOMER_READ)
     positions = pd.Index(customers["customer_id"]).get_indexer(invoices["customer_id"])
     read = customers.iloc[positions].reset_index(drop=True)
-    for column in ("collector_id",):  # none missing among these invoices' customers: whole numbers, as read
-        if read[column].dtype.kind == "f" and not read[column].isna().any():
-            read[column] = read[column].astype("int64")
+    if read["collector_id"].dtype.kind == "f" and not read["collector_id"].isna().any():
+        read["collector_id"] = read["collector_id"].astype("int64")  # none missing among these: whole numbers
     invoices = invoices.reset_index(drop=True)
-    joined = pd.concat([invoices[["invoice_id", "invoice"]], read,
-                        invoices[["currency", "issue_date", "due_date", "amount", "cents"]]], axis=1)
-    return joined
+    return pd.concat([invoices[["invoice_id", "invoice"]], read,
+                      invoices[["currency", "issue_date", "due_date", "amount", "cents"]]], axis=1)
 
 
 def _moved_after(first: date, last: date, scope: Scope) -> QuerySet:
@@ -146,7 +144,7 @@ def _moved_after(first: date, last: date, scope: Scope) -> QuerySet:
         qs = model.objects.filter(**{f"{date_field}__gt": first}, invoice__issue_date__lte=last).exclude(
             invoice__status=Invoice.Status.VOID)
         return (scope.filter(qs, customer="invoice__customer", currency_field="invoice__currency").order_by()
-                .annotate(on=F(date_field), cents=Cast(Round(F("amount") * 100), BigIntegerField()))
+                .annotate(on=F(date_field), cents=whole_cents())
                 .values_list("invoice_id", "on", "cents"))
 
     return movements(Application, "applied_on").union(movements(WriteOff, "written_off_on"), all=True)
@@ -181,7 +179,7 @@ def open_invoices_at(dates, scope: Scope = BOOK, *, sample: int | None = None,
     first, last = dates[0], dates[-1]
 
     def columns(candidates: QuerySet) -> QuerySet:
-        return candidates.annotate(cents=Cast(Round(F("open_amount") * 100), BigIntegerField())).order_by().values_list(
+        return candidates.annotate(cents=whole_cents("open_amount")).order_by().values_list(
             "pk", "external_id", "customer_id", "currency", "issue_date", "due_date", "amount", "cents")
 
     open_now, moved_since = _invoices_open_during(first, last, scope)
@@ -279,7 +277,7 @@ def _groups_read(day: date, scope: Scope, by: tuple[str, ...]) -> pd.DataFrame:
                               .union(WriteOff.objects.filter(written_off_on__gt=day).order_by().values("invoice_id"),
                                      all=True)).values_list("pk", flat=True)  # from the movements' date index
     moved = _frame(Invoice.objects.filter(pk__in=moved_ids).order_by().annotate(
-        cents=Cast(Round(F("open_amount") * 100), BigIntegerField())).values_list("pk", *keys, *group, "cents"),
+        cents=whole_cents("open_amount")).values_list("pk", *keys, *group, "cents"),
         ["invoice_id", *by, *group, "cents"])
     if not moved.empty:  # open at `day` = open now + what moved after it, one by one; the closed ones left out
         later = _frame(_moved_after(day, day, scope), ["invoice_id", "on", "cents"])  # of the same invoices
@@ -393,10 +391,15 @@ def bucket_of(days_past_due: pd.Series) -> pd.Series:
     return cut.astype(object)
 
 
+def whole_cents(amount: str = "amount") -> Cast:
+    """A money column in whole cents (bigint): exact on every database (money has two decimals by
+    construction), so the database can add them up exactly."""
+    return Cast(Round(F(amount) * 100), BigIntegerField())
+
+
 def _cents_sum(amount: str = "amount"):
-    """Σ amount in whole cents, exact on every database (SQLite adds decimals as floating point;
-    money has two decimals by construction)."""
-    return Sum(Cast(Round(F(amount) * 100), BigIntegerField()))
+    """Σ amount in whole cents, exact on every database (SQLite adds decimals as floating point)."""
+    return Sum(whole_cents(amount))
 
 
 def base_total(qs: QuerySet, amount: str = "amount", on: str = "issue_date") -> Decimal:
@@ -548,7 +551,7 @@ def closed_invoices(start: date, end: date) -> pd.DataFrame:
     convert per group rather than per row. One query and one for the rates."""
     qs = (
         Invoice.objects.filter(closed_on__range=(start, end), status=Invoice.Status.PAID)
-        .annotate(cents=Cast(Round(F("amount") * 100), BigIntegerField()))
+        .annotate(cents=whole_cents())
         .order_by()
         .values_list("customer_id", "currency", "cents", "issue_date", "due_date", "closed_on")
     )
@@ -596,7 +599,7 @@ def closed_groups_query(start: date, end: date, customers: list[int] | None = No
     and Σ cents × days late of those closed after their due day (CLOSED_LATE_COLUMNS), conditional
     sums of the same scan."""
     whole = BigIntegerField()
-    cents = Cast(Round(F("amount") * 100), whole)
+    cents = whole_cents()
     days_late = DaysBetween("closed_on", "due_date")
 
     def weighted(days: DaysBetween) -> ExpressionWrapper:

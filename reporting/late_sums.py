@@ -9,11 +9,10 @@ from functools import lru_cache
 
 from django.core.exceptions import EmptyResultSet
 from django.db.models import BigIntegerField, Count, ExpressionWrapper, F, QuerySet, Sum
-from django.db.models.functions import Cast, Round
 
 from core.arrays import any_of, none_of
 from ledger.models import Invoice
-from reporting.frames import DaysBetween, driver_rows, rate_day
+from reporting.frames import DaysBetween, driver_rows, rate_day, whole_cents
 from reporting.models import PaidMonth
 from reporting.paid_months import WindowParts
 
@@ -32,12 +31,8 @@ def late_invoices(start: date, end: date, customers=None) -> QuerySet:
     return qs.annotate(on=rate_day()).order_by()  # each group's rate is looked up after the sums
 
 
-def cents() -> Cast:
-    return Cast(Round(F("amount") * 100), BigIntegerField())
-
-
 def weighted() -> ExpressionWrapper:
-    return ExpressionWrapper(cents() * DaysBetween("closed_on", "due_date"), output_field=BigIntegerField())
+    return ExpressionWrapper(whole_cents() * DaysBetween("closed_on", "due_date"), output_field=BigIntegerField())
 
 
 KEYS = {"month": ["closed_on"], "customer": ["customer_id", "customer_name"], "ranking": ["customer_id"]}
@@ -84,7 +79,7 @@ def _invoice_sums(start: date, end: date, customers, by: str, of, figures: tuple
         late = any_of(late, "customer_id", only)
     if by == "customer":
         late = late.annotate(customer_name=F("customer__name"))
-    sums = {"invoices": Count("pk"), "cents": Sum(cents()), "weighted": Sum(weighted())}
+    sums = {"invoices": Count("pk"), "cents": Sum(whole_cents()), "weighted": Sum(weighted())}
     return _rows(late.values(*keys, "currency", "on").annotate(**{f: sums[f] for f in figures})
                  .values_list(*keys, "currency", "on", *figures))
 

@@ -231,7 +231,7 @@ def _stored_groups(months: list[date], changed: list[int]) -> pd.DataFrame:
     whole = BigIntegerField()
     qs = PaidMonth.objects.filter(month__in=months)
     if changed:
-        qs = qs.exclude(customer_id__in=changed)
+        qs = none_of(qs, "customer_id", changed)
     qs = (qs.order_by().values("customer_id", "currency", "rate_day")
           .annotate(c=Sum("cents", output_field=whole), l=Sum("late", output_field=whole),
                     p=Sum("pay", output_field=whole), n=Sum("invoices", output_field=whole))

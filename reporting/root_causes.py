@@ -16,15 +16,16 @@ from decimal import Decimal
 
 import pandas as pd
 from django.db import connection
-from django.db.models import BooleanField, F, QuerySet, Window
-from django.db.models.expressions import RawSQL
+from django.db.models import F, Window
 from django.db.models.functions import RowNumber
 
+from core.arrays import any_of
 from core.money import ZERO
 from ledger.fx import check_rates, rate_expression, rates_on, to_base
-from ledger.models import Customer, Invoice
+from ledger.models import Customer
 from reporting.cache import kept
-from reporting.late_sums import KEYS, cents, group_key, late_invoices, late_sums, month_of, stored_late_rows, weighted
+from reporting.frames import whole_cents
+from reporting.late_sums import KEYS, group_key, late_invoices, late_sums, month_of, stored_late_rows, weighted
 from reporting.paid_months import WindowParts, stored_in_base, window_parts
 from work.models import Dispute
 
@@ -75,16 +76,6 @@ def first_dispute_causes() -> dict[int, str]:
     return dict(links.values_list("invoice_id", "dispute__root_cause"))
 
 
-def _among(qs: QuerySet, ids: list[int]) -> QuerySet:
-    """`qs` (invoices) narrowed to `ids`; on PostgreSQL one array parameter (`= ANY`), which the
-    planner reads through the primary key, where an `IN` of thousands of values costs Django more
-    to build than the query takes."""
-    if connection.vendor != "postgresql":
-        return qs.filter(pk__in=ids)
-    column = f"{connection.ops.quote_name(Invoice._meta.db_table)}.{connection.ops.quote_name('id')}"
-    return qs.filter(RawSQL(f"{column} = ANY(%s)", [ids], output_field=BooleanField()))
-
-
 def late_disputed(start: date, end: date, customers=None) -> list[tuple]:
     """Each invoice closed late in start..end that was disputed, once, with both group keys (the
     day closed, the customer) and the root cause of its first dispute last: a few thousand of the
@@ -93,8 +84,8 @@ def late_disputed(start: date, end: date, customers=None) -> list[tuple]:
     causes = first_dispute_causes()
     if not causes:
         return []
-    rows = (_among(late_invoices(start, end, customers), list(causes))
-            .annotate(customer_name=F("customer__name"), cents=cents(), weighted=weighted())
+    rows = (any_of(late_invoices(start, end, customers), "id", list(causes))
+            .annotate(customer_name=F("customer__name"), cents=whole_cents(), weighted=weighted())
             .values_list("pk", *DISPUTED_COLUMNS))
     return [(*row, causes[pk]) for pk, *row in rows]
 
@@ -175,8 +166,8 @@ def late_totals(start: date, end: date, customers=None, *, window: WindowParts |
         window = replace(window, stored=[])  # the rest from the invoices
     groups = late_sums(start, end, customers, "ranking", None, window, ("cents",))
     rates = _rates(key[1:] for key in groups)
-    for (customer_id, currency, on), (whole_cents,) in groups.items():
-        totals[customer_id] = totals.get(customer_id, ZERO) + Decimal(whole_cents) * rates[(currency, on)]
+    for (customer_id, currency, on), (late_cents,) in groups.items():
+        totals[customer_id] = totals.get(customer_id, ZERO) + Decimal(late_cents) * rates[(currency, on)]
     return {customer_id: total.scaleb(-2) for customer_id, total in totals.items()}
 
 
@@ -205,7 +196,7 @@ class RootCauseReport:
         return series
 
 
-def _bymonth_of(frame: pd.DataFrame) -> list[dict]:
+def _by_month(frame: pd.DataFrame) -> list[dict]:
     if frame.empty:
         return []
     return [
@@ -302,5 +293,5 @@ def root_causes(*, start: date, end: date, customers=None, top: int = TOP_CUSTOM
                                                   strict=True)
     ]
     return RootCauseReport(start=start, end=end, months=months, by_cause=by_cause,
-                           disputes_by_month=_bymonth_of(disputes), late_by_month=late_by_month,
+                           disputes_by_month=_by_month(disputes), late_by_month=late_by_month,
                            by_customer=customers_rows[:top])

@@ -9,15 +9,13 @@ The slowest of the `users` is what the last of them waited.
 """
 
 import http.client
-import tempfile
 import threading
 import time
 from urllib.parse import urlsplit
 
 from django.conf import settings
-from django.test import Client
 
-from devtools.benchmarks.load import collect_static, production_env, serving
+from devtools.benchmarks.load import production_setup, serving, session_cookie
 from devtools.benchmarks.pages import morning_pages
 from reporting.cache import figures_changed
 
@@ -30,14 +28,10 @@ def same_page_at_once(users: int = USERS, workers: int = 2, threads: int = 4) ->
     pages = morning_pages()
     if pages is None:
         return {"skipped": "no manager"}
-    with tempfile.TemporaryDirectory(prefix="bench-static-") as static_root:
-        env = production_env(static_root)
+    with production_setup() as (env, problem):
         if env is None:
-            return {"skipped": "gunicorn cannot see this database (in memory, or in an open transaction)"}
-        problem = collect_static(env)
-        if problem:
-            return {"skipped": f"collectstatic failed: {problem}"}
-        cookies = {user.pk: _cookie(user) for _, _, user in pages}
+            return {"skipped": problem}
+        cookies = {user.pk: session_cookie(user) for _, _, user in pages}
         with serving(env, workers, threads) as base:
             if base is None:
                 return {"skipped": "gunicorn did not start"}
@@ -54,12 +48,6 @@ def same_page_at_once(users: int = USERS, workers: int = 2, threads: int = 4) ->
                                  "slowest_ms": round(max(ms for ms, _ in waits), 1)})
     return {"pages": measured, "target_ms": TARGET_MS,
             "gunicorn": f"{workers} workers x {threads} threads", "settings": "DEBUG off, figures kept"}
-
-
-def _cookie(user) -> str:
-    client = Client()
-    client.force_login(user)
-    return client.cookies[settings.SESSION_COOKIE_NAME].value
 
 
 def opened(base: str, url: str, cookie: str) -> tuple[float, int]:

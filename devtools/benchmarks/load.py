@@ -46,11 +46,10 @@ def _sessions(users: int) -> list[tuple[str, list[int]]]:
     axes.setLevel(logging.WARNING)
     for n in range(users if collectors else 0):
         user = collectors[n % len(collectors)]
-        client = Client()
-        client.force_login(user)
+        cookie = session_cookie(user)
         accounts = list(Customer.objects.filter(portfolio__collector=user).order_by("?")
                         .values_list("pk", flat=True)[:50])
-        sessions.append((client.cookies[settings.SESSION_COOKIE_NAME].value, accounts))
+        sessions.append((cookie, accounts))
     axes.setLevel(level)
     return sessions
 
@@ -84,6 +83,26 @@ def collect_static(env: dict) -> str | None:
     return None if done.returncode == 0 else (done.stderr.strip().splitlines() or ["collectstatic failed"])[-1]
 
 
+@contextmanager
+def production_setup() -> Iterator[tuple[dict | None, str]]:
+    """For the block, the environment gunicorn runs in (`production_env`) with its static files
+    collected into a temporary STATIC_ROOT: (env, ""), or (None, why it cannot run)."""
+    with tempfile.TemporaryDirectory(prefix="bench-static-") as static_root:
+        env = production_env(static_root)
+        if env is None:
+            yield None, "gunicorn cannot see this database (in memory, or in an open transaction)"
+            return
+        problem = collect_static(env)
+        yield (None, f"collectstatic failed: {problem}") if problem else (env, "")
+
+
+def session_cookie(user) -> str:
+    """A logged-in session of `user`, as its cookie's value."""
+    client = Client()
+    client.force_login(user)
+    return client.cookies[settings.SESSION_COOKIE_NAME].value
+
+
 def web_under_load(users: int = 50, seconds: float = 20, workers: int = 2, threads: int = 4,
                    think: tuple[float, float] = (0, 0), ramp: float | None = None) -> dict:
     """Requests per second, p50/p95 and errors with `users` collectors alternating /queue/ and
@@ -91,13 +110,9 @@ def web_under_load(users: int = 50, seconds: float = 20, workers: int = 2, threa
     low, high = think
     if users <= 0 or seconds <= 0:
         return {"skipped": "no simulated users or no time"}
-    with tempfile.TemporaryDirectory(prefix="bench-static-") as static_root:
-        env = production_env(static_root)
+    with production_setup() as (env, problem):
         if env is None:
-            return {"skipped": "gunicorn cannot see this database (in memory, or in an open transaction)"}
-        problem = collect_static(env)
-        if problem:
-            return {"skipped": f"collectstatic failed: {problem}"}
+            return {"skipped": problem}
         sessions = _sessions(users)
         if not sessions:
             return {"skipped": "no collector has accounts"}

@@ -7,7 +7,8 @@ import pytest
 from django.core.management import call_command
 from django.urls import reverse
 
-from devtools.benchmarks.at_once import _cookie, together
+from devtools.benchmarks.at_once import together
+from devtools.benchmarks.load import session_cookie
 from reporting.cache import figures_changed
 from tests.factories import CustomerFactory, InvoiceFactory, PortfolioFactory, collector, manager
 
@@ -18,7 +19,7 @@ def test_five_requests_leave_together_each_with_its_wait_and_status(live_server,
     boss = manager("at_once_boss")
     for account in CustomerFactory.create_batch(2, portfolio=PortfolioFactory(collector=collector("at_once_c"))):
         InvoiceFactory(customer=account)
-    cookie = _cookie(boss)
+    cookie = session_cookie(boss)
     figures_changed()
     waits = together(live_server.url, reverse("team"), cookie, 5)
     assert len(waits) == 5 and {status for _, status in waits} == {200}
