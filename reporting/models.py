@@ -141,3 +141,42 @@ class PaidMonthTaken(models.Model):
 
     def __str__(self) -> str:
         return f"paid invoices of {self.month:%Y-%m}"
+
+
+class PaidWindowTaken(models.Model):
+    """The stored months of one payment-behaviour window, added up per customer and converted to base by
+    the database once (PostgreSQL), so a window's read is one row per customer instead of every stored
+    row joined to its rate (`reporting.paid_months.paid_window_take`). Used only while the months'
+    cutoffs are the ones it was added up from (`months`) and the rates that could apply to them are
+    unchanged (`rates_signature`); otherwise the months are read as they are."""
+
+    first_month = models.DateField()
+    last_month = models.DateField()
+    months = models.JSONField(help_text="{month's first day: its cutoff}, ISO, of the months added up.")
+    rates_signature = models.CharField(max_length=64)
+    rates = models.JSONField(default=list, help_text="The distinct rates the conversion used, as text.")
+    customers = models.PositiveIntegerField(default=0)
+    taken_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-taken_at"]
+        indexes = [models.Index(fields=["first_month", "last_month"])]
+
+    def __str__(self) -> str:
+        return f"paid invoices of {self.first_month:%Y-%m}..{self.last_month:%Y-%m} in base"
+
+
+class PaidWindow(models.Model):
+    """A customer's row of a `PaidWindowTaken`: Σ cents × rate, Σ cents × days late × rate, Σ cents ×
+    days to pay × rate (exact numeric products) and how many invoices, over the window's months (a
+    customer has one row for the base currency's invoices and one for the others')."""
+
+    window = models.ForeignKey(PaidWindowTaken, on_delete=models.CASCADE, related_name="rows")
+    customer = models.ForeignKey("ledger.Customer", on_delete=models.CASCADE, related_name="+", db_index=False)
+    cents = models.DecimalField(max_digits=40, decimal_places=8)
+    late = models.DecimalField(max_digits=40, decimal_places=8)
+    pay = models.DecimalField(max_digits=40, decimal_places=8)
+    invoices = models.PositiveBigIntegerField()
+
+    def __str__(self) -> str:
+        return f"{self.customer_id}: {self.invoices} paid"

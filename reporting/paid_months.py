@@ -18,6 +18,7 @@ transaction still open then (its writes, committed after the read, carry an earl
 and by a margin for the clocks of other servers.
 """
 
+import hashlib
 import logging
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -33,8 +34,8 @@ from django.utils import timezone
 
 from core.arrays import none_of
 from core.db_stats import refresh_planner_statistics
-from ledger.fx import check_rates, rates_on
-from ledger.models import Invoice
+from ledger.fx import MissingFxRate, check_rates, rates_on
+from ledger.models import FxRate, Invoice
 from reporting.frames import (
     CLOSED_GROUP_COLUMNS,
     CLOSED_LATE_COLUMNS,
@@ -43,7 +44,7 @@ from reporting.frames import (
     closed_sums_of,
     driver_rows,
 )
-from reporting.models import PaidMonth, PaidMonthTaken
+from reporting.models import PaidMonth, PaidMonthTaken, PaidWindow, PaidWindowTaken
 
 logger = logging.getLogger(__name__)
 
@@ -138,6 +139,7 @@ class WindowParts:
     changed: list[int]
     runs: list[tuple[date, date]]
     gaps: list[tuple[date, date]]
+    cutoffs: dict[date, datetime] = field(default_factory=dict)  # {stored month: its cutoff}
 
 
 def window_parts(start: date, end: date) -> WindowParts:
@@ -152,7 +154,7 @@ def window_parts(start: date, end: date) -> WindowParts:
     if len(changed) > CHANGED_MOST:
         return whole
     runs = _runs(sorted(stored))
-    return WindowParts(sorted(stored), changed, runs, _gaps(start, end, runs))
+    return WindowParts(sorted(stored), changed, runs, _gaps(start, end, runs), stored)
 
 
 def window_sums(start: date, end: date) -> WindowSums:
@@ -168,7 +170,7 @@ def window_sums(start: date, end: date) -> WindowSums:
     if changed:
         parts += [closed_groups(first, last, changed) for first, last in window.runs]
     if connection.vendor == "postgresql":
-        in_base, rates = _stored_in_base(stored, changed)
+        in_base, rates = _window_in_base(window.cutoffs, changed) or _stored_in_base(stored, changed)
     else:  # SQLite's products are floating point: the stored groups are converted as the invoices' are
         in_base, rates = [], set()
         parts.append(_stored_groups(stored, changed))
@@ -183,7 +185,7 @@ def _stored_in_base(months: list[date], changed: list[int]) -> tuple[list[tuple]
     rows = PaidMonth.objects.filter(month__in=months)
     if changed:
         rows = none_of(rows, "customer_id", changed)
-    return stored_in_base(rows, ["cents", "late", "pay"], ["invoices"])
+    return stored_in_base(rows, WINDOW_CONVERTED, WINDOW_COUNTED)
 
 
 def stored_in_base(rows: QuerySet, converted: list[str], counted: list[str]) -> tuple[list[tuple], set[Decimal]]:
@@ -192,11 +194,22 @@ def stored_in_base(rows: QuerySet, converted: list[str], counted: list[str]) -> 
     day) at its rate (`rates_on`, passed in as arrays and joined; exact numeric products), with the
     distinct rates used. Two queries and one for the rates; a customer may come twice (base currency,
     others). Raises MissingFxRate as `check_rates` does."""
+    query = _in_base_query(rows, converted, counted)
+    if query is None:
+        return [], set()
+    sql, params, rates = query
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall(), rates
+
+
+def _in_base_query(rows: QuerySet, converted: list[str], counted: list[str]) -> tuple[str, list, set[Decimal]] | None:
+    """(SQL, parameters, distinct rates) of `stored_in_base`; None when no row can match."""
     try:
         inner, inner_params = (rows.order_by().values("customer_id", "currency", "rate_day", *converted, *counted)
                                .query.sql_with_params())
     except EmptyResultSet:  # a filter no row can meet (an empty scope): no query
-        return [], set()
+        return None
     keys = list(rows.exclude(currency=settings.BASE_CURRENCY).order_by().values_list("currency", "rate_day")
                 .distinct())
     found = rates_on(keys)
@@ -212,9 +225,82 @@ def stored_in_base(rows: QuerySet, converted: list[str], counted: list[str]) -> 
            f"JOIN unnest(%s::varchar[], %s::date[], %s::numeric[]) AS r(currency, rate_day, rate) "
            f"ON r.currency = g.currency AND r.rate_day = g.rate_day GROUP BY g.{customer}")
     rates = [[c for c, _ in keys], [d for _, d in keys], [found[k] for k in keys]]
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [*inner_params, *inner_params, *rates])
-        return cursor.fetchall(), {found[k] for k in keys}
+    return sql, [*inner_params, *inner_params, *rates], {found[k] for k in keys}
+
+
+# --- The stored months of a window, added up once ---------------------------------------------------------
+
+WINDOW_CONVERTED, WINDOW_COUNTED = ["cents", "late", "pay"], ["invoices"]  # what the payment behaviour reads
+
+
+def paid_window_take(start: date, end: date) -> PaidWindowTaken | None:
+    """Add up, once, the stored months lying wholly in start..end per customer in base (what a read
+    of the window's stored months gives, `stored_in_base`), so that every read of that window today
+    is one row per customer (`PaidWindow`). PostgreSQL only (SQLite converts in Python, from the
+    months' rows). The windows taken before are dropped: derived rows, not records. None when no
+    month is stored, or when the rates or the sums do not allow it (logged: the months are then read
+    as they are, and a missing rate is reported there)."""
+    if connection.vendor != "postgresql":
+        return None
+    stored = _stored_months(start, end)
+    if not stored:
+        return None
+    months = sorted(stored)
+    try:
+        with transaction.atomic():
+            query = _in_base_query(PaidMonth.objects.filter(month__in=months), WINDOW_CONVERTED, WINDOW_COUNTED)
+            if query is None:
+                return None
+            sql, params, rates = query
+            taken = PaidWindowTaken.objects.create(
+                first_month=months[0], last_month=months[-1], months=_months_key(stored),
+                rates_signature=rates_signature(month_last(months[-1])), rates=sorted(str(rate) for rate in rates))
+            table, qn = PaidWindow._meta.db_table, connection.ops.quote_name
+            fields = ", ".join(qn(f) for f in ["window_id", "customer_id", "cents", "late", "pay", "invoices"])
+            with connection.cursor() as cursor:
+                cursor.execute(f"INSERT INTO {qn(table)} ({fields}) SELECT %s, w.* FROM ({sql}) w", [taken.pk, *params])
+                taken.customers = cursor.rowcount
+            taken.save(update_fields=["customers"])
+            PaidWindowTaken.objects.exclude(pk=taken.pk).delete()
+    except (MissingFxRate, DataError):
+        logger.exception("The paid invoices of %s..%s were not added up in base.", months[0], months[-1])
+        return None
+    refresh_planner_statistics(PaidWindow)
+    return taken
+
+
+def _months_key(stored: dict[date, datetime]) -> dict[str, str]:
+    return {month.isoformat(): cutoff.isoformat() for month, cutoff in sorted(stored.items())}
+
+
+def rates_signature(last_day: date) -> str:
+    """A digest of every rate that can apply to a day up to `last_day` (ledger.fx: the latest on or
+    before the day, else the first after): the rates dated up to it and each currency's first. Any
+    rate added, changed or removed among them changes it. One query."""
+    rows, first_seen = [], set()
+    for currency, day, rate in FxRate.objects.order_by("currency", "rate_date").values_list(
+            "currency", "rate_date", "rate"):
+        if day <= last_day or currency not in first_seen:
+            rows.append(f"{currency} {day.isoformat()} {rate}")
+        first_seen.add(currency)
+    return hashlib.sha256("\n".join(rows).encode()).hexdigest()
+
+
+def _window_in_base(stored: dict[date, datetime], changed: list[int]) -> tuple[list[tuple], set[Decimal]] | None:
+    """The stored months' rows in base from their `PaidWindow`, the changed customers' left out: what
+    `_stored_in_base` gives. None unless a window was taken of exactly these months, as they are
+    stored now, with the same rates. Two queries and one for its rows."""
+    months = sorted(stored)
+    taken = (PaidWindowTaken.objects.filter(first_month=months[0], last_month=months[-1])
+             .only("months", "rates_signature", "rates").first())
+    if taken is None or taken.months != _months_key(stored) or taken.rates_signature != rates_signature(
+            month_last(months[-1])):
+        return None
+    rows = PaidWindow.objects.filter(window=taken)
+    if changed:
+        rows = none_of(rows, "customer_id", changed)
+    return (driver_rows(rows.order_by().values_list("customer_id", "cents", "late", "pay", "invoices")),
+            {Decimal(rate) for rate in taken.rates})
 
 
 def _stored_months(start: date, end: date) -> dict[date, datetime]:

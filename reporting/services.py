@@ -13,9 +13,11 @@ from core.aging import BUCKETS
 from core.money import ZERO
 from ledger.touch import touches_clear, touches_pending
 from reporting.aging import lines_of, month_ends
+from reporting.behaviour import window_start
 from reporting.forecast import months_computed
 from reporting.frames import first_issue_date, open_invoices_at
-from reporting.models import ArSnapshot, ArSnapshotDay, MonthForecast
+from reporting.models import ArSnapshot, ArSnapshotDay, MonthForecast, PaidMonthTaken
+from reporting.paid_months import months_due, paid_months_take, paid_window_take
 
 CATCH_UP_DAYS = 31
 MONTHS_KEPT = 24  # closed months stored as facts (the forecast page shows 6, the KPI history 12)
@@ -65,6 +67,14 @@ def months_forecast_take(ends: list[date]) -> list[MonthForecast]:
             "ends_on": end, "forecast": row["forecast"], "at_risk": row["at_risk"], "actual": row["actual"]})
         stored.append(month)
     return stored
+
+
+def paid_facts_take(*, today: date) -> list[PaidMonthTaken]:
+    """Retake the paid invoices of the last closed months, then add up today's payment-behaviour
+    window of them once in base (`reporting.paid_months`)."""
+    taken = paid_months_take(months_due(today))
+    paid_window_take(window_start(today), today)
+    return taken
 
 
 def months_forecast_due(*, today: date | None = None) -> list[date]:

@@ -5,7 +5,7 @@ from datetime import date, timedelta
 from celery import shared_task
 from django.utils import timezone
 
-from reporting import forecast_methods, paid_months, services
+from reporting import forecast_methods, services
 
 
 @shared_task(name="reporting.ar_snapshot_nightly")
@@ -26,9 +26,9 @@ def ar_snapshot_nightly() -> list[str]:
 @shared_task(name="reporting.paid_months_take")
 def paid_months_take() -> list[str]:
     """Retake the paid invoices of the last closed months (`reporting.paid_months`): what was written
-    since the last take folds into the stored months, so fewer customers are read from the invoices."""
-    months = paid_months.months_due(timezone.localdate())
-    return [row.month.isoformat() for row in paid_months.paid_months_take(months)]
+    since the last take folds into the stored months, so fewer customers are read from the invoices;
+    then today's payment-behaviour window of them, added up in base."""
+    return [row.month.isoformat() for row in services.paid_facts_take(today=timezone.localdate())]
 
 
 @shared_task(name="reporting.months_forecast_take")

@@ -88,8 +88,9 @@ def test_a_window_reads_its_whole_stored_months_from_the_facts_and_its_other_day
     invoices = [sql for sql in queries if '"collections_app_invoice"' in sql]
     if connection.vendor == "postgresql":
         # taken months, customers written since (none), the two partial months, the rates of their
-        # groups; the stored rows' rate keys, their rates, their sums converted by the database
-        assert len(queries) == 8, queries
+        # groups; a window added up once (none taken here); the stored rows' rate keys, their rates,
+        # their sums converted by the database
+        assert len(queries) == 9, queries
         assert len(stored) == 2 and "sum(" in stored[-1] and "unnest" in stored[-1]
     else:  # SQLite: the stored rows' groups converted here, with the partial months'
         assert len(queries) == 6, queries
@@ -204,3 +205,93 @@ def test_a_month_that_cannot_be_stored_is_named_and_the_others_are_taken(monkeyp
     assert "2026-02-01" in caplog.text and "64 bits" in caplog.text
     assert PaidMonth.objects.filter(month=date(2026, 2, 1)).count() == 4  # as it was taken before
     _equal_to_the_ledger()
+
+
+# --- The stored months of a window, added up once in base (PostgreSQL) ---------------------------------------
+
+on_postgresql = pytest.mark.skipif(connection.vendor != "postgresql", reason="the window is added up by PostgreSQL")
+
+
+def _window_taken(end: date = D):
+    _settled_an_hour_ago()
+    paid_months.paid_months_take(paid_months.months_due(D))
+    return paid_months.paid_window_take(window_start(end), end)
+
+
+def _read_from_the_window(end: date = D) -> bool:
+    queries = _query_count_of(end)
+    return any('"reporting_paidwindow"' in sql for sql in queries) and not any(
+        "unnest" in sql for sql in queries)
+
+
+@on_postgresql
+def test_a_window_added_up_once_gives_the_ledgers_behaviour_from_one_row_per_customer():
+    (a, b, c), _ = _book()
+    taken = _window_taken()
+    assert (taken.first_month, taken.last_month) == (date(2025, 10, 1), date(2026, 8, 1))
+    assert taken.customers == 4  # a's USD and EUR rows, b's EUR, c's USD
+    assert taken.rates == ["1.10000000", "1.20000000"]
+    # taken months, written since, the two partial months and their rates; the window, its rates'
+    # signature, its rows: no stored row joined to its rate
+    queries = _query_count_of(D)
+    assert len(queries) == 8, queries
+    assert _read_from_the_window()
+    _equal_to_the_ledger()
+    # Taking again replaces it: one window, its rows only.
+    again = paid_months.paid_window_take(window_start(D), D)
+    assert list(paid_months.PaidWindowTaken.objects.values_list("pk", flat=True)) == [again.pk]
+    assert paid_months.PaidWindow.objects.count() == 4
+    _equal_to_the_ledger()
+
+
+@on_postgresql
+def test_a_window_is_not_used_once_a_rate_that_applies_to_it_or_one_of_its_months_changes():
+    (a, b, c), paid = _book()
+    _window_taken()
+    FxRate.objects.create(currency="EUR", rate_date=date(2026, 1, 3), rate=Decimal("1.15000000"))
+    assert not _read_from_the_window()
+    _equal_to_the_ledger()
+    _window_taken()
+    assert _read_from_the_window()
+    FxRate.objects.create(currency="EUR", rate_date=date(2026, 9, 10), rate=Decimal("1.30000000"))  # after it
+    assert _read_from_the_window()
+    FxRate.objects.filter(rate_date=date(2026, 4, 1)).update(rate=Decimal("1.25000000"))
+    assert not _read_from_the_window()
+    _equal_to_the_ledger()
+    _window_taken()
+    paid_months.paid_months_take([date(2026, 2, 1)])  # a month retaken: its cutoff is not the window's
+    assert not _read_from_the_window()
+    _equal_to_the_ledger()
+
+
+@on_postgresql
+def test_a_window_leaves_out_the_customers_written_since_and_reads_theirs_from_the_invoices():
+    (a, b, c), paid = _book()
+    _window_taken()
+    payment_reverse(payment=paid[(b.pk, "EUR", "2026-02-20")], reason="Bounced")
+    assert _read_from_the_window()
+    _equal_to_the_ledger()
+    assert behaviour_module.payment_behaviour(D).customers[b.pk]["invoices"] == 3
+
+
+@on_postgresql
+def test_a_window_that_cannot_be_added_up_is_named_and_the_months_are_read_as_they_are(caplog):
+    customer = CustomerFactory()
+    invoice = issue(customer, "2026-01-05", "10.00", currency="CHF")
+    pay(customer, "2026-02-01", "10.00", (invoice, "10.00"), currency="CHF")
+    assert _window_taken() is None
+    assert "were not added up in base" in caplog.text
+    with pytest.raises(MissingFxRate, match="CHF"):
+        behaviour_module.payment_behaviour(D)
+
+
+def test_the_nightly_task_adds_up_todays_window_on_postgresql_only():
+    _book()
+    _settled_an_hour_ago()
+    nightly_take()
+    windows = paid_months.PaidWindowTaken.objects.all()
+    if connection.vendor == "postgresql":
+        today = timezone.localdate()
+        assert [w.last_month for w in windows] == [(today.replace(day=1) - timedelta(days=1)).replace(day=1)]
+    else:
+        assert not windows.exists()

@@ -12,8 +12,7 @@ from devtools.demo.charges import seed_charges
 from devtools.demo.holds import seed_holds_and_e_delivery
 from devtools.demo.plans import seed_plans
 from ledger.models import Customer
-from reporting.paid_months import months_due, paid_months_take
-from reporting.services import months_forecast_due, months_forecast_take
+from reporting.services import months_forecast_due, months_forecast_take, paid_facts_take
 from work.promises import promises_settle
 from work.queue.services import queue_build
 
@@ -65,7 +64,7 @@ class Command(BaseCommand):
         queued = queue_build(on=as_of)
         call_command("ar_snapshot", "--month-ends", "12", verbosity=0)
         months_forecast_take(months_forecast_due(today=as_of))  # the closed months' forecast against actual
-        paid_months_take(months_due(as_of))  # the closed months' paid invoices, for the payment behaviour
+        paid_facts_take(today=as_of)  # the closed months' paid invoices, for the payment behaviour
         self.stdout.write(f"{settled} promises settled, {queued} queue items built, month-end snapshots stored.")
         # A month of bank statements paying some of the open invoices, to try the cash application
         # with (Cash → Import, or `import_bank_statement`); nothing is imported by itself.
