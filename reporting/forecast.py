@@ -167,7 +167,15 @@ class ForecastReport:
 
 def predict(frame: pd.DataFrame, as_of: date, scope: Scope, behaviour: PaymentBehaviour | None = None,
             cycle: DisputeCycle | None = None) -> pd.DataFrame:
-    """Add `predicted` (pay date) and `basis` (promise / dispute / history) to an open-invoice frame.
+    """Add `predicted` (pay date) and `basis` (promise / dispute / history) to an open-invoice frame
+    (`predicted_days`)."""
+    return predicted_days(frame, as_of, scope, behaviour, cycle)[0]
+
+
+def predicted_days(frame: pd.DataFrame, as_of: date, scope: Scope, behaviour: PaymentBehaviour | None = None,
+                   cycle: DisputeCycle | None = None) -> tuple[pd.DataFrame, np.ndarray]:
+    """The frame with `predicted` (pay date) and `basis` (promise / dispute / history), and the
+    predicted dates as ordinals (int64, row for row), which the forecast and the model use as they are.
 
     Most invoices are predicted from their customer's history alone: their dates are computed as
     whole-day ordinals for the frame at once (a customer's rounded days late added to each due
@@ -180,8 +188,8 @@ def predict(frame: pd.DataFrame, as_of: date, scope: Scope, behaviour: PaymentBe
     history = {customer_id: round_days(row["days_late"]) for customer_id, row in behaviour.customers.items()}
     book = round_days(behaviour.book_days_late)
     customers = frame["customer_id"].tolist()
-    ordinals = date_ordinals(frame["due_date"]) + np.fromiter(
-        (history.get(customer_id, book) for customer_id in customers), dtype="int64", count=len(customers))
+    offsets = frame["customer_id"].map(history).fillna(book) if history else pd.Series(book, index=frame.index)
+    ordinals = date_ordinals(frame["due_date"]) + offsets.to_numpy(dtype="int64")
     basis = np.full(len(frame), "payment history", dtype=object)
     exceptions = planned.keys() | promised.keys() | disputed.keys()
     for position, invoice_id in enumerate(frame["invoice_id"].tolist() if exceptions else []):
@@ -196,10 +204,10 @@ def predict(frame: pd.DataFrame, as_of: date, scope: Scope, behaviour: PaymentBe
             day = frame["due_date"].iat[position] + timedelta(days=round_days(offset))
             basis[position] = f"dispute: {disputed[invoice_id]}"
         ordinals[position] = day.toordinal()
-    frame = frame.copy()
+    frame = frame.copy(deep=False)  # the caller's frame keeps its columns (copy-on-write)
     frame["predicted"] = pd.Series(ordinal_dates(ordinals), index=frame.index, dtype=object)
     frame["basis"] = pd.Series(basis, index=frame.index, dtype=object)
-    return frame
+    return frame, ordinals
 
 
 def _weeks(as_of: date, horizon_end: date, days: np.ndarray, amounts: list[Decimal]) -> list[dict]:
@@ -219,11 +227,15 @@ def _by_collector(inside: pd.DataFrame, risky: pd.DataFrame) -> list[dict]:
     """Per collector (by name): the forecast and its invoices, and what is at risk; one pass over each."""
     rows: dict[str, dict] = {}
     for part, key in ((inside, "forecast"), (risky, "at_risk")):
-        for name, amount in zip(part["collector"].tolist(), part["open_base"].tolist(), strict=True):
+        if part.empty:
+            continue
+        sums = part.groupby("collector", sort=False)["open_base"].agg(lambda s: sum(s.tolist(), ZERO))
+        counts = part.groupby("collector", sort=False).size()
+        for name, amount in sums.items():
             row = rows.setdefault(name, {"collector": name, "forecast": ZERO, "invoices": 0, "at_risk": ZERO})
-            row[key] += amount
+            row[key] = amount
             if key == "forecast":
-                row["invoices"] += 1
+                row["invoices"] = int(counts[name])
     return [rows[name] for name in sorted(rows)]
 
 
@@ -259,8 +271,7 @@ def forecast_of(open_frame: pd.DataFrame, *, as_of: date, horizon_end: date | No
     horizon_end = horizon_end or month_end(as_of)
     if horizon_end < as_of:
         raise ValueError("The horizon must not end before the as-of date.")
-    frame = predict(open_frame, as_of, scope, behaviour, cycle)
-    days = date_ordinals(frame["predicted"])
+    frame, days = predicted_days(open_frame, as_of, scope, behaviour, cycle)
     inside_mask = (days > as_of.toordinal()) & (days <= horizon_end.toordinal())
     risky_mask, beyond_mask = days <= as_of.toordinal(), days > horizon_end.toordinal()
     inside, risky = frame[inside_mask], frame[risky_mask]

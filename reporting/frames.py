@@ -258,7 +258,7 @@ def open_groups_at(day: date, scope: Scope = BOOK, by: tuple[str, ...] = ()) -> 
         return _groups_read(day, scope, by)
     if ("groups", day, scope, by) not in shared:
         shared[("groups", day, scope, by)] = _groups_read(day, scope, by)
-    return shared[("groups", day, scope, by)].copy()
+    return shared[("groups", day, scope, by)].copy(deep=False)  # copy-on-write: the callers' changes stay theirs
 
 
 def _groups_read(day: date, scope: Scope, by: tuple[str, ...]) -> pd.DataFrame:
@@ -303,10 +303,13 @@ def _groups_read(day: date, scope: Scope, by: tuple[str, ...]) -> pd.DataFrame:
     return _sums_aged(day, sums, rates)
 
 
+HUNDREDTH = Decimal("0.01")  # cents × 0.01: the amount with two decimals, exactly (a product, no rounding)
+
+
 def _aged(day: date, frame: pd.DataFrame) -> pd.DataFrame:
     """A frame of open amounts in whole `cents` with their `rate`, given its open amount, in base,
     its days past due at `day` and its bucket (the cents dropped): invoices or sums of them."""
-    frame["open"] = pd.Series([Decimal(int(c)).scaleb(-2) for c in frame["cents"]], index=frame.index, dtype=object)
+    frame["open"] = pd.Series([Decimal(int(c)) * HUNDREDTH for c in frame["cents"]], index=frame.index, dtype=object)
     frame["open_base"] = to_base(frame, "open")
     frame["days_past_due"] = pd.Series([(day - d).days for d in frame["due_date"]], index=frame.index,
                                        dtype="int64")
@@ -344,7 +347,7 @@ def _open_on(day: date, invoices: pd.DataFrame, movements: pd.DataFrame, sample:
     if sample is not None and len(frame) > sample:  # before any per-row work
         chosen = frame.sample(n=sample, random_state=day.toordinal()).index.sort_values()
         frame, open_cents = frame.loc[chosen], open_cents.loc[chosen]
-    frame = frame.copy()
+    frame = frame.copy(deep=False)  # the caller's rows stay as they are (copy-on-write)
     frame["cents"] = open_cents
     return _aged(day, frame).reset_index(drop=True)
 
@@ -363,7 +366,8 @@ SHARED_FRAMES = 4  # frames kept inside one `reads_shared` block (100,000 open i
 def reads_shared() -> Iterator[None]:
     """Inside the block (one page view, one morning warm-up), the open invoices at a date are read
     from the database once, however many of the page's figures need them (the team dashboard's
-    own figures and its forecast, say); each caller gets its own copy of the frame."""
+    own figures and its forecast, say); each caller gets its own copy of the frame (a shallow one:
+    pandas copies on write, so what a caller changes stays its own)."""
     token = _shared.set({})
     try:
         yield
@@ -381,7 +385,7 @@ def open_invoices(as_of: date, scope: Scope = BOOK) -> pd.DataFrame:
         if len(shared) >= SHARED_FRAMES:  # a morning warm-up reads many dates: keep the latest few
             del shared[next(iter(shared))]
         shared[(as_of, scope)] = open_invoices_at([as_of], scope)[as_of]
-    return shared[(as_of, scope)].copy()
+    return shared[(as_of, scope)].copy(deep=False)
 
 
 def bucket_of(days_past_due: pd.Series) -> pd.Series:

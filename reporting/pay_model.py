@@ -39,7 +39,7 @@ from threadpoolctl import threadpool_limits
 
 from ledger.models import Application, Invoice
 from reporting.behaviour import payment_behaviour, window_start
-from reporting.forecast import dispute_cycle, month_end, predict, resolved_disputes
+from reporting.forecast import dispute_cycle, month_end, predicted_days, resolved_disputes
 from reporting.frames import BOOK, Scope, closed_invoices, open_invoices_at
 
 BASES = ("payment history", "promise", "payment plan", "dispute")
@@ -183,7 +183,7 @@ def snapshot(day: date, open_frame: pd.DataFrame, scope: Scope, closed: pd.DataF
     """Features of the invoices open at `day`, from rows dated on or before it only (`cash`: cash
     applications, of which only those dated on or before `day` are read)."""
     behaviour = payment_behaviour(day, closed)
-    frame = predict(open_frame, day, scope, behaviour, dispute_cycle(day, resolved))
+    frame, predicted_ordinals = predicted_days(open_frame, day, scope, behaviour, dispute_cycle(day, resolved))
     if frame.empty:
         return Snapshot(day, frame.assign(**{name: pd.Series(dtype="float64")
                                              for name in [*FEATURES, "pay_weekday", "rolled_ordinal", "due_ordinal",
@@ -214,7 +214,7 @@ def snapshot(day: date, open_frame: pd.DataFrame, scope: Scope, closed: pd.DataF
     frame["pay_weekday"] = frame["customer_id"].map(habits["pay_weekday"]).astype("float64")
     frame["rolled_ordinal"] = rolled_ordinals(list(frame["predicted"]), frame["pay_weekday"].to_numpy())
     frame["due_ordinal"] = np.array([d.toordinal() for d in frame["due_date"]], dtype="int64")
-    frame["predicted_ordinal"] = np.array([p.toordinal() for p in frame["predicted"]], dtype="int64")
+    frame["predicted_ordinal"] = predicted_ordinals
     return Snapshot(day, frame, LateDays.of(day, closed))
 
 

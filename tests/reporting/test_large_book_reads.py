@@ -105,8 +105,12 @@ def test_inside_a_shared_read_each_caller_gets_its_own_copy():
     with frames.reads_shared(), CaptureQueriesContext(connection) as queries:
         first = frames.open_invoices(D)
         first["open"] = None  # a caller changing its frame changes nothing for the next
+        second = frames.open_invoices(D)
+        second.loc[0, "open_base"] = Decimal("0")  # in place: the shallow copy is copied on write
+        second.loc[0, "days_past_due"] += 1000
         again = frames.open_invoices(D)
-    assert list(again["open"]) == [Decimal("10.00")]
+    assert list(again["open"]) == [Decimal("10.00")] == list(again["open_base"])
+    assert list(again["days_past_due"]) == [list(second["days_past_due"])[0] - 1000]
     assert len(queries) == 3  # the invoices, their customers and their later movements, read once
 
 
