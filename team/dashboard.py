@@ -2,10 +2,11 @@
 their headline, and the figures its charts draw. Every figure comes from reporting (frames,
 work_metrics, the forecast) so the dashboard and the reports agree; a fixed number of queries."""
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
+from functools import partial
 from typing import Any
 
 import pandas as pd
@@ -85,19 +86,21 @@ def team_dashboard(*, collectors: Iterable[User], as_of: date, period_days: int 
     disputes = wm.open_disputes(as_of=as_of, customers=mine)
     targets = {c.pk: r for c, r in zip(collectors, target_rows(collectors=collectors, as_of=as_of), strict=True)}
     accounts = top_past_due(frame, ids, as_of=as_of, families=families)
+    ar, past_due = _sums_by(frame, ["collector_id"]), _sums_by(frame[frame["days_past_due"] > 0], ["collector_id"])
+    by_bucket, no_plan_amount = _sums_by(frame, ["collector_id", "bucket"]), _sums_by(no_plan, ["collector_id"])
+    no_plan_invoices = no_plan.groupby("collector_id").size().to_dict()
+    no_plan_accounts = no_plan.groupby("collector_id")["customer_id"].nunique().to_dict()
     rows = []
     for c in collectors:
-        own = frame[frame["collector_id"] == c.pk]
-        late = no_plan[no_plan["collector_id"] == c.pk]
         own_disputes = [d for d in disputes if d["collector_id"] == c.pk]
         by_collector = cycle["by_collector"].get(c.pk, {})
         rows.append(CollectorRow(
             collector=c,
-            ar=sum(own["open_base"], ZERO),
-            past_due=sum(own.loc[own["days_past_due"] > 0, "open_base"], ZERO),
-            no_plan_amount=sum(late["open_base"], ZERO),
-            no_plan_invoices=len(late),
-            no_plan_accounts=late["customer_id"].nunique(),
+            ar=ar.get((c.pk,), ZERO),
+            past_due=past_due.get((c.pk,), ZERO),
+            no_plan_amount=no_plan_amount.get((c.pk,), ZERO),
+            no_plan_invoices=int(no_plan_invoices.get(c.pk, 0)),
+            no_plan_accounts=int(no_plan_accounts.get(c.pk, 0)),
             touches=touches.get(c.pk) or wm.Touches(days=wm.working_days(start, as_of),
                                                      weeks=Decimal(period_days) / Decimal(7)),
             coverage=coverage.get(c.pk) or wm.Coverage(0, 0),
@@ -108,7 +111,7 @@ def team_dashboard(*, collectors: Iterable[User], as_of: date, period_days: int 
             cycle=by_collector.get("overall") or wm.CycleTime(0, None, None),
             cycle_by_cause=by_collector.get("by_root_cause", {}),
             target=targets[c.pk],
-            buckets={b: sum(own.loc[own["bucket"] == b, "open_base"], ZERO) for b in BUCKETS},
+            buckets={b: by_bucket.get((c.pk, b), ZERO) for b in BUCKETS},
             accounts=accounts.get(c.pk, []),
         ))
     days = [start + timedelta(days=n) for n in range(period_days)]
@@ -119,6 +122,15 @@ def team_dashboard(*, collectors: Iterable[User], as_of: date, period_days: int 
                         for d in days],
         targets_total=target_totals(list(targets.values())), base_currency=settings.BASE_CURRENCY,
     )
+
+
+def _sums_by(frame: pd.DataFrame, keys: list[str], column: str = "open_base") -> dict[tuple, Decimal]:
+    """{key values: exact Σ column} per group of `keys` (one pass over the frame, not a mask per
+    collector and bucket); a group with no row is absent."""
+    if frame.empty:
+        return {}
+    return {(key if isinstance(key, tuple) else (key,)): sum(values.tolist(), ZERO)
+            for key, values in frame.groupby(keys, sort=False, observed=True)[column]}
 
 
 def labelled_causes(cycle: dict[str, Any]) -> dict[str, Any]:
@@ -196,24 +208,33 @@ def latest_events(customer_ids: Iterable[int]) -> dict[int, tuple[date, str]]:
     disputes = Dispute.objects.in_bulk([d for _, _, _, d in latest if d])
     lines: dict[int, tuple[date, str]] = {}
     for customer_id, a, p, d in latest:
-        candidates: list[tuple[date, str]] = []
+        # (date, how to word it): only the latest of the three is worded (dates are slow to format).
+        candidates: list[tuple[date, Callable[[], str]]] = []
         if a:
-            act = activities[a]
-            outcome = f" — {act.get_outcome_display()}" if act.outcome else ""
-            on = date_format(timezone.localtime(act.occurred_at).date())
-            candidates.append((act.occurred_at.date(), f"{act.get_kind_display()}{outcome} on {on}"
-                               + (f": {act.subject}" if act.subject else "")))
+            candidates.append((activities[a].occurred_at.date(), partial(_activity_line, activities[a])))
         if p:
-            pr = promises[p]
-            candidates.append((pr.created_at.date(), f"Promise {pr.amount:,.2f} by {date_format(pr.pay_by)} "
-                                                     f"({pr.get_status_display().lower()})"))
+            candidates.append((promises[p].created_at.date(), partial(_promise_line, promises[p])))
         if d:
-            di = disputes[d]
-            candidates.append((di.opened_on, f"Dispute: {di.get_root_cause_display()} {di.amount:,.2f} "
-                                             f"({di.get_status_display().lower()} since {date_format(di.opened_on)})"))
+            candidates.append((disputes[d].opened_on, partial(_dispute_line, disputes[d])))
         if candidates:
-            lines[customer_id] = max(candidates, key=lambda c: c[0])
+            on, line = max(candidates, key=lambda c: c[0])
+            lines[customer_id] = (on, line())
     return lines
+
+
+def _activity_line(act: Activity) -> str:
+    outcome = f" — {act.get_outcome_display()}" if act.outcome else ""
+    on = date_format(timezone.localtime(act.occurred_at).date())
+    return f"{act.get_kind_display()}{outcome} on {on}" + (f": {act.subject}" if act.subject else "")
+
+
+def _promise_line(pr: PromiseToPay) -> str:
+    return f"Promise {pr.amount:,.2f} by {date_format(pr.pay_by)} ({pr.get_status_display().lower()})"
+
+
+def _dispute_line(di: Dispute) -> str:
+    return (f"Dispute: {di.get_root_cause_display()} {di.amount:,.2f} "
+            f"({di.get_status_display().lower()} since {date_format(di.opened_on)})")
 
 
 def dashboard_chart(dashboard: Dashboard) -> dict[str, Any]:
