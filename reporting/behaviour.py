@@ -7,7 +7,6 @@ from decimal import Decimal
 import pandas as pd
 from dateutil.relativedelta import relativedelta
 
-from core.money import ZERO
 from reporting.paid_months import WindowSums, window_sums
 
 
@@ -61,18 +60,19 @@ def payment_behaviour(as_of: date, closed=None) -> PaymentBehaviour:
     for customer_id, row_base, late, pay, invoices in sums.in_base:  # Σ cents × rate, exact: scaled alike
         _add(totals, customer_id, int(row_base.scaleb(-exponent)), int(late.scaleb(-exponent)),
              int(pay.scaleb(-exponent)), invoices)
-    base_sums = {customer_id: [_scaled(base, exponent), _scaled(late, exponent), _scaled(pay, exponent), int(invoices)]
-                 for customer_id, (base, late, pay, invoices) in totals.items()}
+    # Every sum has the same scale, so the averages are quotients of the integers themselves (the
+    # same Decimal: equal values, and both operands' exponents cancel); only the amounts are scaled.
     customers = {
-        customer_id: {"days_late": late / base, "days_to_pay": pay / base, "invoices": invoices, "amount": base}
-        for customer_id, (base, late, pay, invoices) in base_sums.items()
+        customer_id: {"days_late": Decimal(late) / Decimal(base), "days_to_pay": Decimal(pay) / Decimal(base),
+                      "invoices": int(invoices), "amount": _scaled(base, exponent)}
+        for customer_id, (base, late, pay, invoices) in totals.items()
         if base
     }
-    book = sum((row[0] for row in base_sums.values()), ZERO)
+    book, book_late, book_pay = (sum(row[n] for row in totals.values()) for n in range(3))
     return PaymentBehaviour(
         as_of=as_of, start=start, customers=customers,
-        book_days_late=sum((row[1] for row in base_sums.values()), ZERO) / book if book else Decimal(0),
-        book_days_to_pay=sum((row[2] for row in base_sums.values()), ZERO) / book if book else Decimal(0),
+        book_days_late=Decimal(book_late) / Decimal(book) if book else Decimal(0),
+        book_days_to_pay=Decimal(book_pay) / Decimal(book) if book else Decimal(0),
     )
 
 
