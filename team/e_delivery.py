@@ -54,6 +54,7 @@ from reporting.cache import kept_with
 from reporting.frames import base_totals_by
 from team.models import EDeliveryGoal
 
+ROWS_PER_PAGE = 50  # the worklist's
 REASONS = {
     "paper": "Paper (e-delivery off)",
     "missing": "Missing AP email",

@@ -20,9 +20,6 @@ from team import e_delivery
 from team.e_delivery_forms import EDeliveryFixForm, EDeliveryGoalForm
 from team.e_delivery_services import customer_e_delivery_set, e_delivery_goal_set
 
-ROWS_PER_PAGE = 50
-
-
 @require_GET
 @any_role
 def e_delivery_page(request):
@@ -33,8 +30,8 @@ def e_delivery_page(request):
     reason = request.GET.get("reason", "") if request.GET.get("reason") in e_delivery.REASONS else ""
     sort = request.GET.get("sort") if request.GET.get("sort") in e_delivery.SORTS else "balance"
     kept = e_delivery.worklist_page(**scope, reason=reason, sort=sort, page=request.GET.get("page") or "1",
-                                    per_page=ROWS_PER_PAGE)
-    page = Paginator(range(kept.count), ROWS_PER_PAGE).get_page(kept.number)  # the pager of the kept rows
+                                    per_page=e_delivery.ROWS_PER_PAGE)
+    page = Paginator(range(kept.count), e_delivery.ROWS_PER_PAGE).get_page(kept.number)  # the pager of the kept rows
     page.object_list = kept.rows
     ctx = {
         "nav": "team", "coverage": e_delivery.coverage_kept(**scope), "page": page, "reason": reason,

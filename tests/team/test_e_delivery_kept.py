@@ -21,6 +21,7 @@ from reminders.tracking import bounce_record
 from team.e_delivery import e_delivery_coverage, e_delivery_worklist, scope_customers
 from team.e_delivery_services import customer_e_delivery_set
 from team.models import EDeliveryGoal
+from team.warm import morning_figures_warm
 from tests.factories import ContactFactory, CustomerFactory, PortfolioFactory, TeamFactory, manager
 from tests.team.test_e_delivery import known_book, owe
 
@@ -238,3 +239,10 @@ def test_a_kept_visit_reads_no_account_contact_or_invoice(client, keeping, book,
     assert len(response.context["page"].object_list) == 50
     tables = " ".join(q["sql"] for q in queries.captured_queries)
     assert "collections_app_contact" not in tables and "collections_app_invoice" not in tables
+
+
+def test_the_morning_warm_up_makes_the_first_visit_a_kept_one(client, keeping, book):
+    assert morning_figures_warm(timezone.localdate()) > 0
+    client.force_login(book["boss"])
+    first = _visit(client)
+    assert b"Figures computed at" in first.content and shown(first) == computed_now(book["boss"])
