@@ -20,6 +20,7 @@ from team import e_delivery
 from team.e_delivery_forms import EDeliveryFixForm, EDeliveryGoalForm
 from team.e_delivery_services import customer_e_delivery_set, e_delivery_goal_set
 
+
 @require_GET
 @any_role
 def e_delivery_page(request):
