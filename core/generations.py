@@ -28,3 +28,18 @@ def generation(key: str) -> int:
         cache.add(key, value, None)
         value = cache.get(key, value)
     return int(value)
+
+
+ACCOUNTS_KEY = "accounts:changed"
+
+
+def accounts_changed() -> None:
+    """Who an account is and how it is reached changed (a customer's delivery, status, name or
+    portfolio; a contact added, edited, deactivated or bounced; a portfolio's or a collector's team):
+    figures kept from the accounts (the e-delivery page's) are obsolete once the write commits. Any
+    layer may call it: the writes live in the ledger, the portfolios, the reminders and the inbox."""
+    generation_bump_on_commit(ACCOUNTS_KEY)
+
+
+def accounts_generation() -> int:
+    return generation(ACCOUNTS_KEY)

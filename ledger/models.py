@@ -13,6 +13,7 @@ from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 
+from core.generations import accounts_changed
 from core.money import MONEY, ZERO
 from ledger import numbers
 
@@ -113,7 +114,9 @@ class Customer(models.Model):
     # --- family ---
     def save(self, *args, **kwargs) -> None:
         """`family_top` and `depth` follow `parent`; a move takes the customer's subtree along. A save
-        that leaves the parent as it was loaded asks nothing more."""
+        that leaves the parent as it was loaded asks nothing more. Whatever the save, figures kept
+        from the accounts are obsolete once it commits (`core.generations.accounts_changed`)."""
+        accounts_changed()
         fields = kwargs.get("update_fields")
         unchanged = self.pk is not None and self.parent_id == getattr(self, "_parent_as_loaded", models.DEFERRED)
         if unchanged or (fields is not None and "parent" not in fields and "parent_id" not in fields):
@@ -193,6 +196,16 @@ class Contact(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.get_role_display()})"
+
+    def save(self, *args, **kwargs) -> None:
+        """Every path that saves a contact (a service, the admin, the inbox) makes the figures kept
+        from the accounts obsolete; bulk writers call `accounts_changed` themselves."""
+        accounts_changed()
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        accounts_changed()
+        return super().delete(*args, **kwargs)
 
 
 # Rows whose keys nobody wrote (a writer that bypassed the ORM and did not set them): a number with

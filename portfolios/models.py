@@ -4,6 +4,8 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
+from core.generations import accounts_changed
+
 
 class Role:
     """The roles are Django groups; a superuser counts as admin. A manager manages the teams they are
@@ -17,7 +19,23 @@ class Role:
     ALL = (COLLECTOR, MANAGER, HEAD, FINANCE, ADMIN)
 
 
-class Team(models.Model):
+class AccountsOwner(models.Model):
+    """Who owns which accounts decides who sees them: saving a team, a collector's profile or a
+    portfolio (in the admin, an import) makes the figures kept from the accounts obsolete."""
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs) -> None:
+        accounts_changed()
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        accounts_changed()
+        return super().delete(*args, **kwargs)
+
+
+class Team(AccountsOwner):
     name = models.CharField(max_length=80, unique=True)
     manager = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="managed_teams")
 
@@ -25,7 +43,7 @@ class Team(models.Model):
         return self.name
 
 
-class CollectorProfile(models.Model):
+class CollectorProfile(AccountsOwner):
     user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="collector_profile")
     team = models.ForeignKey(Team, null=True, blank=True, on_delete=models.PROTECT, related_name="collectors")
     title = models.CharField(max_length=80, default="Collections specialist")
@@ -36,7 +54,7 @@ class CollectorProfile(models.Model):
         return self.user.get_full_name() or self.user.get_username()
 
 
-class Portfolio(models.Model):
+class Portfolio(AccountsOwner):
     name = models.CharField(max_length=80, unique=True)
     collector = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="portfolios"

@@ -17,6 +17,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from core.generations import accounts_changed
 from ledger.models import Contact
 from reminders.models import OutboundMessage, Suppression
 from work.models import QueueTask
@@ -46,8 +47,9 @@ def address_suppress(*, address: str, reason: str, source: str = "", detail: str
         suppression, created = Suppression.objects.get_or_create(address=wanted, defaults={
             "reason": reason, "source": source[:40], "detail": detail})
         # No contact of any account is picked as a recipient with this address any more.
-        Contact.objects.filter(email__iexact=wanted, email_bounced_at__isnull=True).update(
-            email_bounced_at=timezone.now())
+        if Contact.objects.filter(email__iexact=wanted, email_bounced_at__isnull=True).update(
+                email_bounced_at=timezone.now()):
+            accounts_changed()  # the e-delivery page's coverage counts bounced AP emails
     return suppression, created
 
 

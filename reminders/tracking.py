@@ -12,6 +12,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.formats import date_format
 
+from core.generations import accounts_changed
 from ledger.models import Contact, Invoice
 from reminders.deliverability import address_suppress, complaint_from_arf
 from reminders.models import DeliveryEvent, OutboundMessage, Suppression
@@ -93,7 +94,8 @@ def message_bounced(*, message: OutboundMessage, reason: str = "", status: str =
             address_suppress(address=message.to_email, reason=Suppression.Reason.HARD_BOUNCE, source="bounce",
                              detail=reason)
         contacts = Contact.objects.filter(customer=message.customer, email__iexact=message.to_email)
-        contacts.filter(email_bounced_at__isnull=True).update(email_bounced_at=now)
+        if contacts.filter(email_bounced_at__isnull=True).update(email_bounced_at=now):
+            accounts_changed()
         queue_task_raise(customer=message.customer, kind=QueueTask.Kind.BOUNCE,
                          title=f"Email to {message.to_email} bounced", detail=reason or message.subject,
                          key=f"bounce:{message.pk}")
@@ -136,8 +138,9 @@ def complaint_record(*, message_id: str = "", recipient: str = "", detail: str =
         if message is None:
             return None
         now = timezone.now()
-        Contact.objects.filter(customer=message.customer, email__iexact=address,
-                               email_bounced_at__isnull=True).update(email_bounced_at=now)
+        if Contact.objects.filter(customer=message.customer, email__iexact=address,
+                                  email_bounced_at__isnull=True).update(email_bounced_at=now):
+            accounts_changed()
         activity_log(customer=message.customer, kind=Activity.Kind.SYSTEM, contact=message.contact,
                      subject=f"Complaint: {message.subject}",
                      notes=f"{address} reported our email as unwanted ({detail or 'abuse'}); no more mail goes to "

@@ -16,7 +16,9 @@ lists of those) are kept; anything else (a queryset, say) is computed every time
 A write that changes kept figures makes them obsolete at once, not after the minutes: every key
 carries two generations, the ledger's (bumped by every money move, `ledger.touch.ledger_moved`)
 and this app's (bumped by `figures_changed`, which the writes above the ledger call, e.g. saving a
-target), so the next page computes afresh.
+target), so the next page computes afresh. A figure that depends on more than money (the
+e-delivery page's, on contacts and delivery switches) names its own generations as well
+(`kept_with(core.generations.ACCOUNTS_KEY)`): only those figures go when such a row is written.
 
 When several people ask for the same missing figure at once, one computes it and the others wait
 for it (`reporting.single_flight`). `warming()` is how the morning task computes the pages' figures
@@ -60,6 +62,7 @@ class PageFigures:
     recompute: bool = False  # ?fresh=1: compute everything again and keep the new figures
     oldest_kept: datetime | None = None  # computed_at of the oldest kept figure shown
     generation: str | None = None  # read once per request (see the module's docstring)
+    generations: dict[str, int] = dataclasses.field(default_factory=dict)  # kept_with's, read once too
 
     keep_seconds: int | None = None  # the morning warm-up keeps its figures longer than a page does
     computed: set[str] = dataclasses.field(default_factory=set)  # keys computed during this request
@@ -148,6 +151,29 @@ def _for_keeping(value):
 
 def kept(func: Callable[P, R]) -> Callable[P, R]:
     """Keep `func`'s result for web pages (see the module's docstring); elsewhere call it."""
+    return _keeper(func, ())
+
+
+def kept_with(*generation_keys: str) -> Callable[[Callable[P, R]], Callable[P, R]]:
+    """`kept`, made obsolete as well whenever one of these generations (`core.generations`) moves:
+    for figures that depend on rows other than money (contacts, delivery switches)."""
+
+    def decorate(func: Callable[P, R]) -> Callable[P, R]:
+        return _keeper(func, generation_keys)
+
+    return decorate
+
+
+def _page_generation(page: PageFigures, keys: tuple[str, ...]) -> str:
+    if page.generation is None:
+        page.generation = _generation()
+    for key in keys:
+        if key not in page.generations:
+            page.generations[key] = generation(key)
+    return ".".join([page.generation, *(str(page.generations[key]) for key in keys)])
+
+
+def _keeper(func: Callable[P, R], generation_keys: tuple[str, ...]) -> Callable[P, R]:
     name = f"{func.__module__}.{func.__qualname__}"
     signature = inspect.signature(func)
 
@@ -157,10 +183,8 @@ def kept(func: Callable[P, R]) -> Callable[P, R]:
         seconds = (page.keep_seconds or settings.REPORT_CACHE_SECONDS) if page is not None else 0
         if page is None or seconds <= 0:
             return func(*args, **kwargs)
-        if page.generation is None:
-            page.generation = _generation()
         arguments = _bound(signature, args, kwargs)
-        key = _key(name, (), arguments, page.generation) if arguments is not None else None
+        key = _key(name, (), arguments, _page_generation(page, generation_keys)) if arguments is not None else None
         if key is None:
             return func(*args, **kwargs)
         recompute = page.recompute and key not in page.computed  # ?fresh=1 recomputes a figure once

@@ -13,12 +13,21 @@ Active customers = every customer not closed.
 
 An account not covered is on the worklist with why: `paper` (e-delivery off), `missing` (no active
 AP clerk with an email), `bounced` (its AP emails all bounced); an account can have several.
+
+The page keeps its figures (the KPI, the worklist's page, the goals' shares) as the other morning
+pages do (`reporting.cache`), keyed by whose accounts they are (`scope_of`: the whole book is one
+scope, else the viewer and their roles) and made obsolete by any money move and by any write to the
+accounts they read (`core.generations.accounts_changed`: delivery switches, contacts, bounces,
+closing, reassigning, imports, portfolios' teams).
 """
 
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
 
+from django.contrib.auth.models import User
+from django.core.paginator import Paginator
 from django.db.models import (
     BooleanField,
     Count,
@@ -34,13 +43,18 @@ from django.db.models import (
 )
 from django.db.models.functions import Coalesce
 
+from core.generations import ACCOUNTS_KEY
 from core.money import MONEY_FIELD, ZERO
 from ledger.fx import MissingFxRate
 from ledger.models import Contact, Customer, Invoice
+from ledger.selectors import visible_customers
+from portfolios.access import roles_of, sees_whole_book
 from portfolios.models import Team
+from reporting.cache import kept_with
 from reporting.frames import base_totals_by
 from team.models import EDeliveryGoal
 
+ROWS_PER_PAGE = 50  # the worklist's
 REASONS = {
     "paper": "Paper (e-delivery off)",
     "missing": "Missing AP email",
@@ -162,6 +176,43 @@ def e_delivery_worklist(customers: QuerySet, *, reason: str = "", sort: str = "b
     return rows.order_by(*SORTS.get(sort, SORTS["balance"]))
 
 
+def scope_of(user: User) -> dict[str, Any]:
+    """Whose accounts `user` sees here, as plain values (the kept figures' key): the whole book is
+    one scope whoever opens it (head, finance, admins); anyone else sees what their roles give them
+    (`portfolios.access.customer_rows`), so the key is the user with their roles."""
+    if sees_whole_book(user):
+        return {"viewer": None, "roles": []}
+    return {"viewer": user, "roles": sorted(roles_of(user))}
+
+
+def _scope_customers(viewer: User | None) -> QuerySet:
+    return Customer.objects.all() if viewer is None else visible_customers(viewer)
+
+
+@kept_with(ACCOUNTS_KEY)
+def coverage_kept(*, viewer: User | None, roles: list[str]) -> Coverage:
+    """The KPI over the scope's customers (`scope_of`), kept for the page."""
+    return e_delivery_coverage(_scope_customers(viewer))
+
+
+@dataclass(frozen=True)
+class WorklistPage:
+    rows: list[Customer]  # the worklist's rows of this page, each with `why` (labels of REASONS)
+    count: int  # rows on every page
+    number: int  # this page's number (an out-of-range one becomes the last)
+
+
+@kept_with(ACCOUNTS_KEY)
+def worklist_page(*, viewer: User | None, roles: list[str], reason: str, sort: str, page: str,
+                  per_page: int) -> WorklistPage:
+    """One page of the scope's worklist with its row count, kept for the page and its HTMX partial."""
+    found = Paginator(e_delivery_worklist(_scope_customers(viewer), reason=reason, sort=sort), per_page).get_page(page)
+    rows = list(found.object_list)
+    for row in rows:
+        row.why = [REASONS[key] for key in reasons_of(row)]
+    return WorklistPage(rows=rows, count=found.paginator.count, number=found.number)
+
+
 def reasons_of(account) -> list[str]:
     """Why a worklist row is not covered (keys of REASONS)."""
     why = []
@@ -240,12 +291,19 @@ def goals_current(on: date) -> QuerySet:
             .select_related("team", "set_by").order_by("team__name", "-starts_on", "-pk"))
 
 
+@kept_with(ACCOUNTS_KEY)
+def scope_share(*, team: Team | None) -> Decimal | None:
+    """Today's share of customers covered in a goal's scope (a team's, or the whole book)."""
+    return e_delivery_coverage(scope_customers(team), with_ar=False).customer_share
+
+
 def goals_progress(on: date) -> list[GoalProgress]:
-    """Each current goal with today's share of its scope's customers (one query per goal's scope)."""
+    """Each current goal with today's share of its scope's customers (one query per goal's scope,
+    kept for the page)."""
     shares: dict[int | None, Decimal | None] = {}
     progress = []
     for goal in goals_current(on):
         if goal.team_id not in shares:
-            shares[goal.team_id] = e_delivery_coverage(scope_customers(goal.team), with_ar=False).customer_share
+            shares[goal.team_id] = scope_share(team=goal.team)
         progress.append(GoalProgress(goal=goal, on=on, now=shares[goal.team_id]))
     return progress

@@ -9,6 +9,7 @@ from django.core.validators import validate_email
 from django.db import transaction
 from django.utils import timezone
 
+from core.generations import accounts_changed
 from ledger.models import Contact, Customer
 from portfolios.models import Team
 from team.models import EDeliveryGoal
@@ -57,6 +58,7 @@ def customer_e_delivery_set(
             if e_delivery and not _valid_ap_contacts(locked).exists():
                 raise ValidationError("Add an AP email that works before switching the account to e-delivery.")
             Customer.objects.filter(pk=locked.pk).update(e_delivery=e_delivery, updated_at=timezone.now())
+            accounts_changed()  # the page's kept coverage and worklist are obsolete once this commits
             notes.append("Switched to e-delivery (email)" if e_delivery else "Switched to paper (by post)")
         if not notes:
             raise ValidationError("Nothing to change.")

@@ -20,31 +20,25 @@ from team import e_delivery
 from team.e_delivery_forms import EDeliveryFixForm, EDeliveryGoalForm
 from team.e_delivery_services import customer_e_delivery_set, e_delivery_goal_set
 
-ROWS_PER_PAGE = 50
-
-
-def _rows(page) -> list:
-    rows = list(page.object_list)
-    for row in rows:
-        row.why = [e_delivery.REASONS[key] for key in e_delivery.reasons_of(row)]
-    return rows
-
 
 @require_GET
 @any_role
 def e_delivery_page(request):
-    customers = visible_customers(request.user)
+    """The KPI, the worklist's page and the goals' shares are kept figures (`team.e_delivery`); the
+    statements to print are read as they are."""
+    scope = e_delivery.scope_of(request.user)
     today = timezone.localdate()
     reason = request.GET.get("reason", "") if request.GET.get("reason") in e_delivery.REASONS else ""
     sort = request.GET.get("sort") if request.GET.get("sort") in e_delivery.SORTS else "balance"
-    page = Paginator(e_delivery.e_delivery_worklist(customers, reason=reason, sort=sort), ROWS_PER_PAGE).get_page(
-        request.GET.get("page"))
-    page.object_list = _rows(page)
+    kept = e_delivery.worklist_page(**scope, reason=reason, sort=sort, page=request.GET.get("page") or "1",
+                                    per_page=e_delivery.ROWS_PER_PAGE)
+    page = Paginator(range(kept.count), e_delivery.ROWS_PER_PAGE).get_page(kept.number)  # the pager of the kept rows
+    page.object_list = kept.rows
     ctx = {
-        "nav": "team", "coverage": e_delivery.e_delivery_coverage(customers), "page": page, "reason": reason,
+        "nav": "team", "coverage": e_delivery.coverage_kept(**scope), "page": page, "reason": reason,
         "sort": sort, "reasons": e_delivery.REASONS, "today": today,
         "can_fix": has_role(request.user, Role.COLLECTOR, Role.MANAGER, Role.ADMIN),
-        "to_print": statements_to_print(customers.values("pk"), today),
+        "to_print": statements_to_print(visible_customers(request.user).values("pk"), today),
         "goals": e_delivery.goals_progress(today), "goal_form": EDeliveryGoalForm(),
     }
     if is_partial(request):

@@ -24,6 +24,7 @@ from reporting import metrics, selectors
 from reporting.cache import warming
 from reporting.forms import ReportFilters
 from reporting.root_causes import months_back, root_causes
+from team import e_delivery
 from team.dashboard import team_dashboard
 from team.one_on_one import last_week, one_on_one_summary, week_of
 from team.selectors import collectors_managed_by, collectors_visible_to, target_rows
@@ -40,7 +41,7 @@ def morning_readers() -> QuerySet[User]:
 def morning_figures_warm(today: date) -> int:
     """Compute and keep the figures of each reader's morning pages (dashboard, targets, report index,
     aging, DSO, KPIs, forecast and root causes with their default filters, last week's one-on-ones
-    of the collectors they manage). Returns the number of figures computed (shared ones once)."""
+    of the collectors they manage, the e-delivery page). Returns the number of figures computed (shared ones once)."""
     if settings.REPORT_CACHE_SECONDS <= 0:
         return 0
     with warming() as page:
@@ -68,3 +69,12 @@ def _warm_for(user: User, today: date) -> None:
         week = week_of(last_week(today))
         for collector in collectors_managed_by(user):
             one_on_one_summary(collector=collector, week_start=week)
+    _e_delivery_warm(user, today)
+
+
+def _e_delivery_warm(user: User, today: date) -> None:
+    """The e-delivery page as `team.e_delivery_views.e_delivery_page` asks for it by default."""
+    scope = e_delivery.scope_of(user)
+    e_delivery.coverage_kept(**scope)
+    e_delivery.worklist_page(**scope, reason="", sort="balance", page="1", per_page=e_delivery.ROWS_PER_PAGE)
+    e_delivery.goals_progress(today)

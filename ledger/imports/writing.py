@@ -13,6 +13,7 @@ from django.contrib.auth.models import User
 from django.db.models import Max
 from django.utils import timezone
 
+from core.generations import accounts_changed
 from core.money import ZERO
 from ledger.assignments import customers_assign
 from ledger.hierarchy import families_refresh
@@ -58,6 +59,8 @@ class Writer:
     def customers(self, chunk: Chunk, users: dict) -> None:
         self.portfolios_for({r.collector for r in chunk.customers_new} | chunk.customers_moving.keys(), users)
         pks = chunk.customer_pks
+        if chunk.customers_new or chunk.customers_changed:
+            accounts_changed()  # new or renamed accounts: the e-delivery page's kept figures are obsolete
         # Parents first, level by level, so that their new accounts can point at them.
         waiting = list(chunk.customers_new)
         while waiting:
