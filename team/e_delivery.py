@@ -123,6 +123,24 @@ def _percent(share: Decimal | None) -> Decimal | None:
     return None if share is None else (share * 100).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
 
 
+def _counts(active: QuerySet) -> dict[str, int]:
+    """The conditions of `with_coverage` counted in one pass: each customer's active AP emails (and
+    those not bounced) counted over one grouped join of the contacts, not four EXISTS per customer."""
+    ap = Q(contacts__role=Contact.Role.AP_CLERK, contacts__active=True) & ~Q(contacts__email="")
+    per_customer = active.order_by().values("pk").annotate(
+        ap_emails=Count("contacts", filter=ap),
+        ap_ok=Count("contacts", filter=ap & Q(contacts__email_bounced_at__isnull=True)),
+        emailed=F("e_delivery"),
+    )
+    return per_customer.aggregate(
+        customers=Count("pk"),
+        covered=Count("pk", filter=Q(emailed=True, ap_ok__gt=0)),
+        paper=Count("pk", filter=Q(emailed=False)),
+        missing=Count("pk", filter=Q(ap_emails=0)),
+        bounced=Count("pk", filter=Q(ap_emails__gt=0, ap_ok=0)),
+    )
+
+
 def e_delivery_coverage(customers: QuerySet, *, with_ar: bool = True) -> Coverage:
     """The coverage KPI over `customers` (active ones only), from counts: one query counts the
     customers by flag, one adds up the open invoices per covered or not, day and currency,
@@ -130,14 +148,7 @@ def e_delivery_coverage(customers: QuerySet, *, with_ar: bool = True) -> Coverag
     with an FX lookup each. `with_ar=False` leaves the AR shares out (`ar_total` None): the
     customer share alone is one query, where the AR sums read every open invoice."""
     active = active_customers(customers)
-    has_ap, ap_ok = Exists(_ap_emails()), Exists(_ap_emails().filter(email_bounced_at__isnull=True))
-    counts = active.order_by().aggregate(  # the conditions of `with_coverage`, counted in one pass
-        customers=Count("pk"),
-        covered=Count("pk", filter=Q(e_delivery=True) & Q(ap_ok)),
-        paper=Count("pk", filter=Q(e_delivery=False)),
-        missing=Count("pk", filter=~Q(has_ap)),
-        bounced=Count("pk", filter=Q(has_ap) & ~Q(ap_ok)),
-    )
+    counts = _counts(active)
     if not counts["customers"]:
         return Coverage(0, 0, 0, 0, 0, ZERO, ZERO)
     if not with_ar:
