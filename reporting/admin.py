@@ -1,7 +1,16 @@
 from django.contrib import admin
 
 from core.records_admin import RecordAdmin
-from reporting.models import ArSnapshot, ArSnapshotDay, MonthForecast, PaidMonth, PaidMonthTaken, PayModel
+from reporting.models import (
+    ArSnapshot,
+    ArSnapshotDay,
+    MonthForecast,
+    PaidMonth,
+    PaidMonthTaken,
+    PaidWindow,
+    PaidWindowTaken,
+    PayModel,
+)
 
 
 @admin.register(ArSnapshotDay)
@@ -53,3 +62,19 @@ class PaidMonthAdmin(RecordAdmin):
     list_filter = ["month", "currency"]
     list_select_related = ["customer"]
     raw_id_fields = ["customer"]
+
+
+@admin.register(PaidWindowTaken)
+class PaidWindowTakenAdmin(RecordAdmin):
+    """Today's window of stored months added up per customer in base, as taken: read only."""
+
+    list_display = ["first_month", "last_month", "customers", "taken_at"]
+
+
+@admin.register(PaidWindow)
+class PaidWindowAdmin(RecordAdmin):
+    """A customer's row of a window added up in base, as stored: read only."""
+
+    list_display = ["window", "customer", "invoices", "cents", "late", "pay"]
+    list_select_related = ["window", "customer"]
+    raw_id_fields = ["window", "customer"]
