@@ -43,3 +43,20 @@ def accounts_changed() -> None:
 
 def accounts_generation() -> int:
     return generation(ACCOUNTS_KEY)
+
+
+REPORTS_KEY = "reports:changed"  # every kept report figure (reporting.cache), besides the ledger's moves
+
+
+def reports_changed() -> None:
+    """A write every kept report depends on committed (a target; who owns which accounts): keep none
+    from before it (`reporting.cache.figures_changed` is this, for the layers above the ledger)."""
+    generation_bump_on_commit(REPORTS_KEY)
+
+
+def owners_changed() -> None:
+    """Accounts changed hands (a reassignment; a portfolio's collector, a team, a collector's
+    profile): what is kept from the accounts and every report grouped by collector or team (the
+    team dashboard, targets, the forecast by collector) are obsolete once the write commits."""
+    accounts_changed()
+    reports_changed()

@@ -7,7 +7,7 @@ from django.contrib.auth.models import User
 from django.db import transaction
 from django.utils import timezone
 
-from core.generations import accounts_changed
+from core.generations import owners_changed
 from ledger.models import Customer
 from portfolios.models import Assignment, Portfolio
 
@@ -37,5 +37,5 @@ def customers_assign(
             [Assignment(customer_id=pk, portfolio=portfolio, starts_on=on, by=by, reason=reason) for pk in moving]
         )
         Customer.objects.filter(pk__in=moving).update(portfolio=portfolio, updated_at=timezone.now())
-        accounts_changed()
+        owners_changed()  # the accounts' own figures and every report by collector
     return len(moving)

@@ -4,7 +4,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
-from core.generations import accounts_changed
+from core.generations import owners_changed
 
 
 class Role:
@@ -21,17 +21,18 @@ class Role:
 
 class AccountsOwner(models.Model):
     """Who owns which accounts decides who sees them: saving a team, a collector's profile or a
-    portfolio (in the admin, an import) makes the figures kept from the accounts obsolete."""
+    portfolio (in the admin, an import) makes the figures kept from the accounts, and the reports
+    kept per collector or team, obsolete."""
 
     class Meta:
         abstract = True
 
     def save(self, *args, **kwargs) -> None:
-        accounts_changed()
+        owners_changed()
         super().save(*args, **kwargs)
 
     def delete(self, *args, **kwargs):
-        accounts_changed()
+        owners_changed()
         return super().delete(*args, **kwargs)
 
 

@@ -43,13 +43,13 @@ from django.core.cache import cache
 from django.db.models import Model
 from django.utils import timezone
 
-from core.generations import generation, generation_bump_on_commit
+from core.generations import REPORTS_KEY, generation, reports_changed
 from ledger.touch import ledger_generation
 from reporting.frames import reads_shared
 from reporting.single_flight import single_flight
 
 VERSION = 1  # part of every key: bump when a report's result changes shape
-GENERATION_KEY = "reports:changed"
+GENERATION_KEY = REPORTS_KEY
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -132,7 +132,7 @@ def _bound(signature: inspect.Signature, args: tuple, kwargs: dict) -> dict | No
 def figures_changed() -> None:
     """A write that kept figures depend on (a target, say) committed: keep none from before it.
     Call inside the write's transaction; the generation moves once it commits."""
-    generation_bump_on_commit(GENERATION_KEY)
+    reports_changed()
 
 
 def _generation() -> str:

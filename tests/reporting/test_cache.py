@@ -188,3 +188,30 @@ def test_the_morning_warm_up_makes_the_first_visit_of_the_day_a_kept_one(client,
     for name in ("team", "forecast", "reports_dso", "reports_kpis", "root_causes"):
         response = client.get(reverse(name))
         assert response.status_code == 200 and b"Figures computed at" in response.content, name
+
+
+def test_accounts_changing_hands_make_the_kept_reports_by_collector_obsolete(
+        client, keeping, two_portfolios, django_capture_on_commit_callbacks):
+    """A reassignment (or a portfolio given to another collector) moves the figures of every report
+    grouped by collector: the next visit shows them as computed now, not as kept."""
+    from ledger.assignments import customers_assign
+
+    (alice, kept_0), (bob, kept_1) = two_portfolios
+    client.force_login(manager())
+
+    def ar_by_collector():
+        rows = client.get(reverse("team")).context["dashboard"].rows
+        return {row.collector.username: row.ar for row in rows if row.collector in (alice, bob)}
+
+    assert ar_by_collector() == {alice.username: 100, bob.username: 250}
+    with django_capture_on_commit_callbacks(execute=True):  # the write commits
+        customers_assign(customer_ids=[kept_1.pk], portfolio=kept_0.portfolio, reason="Cover")
+    assert ar_by_collector() == {alice.username: 350, bob.username: 0}
+    with django_capture_on_commit_callbacks(execute=True):
+        bob_portfolio = PortfolioFactory(collector=bob)
+        customers_assign(customer_ids=[kept_1.pk], portfolio=bob_portfolio)
+    assert ar_by_collector() == {alice.username: 100, bob.username: 250}
+    with django_capture_on_commit_callbacks(execute=True):
+        bob_portfolio.collector = alice
+        bob_portfolio.save()
+    assert ar_by_collector() == {alice.username: 350, bob.username: 0}
