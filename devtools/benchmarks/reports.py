@@ -14,17 +14,11 @@ from django.db import connection
 from django.utils import timezone
 
 from core.exports import CENT
+from devtools.benchmarks.baselines import RATE, engine_forecast, sql_forecast
 from ledger.models import Application, CreditNote, FxRate, Invoice, WriteOff
 from reporting import metrics
 from reporting.root_causes import months_back, root_causes
 from work.models import Dispute
-
-# The rate of a document's date: the latest on or before it, else the first after (ledger.fx).
-RATE = """CASE WHEN {cur} = %(base)s THEN 1 ELSE COALESCE(
-           (SELECT r.rate FROM {fx} r WHERE r.currency = {cur} AND r.rate_date <= {day}
-             ORDER BY r.rate_date DESC LIMIT 1),
-           (SELECT r.rate FROM {fx} r WHERE r.currency = {cur} AND r.rate_date > {day}
-             ORDER BY r.rate_date ASC LIMIT 1)) END"""
 
 # What a DBA would write for the open AR at the end of D: the stored open amount plus what moved
 # after D (one grouped pass over the later movements, hash-joined), each invoice at its date's rate.
@@ -167,10 +161,9 @@ def run(as_of: date | None = None, repeat: int = 3) -> list[dict]:
         # CEI month to date: AR the day before the month (a month-end: the engine reads the nightly
         # snapshot when one is stored) and at D, credit sales of the month.
         ("cei", lambda: metrics.cei(month_start, as_of).cei, lambda: sql_cei(month_start, as_of)),
-        # The forecast reads the same open invoices; its baseline is the plain open-AR aggregate, and
-        # forecast + at risk + later must add up to that AR.
-        ("forecast", lambda: (lambda f: f.forecast + f.at_risk + f.beyond)(metrics.forecast(as_of=as_of)),
-         lambda: sum(sql_buckets(as_of), Decimal(0))),
+        # The month-end forecast: to the month's end, at risk, beyond, and per collector, from one
+        # statement that predicts every open invoice as the engine does (devtools.benchmarks.baselines).
+        ("forecast", lambda: engine_forecast(as_of).as_tuple(), lambda: sql_forecast(as_of).as_tuple()),
         # Root causes: the late payments of twelve months per root cause (invoices, amount in base).
         ("root causes", lambda: engine_late_by_cause(as_of), lambda: sql_late_by_cause(as_of)),
     ]
