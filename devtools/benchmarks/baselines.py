@@ -17,11 +17,12 @@ from django.conf import settings
 from django.db import connection
 from django.utils import timezone
 
-from ledger.models import Application, Customer, FxRate, Invoice, WriteOff
-from portfolios.models import Portfolio
+from core.aging import BUCKET_BOUNDS, BUCKETS
+from ledger.models import Application, Customer, FxRate, Invoice, Payment, WriteOff
+from portfolios.models import Portfolio, Role
 from reporting.behaviour import window_start
 from reporting.forecast import DEFAULT_DISPUTE_DAYS, month_end
-from work.models import Dispute, PromiseToPay
+from work.models import Activity, Dispute, PromiseToPay
 from work.plans.models import PaymentPlan, PlanInstallment
 
 # The rate of a document's date: the latest on or before it, else the first after (ledger.fx).
@@ -41,6 +42,7 @@ def _tables() -> dict:
         "promise_inv": PromiseToPay.invoices.through._meta.db_table, "dispute": Dispute._meta.db_table,
         "dispute_inv": Dispute.invoices.through._meta.db_table, "plan": PaymentPlan._meta.db_table,
         "plan_inv": PaymentPlan.invoices.through._meta.db_table, "step": PlanInstallment._meta.db_table,
+        "payment": Payment._meta.db_table, "activity": Activity._meta.db_table,
     }
 
 
@@ -193,7 +195,7 @@ STATUSES = {
     "promise_kept": PromiseToPay.Status.KEPT, "promise_partial": PromiseToPay.Status.PARTIALLY_KEPT,
     "promise_broken": PromiseToPay.Status.BROKEN, "dispute_open": Dispute.Status.OPEN,
     "dispute_review": Dispute.Status.IN_REVIEW, "plan_active": PaymentPlan.Status.ACTIVE,
-    "plan_broken": PaymentPlan.Status.BROKEN,
+    "plan_broken": PaymentPlan.Status.BROKEN, "posted": Payment.Status.POSTED,
 }
 
 
@@ -255,3 +257,196 @@ def engine_forecast(as_of: date, horizon_end: date | None = None) -> ForecastFig
     return ForecastFigures(
         forecast=report.forecast, at_risk=report.at_risk, beyond=report.beyond,
         by_collector=tuple((r["collector"], r["forecast"], r["invoices"], r["at_risk"]) for r in report.by_collector))
+
+
+# Cash collected (METRICS.md: payments received in the period, applied or not; reversed ones left
+# out) per collector of the paying account, in base at each payment day's rate: added up per day,
+# currency and collector, then converted once per group.
+COLLECTED_SQL = """
+WITH received AS (
+  SELECT p.received_date AS day, p.currency, COALESCE(u.username, '(unassigned)') AS collector,
+         SUM(p.amount) AS amount
+  FROM {payment} p JOIN {cust} c ON c.id = p.customer_id
+  LEFT JOIN {portfolio} pf ON pf.id = c.portfolio_id LEFT JOIN {user} u ON u.id = pf.collector_id
+  WHERE p.received_date BETWEEN %(start)s AND %(d)s AND p.status = %(posted)s
+  GROUP BY 1, 2, 3)
+SELECT s.collector, SUM(s.amount * {day_rate}) FROM received s GROUP BY s.collector ORDER BY s.collector
+"""
+
+# The team dashboard's open-invoice figures per collector: AR, past due, the five buckets, and what
+# is more than 30 days past due without a plan (an open promise not yet due or an open dispute on
+# the invoice, a follow-up not yet passed on the account or its activities): amount, invoices,
+# accounts.
+DASHBOARD_SQL = """
+WITH {open_cte},
+planned AS (
+  SELECT l.invoice_id FROM {promise_inv} l JOIN {promise} p ON p.id = l.promisetopay_id
+  WHERE p.status = %(promise_open)s AND p.pay_by >= %(d)s
+  UNION
+  SELECT l.invoice_id FROM {dispute_inv} l JOIN {dispute} d ON d.id = l.dispute_id
+  WHERE d.status IN (%(dispute_open)s, %(dispute_review)s)),
+followed AS (
+  SELECT id AS customer_id FROM {cust} WHERE follow_up_on >= %(d)s
+  UNION
+  SELECT customer_id FROM {activity} WHERE next_action_on >= %(d)s),
+aged AS (
+  SELECT o.*, {late} AS late,
+         CASE WHEN {late} > %(no_plan_days)s AND pl.invoice_id IS NULL AND f.customer_id IS NULL
+              THEN 1 ELSE 0 END AS unplanned
+  FROM open_inv o LEFT JOIN planned pl ON pl.invoice_id = o.id LEFT JOIN followed f ON f.customer_id = o.customer_id)
+SELECT collector, SUM(open_base), SUM(CASE WHEN late > 0 THEN open_base ELSE 0 END), {buckets},
+       SUM(CASE WHEN unplanned = 1 THEN open_base ELSE 0 END), SUM(unplanned),
+       COUNT(DISTINCT CASE WHEN unplanned = 1 THEN customer_id END)
+FROM aged GROUP BY collector ORDER BY collector
+"""
+
+
+def _bucket_sums() -> str:
+    """SUM(CASE …) of the open amount in base per aging bucket (core.aging.BUCKET_BOUNDS), in order."""
+    sums = []
+    for _name, low, high in BUCKET_BOUNDS:
+        test = " AND ".join(part for part in (f"late >= {low}" if low is not None else "",
+                                               f"late <= {high}" if high is not None else "") if part)
+        sums.append(f"SUM(CASE WHEN {test} THEN open_base ELSE 0 END)")
+    return ", ".join(sums)
+
+
+def _fetch(sql: str, params: dict) -> list[tuple]:
+    with connection.cursor() as cursor:
+        cursor.execute(sql, {**STATUSES, "base": settings.BASE_CURRENCY, **params})
+        return cursor.fetchall()
+
+
+def sql_collected(as_of: date) -> tuple:
+    """(collector, collected in D's month to D) per collector with cash, from one statement."""
+    tables = _tables()
+    sql = COLLECTED_SQL.format(day_rate=RATE.format(cur="s.currency", day="s.day", **tables), **tables)
+    return tuple((name, _money(amount)) for name, amount in _fetch(sql, {"d": as_of, "start": as_of.replace(day=1)}))
+
+
+def engine_collected(as_of: date) -> tuple:
+    from reporting.forecast import collected_by_collector
+
+    return tuple(sorted(collected_by_collector(as_of.replace(day=1), as_of).items()))
+
+
+def sql_targets(as_of: date) -> tuple:
+    """The targets page's figures per collector: (collector, collected, forecast to the month's end),
+    from the collected and the forecast statements."""
+    collected = dict(sql_collected(as_of))
+    forecast = {row[0]: row[1] for row in sql_forecast(as_of).by_collector}
+    return tuple((name, collected.get(name, Decimal(0)), forecast.get(name, Decimal(0)))
+                 for name in _collector_names())
+
+
+def engine_targets(as_of: date) -> tuple:
+    from team.selectors import target_rows
+
+    return tuple((r.collector.username, r.collected, r.forecast) for r in target_rows(collectors=_collectors(),
+                                                                                       as_of=as_of))
+
+
+def sql_dashboard(as_of: date) -> tuple:
+    """Per collector (the dashboard's, in its order): AR, past due, the buckets, > 30 days without a
+    plan (amount, invoices, accounts), from one statement."""
+    from reporting.work_metrics import NO_PLAN_DAYS
+
+    tables = _tables()
+    sql = DASHBOARD_SQL.format(open_cte=open_cte(tables), late=_days("%(d)s", "o.due_date"), buckets=_bucket_sums(),
+                               **tables)
+    found = {row[0]: row[1:] for row in _fetch(sql, {"d": as_of, "no_plan_days": NO_PLAN_DAYS})}
+    empty = (0,) * (len(BUCKETS) + 5)
+    return tuple((name, *(_money(v) for v in found.get(name, empty)[:-2]), *(int(v or 0) for v in found.get(
+        name, empty)[-2:])) for name in _collector_names())
+
+
+def engine_dashboard(as_of: date) -> tuple:
+    from team.dashboard import team_dashboard
+
+    board = team_dashboard(collectors=_collectors(), as_of=as_of)
+    return tuple((r.collector.username, r.ar, r.past_due, *(r.buckets[b] for b in BUCKETS), r.no_plan_amount,
+                  r.no_plan_invoices, r.no_plan_accounts) for r in board.rows)
+
+
+def _collectors() -> list:
+    """Every active collector, by username: the team pages as the head of collections sees them."""
+    from django.contrib.auth import get_user_model
+
+    return list(get_user_model().objects.filter(groups__name=Role.COLLECTOR, is_active=True).order_by("username"))
+
+
+def _collector_names() -> list[str]:
+    return [user.username for user in _collectors()]
+
+
+def _aging_total(as_of: date) -> Decimal:
+    from reporting import metrics
+
+    return metrics.aging(as_of=as_of).total
+
+
+def _sql_aging_total(as_of: date) -> Decimal:
+    from devtools.benchmarks.reports import sql_buckets
+
+    return sum(sql_buckets(as_of), Decimal(0))
+
+
+def _dso(as_of: date) -> Decimal | None:
+    from reporting import metrics
+
+    return metrics.dso(as_of).dso
+
+
+def _sql_dso(as_of: date) -> Decimal | None:
+    from devtools.benchmarks.reports import sql_dso
+
+    return sql_dso(as_of)
+
+
+def _late_by_cause(as_of: date) -> tuple:
+    from devtools.benchmarks.reports import engine_late_by_cause
+
+    return engine_late_by_cause(as_of)
+
+
+def _sql_late_by_cause(as_of: date) -> tuple:
+    from devtools.benchmarks.reports import sql_late_by_cause
+
+    return sql_late_by_cause(as_of)
+
+
+# Each headline figure's statement(s) and the engine's computation of the same figure, as of D.
+FIGURES = {
+    "forecast": (lambda d: sql_forecast(d).as_tuple(), lambda d: engine_forecast(d).as_tuple()),
+    "collected": (sql_collected, engine_collected),
+    "dashboard": (sql_dashboard, engine_dashboard),
+    "aging": (_sql_aging_total, _aging_total),
+    "dso": (_sql_dso, _dso),
+    "root causes": (_sql_late_by_cause, _late_by_cause),
+}
+# The figures each morning page (devtools.benchmarks.pages.MANAGER_PAGES) shows at its head: the
+# page's SQL baseline is the sum of their statements' times. The targets' figures are collected and
+# the forecast per collector; the dashboard shows them beside its own. Pages without an entry have
+# no baseline yet (the reports index, the forecast against actual, KPIs, e-delivery, one-on-one).
+PAGE_FIGURES = {
+    "team dashboard": ("dashboard", "collected", "forecast"), "targets": ("collected", "forecast"),
+    "aging": ("aging",), "DSO": ("dso",), "forecast": ("forecast",), "root causes": ("root causes",),
+}
+
+
+def figures_run(as_of: date | None = None, repeat: int = 3) -> dict:
+    """{figure: {sql_ms (median of `repeat`), same (to the cent as the engine), sql, engine}} for
+    every figure of FIGURES, and {page: {sql_ms, same, figures}} for PAGE_FIGURES."""
+    from devtools.benchmarks.reports import _cents, _time
+
+    as_of = as_of or timezone.localdate()
+    figures = {}
+    for name, (sql, engine) in FIGURES.items():
+        seconds, value = _time(lambda sql=sql: sql(as_of), repeat)
+        expected = _cents(engine(as_of))
+        figures[name] = {"sql_ms": round(seconds * 1000, 1), "same": _cents(value) == expected,
+                         "sql": _cents(value), "engine": expected}
+    pages = {page: {"sql_ms": round(sum(figures[f]["sql_ms"] for f in names), 1),
+                    "same": all(figures[f]["same"] for f in names), "figures": list(names)}
+             for page, names in PAGE_FIGURES.items()}
+    return {"figures": figures, "pages": pages}

@@ -9,10 +9,12 @@ from django.utils import timezone
 
 from devtools.benchmarks import baselines
 from devtools.benchmarks.reports import _cents
+from ledger.services import payment_reverse
 from tests.factories import CustomerFactory, PortfolioFactory, collector
 from tests.reporting.factories import dispute, issue, pay, promise, rate
-from work.models import PromiseToPay
+from work.models import Activity, PromiseToPay
 from work.plans.services import plan_create
+from work.services import activity_log, follow_up_set
 
 pytestmark = pytest.mark.django_db
 D = Decimal
@@ -121,3 +123,55 @@ def test_the_forecast_statement_follows_the_engine_at_an_earlier_date(days_back)
     then = today - timedelta(days=days_back)
     sql, engine = same(then, then + timedelta(days=HORIZON_DAYS))
     assert sql == engine
+
+
+def team_book():
+    """The forecast's book, with cash this month (euros, an unapplied payment, a reversed one) and the
+    plans the dashboard counts: an open promise not yet due, a follow-up on an account, a next
+    action on an activity, and invoices past due beyond 30 days without any."""
+    today, invoices = forecast_book()
+    slow, new = invoices["long late"].customer, invoices["far"].customer
+    pay(slow, today.isoformat(), "40.00", (invoices["weighted"], "40.00"))
+    pay(new, today.isoformat(), "25.00", currency="EUR")  # unapplied, at today's rate (the latest before)
+    bounced = pay(new, today.isoformat(), "1000.00")
+    payment_reverse(payment=bounced, reason="bounced")
+
+    def ago(days: int) -> str:
+        return (today - timedelta(days=days)).isoformat()
+
+    promised_late = issue(new, ago(80), "61.00", due=ago(45))
+    promise(new, ago(0), "61.00", [promised_late], made_on=ago(1))  # each plan dated D: still a plan
+    followed = CustomerFactory(portfolio=slow.portfolio)
+    issue(followed, ago(90), "17.00", due=ago(50))
+    follow_up_set(customer=followed, on=today)
+    acted = CustomerFactory(portfolio=new.portfolio)
+    issue(acted, ago(90), "19.00", due=ago(50))
+    activity_log(customer=acted, kind=Activity.Kind.CALL, next_action_on=today)
+    issue(acted, ago(95), "23.00", due=ago(65), currency="EUR")  # the same account: still planned
+    return today, invoices
+
+
+def test_the_collected_and_targets_statements_give_the_engines_figures_to_the_cent():
+    today, _ = team_book()
+
+    collected = _cents(baselines.sql_collected(today))
+    assert collected == _cents(baselines.engine_collected(today))
+    assert dict(collected)["bl_bob"] == D("30.86")  # 25.00 EUR at 1.23456789; the reversed payment left out
+    targets = _cents(baselines.sql_targets(today))
+    assert targets == _cents(baselines.engine_targets(today))
+    assert [row[0] for row in targets] == ["bl_ann", "bl_bob"] and all(row[1] and row[2] for row in targets)
+
+
+def test_the_dashboard_statement_gives_the_engines_figures_to_the_cent():
+    today, invoices = team_book()
+
+    dashboard = _cents(baselines.sql_dashboard(today))
+    assert dashboard == _cents(baselines.engine_dashboard(today))
+    ann, bob = dashboard
+    # Without a plan: Ann's "long late" (60 days), not the disputed one nor the account followed up;
+    # Bob's "planned old" (40 days: a payment plan is not a promise), not the promised one nor the
+    # account with a next action.
+    assert ann[-3:] == (invoices["long late"].amount, 1, 1)
+    assert bob[-3:] == (invoices["planned old"].amount, 1, 1)
+    for row in dashboard:  # AR, past due, buckets: AR = the buckets' sum, past due = all but current
+        assert row[1] == sum(row[3:8]) and row[2] == row[1] - row[3] and row[2]
