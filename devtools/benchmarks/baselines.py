@@ -73,7 +73,7 @@ def _midnight_after(day: date):
 # the invoices open now and those closed now but moved since (two scans: an OR of the two conditions
 # cannot use the covering index of the open invoices, `invoice_open_read`). The rates
 # are looked up once per currency and issue day of these invoices (ledger.fx's rule), then joined.
-OPEN_CTE = """
+OPEN_BASE_CTE = """
 later AS (SELECT x.invoice_id, SUM(x.amount) AS amount
           FROM (SELECT a.invoice_id, a.amount FROM {app} a WHERE a.applied_on > %(d)s
                 UNION ALL
@@ -91,15 +91,19 @@ open_raw AS (
 open_rates AS MATERIALIZED (
   SELECT p.currency, p.day, {rate} AS rate
   FROM (SELECT DISTINCT currency, issue_date AS day FROM open_raw) p),
+open_base AS (
+  SELECT o.id, o.customer_id, o.due_date, o.left_amount, o.left_amount * r.rate AS open_base
+  FROM open_raw o JOIN open_rates r ON r.currency = o.currency AND r.day = o.issue_date
+  WHERE o.left_amount <> 0)"""
+
+# The same with each invoice's collector (the username; reporting.frames' "(unassigned)" without one).
+OPEN_CTE = OPEN_BASE_CTE + """,
 open_inv AS (
-  SELECT o.id, o.customer_id, o.due_date, o.left_amount, o.left_amount * r.rate AS open_base,
-         COALESCE(u.username, '(unassigned)') AS collector
-  FROM open_raw o
-  JOIN open_rates r ON r.currency = o.currency AND r.day = o.issue_date
+  SELECT o.*, COALESCE(u.username, '(unassigned)') AS collector
+  FROM open_base o
   JOIN {cust} c ON c.id = o.customer_id
   LEFT JOIN {portfolio} pf ON pf.id = c.portfolio_id
-  LEFT JOIN {user} u ON u.id = pf.collector_id
-  WHERE o.left_amount <> 0)"""
+  LEFT JOIN {user} u ON u.id = pf.collector_id)"""
 
 # The month-end forecast (METRICS.md, reporting.forecast): each open invoice's predicted day, as
 # days after D. A payment plan live at D first (the installment whose running total covers the
@@ -217,8 +221,10 @@ class ForecastFigures:
         return (self.forecast, self.at_risk, self.beyond, self.by_collector)
 
 
-def open_cte(tables: dict) -> str:
-    return OPEN_CTE.format(rate=RATE.format(cur="p.currency", day="p.day", **tables), **tables)
+def open_cte(tables: dict, *, collectors: bool = True) -> str:
+    """The CTEs of the invoices open at D in base (`open_base`), and with their collectors (`open_inv`)."""
+    return (OPEN_CTE if collectors else OPEN_BASE_CTE).format(
+        rate=RATE.format(cur="p.currency", day="p.day", **tables), **tables)
 
 
 def forecast_sql() -> str:
