@@ -14,41 +14,25 @@ from django.db import connection
 from django.utils import timezone
 
 from core.exports import CENT
+from devtools.benchmarks.baselines import RATE, STATUSES, engine_forecast, open_cte, sql_forecast
 from ledger.models import Application, CreditNote, FxRate, Invoice, WriteOff
 from reporting import metrics
 from reporting.root_causes import months_back, root_causes
 from work.models import Dispute
 
-# The rate of a document's date: the latest on or before it, else the first after (ledger.fx).
-RATE = """CASE WHEN {cur} = %(base)s THEN 1 ELSE COALESCE(
-           (SELECT r.rate FROM {fx} r WHERE r.currency = {cur} AND r.rate_date <= {day}
-             ORDER BY r.rate_date DESC LIMIT 1),
-           (SELECT r.rate FROM {fx} r WHERE r.currency = {cur} AND r.rate_date > {day}
-             ORDER BY r.rate_date ASC LIMIT 1)) END"""
-
-# What a DBA would write for the open AR at the end of D: the stored open amount plus what moved
-# after D (one grouped pass over the later movements, hash-joined), each invoice at its date's rate.
-# Not a correlated sum of every application on or before D per invoice (the old baseline: it
-# flattered the engine by being slow itself).
-OPEN_AT = """
-SELECT i.due_date AS due_date,
-       (i.open_amount + COALESCE(m.later, 0)) * {rate} AS open_base
-FROM {inv} i
-LEFT JOIN (SELECT x.invoice_id, SUM(x.amount) AS later
-           FROM (SELECT a.invoice_id, a.amount FROM {app} a WHERE a.applied_on > %(d)s
-                 UNION ALL
-                 SELECT w.invoice_id, w.amount FROM {wo} w WHERE w.written_off_on > %(d)s) x
-           GROUP BY x.invoice_id) m ON m.invoice_id = i.id
-WHERE i.issue_date <= %(d)s AND i.status <> 'void' AND (i.open_amount <> 0 OR m.invoice_id IS NOT NULL)
-"""
-
+# AR by bucket at the end of D: the invoices open then, in base (devtools.benchmarks.baselines'
+# OPEN_BASE_CTE: the stored open amount plus what moved after D, the open ones read from their
+# covering index, each at its issue day's rate looked up once per currency and day), by due date.
+# Not a correlated sum of every application on or before D per invoice (the first baseline: it
+# flattered the engine by being slow itself), nor an OR of "open now" and "moved since" (no index).
 BUCKETS_SQL = """
+WITH {open_cte}
 SELECT SUM(CASE WHEN due_date >= %(d)s THEN open_base ELSE 0 END),
        SUM(CASE WHEN due_date < %(d)s AND due_date >= %(d30)s THEN open_base ELSE 0 END),
        SUM(CASE WHEN due_date < %(d30)s AND due_date >= %(d60)s THEN open_base ELSE 0 END),
        SUM(CASE WHEN due_date < %(d60)s AND due_date >= %(d90)s THEN open_base ELSE 0 END),
        SUM(CASE WHEN due_date < %(d90)s THEN open_base ELSE 0 END)
-FROM ({open_at}) t
+FROM open_base
 """
 
 # Credit sales of start..D: invoices minus credit notes, added up per day and currency first, then
@@ -98,11 +82,10 @@ def _params(as_of: date, start: date | None = None) -> dict:
 
 def _sql(template: str, as_of: date, start: date | None = None) -> list:
     tables = _tables()
-    rate = RATE.format(cur="i.currency", day="i.issue_date", **tables)
     day_rate = RATE.format(cur="s.currency", day="s.day", **tables)
-    sql = template.format(open_at=OPEN_AT.format(rate=rate, **tables), day_rate=day_rate, **tables)
+    sql = template.format(open_cte=open_cte(tables, collectors=False), day_rate=day_rate, **tables)
     with connection.cursor() as cursor:
-        cursor.execute(sql, _params(as_of, start))
+        cursor.execute(sql, {**STATUSES, **_params(as_of, start)})
         return [Decimal(str(v or 0)) for v in cursor.fetchone()]
 
 
@@ -167,10 +150,9 @@ def run(as_of: date | None = None, repeat: int = 3) -> list[dict]:
         # CEI month to date: AR the day before the month (a month-end: the engine reads the nightly
         # snapshot when one is stored) and at D, credit sales of the month.
         ("cei", lambda: metrics.cei(month_start, as_of).cei, lambda: sql_cei(month_start, as_of)),
-        # The forecast reads the same open invoices; its baseline is the plain open-AR aggregate, and
-        # forecast + at risk + later must add up to that AR.
-        ("forecast", lambda: (lambda f: f.forecast + f.at_risk + f.beyond)(metrics.forecast(as_of=as_of)),
-         lambda: sum(sql_buckets(as_of), Decimal(0))),
+        # The month-end forecast: to the month's end, at risk, beyond, and per collector, from one
+        # statement that predicts every open invoice as the engine does (devtools.benchmarks.baselines).
+        ("forecast", lambda: engine_forecast(as_of).as_tuple(), lambda: sql_forecast(as_of).as_tuple()),
         # Root causes: the late payments of twelve months per root cause (invoices, amount in base).
         ("root causes", lambda: engine_late_by_cause(as_of), lambda: sql_late_by_cause(as_of)),
     ]

@@ -1,6 +1,7 @@
 """`make bench` times the managers' morning pages computed from scratch and kept, beside their targets."""
 
 import json
+from decimal import Decimal
 from io import StringIO
 
 import pytest
@@ -32,3 +33,39 @@ def test_bench_says_why_it_skipped_the_manager_pages(tmp_path):
     out = StringIO()
     call_command("bench", "--small", "--skip", OTHER_PARTS, "--output", str(tmp_path / "results.json"), stdout=out)
     assert json.loads((tmp_path / "results.json").read_text())["manager_pages"] == {"skipped": "no manager"}
+
+
+def _baseline_book():
+    manager("bench_boss")
+    finance("bench_money")
+    busy = collector("bench_busy")
+    for account in CustomerFactory.create_batch(2, portfolio=PortfolioFactory(collector=busy)):
+        InvoiceFactory(customer=account)
+
+
+def test_bench_sets_each_morning_page_beside_the_single_statements_of_its_figures(tmp_path):
+    _baseline_book()
+    out = StringIO()
+    call_command("bench", "--small", "--skip", OTHER_PARTS, "--output", str(tmp_path / "results.json"), stdout=out)
+    baselines = json.loads((tmp_path / "results.json").read_text())["page_baselines"]
+    assert {"team dashboard", "targets", "forecast", "aging", "DSO", "root causes"} <= set(baselines["pages"])
+    assert all(page["same"] and page["sql_ms"] > 0 for page in baselines["pages"].values())
+    assert baselines["pages"]["targets"]["figures"] == ["collected", "forecast"]
+    printed = out.getvalue()
+    assert "the same: SQL baseline ms, cold / SQL (dashboard, collected, forecast)" in printed
+    assert "<= 1.5x, < 1000 cold, same figures" in printed and "no baseline yet" in printed
+    assert "DIFFERS" not in printed
+
+
+def test_bench_says_when_a_statement_differs_from_the_engine(tmp_path, monkeypatch):
+    from devtools.benchmarks import baselines
+
+    _baseline_book()
+    sql, engine = baselines.FIGURES["aging"]
+    monkeypatch.setitem(baselines.FIGURES, "aging", (lambda d: sql(d) + Decimal("0.01"), engine))
+    out = StringIO()
+    call_command("bench", "--small", "--skip", OTHER_PARTS, "--output", str(tmp_path / "results.json"), stdout=out)
+    lines = out.getvalue().splitlines()
+    assert any(line.startswith("  DIFFERS: aging") and line.endswith("FAIL") for line in lines)
+    aging = [line for line in lines if line.startswith("  the same: SQL baseline ms, cold / SQL (aging)")]
+    assert len(aging) == 1 and "DIFFERS" in aging[0] and aging[0].endswith("FAIL")

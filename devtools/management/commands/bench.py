@@ -18,6 +18,7 @@ from django.utils import timezone
 from core.db_stats import refresh_planner_statistics
 from devtools.benchmarks import pages
 from devtools.benchmarks.at_once import USERS, same_page_at_once
+from devtools.benchmarks.baselines import figures_run
 from devtools.benchmarks.cashapp import cash_application_figures
 from devtools.benchmarks.dunning import dunning_pass_rate, statement_render_rate
 from devtools.benchmarks.forecast_model import forecast_model_figures, forecast_model_rows
@@ -34,7 +35,7 @@ PARTS = ("dunning", "statements", "reports", "queue", "workspace", "managers", "
          "webhooks", "cash", "forecast_model", "at_once")
 TARGETS = {"dunning_invoices_per_second": 5000, "report_ratio": 2.0, "queue_p95_ms": 150, "workspace_p95_ms": 150,
            "import_rows_per_second": 20000, "worker_mib": 500, "load_p95_ms": 500,
-           "manager_cold_ms": 1000, "manager_kept_ms": 150, "webhook_events_per_second": 200,
+           "manager_cold_ms": 1000, "manager_kept_ms": 150, "manager_sql_ratio": 1.5, "webhook_events_per_second": 200,
            "cash_auto_match_rate": 90, "cash_wrong_match_rate": 0.5, "cash_review_first_rank_rate": 80,
            "cash_lines_per_second": 1000}
 
@@ -96,6 +97,8 @@ class Command(BaseCommand):
         queue = measure("queue", lambda: pages.queue_page(requests))
         workspace = measure("workspace", lambda: pages.workspace_page(requests, workspace_invoices))
         managers = measure("managers", pages.manager_pages)
+        # the single statements of the same pages' figures, each checked against the engine
+        baselines = measure("managers", lambda: figures_run(as_of, repeat=1 if small else 3))
         at_once = measure("at_once", same_page_at_once)
         scoring = measure("scoring", pages.queue_scoring)
         _analyze(QueueEntry)  # the scoring rewrote today's queue (the nightly task does the same)
@@ -112,12 +115,13 @@ class Command(BaseCommand):
 
         results = {"as_of": str(as_of), "book": book, "dunning": dunning, "statements": rendering, "reports": reports,
                    "queue_page": queue, "workspace_page": workspace, "manager_pages": managers,
+                   "page_baselines": baselines,
                    "same_page_at_once": at_once,
                    "queue_scoring": scoring, "import": importing, "statement_worker": memory, "web_under_load": load,
                    "web_saturation": saturation, "webhooks": webhooks, "cash_application": cash,
                    "forecast_model": forecast_model,
                    "targets": TARGETS, "seconds": round(time.perf_counter() - began, 1)}
-        rows = _engine_rows(results) + _manager_rows(managers) + _at_once_rows(at_once) + _web_rows(results)
+        rows = _engine_rows(results) + _manager_rows(managers, baselines) + _at_once_rows(at_once) + _web_rows(results)
         rows += _money_in_rows(webhooks, cash)
         rows += forecast_model_rows(forecast_model)
 
@@ -156,15 +160,34 @@ def _engine_rows(results: dict) -> list[tuple]:
     return rows
 
 
-def _manager_rows(managers: dict) -> list[tuple]:
-    """One row per morning page: computed from scratch / kept, each against its target."""
+def _manager_rows(managers: dict, baselines: dict) -> list[tuple]:
+    """Two rows per morning page: computed from scratch / kept, each against its target; then beside
+    the single statements of its figures (devtools.benchmarks.baselines): their time, cold ÷ SQL
+    against its ceiling, and whether they gave the engine's figures to the cent."""
     if "skipped" in managers:
         return [("manager pages", f"skipped: {managers['skipped']}", "", None)]
-    cold, kept = TARGETS["manager_cold_ms"], TARGETS["manager_kept_ms"]
-    return [(f"{page['page']}: cold ms / kept ms", f"{page['cold_ms']:,.0f} / {page['kept_ms']:,.0f}",
-             f"< {cold} cold, < {kept} kept",
-             page["status"] == 200 and page["cold_ms"] < cold and page["kept_ms"] < kept)
-            for page in managers["pages"]]
+    cold, kept, ratio = TARGETS["manager_cold_ms"], TARGETS["manager_kept_ms"], TARGETS["manager_sql_ratio"]
+    rows = []
+    for page in managers["pages"]:
+        rows.append((f"{page['page']}: cold ms / kept ms", f"{page['cold_ms']:,.0f} / {page['kept_ms']:,.0f}",
+                     f"< {cold} cold, < {kept} kept",
+                     page["status"] == 200 and page["cold_ms"] < cold and page["kept_ms"] < kept))
+        baseline = baselines.get("pages", {}).get(page["page"])
+        if baseline is None:
+            rows.append(("  the same: SQL baseline ms, cold / SQL", baselines.get("skipped") or "no baseline yet",
+                         "", None))
+            continue
+        same = "same" if baseline["same"] else "DIFFERS"
+        times = page["cold_ms"] / baseline["sql_ms"] if baseline["sql_ms"] else None
+        rows.append((f"  the same: SQL baseline ms, cold / SQL ({', '.join(baseline['figures'])})",
+                     f"{baseline['sql_ms']:,.0f}, {f'{times:.2f}x' if times else '—'}, {same}",
+                     f"<= {ratio}x, < {cold} cold, same figures",
+                     times is not None and times <= ratio and page["cold_ms"] < cold and baseline["same"]))
+    for name, figure in baselines.get("figures", {}).items():
+        if not figure["same"]:  # which figure differs, and how
+            rows.append((f"  DIFFERS: {name}", f"SQL {str(figure['sql'])[:60]}",
+                         f"engine {str(figure['engine'])[:60]}", False))
+    return rows
 
 
 def _at_once_rows(at_once: dict) -> list[tuple]:
