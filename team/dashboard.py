@@ -86,8 +86,11 @@ def team_dashboard(*, collectors: Iterable[User], as_of: date, period_days: int 
     disputes = wm.open_disputes(as_of=as_of, customers=mine)
     targets = {c.pk: r for c, r in zip(collectors, target_rows(collectors=collectors, as_of=as_of), strict=True)}
     accounts = top_past_due(frame, ids, as_of=as_of, families=families)
-    ar, past_due = _sums_by(frame, ["collector_id"]), _sums_by(frame[frame["days_past_due"] > 0], ["collector_id"])
+    # AR is the sum of its buckets and past due the sum of all but the current one (≤ 0 days): one
+    # pass over the frame, the totals added up from the buckets exactly.
     by_bucket, no_plan_amount = _sums_by(frame, ["collector_id", "bucket"]), _sums_by(no_plan, ["collector_id"])
+    ar = {(pk,): sum((by_bucket.get((pk, b), ZERO) for b in BUCKETS), ZERO) for pk in ids}
+    past_due = {(pk,): sum((by_bucket.get((pk, b), ZERO) for b in BUCKETS[1:]), ZERO) for pk in ids}
     no_plan_invoices = no_plan.groupby("collector_id").size().to_dict()
     no_plan_accounts = no_plan.groupby("collector_id")["customer_id"].nunique().to_dict()
     rows = []

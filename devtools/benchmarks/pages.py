@@ -145,10 +145,15 @@ def morning_pages() -> list[tuple[str, str, object]] | None:
     return pages
 
 
+COLD_VISITS = 3  # each page computed from scratch this many times: the median is shown
+
+
 def manager_pages() -> dict:
     """Each morning page as the first manager (finance for the forecast) opens it: computed from
-    scratch (REPORT_CACHE_SECONDS=0, every figure recomputed) and then kept (a second visit with the
-    figures kept), server time in-process; plus last week's one-on-one of the busiest collector."""
+    scratch (REPORT_CACHE_SECONDS=0, every figure recomputed; the median of COLD_VISITS visits, after
+    one untimed visit that pays what a web process pays once in its life: imports, the page's
+    template compiled, its first connection) and then kept (a second visit with the figures kept),
+    server time in-process; plus last week's one-on-one of the busiest collector."""
     pages = morning_pages()
     if pages is None:
         return {"skipped": "no manager"}
@@ -157,7 +162,9 @@ def manager_pages() -> dict:
         client = Client()
         client.force_login(user)
         with override_settings(REPORT_CACHE_SECONDS=0):
-            cold_ms, status = _timed(client, url)
+            _timed(client, url)  # the process's first visit of this page: not what a morning costs
+            visits = [_timed(client, url) for _ in range(COLD_VISITS)]
+        cold_ms, status = statistics.median(ms for ms, _ in visits), visits[-1][1]
         with override_settings(REPORT_CACHE_SECONDS=600):
             _timed(client, url + ("&" if "?" in url else "?") + "fresh=1")  # computes and keeps
             kept_ms, _ = _timed(client, url)
