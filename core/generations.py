@@ -41,10 +41,6 @@ def accounts_changed() -> None:
     generation_bump_on_commit(ACCOUNTS_KEY)
 
 
-def accounts_generation() -> int:
-    return generation(ACCOUNTS_KEY)
-
-
 REPORTS_KEY = "reports:changed"  # every kept report figure (reporting.cache), besides the ledger's moves
 
 

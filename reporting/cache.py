@@ -49,7 +49,6 @@ from reporting.frames import reads_shared
 from reporting.single_flight import single_flight
 
 VERSION = 1  # part of every key: bump when a report's result changes shape
-GENERATION_KEY = REPORTS_KEY
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -136,7 +135,7 @@ def figures_changed() -> None:
 
 
 def _generation() -> str:
-    return f"{ledger_generation()}.{generation(GENERATION_KEY)}"
+    return f"{ledger_generation()}.{generation(REPORTS_KEY)}"
 
 
 def _for_keeping(value):

@@ -27,6 +27,7 @@ from reporting.frames import (
     Scope,
     closed_invoices,
     date_ordinals,
+    decimal_sums,
     open_invoices,
     open_invoices_at,
     ordinal_dates,
@@ -187,7 +188,6 @@ def predicted_days(frame: pd.DataFrame, as_of: date, scope: Scope, behaviour: Pa
     # A customer's rounded days late, once per customer rather than once per invoice (the same value).
     history = {customer_id: round_days(row["days_late"]) for customer_id, row in behaviour.customers.items()}
     book = round_days(behaviour.book_days_late)
-    customers = frame["customer_id"].tolist()
     offsets = frame["customer_id"].map(history).fillna(book) if history else pd.Series(book, index=frame.index)
     ordinals = date_ordinals(frame["due_date"]) + offsets.to_numpy(dtype="int64")
     basis = np.full(len(frame), "payment history", dtype=object)
@@ -200,7 +200,7 @@ def predicted_days(frame: pd.DataFrame, as_of: date, scope: Scope, behaviour: Pa
         elif invoice_id in promised:
             day, basis[position] = promised[invoice_id], "promise"
         else:
-            offset = cycle.days(disputed[invoice_id]) + behaviour.days_late(customers[position])
+            offset = cycle.days(disputed[invoice_id]) + behaviour.days_late(frame["customer_id"].iat[position])
             day = frame["due_date"].iat[position] + timedelta(days=round_days(offset))
             basis[position] = f"dispute: {disputed[invoice_id]}"
         ordinals[position] = day.toordinal()
@@ -229,9 +229,8 @@ def _by_collector(inside: pd.DataFrame, risky: pd.DataFrame) -> list[dict]:
     for part, key in ((inside, "forecast"), (risky, "at_risk")):
         if part.empty:
             continue
-        sums = part.groupby("collector", sort=False)["open_base"].agg(lambda s: sum(s.tolist(), ZERO))
         counts = part.groupby("collector", sort=False).size()
-        for name, amount in sums.items():
+        for name, amount in decimal_sums(part, "collector", "open_base").items():
             row = rows.setdefault(name, {"collector": name, "forecast": ZERO, "invoices": 0, "at_risk": ZERO})
             row[key] = amount
             if key == "forecast":

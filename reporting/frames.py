@@ -395,6 +395,14 @@ def bucket_of(days_past_due: pd.Series) -> pd.Series:
     return cut.astype(object)
 
 
+def decimal_sums(frame: pd.DataFrame, keys: str | list[str], column: str) -> dict:
+    """{group: the exact Σ of a Decimal column (from ZERO)} per group of `keys`, in one pass over the
+    frame; the group is the key's value, or a tuple of them for several keys. No row, no group."""
+    if frame.empty:
+        return {}
+    return {key: sum(values.tolist(), ZERO) for key, values in frame.groupby(keys, sort=False, observed=True)[column]}
+
+
 def whole_cents(amount: str = "amount") -> Cast:
     """A money column in whole cents (bigint): exact on every database (money has two decimals by
     construction), so the database can add them up exactly."""

@@ -21,7 +21,7 @@ from core.money import ZERO
 from ledger.models import Customer
 from reporting import work_metrics as wm
 from reporting.cache import kept
-from reporting.frames import open_invoices
+from reporting.frames import decimal_sums, open_invoices
 from team.selectors import TargetRow, TargetTotals, target_rows, target_totals
 from work.models import Activity, Dispute, PromiseToPay
 
@@ -88,9 +88,8 @@ def team_dashboard(*, collectors: Iterable[User], as_of: date, period_days: int 
     accounts = top_past_due(frame, ids, as_of=as_of, families=families)
     # AR is the sum of its buckets and past due the sum of all but the current one (≤ 0 days): one
     # pass over the frame, the totals added up from the buckets exactly.
-    by_bucket, no_plan_amount = _sums_by(frame, ["collector_id", "bucket"]), _sums_by(no_plan, ["collector_id"])
-    ar = {(pk,): sum((by_bucket.get((pk, b), ZERO) for b in BUCKETS), ZERO) for pk in ids}
-    past_due = {(pk,): sum((by_bucket.get((pk, b), ZERO) for b in BUCKETS[1:]), ZERO) for pk in ids}
+    by_bucket = decimal_sums(frame, ["collector_id", "bucket"], "open_base")
+    no_plan_amount = decimal_sums(no_plan, "collector_id", "open_base")
     no_plan_invoices = no_plan.groupby("collector_id").size().to_dict()
     no_plan_accounts = no_plan.groupby("collector_id")["customer_id"].nunique().to_dict()
     rows = []
@@ -99,9 +98,9 @@ def team_dashboard(*, collectors: Iterable[User], as_of: date, period_days: int 
         by_collector = cycle["by_collector"].get(c.pk, {})
         rows.append(CollectorRow(
             collector=c,
-            ar=ar.get((c.pk,), ZERO),
-            past_due=past_due.get((c.pk,), ZERO),
-            no_plan_amount=no_plan_amount.get((c.pk,), ZERO),
+            ar=sum((by_bucket.get((c.pk, b), ZERO) for b in BUCKETS), ZERO),
+            past_due=sum((by_bucket.get((c.pk, b), ZERO) for b in BUCKETS[1:]), ZERO),
+            no_plan_amount=no_plan_amount.get(c.pk, ZERO),
             no_plan_invoices=int(no_plan_invoices.get(c.pk, 0)),
             no_plan_accounts=int(no_plan_accounts.get(c.pk, 0)),
             touches=touches.get(c.pk) or wm.Touches(days=wm.working_days(start, as_of),
@@ -125,15 +124,6 @@ def team_dashboard(*, collectors: Iterable[User], as_of: date, period_days: int 
                         for d in days],
         targets_total=target_totals(list(targets.values())), base_currency=settings.BASE_CURRENCY,
     )
-
-
-def _sums_by(frame: pd.DataFrame, keys: list[str], column: str = "open_base") -> dict[tuple, Decimal]:
-    """{key values: exact Σ column} per group of `keys` (one pass over the frame, not a mask per
-    collector and bucket); a group with no row is absent."""
-    if frame.empty:
-        return {}
-    return {(key if isinstance(key, tuple) else (key,)): sum(values.tolist(), ZERO)
-            for key, values in frame.groupby(keys, sort=False, observed=True)[column]}
 
 
 def labelled_causes(cycle: dict[str, Any]) -> dict[str, Any]:
